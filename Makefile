@@ -1,0 +1,43 @@
+# Thin entry points. Everything real lives in meson and tools/.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+MESON_TEST_ARGS ?=
+
+.PHONY: all deps build build-asan check unit demo clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	meson compile -C $(ASAN_BUILD)
+
+# Runs every test (unit, peer, integration) and the unit suite again under ASan+UBSan,
+# then prints one line "N passed, N failed".
+check: build build-asan
+	@rc=0; \
+	meson test -C $(BUILD) --print-errorlogs $(MESON_TEST_ARGS) || rc=1; \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs || rc=1; \
+	tools/test-summary.py $(BUILD)/meson-logs/testlog.junit.xml \
+	  asan=$(ASAN_BUILD)/meson-logs/testlog.junit.xml || rc=1; \
+	exit $$rc
+
+unit: build
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+demo:
+	@echo "make demo: coming with the demo issue (ntmsd and the D-Bus API are not built yet)."
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

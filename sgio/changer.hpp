@@ -1,0 +1,104 @@
+// Typed SMC operations over a Transport: retries with bounded backoff for unit attention,
+// becoming-ready and BUSY; optional commands probed once and remembered as unsupported;
+// READ ELEMENT STATUS chunked by address range and allocation length; every tgt quirk survived.
+#pragma once
+
+#include "element.hpp"
+#include "transport.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sgio {
+
+struct ChangerOptions {
+    std::chrono::milliseconds command_timeout{60'000};
+    std::chrono::milliseconds move_timeout{300'000};
+    std::chrono::milliseconds initialize_timeout{3'600'000};
+    unsigned max_retries = 8;                    // per command, for UA / becoming ready / BUSY
+    std::chrono::milliseconds backoff_initial{50};
+    std::chrono::milliseconds backoff_max{2'000};
+    uint32_t max_transfer = 512 * 1024;          // largest single data-in transfer we ask for
+    uint16_t max_elements_per_request = 1024;    // chunk size for READ ELEMENT STATUS
+};
+
+struct Identity {
+    std::string vendor, product, revision;
+    std::string serial;     // VPD 80h, may be empty
+    std::string device_id;  // best VPD 83h designator as text, may be empty
+    uint8_t peripheral_type = 0;
+
+    // Stable identity for a library: "naa:..." / "t10:..." from 83h, else "serial:VENDOR:PRODUCT:SN",
+    // else empty (caller falls back to the transport name).
+    std::string stable_key() const;
+};
+
+struct Support {
+    // nullopt: not probed yet.
+    std::optional<bool> prevent_allow;
+    std::optional<bool> open_close_ie;
+    std::optional<bool> voltag;
+    std::optional<bool> initialize_range;
+};
+
+class Changer {
+public:
+    explicit Changer(Transport& transport, ChangerOptions options = {});
+
+    Transport& transport() { return transport_; }
+    const Support& support() const { return support_; }
+    const ChangerOptions& options() const { return options_; }
+
+    // INQUIRY + VPD 80h/83h. NotAChanger when type != 8.
+    Result<Identity> identify();
+    Result<void> test_unit_ready();
+    // MODE SENSE(6) page 1Dh, falling back to MODE SENSE(10). Cached after the first success.
+    Result<ElementMap> element_map(bool refresh = false);
+    // MODE SENSE page 1Fh; a device without the page yields present == false, not an error.
+    Result<Capabilities> capabilities();
+
+    // Status of count elements of one type from first (count 0 = to the end of the type's range in
+    // the element map). Chunked; asks VOLTAG when the device has a reader (probed), DVCID never.
+    // Only elements inside [first, first+count) of that type are returned, in address order.
+    Result<std::vector<ElementStatus>> read_status(ElementType type, uint16_t first = 0,
+                                                   uint16_t count = 0);
+    Result<std::vector<ElementStatus>> read_all(ElementType type) { return read_status(type); }
+
+    // Streams every element of a type through sink without holding them all (bounded memory).
+    Result<void> for_each_status(ElementType type, const std::function<void(const ElementStatus&)>& sink);
+
+    // MOVE MEDIUM with the first transport element from the map (0 when the map has none).
+    Result<void> move(uint16_t source, uint16_t destination);
+    Result<void> initialize(std::optional<std::pair<uint16_t, uint16_t>> range = std::nullopt);
+
+    // Optional commands: Unsupported is returned once and remembered; later calls return Unsupported
+    // at once without touching the device.
+    Result<void> prevent_removal(bool prevent);
+    Result<void> open_import_export(uint16_t address);
+    Result<void> close_import_export(uint16_t address);
+
+    // True once after the device reported 28h/01h (import/export element accessed) on any command.
+    bool take_ie_accessed();
+
+    // Lowest level: run a CDB with the retry policy. Check condition becomes Error (CheckCondition),
+    // except that 28h/01h and 29h/xx unit attentions are consumed and retried.
+    Result<CommandResult> run(std::span<const uint8_t> cdb, Direction direction,
+                              std::span<uint8_t> buffer, std::chrono::milliseconds timeout);
+
+private:
+    Result<std::vector<uint8_t>> mode_sense(uint8_t page, bool& ten_byte);
+    Result<void> optional_command(std::span<const uint8_t> cdb, std::optional<bool>& supported,
+                                  const char* what);
+
+    Transport& transport_;
+    ChangerOptions options_;
+    Support support_;
+    std::optional<ElementMap> map_;
+    bool ie_accessed_ = false;
+};
+
+} // namespace sgio

@@ -1,0 +1,44 @@
+// libiscsi transport: iscsi://HOST[:PORT]/IQN/LUN, straight to an iSCSI changer LUN.
+#pragma once
+
+#include "transport.hpp"
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+struct iscsi_context;
+
+namespace sgio {
+
+struct IscsiUrl {
+    std::string host;
+    uint16_t port = 3260;
+    std::string target; // IQN
+    int lun = 0;
+    static Result<IscsiUrl> parse(const std::string& url);
+    std::string portal() const; // "host:port"
+};
+
+class IscsiTransport final : public Transport {
+public:
+    // Logs in (normal session), reconnects on loss. initiator: the initiator IQN to present.
+    static Result<std::unique_ptr<IscsiTransport>> open(const std::string& url,
+                                                        const std::string& initiator = {});
+    ~IscsiTransport() override;
+
+    Result<CommandResult> execute(std::span<const uint8_t> cdb, Direction direction,
+                                  std::span<uint8_t> buffer,
+                                  std::chrono::milliseconds timeout) override;
+    std::string name() const override { return url_; }
+
+private:
+    IscsiTransport(std::string url, IscsiUrl parsed, iscsi_context* ctx)
+        : url_(std::move(url)), parsed_(std::move(parsed)), ctx_(ctx) {}
+    std::string url_;
+    IscsiUrl parsed_;
+    iscsi_context* ctx_ = nullptr;
+    std::mutex mutex_;
+};
+
+} // namespace sgio

@@ -1,0 +1,30 @@
+// SG_IO v3 on a Linux /dev/sgN node.
+#pragma once
+
+#include "transport.hpp"
+
+#include <memory>
+#include <string>
+
+namespace sgio {
+
+class SgTransport final : public Transport {
+public:
+    // Opens O_RDWR|O_NONBLOCK, checks SG_GET_VERSION_NUM >= 30000 and, unless check_type is false,
+    // that standard INQUIRY reports peripheral type 8. Errors: OpenFailed (with errno),
+    // InvalidArgument (not an sg node), NotAChanger.
+    static Result<std::unique_ptr<SgTransport>> open(const std::string& path, bool check_type = true);
+    ~SgTransport() override;
+
+    Result<CommandResult> execute(std::span<const uint8_t> cdb, Direction direction,
+                                  std::span<uint8_t> buffer,
+                                  std::chrono::milliseconds timeout) override;
+    std::string name() const override { return path_; }
+
+private:
+    SgTransport(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+    std::string path_;
+    int fd_ = -1;
+};
+
+} // namespace sgio
