@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sgio {
@@ -91,6 +92,8 @@ public:
 
 private:
     Result<std::vector<uint8_t>> mode_sense(uint8_t page, bool& ten_byte);
+    Result<void> scan(ElementType type, uint16_t first, uint16_t count,
+                      const std::function<void(const ElementStatus&)>& sink);
     Result<void> optional_command(std::span<const uint8_t> cdb, std::optional<bool>& supported,
                                   const char* what);
 

@@ -1,1 +1,492 @@
+// Changer policy: retries, probing of optional commands, chunked READ ELEMENT STATUS and the tgt
+// quirks, driven by scripted transports whose replies are built here byte by byte.
+#include "sgio/cdb.hpp"
+#include "sgio/changer.hpp"
+
 #include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <map>
+
+using namespace sgio;
+using namespace std::chrono_literals;
+
+namespace {
+
+CommandResult good(size_t transferred = 0) {
+    CommandResult r;
+    r.transferred = transferred;
+    return r;
+}
+
+CommandResult check(uint8_t key, uint8_t asc, uint8_t ascq) {
+    CommandResult r;
+    r.status = status::CheckCondition;
+    r.sense_bytes = {0x70, 0, key, 0, 0, 0, 0, 10, 0, 0, 0, 0, asc, ascq, 0, 0, 0, 0};
+    r.sense = parse_sense(r.sense_bytes);
+    return r;
+}
+
+// A device whose behaviour is a function of the CDB; every CDB is recorded.
+class ScriptedTransport : public Transport {
+public:
+    using Handler = std::function<Result<CommandResult>(std::span<const uint8_t>, std::span<uint8_t>)>;
+    explicit ScriptedTransport(Handler h) : handler_(std::move(h)) {}
+
+    Result<CommandResult> execute(std::span<const uint8_t> cdb, Direction, std::span<uint8_t> buffer,
+                                  std::chrono::milliseconds timeout) override {
+        cdbs.emplace_back(cdb.begin(), cdb.end());
+        timeouts.push_back(timeout);
+        return handler_(cdb, buffer);
+    }
+    std::string name() const override { return "scripted"; }
+
+    size_t count(uint8_t opcode) const {
+        size_t n = 0;
+        for (auto& c : cdbs)
+            n += c[0] == opcode;
+        return n;
+    }
+
+    std::vector<std::vector<uint8_t>> cdbs;
+    std::vector<std::chrono::milliseconds> timeouts;
+
+private:
+    Handler handler_;
+};
+
+void put16(std::vector<uint8_t>& v, size_t at, uint32_t x) {
+    v[at] = static_cast<uint8_t>(x >> 8);
+    v[at + 1] = static_cast<uint8_t>(x);
+}
+void put24(std::vector<uint8_t>& v, size_t at, uint32_t x) {
+    v[at] = static_cast<uint8_t>(x >> 16);
+    v[at + 1] = static_cast<uint8_t>(x >> 8);
+    v[at + 2] = static_cast<uint8_t>(x);
+}
+
+// Mode page 1Dh in a MODE SENSE(6) reply: MT 1, ST first..first+n, IE 100 x ie, DT 2 x 2.
+std::vector<uint8_t> mode_1d(uint16_t st_first, uint16_t st_count, uint16_t ie_count = 1) {
+    std::vector<uint8_t> v(4 + 20, 0);
+    v[0] = static_cast<uint8_t>(v.size() - 1);
+    v[4] = 0x1D;
+    v[5] = 0x12;
+    put16(v, 6, 1);
+    put16(v, 8, 1);
+    put16(v, 10, st_first);
+    put16(v, 12, st_count);
+    put16(v, 14, 100);
+    put16(v, 16, ie_count);
+    put16(v, 18, 2);
+    put16(v, 20, 2);
+    return v;
+}
+
+struct Slot {
+    bool full = false;
+    std::string tag;
+};
+
+// A READ ELEMENT STATUS reply the way tgt builds it: every element from START to the end of the
+// type (NUMBER OF ELEMENTS ignored), 52-byte descriptors with PVolTag, header byte count right,
+// and the data sent 8 bytes short of what the header announces (and of the allocation).
+std::vector<uint8_t> tgt_reply(uint8_t type, uint16_t start, const std::map<uint16_t, Slot>& elements,
+                               bool voltag, size_t allocation, bool short_by_8 = true) {
+    const uint16_t dlen = voltag ? 52 : 16;
+    std::vector<uint8_t> desc;
+    uint16_t n = 0;
+    for (auto& [addr, slot] : elements) {
+        if (addr < start)
+            continue;
+        std::vector<uint8_t> d(dlen, 0);
+        put16(d, 0, addr);
+        d[2] = slot.full ? 1 : 0;
+        if (voltag && slot.full) {
+            std::fill(d.begin() + 12, d.begin() + 44, ' ');
+            std::copy(slot.tag.begin(), slot.tag.end(), d.begin() + 12);
+        }
+        desc.insert(desc.end(), d.begin(), d.end());
+        ++n;
+    }
+    std::vector<uint8_t> v(16, 0);
+    put16(v, 0, start);
+    put16(v, 2, n);
+    put24(v, 5, static_cast<uint32_t>(8 + desc.size()));
+    v[8] = type;
+    v[9] = voltag ? 0x80 : 0;
+    put16(v, 10, dlen);
+    put24(v, 13, static_cast<uint32_t>(desc.size()));
+    v.insert(v.end(), desc.begin(), desc.end());
+    size_t sent = std::min(v.size(), allocation);
+    if (short_by_8 && sent == v.size())
+        sent -= 8;
+    v.resize(sent);
+    return v;
+}
+
+uint16_t be16(const std::vector<uint8_t>& c, size_t at) {
+    return static_cast<uint16_t>(c[at] << 8 | c[at + 1]);
+}
+uint32_t be24(const std::vector<uint8_t>& c, size_t at) {
+    return static_cast<uint32_t>(c[at] << 16 | c[at + 1] << 8 | c[at + 2]);
+}
+
+// A tgt-like library: mode sense answers page 1Dh, RES answers from `slots`, VOLTAG optional.
+struct TgtLike {
+    std::map<uint16_t, Slot> slots;
+    bool reader = true;
+    uint16_t st_first = 1000;
+
+    Result<CommandResult> operator()(std::span<const uint8_t> cdb, std::span<uint8_t> buf) {
+        std::vector<uint8_t> c(cdb.begin(), cdb.end());
+        std::vector<uint8_t> reply;
+        if (c[0] == opcode::ModeSense6 && (c[2] & 0x3F) == 0x1D) {
+            reply = mode_1d(st_first, static_cast<uint16_t>(slots.size()));
+        } else if (c[0] == opcode::ModeSense6) {
+            return check(5, 0x24, 0);
+        } else if (c[0] == opcode::ModeSense10) {
+            return check(5, 0x20, 0);
+        } else if (c[0] == opcode::ReadElementStatus) {
+            bool voltag = c[1] & 0x10;
+            if (voltag && !reader)
+                return check(5, 0x24, 0);
+            reply = tgt_reply(2, be16(c, 2), slots, voltag, be24(c, 7));
+        } else {
+            return check(5, 0x20, 0);
+        }
+        size_t n = std::min(reply.size(), buf.size());
+        std::copy_n(reply.begin(), n, buf.begin());
+        return good(n);
+    }
+};
+
+ChangerOptions fast_options() {
+    ChangerOptions o;
+    o.backoff_initial = 1ms;
+    o.backoff_max = 2ms;
+    return o;
+}
+
+} // namespace
+
+TEST(Changer, RetriesUnitAttentionAndRecordsImportExportAccess) {
+    int calls = 0;
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> {
+        ++calls;
+        if (calls == 1)
+            return check(6, 0x29, 0x00);
+        if (calls == 2)
+            return check(6, 0x28, 0x01);
+        return good();
+    });
+    Changer ch(t, fast_options());
+    ASSERT_TRUE(ch.test_unit_ready());
+    EXPECT_EQ(calls, 3);
+    EXPECT_TRUE(ch.take_ie_accessed());
+    EXPECT_FALSE(ch.take_ie_accessed()) << "the event is reported once";
+}
+
+TEST(Changer, RetriesBusyAndBecomingReadyThenSucceeds) {
+    int calls = 0;
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> {
+        ++calls;
+        if (calls == 1) {
+            CommandResult r;
+            r.status = status::Busy;
+            return r;
+        }
+        if (calls == 2)
+            return check(2, 0x04, 0x01);
+        return good();
+    });
+    Changer ch(t, fast_options());
+    ASSERT_TRUE(ch.test_unit_ready());
+    EXPECT_EQ(calls, 3);
+}
+
+TEST(Changer, GivesUpAfterBoundedRetries) {
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> { return check(2, 0x04, 0x01); });
+    auto o = fast_options();
+    o.max_retries = 3;
+    Changer ch(t, o);
+    auto r = ch.test_unit_ready();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::BadStatus);
+    EXPECT_EQ(t.cdbs.size(), 4u);
+    EXPECT_NE(r.error().message.find("gave up"), std::string::npos);
+}
+
+TEST(Changer, OtherCheckConditionsAreTypedErrorsWithoutRetry) {
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> { return check(5, 0x3B, 0x0D); });
+    Changer ch(t, fast_options());
+    ch.element_map(); // fails too, fine: move falls back to transport 0 only on a good map
+    t.cdbs.clear();
+    auto r = ch.move(100, 1000);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::CheckCondition);
+    EXPECT_EQ(r.error().sense.asc, 0x3B);
+    EXPECT_EQ(r.error().sense.ascq, 0x0D);
+}
+
+TEST(Changer, TransportErrorsPassThrough) {
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> {
+        return make_error(Errc::DeviceGone, "gone");
+    });
+    Changer ch(t, fast_options());
+    auto r = ch.test_unit_ready();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::DeviceGone);
+    EXPECT_EQ(t.cdbs.size(), 1u);
+}
+
+TEST(Changer, RecoveredErrorCountsAsSuccess) {
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> { return check(1, 0x5D, 0); });
+    Changer ch(t, fast_options());
+    EXPECT_TRUE(ch.test_unit_ready());
+}
+
+TEST(Changer, OptionalCommandProbedOnceAndRememberedAsUnsupported) {
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> { return check(5, 0x20, 0); });
+    Changer ch(t, fast_options());
+    auto r1 = ch.prevent_removal(true);
+    ASSERT_FALSE(r1);
+    EXPECT_EQ(r1.error().code, Errc::Unsupported);
+    EXPECT_EQ(ch.support().prevent_allow, false);
+    auto r2 = ch.prevent_removal(false);
+    ASSERT_FALSE(r2);
+    EXPECT_EQ(r2.error().code, Errc::Unsupported);
+    EXPECT_EQ(t.count(opcode::PreventAllowMediumRemoval), 1u) << "not sent again once known";
+
+    auto o1 = ch.open_import_export(100);
+    auto o2 = ch.close_import_export(100);
+    EXPECT_EQ(o1.error().code, Errc::Unsupported);
+    EXPECT_EQ(o2.error().code, Errc::Unsupported);
+    EXPECT_EQ(t.count(opcode::OpenCloseImportExport), 1u);
+}
+
+TEST(Changer, OptionalCommandThatWorksIsRememberedAsSupported) {
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> { return good(); });
+    Changer ch(t, fast_options());
+    ASSERT_TRUE(ch.prevent_removal(true));
+    EXPECT_EQ(ch.support().prevent_allow, true);
+    ASSERT_TRUE(ch.open_import_export(100));
+    EXPECT_EQ(t.cdbs.back(), (std::vector<uint8_t>{0x1B, 0, 0, 100, 0, 0}));
+}
+
+TEST(Changer, SupportedOptionalCommandFailureIsNotMistakenForUnsupported) {
+    bool first = true;
+    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> {
+        if (std::exchange(first, false))
+            return good();
+        return check(5, 0x24, 0);
+    });
+    Changer ch(t, fast_options());
+    ASSERT_TRUE(ch.prevent_removal(true));
+    auto r = ch.prevent_removal(false);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::CheckCondition);
+    EXPECT_EQ(ch.support().prevent_allow, true);
+}
+
+TEST(Changer, MovesUseFirstTransportAndMoveTimeout) {
+    TgtLike dev;
+    for (uint16_t a = 1000; a < 1010; ++a)
+        dev.slots[a] = {};
+    ScriptedTransport t([&](auto cdb, auto buf) -> Result<CommandResult> {
+        if (cdb[0] == opcode::MoveMedium)
+            return good();
+        return dev(cdb, buf);
+    });
+    auto o = fast_options();
+    o.move_timeout = 123s;
+    Changer ch(t, o);
+    ASSERT_TRUE(ch.move(100, 1003));
+    auto expected = cdb::move_medium(1, 100, 1003);
+    EXPECT_EQ(t.cdbs.back(), std::vector<uint8_t>(expected.span().begin(), expected.span().end()));
+    EXPECT_EQ(t.timeouts.back(), 123s);
+}
+
+TEST(Changer, ReadsEveryElementDespiteShortRepliesAndIgnoredCount) {
+    TgtLike dev;
+    for (uint16_t a = 1000; a < 1000 + 2500; ++a)
+        dev.slots[a] = {a % 3 == 0, a % 3 == 0 ? "T" + std::to_string(a) : ""};
+    ScriptedTransport t(std::ref(dev));
+    auto o = fast_options();
+    o.max_elements_per_request = 1000;
+    Changer ch(t, o);
+    auto r = ch.read_status(ElementType::Storage);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->size(), 2500u);
+    for (size_t i = 0; i < r->size(); ++i) {
+        const auto& e = (*r)[i];
+        ASSERT_EQ(e.address, 1000 + i);
+        EXPECT_EQ(e.full, e.address % 3 == 0);
+        if (e.full)
+            EXPECT_EQ(e.primary_tag, "T" + std::to_string(e.address));
+    }
+    EXPECT_GE(t.count(opcode::ReadElementStatus), 3u);
+}
+
+TEST(Changer, ReadsASubrangeOnly) {
+    TgtLike dev;
+    for (uint16_t a = 1000; a < 1100; ++a)
+        dev.slots[a] = {true, "B" + std::to_string(a)};
+    ScriptedTransport t(std::ref(dev));
+    Changer ch(t, fast_options());
+    auto r = ch.read_status(ElementType::Storage, 1010, 5);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->size(), 5u);
+    EXPECT_EQ(r->front().address, 1010);
+    EXPECT_EQ(r->back().address, 1014);
+}
+
+TEST(Changer, RangeOutsideTheMapIsRejectedWithoutIo) {
+    TgtLike dev;
+    for (uint16_t a = 1000; a < 1010; ++a)
+        dev.slots[a] = {};
+    ScriptedTransport t(std::ref(dev));
+    Changer ch(t, fast_options());
+    ASSERT_TRUE(ch.element_map());
+    auto before = t.count(opcode::ReadElementStatus);
+    auto r = ch.read_status(ElementType::Storage, 1005, 50);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+    EXPECT_EQ(t.count(opcode::ReadElementStatus), before);
+    EXPECT_FALSE(ch.read_status(ElementType::All));
+}
+
+TEST(Changer, FallsBackToNoVolumeTagsWithoutBarcodeReader) {
+    TgtLike dev;
+    dev.reader = false;
+    for (uint16_t a = 1000; a < 1004; ++a)
+        dev.slots[a] = {true, ""};
+    ScriptedTransport t(std::ref(dev));
+    Changer ch(t, fast_options());
+    auto r = ch.read_status(ElementType::Storage);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->size(), 4u);
+    EXPECT_EQ(ch.support().voltag, false);
+    // From now on VOLTAG is never asked again.
+    t.cdbs.clear();
+    ASSERT_TRUE(ch.read_status(ElementType::Storage));
+    for (auto& c : t.cdbs)
+        if (c[0] == opcode::ReadElementStatus)
+            EXPECT_EQ(c[1] & 0x10, 0);
+}
+
+TEST(Changer, StreamsLargeLibrariesThroughASink) {
+    TgtLike dev;
+    for (uint32_t a = 1000; a < 1000 + 20000; ++a)
+        dev.slots[static_cast<uint16_t>(a)] = {a % 2 == 0, a % 2 == 0 ? "X" : ""};
+    ScriptedTransport t(std::ref(dev));
+    Changer ch(t, fast_options());
+    size_t n = 0, full = 0;
+    uint32_t last = 999;
+    auto r = ch.for_each_status(ElementType::Storage, [&](const ElementStatus& e) {
+        ++n;
+        full += e.full;
+        EXPECT_EQ(e.address, last + 1);
+        last = e.address;
+    });
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(n, 20000u);
+    EXPECT_EQ(full, 10000u);
+}
+
+TEST(Changer, ElementMapFallsBackToModeSense10AndIsCached) {
+    ScriptedTransport t([&](auto cdb, auto buf) -> Result<CommandResult> {
+        if (cdb[0] == opcode::ModeSense6)
+            return check(5, 0x20, 0);
+        if (cdb[0] == opcode::ModeSense10) {
+            auto six = mode_1d(1000, 20);
+            std::vector<uint8_t> v(8, 0);
+            v.insert(v.end(), six.begin() + 4, six.end());
+            put16(v, 0, static_cast<uint32_t>(v.size() - 2));
+            std::copy(v.begin(), v.end(), buf.begin());
+            return good(v.size());
+        }
+        return check(5, 0x20, 0);
+    });
+    Changer ch(t, fast_options());
+    auto m = ch.element_map();
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->storage_first, 1000);
+    EXPECT_EQ(m->storage_count, 20);
+    EXPECT_EQ(m->ie_first, 100);
+    auto sent = t.cdbs.size();
+    ASSERT_TRUE(ch.element_map());
+    EXPECT_EQ(t.cdbs.size(), sent) << "cached";
+}
+
+TEST(Changer, InitializeWithRangeFallsBackToFullInitialize) {
+    ScriptedTransport t([&](auto cdb, auto) -> Result<CommandResult> {
+        if (cdb[0] == opcode::InitializeElementStatusWithRange)
+            return check(5, 0x20, 0);
+        return good();
+    });
+    auto o = fast_options();
+    o.initialize_timeout = 77s;
+    Changer ch(t, o);
+    ASSERT_TRUE(ch.initialize(std::pair<uint16_t, uint16_t>{1000, 10}));
+    EXPECT_EQ(t.cdbs.back()[0], opcode::InitializeElementStatus);
+    EXPECT_EQ(t.timeouts.back(), 77s);
+    EXPECT_EQ(ch.support().initialize_range, false);
+}
+
+TEST(Changer, IdentifyRejectsNonChangers) {
+    ScriptedTransport t([&](auto cdb, auto buf) -> Result<CommandResult> {
+        if (cdb[0] == opcode::Inquiry && !(cdb[1] & 1)) {
+            std::vector<uint8_t> inq(36, ' ');
+            inq[0] = 0x00; // direct access block device
+            inq[1] = 0;
+            inq[2] = 5;
+            inq[3] = 2;
+            inq[4] = 31;
+            std::copy(inq.begin(), inq.end(), buf.begin());
+            return good(inq.size());
+        }
+        return check(5, 0x24, 0);
+    });
+    Changer ch(t, fast_options());
+    auto r = ch.identify();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::NotAChanger);
+}
+
+TEST(Changer, IdentifyReadsSerialAndDesignator) {
+    ScriptedTransport t([&](auto cdb, auto buf) -> Result<CommandResult> {
+        std::vector<uint8_t> v;
+        if (cdb[0] != opcode::Inquiry)
+            return check(5, 0x20, 0);
+        if (!(cdb[1] & 1)) {
+            v.assign(36, ' ');
+            v[0] = 0x08;
+            v[1] = 0x80;
+            v[2] = 5;
+            v[3] = 2;
+            v[4] = 31;
+            std::string vendor = "ACME    ", product = "LIB-9000        ", rev = "0042";
+            std::copy(vendor.begin(), vendor.end(), v.begin() + 8);
+            std::copy(product.begin(), product.end(), v.begin() + 16);
+            std::copy(rev.begin(), rev.end(), v.begin() + 32);
+        } else if (cdb[2] == 0x00) {
+            v = {0x08, 0x00, 0x00, 0x03, 0x00, 0x80, 0x83};
+        } else if (cdb[2] == 0x80) {
+            v = {0x08, 0x80, 0x00, 0x06, 'S', 'N', '1', '2', ' ', ' '};
+        } else if (cdb[2] == 0x83) {
+            v = {0x08, 0x83, 0x00, 12, 0x01, 0x03, 0x00, 0x08, 0x50, 0x01, 0x02, 0x03,
+                 0x04, 0x05, 0x06, 0x07};
+        }
+        std::copy(v.begin(), v.end(), buf.begin());
+        return good(v.size());
+    });
+    Changer ch(t, fast_options());
+    auto r = ch.identify();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->vendor, "ACME");
+    EXPECT_EQ(r->product, "LIB-9000");
+    EXPECT_EQ(r->serial, "SN12");
+    EXPECT_EQ(r->device_id, "naa:5001020304050607");
+    EXPECT_EQ(r->stable_key(), "naa:5001020304050607");
+}

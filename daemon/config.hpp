@@ -1,0 +1,66 @@
+// /etc/ntmsd/ntmsd.conf plus drop-ins /etc/ntmsd/ntmsd.conf.d/*.conf (lexical order, later files
+// override earlier keys), INI style like systemd's own .conf files:
+//
+//   [Daemon]
+//   Database=/var/lib/ntmsd/ntmsd.db
+//   Discover=yes
+//   JobRetentionSec=3600
+//
+//   [Library lab1]            one section per library, named
+//   Device=sim:lab1,slots=40,ie=1
+//   Enabled=yes
+//   InjectTimeoutSec=60       MaxExtendSecs: how long an inject keeps the port open (0..65535)
+//   PollIntervalMSec=500
+//   UseGroups=tape
+//   ModifyGroups=
+//   ControlGroups=tape
+//   Ports=100 101-104         port splitting: each item is one port (an address or a range)
+//
+// A bad file is an error naming the file and line; nothing is half-applied.
+#pragma once
+
+#include "status.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ntms {
+
+struct PortConfig {
+    uint16_t first = 0;
+    uint16_t count = 1;
+};
+
+struct LibraryConfig {
+    std::string name;
+    std::string device;
+    bool enabled = true;
+    uint32_t inject_timeout_sec = 60;
+    uint32_t poll_interval_ms = 500;
+    std::vector<std::string> use_groups{"tape"};
+    std::vector<std::string> modify_groups{};
+    std::vector<std::string> control_groups{"tape"};
+    std::vector<PortConfig> ports; // empty: all IE elements form one port
+    std::string origin;            // "FILE:LINE" of its section, for messages
+};
+
+struct DaemonConfig {
+    std::string database = "/var/lib/ntmsd/ntmsd.db";
+    bool discover = true;
+    uint32_t job_retention_sec = 3600;
+    std::vector<LibraryConfig> libraries;
+};
+
+inline constexpr const char* default_config_path = "/etc/ntmsd/ntmsd.conf";
+
+// Reads main_path (missing is fine: defaults) and main_path + ".d/*.conf".
+// Errors: ERROR_INVALID_PARAMETER with "FILE:LINE: what is wrong".
+Expected<DaemonConfig> load_config(const std::string& main_path);
+// Applies one file's text on top of cfg (for drop-ins and tests). name is used in messages.
+Expected<void> apply_config_text(DaemonConfig& cfg, const std::string& text, const std::string& name);
+
+// Parses "yes/no/true/false/on/off/1/0".
+bool parse_boolean(const std::string& s, bool& out);
+
+} // namespace ntms

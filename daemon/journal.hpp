@@ -1,0 +1,35 @@
+// Structured logging to the systemd journal (stderr when no journal is reachable), with fixed
+// MESSAGE_IDs explained in systemd/ntmsd.catalog and NTMS_* fields.
+#pragma once
+
+#include "model.hpp"
+
+#include <string>
+#include <string_view>
+#include <syslog.h>
+
+namespace ntms {
+
+namespace message_id {
+inline constexpr const char* OperatorRequest = "3bde3ec0b22048f4bb6e69d68cec059e";
+inline constexpr const char* JobCompleted = "fc4187bee1514ca8953865f96f4536b2";
+inline constexpr const char* JobFailed = "a9d7145af7484125af499cb1cffe5543";
+inline constexpr const char* LibraryOnline = "00e6dd16ae944cdd9f1e440bb834b99d";
+inline constexpr const char* LibraryOffline = "360f56304a3d4219b49176f0379bdcec";
+inline constexpr const char* MediumReconciled = "4974a161b5ed46fdbfa7b51a86d9475a";
+} // namespace message_id
+
+// Plain message at a syslog priority.
+void log(int priority, std::string_view message);
+
+// Operator request posted / changed state.
+void journal_oprequest(const OpRequestRecord& r, const std::string& library_name);
+// A job reached a final state (JobCompleted for PASSED/STOPPED/CANCELLED, JobFailed for FAILED).
+void journal_job_end(const JobRecord& job, const std::string& library_name);
+void journal_library_state(const LibraryRecord& lib, bool online, const std::string& reason);
+void journal_reconciled(const LibraryRecord& lib, const std::string& what);
+
+// Where log lines go: journal when /run/systemd/journal/socket exists (or forced), else stderr.
+void set_log_target_stderr(bool force_stderr);
+
+} // namespace ntms

@@ -1,0 +1,111 @@
+// Records of the domain as they are stored: libraries, media, jobs (NTMS_LIBREQUEST), move intents
+// and operator requests. Times are microseconds since the Unix epoch (0 = not yet).
+#pragma once
+
+#include "guid.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ntms {
+
+// NTMS_INJECT_*
+enum class InjectAction : uint32_t { Start = 0, Stop = 1, Retract = 2, StartMany = 3 };
+
+// NTMS_LM_* request states.
+enum class JobState : uint32_t {
+    Queued = 0,
+    InProcess = 1,
+    Passed = 2,
+    Failed = 3,
+    Invalid = 4,
+    Waiting = 5,
+    Deferred = 6,
+    Cancelled = 7,
+    Stopped = 8,
+};
+bool is_final(JobState s);
+const char* job_state_name(JobState s); // "queued", "inprocess", ...
+
+// NTMS_OPREQ_* and NTMS_OPSTATE_*
+enum class OpRequestType : uint32_t { Unknown = 0, NewMedia = 1, Cleaner = 2, DeviceService = 3, MoveMedia = 4, Message = 5 };
+enum class OpRequestState : uint32_t { Unknown = 0, Submitted = 1, Active = 2, InProgress = 3, Refused = 4, Complete = 5 };
+
+enum class MediumState : uint32_t {
+    InLibrary = 0,  // in a storage slot or drive
+    InPort = 1,     // in an IE element, waiting to be imported (left there: library full)
+    Exported = 2,   // put into the port by the library, awaiting removal by the operator
+    Gone = 3,       // no longer in the library (removed by the operator)
+};
+
+struct LibraryRecord {
+    Guid id;
+    std::string identity;  // stable key: VPD designator, iSCSI URL, sim name
+    std::string name;
+    std::string device;    // last device string seen (/dev/sg3, iscsi://..., sim:...)
+    bool enabled = true;
+    int64_t created = 0;
+};
+
+struct MediumRecord {
+    Guid id;
+    Guid library;
+    std::string barcode;            // empty: unidentified
+    std::optional<uint16_t> element; // current element address; nullopt when Gone
+    MediumState state = MediumState::InLibrary;
+    int64_t updated = 0;
+};
+
+struct JobRecord {
+    Guid id;
+    Guid library;
+    std::string operation = "inject";
+    InjectAction action = InjectAction::Start;
+    JobState state = JobState::Queued;
+    uint32_t error = 0;          // Win32 code
+    std::string error_message;
+    int64_t time_queued = 0;
+    int64_t time_started = 0;
+    int64_t time_completed = 0;
+    std::string application;
+    uint32_t uid = 0;
+    uint32_t media_moved = 0;
+    uint32_t timeout_sec = 0;    // MaxExtendSecs for this call
+    std::optional<uint16_t> port; // first IE address of the chosen port, nullopt: default port
+};
+
+// A move recorded durably before MOVE MEDIUM is sent, resolved after it (or at start-up).
+struct MoveIntent {
+    int64_t id = 0;
+    Guid job;
+    Guid library;
+    Guid medium;
+    std::string barcode;
+    uint16_t source = 0;
+    uint16_t destination = 0;
+    int64_t created = 0;
+};
+
+struct MediumMove { // one row of a medium's history
+    Guid medium;
+    Guid job;         // null for moves found by reconciliation
+    std::optional<uint16_t> from, to;
+    int64_t time = 0;
+    std::string reason; // "inject", "reconcile", "operator-removed" ...
+};
+
+struct OpRequestRecord {
+    Guid id;
+    OpRequestType type = OpRequestType::Message;
+    OpRequestState state = OpRequestState::Submitted;
+    std::string message;
+    Guid library;
+    Guid job;         // null when not tied to a job
+    int64_t submitted = 0;
+    int64_t changed = 0;
+};
+
+int64_t now_usec();
+
+} // namespace ntms

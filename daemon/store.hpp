@@ -1,0 +1,97 @@
+// The SQLite store: schema with migrations (PRAGMA user_version), WAL, synchronous=FULL, foreign
+// keys, busy timeout. Every call is one transaction; a call returning success is durable.
+// SQLITE_FULL -> ERROR_DATABASE_FULL, anything else -> ERROR_DATABASE_FAILURE, with the SQLite
+// message. Not thread-safe: each thread opens its own Store on the same file (WAL allows it).
+#pragma once
+
+#include "model.hpp"
+#include "status.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace ntms {
+
+struct StoreOptions {
+    std::optional<int64_t> max_page_count; // for tests of a full database
+    int busy_timeout_ms = 5000;
+};
+
+class Store {
+public:
+    static Expected<std::unique_ptr<Store>> open(const std::string& path, StoreOptions options = {});
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    static constexpr int schema_version = 1;
+    const std::string& path() const { return path_; }
+
+    // Libraries: the GUID is created once per identity and kept forever.
+    Expected<LibraryRecord> upsert_library(const std::string& identity, const std::string& name,
+                                           const std::string& device);
+    Expected<std::optional<LibraryRecord>> get_library(const Guid& id);
+    Expected<std::vector<LibraryRecord>> list_libraries();
+    Expected<void> set_library_enabled(const Guid& id, bool enabled);
+
+    // Jobs.
+    Expected<void> insert_job(const JobRecord& job);
+    Expected<void> update_job(const JobRecord& job); // whole row by id
+    Expected<std::optional<JobRecord>> get_job(const Guid& id);
+    // Newest first; library null = all.
+    Expected<std::vector<JobRecord>> list_jobs(const std::optional<Guid>& library = {});
+    Expected<std::vector<JobRecord>> jobs_in_states(const std::vector<JobState>& states);
+
+    // Media.
+    Expected<std::vector<MediumRecord>> list_media(const Guid& library);
+    Expected<std::optional<MediumRecord>> medium_at(const Guid& library, uint16_t element);
+    Expected<std::optional<MediumRecord>> get_medium(const Guid& id);
+    Expected<void> put_medium(const MediumRecord& medium, const std::optional<MediumMove>& history);
+    Expected<std::vector<MediumMove>> history(const Guid& medium);
+
+    // Moves: record_intent before MOVE MEDIUM; complete_move after it succeeded applies, in one
+    // transaction, the medium's new place, its history row, the job's media_moved + 1 and the
+    // intent's deletion; drop_intent when the move did not happen.
+    Expected<int64_t> record_intent(const MoveIntent& intent);
+    Expected<void> complete_move(const MoveIntent& intent, const MediumRecord& medium);
+    Expected<void> drop_intent(int64_t id);
+    Expected<std::vector<MoveIntent>> pending_intents(const Guid& library);
+
+    // Operator requests.
+    Expected<void> insert_oprequest(const OpRequestRecord& r);
+    Expected<void> update_oprequest(const OpRequestRecord& r);
+    Expected<std::optional<OpRequestRecord>> get_oprequest(const Guid& id);
+    Expected<std::vector<OpRequestRecord>> list_oprequests();
+
+    // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails.
+    template <typename Fn> Expected<void> transaction(Fn&& fn);
+
+private:
+    Store(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+    Expected<void> migrate();
+    Expected<void> exec(const char* sql);
+    Status sqlite_error(const char* what, int rc) const;
+    Expected<void> begin();
+    Expected<void> commit();
+    void rollback();
+
+    std::string path_;
+    sqlite3* db_ = nullptr;
+};
+
+template <typename Fn> Expected<void> Store::transaction(Fn&& fn) {
+    if (auto b = begin(); !b)
+        return b;
+    Expected<void> r = fn();
+    if (!r) {
+        rollback();
+        return r;
+    }
+    return commit();
+}
+
+} // namespace ntms
