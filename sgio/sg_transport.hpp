@@ -21,6 +21,12 @@ public:
                                   std::chrono::milliseconds timeout) override;
     std::string name() const override { return path_; }
 
+    // The checks execute() makes before touching the device: CDB of 6..16 bytes, no buffer for
+    // Direction::None, a length sg can express, a non-negative timeout.
+    static Result<void> check_arguments(std::span<const uint8_t> cdb, Direction direction,
+                                        std::span<const uint8_t> buffer,
+                                        std::chrono::milliseconds timeout);
+
 private:
     SgTransport(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
     std::string path_;
