@@ -33,11 +33,23 @@ public:
     std::string name() const override { return url_; }
 
 private:
-    IscsiTransport(std::string url, IscsiUrl parsed, iscsi_context* ctx)
-        : url_(std::move(url)), parsed_(std::move(parsed)), ctx_(ctx) {}
+    IscsiTransport(std::string url, IscsiUrl parsed, std::string initiator, iscsi_context* ctx)
+        : url_(std::move(url)), parsed_(std::move(parsed)), initiator_(std::move(initiator)),
+          ctx_(ctx) {}
+
+    struct Attempt {
+        Result<CommandResult> result;
+        bool connection_lost = false; // the session broke; worth one reconnect
+    };
+    Attempt execute_once(std::span<const uint8_t> cdb, Direction direction,
+                         std::span<uint8_t> buffer, std::chrono::milliseconds timeout);
+    void drop_session();
+    Result<void> reconnect();
+
     std::string url_;
     IscsiUrl parsed_;
-    iscsi_context* ctx_ = nullptr;
+    std::string initiator_;
+    iscsi_context* ctx_ = nullptr; // nullptr after a lost session until the next login
     std::mutex mutex_;
 };
 
