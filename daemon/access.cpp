@@ -1,0 +1,67 @@
+#include "access.hpp"
+
+#include <grp.h>
+
+#include <algorithm>
+
+namespace ntms {
+
+namespace {
+
+std::vector<uint32_t> resolve(const std::vector<std::string>& names, std::vector<std::string>* unknown) {
+    std::vector<uint32_t> out;
+    for (const auto& n : names) {
+        std::vector<char> buf(16384);
+        group g{};
+        group* res = nullptr;
+        if (getgrnam_r(n.c_str(), &g, buf.data(), buf.size(), &res) == 0 && res)
+            out.push_back(res->gr_gid);
+        else if (unknown)
+            unknown->push_back(n);
+    }
+    return out;
+}
+
+bool member(const Caller& c, const std::vector<uint32_t>& gids) {
+    return std::any_of(gids.begin(), gids.end(), [&](uint32_t g) {
+        return c.gid == g || std::find(c.groups.begin(), c.groups.end(), g) != c.groups.end();
+    });
+}
+
+} // namespace
+
+AccessPolicy AccessPolicy::from_names(const std::vector<std::string>& use,
+                                      const std::vector<std::string>& modify,
+                                      const std::vector<std::string>& control,
+                                      std::vector<std::string>* unknown) {
+    return AccessPolicy{resolve(use, unknown), resolve(modify, unknown), resolve(control, unknown)};
+}
+
+bool AccessPolicy::allows(const Caller& c, Right r) const {
+    if (c.uid == 0)
+        return true;
+    switch (r) {
+    case Right::Use:
+        if (member(c, use))
+            return true;
+        [[fallthrough]];
+    case Right::Modify:
+        if (member(c, modify))
+            return true;
+        [[fallthrough]];
+    case Right::Control:
+        return member(c, control);
+    }
+    return false;
+}
+
+const char* right_name(Right r) {
+    switch (r) {
+    case Right::Use: return "USE";
+    case Right::Modify: return "MODIFY";
+    case Right::Control: return "CONTROL";
+    }
+    return "?";
+}
+
+} // namespace ntms

@@ -1,0 +1,271 @@
+#include "library.hpp"
+
+#include "inject_job.hpp"
+#include "journal.hpp"
+#include "reconcile.hpp"
+#include "store.hpp"
+
+#include "sgio/open.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace ntms {
+
+Library::Library(LibraryRecord record, LibraryConfig config, std::string db_path, EventSink& events,
+                 TransportFactory factory)
+    : record_(std::move(record)), config_(std::move(config)), db_path_(std::move(db_path)),
+      events_(events), factory_(std::move(factory)) {
+    std::vector<std::string> unknown;
+    access_ = AccessPolicy::from_names(config_.use_groups, config_.modify_groups,
+                                       config_.control_groups, &unknown);
+    for (const auto& g : unknown)
+        log(LOG_WARNING, fmt::format("Library {}: group '{}' does not exist; ignored", config_.name, g));
+    snap_.id = record_.id;
+    snap_.name = config_.name;
+    snap_.device = config_.device;
+    snap_.enabled = record_.enabled && config_.enabled;
+    snap_.inject_timeout_sec = config_.inject_timeout_sec;
+}
+
+Library::~Library() { stop(); }
+
+void Library::attach(std::unique_ptr<sgio::Transport> transport, std::string offline_reason) {
+    std::lock_guard lock(mutex_);
+    transport_ = std::move(transport);
+    changer_ = transport_ ? std::make_unique<sgio::Changer>(*transport_) : nullptr;
+    snap_.online = transport_ != nullptr;
+    snap_.offline_reason = std::move(offline_reason);
+}
+
+void Library::start(std::vector<JobRecord> queued) {
+    worker_ = std::thread([this, q = std::move(queued)]() mutable { run(std::move(q)); });
+}
+
+void Library::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        if (running_)
+            control_ = JobControl::Stop;
+    }
+    cv_.notify_all();
+    if (worker_.joinable())
+        worker_.join();
+}
+
+LibrarySnapshot Library::snapshot() const {
+    std::lock_guard lock(mutex_);
+    return snap_;
+}
+
+void Library::enqueue(const JobRecord& job) {
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(job);
+    }
+    cv_.notify_all();
+}
+
+std::optional<Guid> Library::running_job() const {
+    std::lock_guard lock(mutex_);
+    return running_;
+}
+
+bool Library::dequeue(const Guid& job) {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(queue_.begin(), queue_.end(), [&](const JobRecord& j) { return j.id == job; });
+    if (it == queue_.end())
+        return false;
+    queue_.erase(it);
+    return true;
+}
+
+bool Library::control(const Guid& job, JobControl what) {
+    {
+        std::lock_guard lock(mutex_);
+        if (running_ != job)
+            return false;
+        // STOP wins over a pending RETRACT; a RETRACT never downgrades a pending STOP.
+        if (control_ != JobControl::Stop)
+            control_ = what;
+    }
+    cv_.notify_all();
+    return true;
+}
+
+JobControl Library::wait_control(std::chrono::milliseconds d) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, d, [&] { return control_ != JobControl::None || stopping_; });
+    if (stopping_ && control_ == JobControl::None)
+        control_ = JobControl::Stop;
+    return std::exchange(control_, JobControl::None);
+}
+
+JobControl Library::peek_control() const {
+    std::lock_guard lock(mutex_);
+    return stopping_ ? JobControl::Stop : control_;
+}
+
+std::optional<PortState> Library::find_port(std::optional<uint16_t> address) const {
+    std::lock_guard lock(mutex_);
+    if (snap_.ports.empty())
+        return std::nullopt;
+    if (!address)
+        return snap_.ports.front();
+    for (const auto& p : snap_.ports)
+        if (*address >= p.first && *address < p.first + p.count)
+            return p;
+    return std::nullopt;
+}
+
+void Library::set_online(bool online, const std::string& reason) {
+    bool changed;
+    {
+        std::lock_guard lock(mutex_);
+        changed = snap_.online != online;
+        snap_.online = online;
+        snap_.offline_reason = online ? std::string() : reason;
+    }
+    if (changed) {
+        journal_library_state(record_, online, reason);
+        notify();
+    }
+}
+
+void Library::set_port(const PortState& p) {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& q : snap_.ports)
+            if (q.first == p.first)
+                q = p;
+    }
+    notify();
+}
+
+void Library::set_layout(std::vector<PortState> ports, uint32_t drives, bool barcode_reader,
+                         const std::string& vendor, const std::string& product,
+                         const std::string& serial) {
+    {
+        std::lock_guard lock(mutex_);
+        snap_.ports = std::move(ports);
+        snap_.drives = drives;
+        snap_.barcode_reader = barcode_reader;
+        snap_.vendor = vendor;
+        snap_.product = product;
+        snap_.serial = serial;
+    }
+    notify();
+}
+
+void Library::set_storage(std::vector<std::pair<uint16_t, bool>> slots) {
+    {
+        std::lock_guard lock(mutex_);
+        free_slots_.clear();
+        for (auto& [addr, full] : slots)
+            if (!full)
+                free_slots_.push_back(addr);
+        std::sort(free_slots_.begin(), free_slots_.end());
+        snap_.slots = static_cast<uint32_t>(slots.size());
+        snap_.free_slots = static_cast<uint32_t>(free_slots_.size());
+    }
+    notify();
+}
+
+void Library::set_slot_full(uint16_t address, bool full) {
+    {
+        std::lock_guard lock(mutex_);
+        auto it = std::lower_bound(free_slots_.begin(), free_slots_.end(), address);
+        const bool listed = it != free_slots_.end() && *it == address;
+        if (full && listed)
+            free_slots_.erase(it);
+        else if (!full && !listed)
+            free_slots_.insert(it, address);
+        snap_.free_slots = static_cast<uint32_t>(free_slots_.size());
+    }
+    notify();
+}
+
+std::optional<uint16_t> Library::pick_free_slot() const {
+    std::lock_guard lock(mutex_);
+    if (free_slots_.empty())
+        return std::nullopt;
+    return free_slots_.front();
+}
+
+bool Library::open_device() {
+    auto t = factory_(config_.device);
+    if (!t) {
+        set_online(false, t.error().message);
+        return false;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        changer_.reset();
+        transport_ = std::move(t).value();
+        changer_ = std::make_unique<sgio::Changer>(*transport_);
+    }
+    return true;
+}
+
+void Library::fail_offline_job(Store& db, JobRecord& job) {
+    job.state = JobState::Failed;
+    job.error = win32::LibraryOffline;
+    job.error_message = fmt::format("library {} is offline: {}", config_.name, snapshot().offline_reason);
+    job.time_completed = now_usec();
+    if (auto r = db.update_job(job); !r)
+        log(LOG_ERR, fmt::format("Library {}: cannot record job {}: {}", config_.name, job.id.str(),
+                                 r.error().message));
+    events_.job_changed(job);
+    journal_job_end(job, config_.name);
+}
+
+void Library::run(std::vector<JobRecord> queued) {
+    auto opened = Store::open(db_path_);
+    if (!opened) {
+        log(LOG_ERR, fmt::format("Library {}: cannot open the database: {}", config_.name,
+                                 opened.error().message));
+        set_online(false, opened.error().message);
+        return;
+    }
+    Store& db = **opened;
+
+    if (changer_) {
+        auto r = reconcile(*this, db);
+        if (!r)
+            log(LOG_ERR, fmt::format("Library {}: start-up reconciliation failed: {}", config_.name,
+                                     r.error().message));
+    }
+    for (auto& j : queued)
+        enqueue(j);
+
+    for (;;) {
+        JobRecord job;
+        {
+            std::unique_lock lock(mutex_);
+            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (stopping_)
+                return; // queued jobs stay QUEUED in the database and run after a restart
+            job = queue_.front();
+            queue_.pop_front();
+            running_ = job.id;
+            control_ = JobControl::None;
+        }
+        const bool offline = !snapshot().online;
+        if (offline && open_device()) {
+            if (auto r = reconcile(*this, db); !r)
+                log(LOG_ERR, fmt::format("Library {}: reconciliation failed: {}", config_.name,
+                                         r.error().message));
+        }
+        if (!snapshot().online || !changer_)
+            fail_offline_job(db, job);
+        else
+            InjectJob(*this, db, job).run();
+        std::lock_guard lock(mutex_);
+        running_.reset();
+        control_ = JobControl::None;
+    }
+}
+
+} // namespace ntms

@@ -1,0 +1,130 @@
+// One library: its configuration, its device, a snapshot of its state that any thread may read
+// without touching SCSI, and the worker thread that owns the robot and runs its jobs one at a time.
+#pragma once
+
+#include "access.hpp"
+#include "config.hpp"
+#include "events.hpp"
+#include "model.hpp"
+#include "status.hpp"
+
+#include "sgio/changer.hpp"
+#include "sgio/transport.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace ntms {
+
+class Store;
+
+struct PortState {
+    uint16_t first = 0;     // address of its first IE element: the port's number
+    uint16_t count = 1;     // 1: single-cartridge port, more: magazine
+    bool locked = false;    // PREVENT held by us
+    bool extended = false;  // open to the operator
+    uint16_t full = 0;      // elements holding a cartridge
+};
+
+struct LibrarySnapshot {
+    Guid id;
+    std::string name, device, vendor, product, serial;
+    bool online = false;
+    std::string offline_reason;
+    bool enabled = true;
+    uint32_t slots = 0, free_slots = 0, drives = 0;
+    bool barcode_reader = false;
+    std::vector<PortState> ports;
+    uint32_t inject_timeout_sec = 60;
+};
+
+enum class JobControl { None, Stop, Retract };
+
+// Opens a device string; sgio::open_transport unless a test hands in its own.
+using TransportFactory =
+    std::function<sgio::Result<std::unique_ptr<sgio::Transport>>(const std::string& device)>;
+
+class Library {
+public:
+    Library(LibraryRecord record, LibraryConfig config, std::string db_path, EventSink& events,
+            TransportFactory factory);
+    ~Library();
+    Library(const Library&) = delete;
+    Library& operator=(const Library&) = delete;
+
+    // Called once before start(): the device opened by the manager, or null when absent.
+    void attach(std::unique_ptr<sgio::Transport> transport, std::string offline_reason);
+    // Starts the worker: reconciliation first, then the queued jobs from the database.
+    void start(std::vector<JobRecord> queued);
+    void stop();
+
+    const Guid& id() const { return record_.id; }
+    const LibraryConfig& config() const { return config_; }
+    const AccessPolicy& access() const { return access_; }
+    LibrarySnapshot snapshot() const;
+
+    // Hands a durably queued job to the worker.
+    void enqueue(const JobRecord& job);
+    // The job currently being run, if any.
+    std::optional<Guid> running_job() const;
+    // Removes a queued job from the queue; false when it is not queued (running or unknown).
+    bool dequeue(const Guid& job);
+    // STOP or RETRACT for the running job; false when that job is not running.
+    bool control(const Guid& job, JobControl what);
+    // The port that `port` (an IE element address) belongs to; nullopt for no such port. With no
+    // address, the library's first port.
+    std::optional<PortState> find_port(std::optional<uint16_t> address) const;
+
+    // Worker-side API used by the inject job and reconciliation.
+    sgio::Changer* changer() { return changer_.get(); }
+    EventSink& events() { return events_; }
+    std::string name() const { return config_.name; }
+    void set_online(bool online, const std::string& reason);
+    void set_port(const PortState& p);
+    // Element layout found on the device: ports (from configuration or all IE elements as one),
+    // number of drives, whether volume tags can be read.
+    void set_layout(std::vector<PortState> ports, uint32_t drives, bool barcode_reader,
+                    const std::string& vendor, const std::string& product, const std::string& serial);
+    // Storage inventory cache: slot address -> full.
+    void set_storage(std::vector<std::pair<uint16_t, bool>> slots);
+    void set_slot_full(uint16_t address, bool full);
+    std::optional<uint16_t> pick_free_slot() const;
+    // Waits up to `d` for a control request; returns it (and clears it).
+    JobControl wait_control(std::chrono::milliseconds d);
+    JobControl peek_control() const;
+
+private:
+    void run(std::vector<JobRecord> queued);
+    void fail_offline_job(Store& db, JobRecord& job);
+    bool open_device();
+    void notify() { events_.library_changed(record_.id); }
+
+    LibraryRecord record_;
+    LibraryConfig config_;
+    AccessPolicy access_;
+    std::string db_path_;
+    EventSink& events_;
+    TransportFactory factory_;
+
+    std::unique_ptr<sgio::Transport> transport_;
+    std::unique_ptr<sgio::Changer> changer_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<JobRecord> queue_;
+    std::optional<Guid> running_;
+    JobControl control_ = JobControl::None;
+    bool stopping_ = false;
+    LibrarySnapshot snap_;
+    std::vector<uint16_t> free_slots_; // sorted ascending
+    std::vector<uint16_t> storage_addresses_;
+    std::thread worker_;
+};
+
+} // namespace ntms

@@ -1,0 +1,148 @@
+// ntmsd: wires configuration, the domain and (later) the bus together. Nothing else lives here.
+#include "config.hpp"
+#include "events.hpp"
+#include "journal.hpp"
+#include "manager.hpp"
+
+#include <fmt/format.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+namespace {
+
+constexpr const char* version_text = "ntmsd " NTMS_VERSION;
+
+void usage(FILE* out) {
+    fmt::print(out,
+               "Usage: ntmsd [OPTIONS]\n"
+               "Removable storage manager daemon: drives SCSI media changers and runs inject jobs.\n\n"
+               "  -c, --config=FILE       configuration file (default {}; drop-ins in FILE.d/)\n"
+               "  -d, --database=FILE     SQLite database (overrides Database= of the config)\n"
+               "  -l, --library=[NAME=]DEVICE\n"
+               "                          add a library (sim:..., iscsi://..., /dev/sgN); repeatable\n"
+               "      --no-discover       do not look for changers through udev\n"
+               "      --log-stderr        log to standard error even when the journal is reachable\n"
+               "  -h, --help              show this help\n"
+               "      --version           show the version\n\n"
+               "See ntmsd(8) and ntmsd.conf(5).\n",
+               ntms::default_config_path);
+}
+
+class LogEvents : public ntms::EventSink {};
+
+int run(int argc, char** argv) {
+    enum { OptVersion = 0x100, OptNoDiscover, OptLogStderr };
+    static const option options[] = {
+        {"config", required_argument, nullptr, 'c'},
+        {"database", required_argument, nullptr, 'd'},
+        {"library", required_argument, nullptr, 'l'},
+        {"no-discover", no_argument, nullptr, OptNoDiscover},
+        {"log-stderr", no_argument, nullptr, OptLogStderr},
+        {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, OptVersion},
+        {nullptr, 0, nullptr, 0},
+    };
+    std::string config_path = ntms::default_config_path;
+    std::string database;
+    std::vector<std::string> extra;
+    bool no_discover = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:d:l:h", options, nullptr)) != -1) {
+        switch (c) {
+        case 'c': config_path = optarg; break;
+        case 'd': database = optarg; break;
+        case 'l': extra.emplace_back(optarg); break;
+        case OptNoDiscover: no_discover = true; break;
+        case OptLogStderr: ntms::set_log_target_stderr(true); break;
+        case 'h': usage(stdout); return EXIT_SUCCESS;
+        case OptVersion: fmt::print("{}\n", version_text); return EXIT_SUCCESS;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fmt::print(stderr, "ntmsd: unexpected argument '{}'\n", argv[optind]);
+        return 2;
+    }
+
+    auto cfg = ntms::load_config(config_path);
+    if (!cfg) {
+        fmt::print(stderr, "ntmsd: {}\n", cfg.error().message);
+        return EXIT_FAILURE;
+    }
+    if (!database.empty())
+        cfg->database = database;
+    if (no_discover)
+        cfg->discover = false;
+    for (size_t i = 0; i < extra.size(); ++i) {
+        ntms::LibraryConfig lib;
+        const auto eq = extra[i].find('=');
+        const auto colon = extra[i].find(':');
+        // "NAME=DEVICE", unless the '=' belongs to the device string ("sim:x,slots=4").
+        if (eq != std::string::npos && (colon == std::string::npos || eq < colon) &&
+            extra[i].find('/') > eq) {
+            lib.name = extra[i].substr(0, eq);
+            lib.device = extra[i].substr(eq + 1);
+        } else {
+            lib.name = fmt::format("library{}", i);
+            lib.device = extra[i];
+        }
+        cfg->libraries.push_back(lib);
+    }
+
+    // Signals are read from a descriptor, never handled asynchronously.
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+    const int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    if (sfd < 0) {
+        fmt::print(stderr, "ntmsd: signalfd: {}\n", strerror(errno));
+        return EXIT_FAILURE;
+    }
+
+    LogEvents events;
+    ntms::Manager manager(*cfg, events);
+    manager.start();
+    ntms::log(LOG_INFO, fmt::format("{} started with {} libraries, database {}", version_text,
+                                    manager.libraries().size(), cfg->database));
+    sd_notifyf(0, "READY=1\nSTATUS=serving %zu libraries", manager.libraries().size());
+
+    for (;;) {
+        signalfd_siginfo si{};
+        const ssize_t n = read(sfd, &si, sizeof si);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (si.ssi_signo == SIGHUP) {
+            ntms::log(LOG_INFO, "SIGHUP: configuration reload is not supported yet; restart ntmsd");
+            continue;
+        }
+        break;
+    }
+    sd_notify(0, "STOPPING=1");
+    ntms::log(LOG_INFO, "stopping: running moves finish first");
+    manager.stop();
+    close(sfd);
+    return EXIT_SUCCESS;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "ntmsd: fatal: {}\n", e.what());
+    } catch (...) {
+        fmt::print(stderr, "ntmsd: fatal: unknown exception\n");
+    }
+    return EXIT_FAILURE;
+}

@@ -1,0 +1,389 @@
+#include "manager.hpp"
+
+#include "journal.hpp"
+#include "store.hpp"
+
+#include "sgio/changer.hpp"
+#include "sgio/open.hpp"
+
+#include <fmt/format.h>
+
+#include <new>
+
+namespace ntms {
+
+namespace {
+
+constexpr uint32_t max_extend_secs = 65535;
+
+Status no_library(const std::string& text) {
+    return fail(win32::ObjectNotFound, fmt::format("no library {}", text));
+}
+
+} // namespace
+
+Manager::Manager(DaemonConfig config, EventSink& events, TransportFactory factory)
+    : config_(std::move(config)), events_(events), factory_(std::move(factory)) {
+    if (!factory_)
+        factory_ = [](const std::string& device) { return sgio::open_transport(device); };
+}
+
+Manager::~Manager() { stop(); }
+
+void Manager::start() {
+    auto db = Store::open(config_.database);
+    if (!db) {
+        db_status_ = db.error();
+        log(LOG_ERR, fmt::format("database {} cannot be used: {}; every request will report it",
+                                 config_.database, db_status_.message));
+        return;
+    }
+    db_ = std::move(db).value();
+
+    // Jobs that were running when the daemon stopped are over: report them interrupted. Media they
+    // moved are recorded; unresolved moves are settled by each library's reconciliation.
+    std::vector<JobRecord> queued;
+    if (auto running = db_->jobs_in_states({JobState::InProcess, JobState::Waiting})) {
+        for (auto j : *running) {
+            j.state = JobState::Failed;
+            j.error = win32::OperationAborted;
+            j.error_message = "interrupted: ntmsd stopped while the job was running";
+            j.time_completed = now_usec();
+            if (auto r = db_->update_job(j); !r)
+                log(LOG_ERR, fmt::format("cannot end interrupted job {}: {}", j.id.str(), r.error().message));
+            else
+                journal_job_end(j, {});
+        }
+    }
+    if (auto q = db_->jobs_in_states({JobState::Queued}))
+        queued = *q;
+
+    for (const auto& cfg : config_.libraries)
+        open_library(cfg);
+    // Queued jobs go back to their libraries, oldest first; jobs of libraries no longer configured
+    // cannot run.
+    std::sort(queued.begin(), queued.end(),
+              [](const JobRecord& a, const JobRecord& b) { return a.time_queued < b.time_queued; });
+    std::map<Guid, std::vector<JobRecord>> per_library;
+    for (auto& j : queued) {
+        if (find(j.library)) {
+            per_library[j.library].push_back(j);
+            continue;
+        }
+        j.state = JobState::Failed;
+        j.error = win32::ObjectNotFound;
+        j.error_message = "the job's library is no longer configured";
+        j.time_completed = now_usec();
+        (void)db_->update_job(j);
+    }
+    for (auto& [id, lib] : libraries_)
+        lib->start(std::move(per_library[id]));
+}
+
+void Manager::open_library(const LibraryConfig& cfg) {
+    std::string identity;
+    std::unique_ptr<sgio::Transport> transport;
+    std::string reason;
+    auto t = factory_(cfg.device);
+    if (t) {
+        transport = std::move(t).value();
+        sgio::Changer probe(*transport);
+        if (auto id = probe.identify()) {
+            identity = id->stable_key();
+        } else {
+            reason = id.error().message;
+            if (id.error().code == sgio::Errc::NotAChanger) {
+                log(LOG_ERR, fmt::format("Library {}: {} cannot be used as a library: {}", cfg.name,
+                                         cfg.device, reason));
+            }
+            transport.reset();
+        }
+        if (identity.empty() && transport)
+            identity = transport->name(); // iSCSI URL or sim name: stable by construction
+    } else {
+        reason = t.error().message;
+    }
+
+    Expected<LibraryRecord> rec = Status{};
+    if (identity.empty()) {
+        // The device is absent: keep the GUID it had under this name.
+        if (auto all = db_->list_libraries()) {
+            for (const auto& l : *all)
+                if (l.name == cfg.name)
+                    rec = l;
+        }
+        if (!rec || rec->id.is_null())
+            rec = db_->upsert_library("name:" + cfg.name, cfg.name, cfg.device);
+    } else {
+        rec = db_->upsert_library(identity, cfg.name, cfg.device);
+    }
+    if (!rec) {
+        log(LOG_ERR, fmt::format("Library {}: cannot be recorded: {}", cfg.name, rec.error().message));
+        return;
+    }
+    if (libraries_.count(rec->id)) {
+        log(LOG_ERR, fmt::format("Library {}: {} is the same device as another configured library; "
+                                 "ignored",
+                                 cfg.name, cfg.device));
+        return;
+    }
+    auto lib = std::make_unique<Library>(*rec, cfg, config_.database, events_, factory_);
+    if (!transport)
+        log(LOG_WARNING, fmt::format("Library {} is offline: {}", cfg.name, reason));
+    lib->attach(std::move(transport), reason);
+    libraries_.emplace(rec->id, std::move(lib));
+}
+
+void Manager::stop() {
+    for (auto& [id, lib] : libraries_)
+        lib->stop();
+}
+
+Status Manager::database_status() const { return db_status_; }
+
+Library* Manager::find(const Guid& id) const {
+    auto it = libraries_.find(id);
+    return it == libraries_.end() ? nullptr : it->second.get();
+}
+
+std::vector<Guid> Manager::libraries() const {
+    std::vector<Guid> out;
+    for (const auto& [id, lib] : libraries_)
+        out.push_back(id);
+    return out;
+}
+
+Expected<Guid> Manager::find_library(const std::string& text) const {
+    if (auto g = Guid::parse(text)) {
+        if (find(*g))
+            return *g;
+        return no_library(text);
+    }
+    for (const auto& [id, lib] : libraries_)
+        if (lib->config().name == text)
+            return id;
+    return no_library(text);
+}
+
+Expected<LibrarySnapshot> Manager::library(const Guid& id, const Caller& who) const {
+    Library* lib = find(id);
+    if (!lib)
+        return no_library(id.str());
+    if (!lib->access().allows(who, Right::Use))
+        return fail(win32::AccessDenied, fmt::format("{} lacks USE access to library {}", who.name,
+                                                     lib->config().name));
+    return lib->snapshot();
+}
+
+Expected<std::vector<MediumRecord>> Manager::media(const Guid& id, const Caller& who) {
+    auto snap = library(id, who);
+    if (!snap)
+        return snap.error();
+    if (!db_)
+        return db_status_;
+    std::lock_guard lock(mutex_);
+    return db_->list_media(id);
+}
+
+Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
+                               const std::string& job_text, const InjectOptions& options,
+                               const Caller& who) try {
+    // Parameters first: a call that cannot mean anything changes nothing.
+    if (action > static_cast<uint32_t>(InjectAction::StartMany))
+        return fail(win32::InvalidParameter,
+                    fmt::format("action {} is not one of START 0, STOP 1, RETRACT 2, STARTMANY 3", action));
+    const auto act = static_cast<InjectAction>(action);
+    auto lib_id = Guid::parse(library_text);
+    if (!lib_id)
+        return fail(win32::InvalidParameter,
+                    fmt::format("'{}' is not a library GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                                library_text));
+    std::optional<Guid> job_id;
+    if (act == InjectAction::Stop || act == InjectAction::Retract) {
+        job_id = Guid::parse(job_text);
+        if (!job_id)
+            return fail(win32::InvalidParameter,
+                        fmt::format("STOP and RETRACT need the inject job's GUID; '{}' is not one",
+                                    job_text));
+    }
+    if (options.timeout_sec && *options.timeout_sec > max_extend_secs)
+        return fail(win32::InvalidParameter,
+                    fmt::format("timeout {} s is over the maximum of {} s", *options.timeout_sec,
+                                max_extend_secs));
+
+    Library* lib = find(*lib_id);
+    if (!lib)
+        return no_library(library_text);
+    if (!lib->access().allows(who, Right::Control))
+        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}", who.name,
+                                                     lib->config().name));
+    const LibrarySnapshot snap = lib->snapshot();
+    if (!snap.enabled)
+        return fail(win32::DeviceNotAvailable, fmt::format("library {} is disabled", snap.name));
+    if (!snap.online)
+        return fail(win32::LibraryOffline, fmt::format("library {} is offline: {}", snap.name,
+                                                       snap.offline_reason));
+    if (snap.ports.empty())
+        return fail(win32::NotSupported,
+                    fmt::format("library {} has no import/export port; open its door with "
+                                "AccessNtmsLibraryDoor instead",
+                                snap.name));
+    if (options.port && !lib->find_port(options.port))
+        return fail(win32::InvalidParameter,
+                    fmt::format("element {} is not an import/export port of library {}", *options.port,
+                                snap.name));
+
+    if (act == InjectAction::Stop || act == InjectAction::Retract) {
+        if (lib->control(*job_id, act == InjectAction::Stop ? JobControl::Stop : JobControl::Retract))
+            return *job_id;
+        // STOP of an inject still waiting in the queue: it never starts.
+        if (act == InjectAction::Stop && lib->dequeue(*job_id)) {
+            if (auto r = cancel_job(*job_id, who); !r)
+                return r.error();
+            return *job_id;
+        }
+        return fail(win32::InvalidOperation,
+                    fmt::format("{} is not a running inject of library {}", job_text, snap.name));
+    }
+
+    if (snap.free_slots == 0)
+        return fail(win32::LibraryFull,
+                    fmt::format("library {} has no free storage slot", snap.name));
+    if (!db_)
+        return db_status_;
+
+    JobRecord job;
+    job.id = Guid::random();
+    job.library = *lib_id;
+    job.action = act;
+    job.state = JobState::Queued;
+    job.time_queued = now_usec();
+    job.application = options.application;
+    job.uid = who.uid;
+    job.timeout_sec = options.timeout_sec.value_or(snap.inject_timeout_sec);
+    job.port = options.port ? std::optional<uint16_t>(lib->find_port(options.port)->first)
+                            : std::nullopt;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto r = db_->insert_job(job); !r)
+            return r.error();
+    }
+    events_.job_added(job);
+    lib->enqueue(job);
+    return job.id;
+} catch (const std::bad_alloc&) {
+    return fail(win32::NotEnoughMemory, "out of memory");
+}
+
+Expected<void> Manager::cancel_job(const Guid& id, const Caller& who) {
+    if (!db_)
+        return db_status_;
+    std::optional<JobRecord> job;
+    {
+        std::lock_guard lock(mutex_);
+        auto j = db_->get_job(id);
+        if (!j)
+            return j.error();
+        job = *j;
+    }
+    if (!job)
+        return fail(win32::ObjectNotFound, fmt::format("no job {}", id.str()));
+    Library* lib = find(job->library);
+    if (lib && !lib->access().allows(who, Right::Control))
+        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}", who.name,
+                                                     lib->config().name));
+    if (is_final(job->state))
+        return fail(win32::ObjectNotFound, fmt::format("job {} has already ended ({})", id.str(),
+                                                       job_state_name(job->state)));
+    if (lib && lib->control(id, JobControl::Stop))
+        return {};
+    if (job->state == JobState::Queued) {
+        if (lib)
+            lib->dequeue(id); // absent from the queue only when its library is gone
+        job->state = JobState::Cancelled;
+        job->time_completed = now_usec();
+        job->error = win32::Cancelled;
+        job->error_message = fmt::format("cancelled by {} before it started", who.name);
+        {
+            std::lock_guard lock(mutex_);
+            if (auto r = db_->update_job(*job); !r)
+                return r;
+        }
+        events_.job_changed(*job);
+        journal_job_end(*job, lib ? lib->config().name : std::string());
+        return {};
+    }
+    return fail(win32::InvalidOperation, fmt::format("job {} cannot be cancelled now", id.str()));
+}
+
+Expected<JobRecord> Manager::job(const Guid& id) const {
+    if (!db_)
+        return db_status_;
+    std::lock_guard lock(mutex_);
+    auto j = db_->get_job(id);
+    if (!j)
+        return j.error();
+    if (!*j)
+        return fail(win32::ObjectNotFound, fmt::format("no job {}", id.str()));
+    return **j;
+}
+
+Expected<std::vector<JobRecord>> Manager::jobs() const {
+    if (!db_)
+        return db_status_;
+    std::lock_guard lock(mutex_);
+    return db_->list_jobs();
+}
+
+Expected<OpRequestRecord> Manager::oprequest(const Guid& id) const {
+    if (!db_)
+        return db_status_;
+    std::lock_guard lock(mutex_);
+    auto r = db_->get_oprequest(id);
+    if (!r)
+        return r.error();
+    if (!*r)
+        return fail(win32::ObjectNotFound, fmt::format("no operator request {}", id.str()));
+    return **r;
+}
+
+Expected<std::vector<OpRequestRecord>> Manager::oprequests() const {
+    if (!db_)
+        return db_status_;
+    std::lock_guard lock(mutex_);
+    return db_->list_oprequests();
+}
+
+Expected<void> Manager::finish_oprequest(const Guid& id, const Caller& who, OpRequestState to) {
+    auto r = oprequest(id);
+    if (!r)
+        return r.error();
+    Library* lib = find(r->library);
+    if (lib && !lib->access().allows(who, Right::Control))
+        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}", who.name,
+                                                     lib->config().name));
+    if (r->state == OpRequestState::Complete || r->state == OpRequestState::Refused)
+        return fail(win32::InvalidState, fmt::format("operator request {} is already {}", id.str(),
+                                                     r->state == OpRequestState::Complete ? "complete"
+                                                                                          : "refused"));
+    r->state = to;
+    r->changed = now_usec();
+    {
+        std::lock_guard lock(mutex_);
+        if (auto u = db_->update_oprequest(*r); !u)
+            return u;
+    }
+    events_.oprequest_changed(*r);
+    journal_oprequest(*r, lib ? lib->config().name : std::string());
+    return {};
+}
+
+Expected<void> Manager::satisfy_oprequest(const Guid& id, const Caller& who) {
+    return finish_oprequest(id, who, OpRequestState::Complete);
+}
+
+Expected<void> Manager::cancel_oprequest(const Guid& id, const Caller& who) {
+    return finish_oprequest(id, who, OpRequestState::Refused);
+}
+
+} // namespace ntms

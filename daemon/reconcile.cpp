@@ -1,0 +1,216 @@
+#include "reconcile.hpp"
+
+#include "journal.hpp"
+#include "library.hpp"
+#include "scsi_status.hpp"
+#include "store.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <unordered_map>
+
+namespace ntms {
+
+namespace {
+
+struct Physical {
+    sgio::ElementType type = sgio::ElementType::Storage;
+    bool full = false;
+    std::string tag;
+};
+
+std::vector<PortState> ports_for(const LibraryConfig& cfg, const sgio::ElementMap& map) {
+    std::vector<PortState> ports;
+    if (map.ie_count == 0)
+        return ports;
+    if (cfg.ports.empty()) {
+        ports.push_back(PortState{map.ie_first, map.ie_count, false, false, 0});
+        return ports;
+    }
+    for (const auto& p : cfg.ports) {
+        // Configured ports outside the device's IE range are ignored (and said so).
+        if (p.first < map.ie_first || p.first + p.count > map.ie_first + map.ie_count) {
+            log(LOG_WARNING, fmt::format("Library {}: configured port {}-{} is not within the "
+                                         "import/export elements {}-{}; ignored",
+                                         cfg.name, p.first, p.first + p.count - 1, map.ie_first,
+                                         map.ie_first + map.ie_count - 1));
+            continue;
+        }
+        ports.push_back(PortState{p.first, p.count, false, false, 0});
+    }
+    return ports;
+}
+
+Expected<void> offline(Library& lib, const sgio::Error& e, const char* what) {
+    Status s = from_scsi(e, what);
+    if (is_offline_error(e))
+        lib.set_online(false, e.message);
+    return s;
+}
+
+} // namespace
+
+Expected<void> reconcile(Library& lib, Store& db) {
+    sgio::Changer& ch = *lib.changer();
+    auto ident = ch.identify();
+    if (!ident)
+        return offline(lib, ident.error(), "identify");
+    auto map = ch.element_map(true);
+    if (!map)
+        return offline(lib, map.error(), "read the element map");
+    auto caps = ch.capabilities();
+    const bool reader = caps && caps->present ? caps->barcode_reader : true;
+
+    std::map<uint16_t, Physical> phys;
+    std::vector<std::pair<uint16_t, bool>> storage;
+    storage.reserve(map->storage_count);
+    for (auto type : {sgio::ElementType::Transport, sgio::ElementType::Storage,
+                      sgio::ElementType::ImportExport, sgio::ElementType::DataTransfer}) {
+        if (map->count(type) == 0)
+            continue;
+        auto r = ch.for_each_status(type, [&](const sgio::ElementStatus& e) {
+            phys[e.address] = Physical{type, e.full, e.primary_tag};
+            if (type == sgio::ElementType::Storage)
+                storage.emplace_back(e.address, e.full);
+        });
+        if (!r)
+            return offline(lib, r.error(), "read element status");
+    }
+    lib.set_online(true, {});
+    lib.set_layout(ports_for(lib.config(), *map), map->drive_count, reader, ident->vendor,
+                   ident->product, ident->serial);
+
+    // 1. Moves recorded as intended: did they happen?
+    auto intents = db.pending_intents(lib.id());
+    if (!intents)
+        return intents.error();
+    for (const auto& in : *intents) {
+        const Physical src = phys.count(in.source) ? phys[in.source] : Physical{};
+        const Physical dst = phys.count(in.destination) ? phys[in.destination] : Physical{};
+        const bool moved =
+            dst.full && (!src.full || (!in.barcode.empty() && dst.tag == in.barcode));
+        if (moved) {
+            MediumRecord m;
+            m.id = in.medium;
+            m.library = lib.id();
+            m.barcode = dst.tag.empty() ? in.barcode : dst.tag;
+            m.element = in.destination;
+            m.state = MediumState::InLibrary;
+            m.updated = now_usec();
+            if (auto r = db.complete_move(in, m); !r)
+                return r;
+            journal_reconciled(LibraryRecord{lib.id(), {}, lib.name(), {}, true, 0},
+                               fmt::format("move {} -> {} of job {} had completed; recorded",
+                                           in.source, in.destination, in.job.str()));
+        } else {
+            if (auto r = db.drop_intent(in.id); !r)
+                return r;
+            journal_reconciled(LibraryRecord{lib.id(), {}, lib.name(), {}, true, 0},
+                               fmt::format("move {} -> {} of job {} had not happened; dropped",
+                                           in.source, in.destination, in.job.str()));
+        }
+    }
+
+    // 2. Media records against the physical elements.
+    auto media = db.list_media(lib.id());
+    if (!media)
+        return media.error();
+    std::unordered_map<uint16_t, MediumRecord> at;
+    std::unordered_map<std::string, MediumRecord> by_tag;
+    for (const auto& m : *media) {
+        if (m.element && m.state != MediumState::Gone)
+            at[*m.element] = m;
+        if (!m.barcode.empty())
+            by_tag[m.barcode] = m;
+    }
+
+    std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> changes, relocating;
+    std::unordered_map<std::string, bool> claimed; // medium guid -> placed
+    const int64_t now = now_usec();
+    auto move_row = [&](const MediumRecord& m, std::optional<uint16_t> from,
+                        std::optional<uint16_t> to, const char* reason) {
+        return MediumMove{m.id, Guid{}, from, to, now, reason};
+    };
+
+    // Elements holding a cartridge: keep, re-identify or adopt.
+    for (const auto& [addr, p] : phys) {
+        if (!p.full)
+            continue;
+        auto it = at.find(addr);
+        if (it != at.end() && (p.tag.empty() || it->second.barcode.empty() || p.tag == it->second.barcode)) {
+            MediumRecord m = it->second;
+            claimed[m.id.str()] = true;
+            bool dirty = false;
+            if (m.barcode.empty() && !p.tag.empty()) {
+                m.barcode = p.tag;
+                dirty = true;
+            }
+            if (p.type != sgio::ElementType::ImportExport && m.state != MediumState::InLibrary) {
+                m.state = MediumState::InLibrary;
+                dirty = true;
+            }
+            if (dirty) {
+                m.updated = now;
+                changes.emplace_back(m, std::nullopt);
+            }
+            continue;
+        }
+        if (p.type == sgio::ElementType::ImportExport)
+            continue; // placed by the operator, imported by the next inject
+        auto known = p.tag.empty() ? by_tag.end() : by_tag.find(p.tag);
+        if (known != by_tag.end() && !claimed[known->second.id.str()]) {
+            MediumRecord m = known->second;
+            claimed[m.id.str()] = true;
+            auto from = m.element;
+            MediumRecord lifted = m; // off its old element first: elements may be swapped
+            lifted.element.reset();
+            lifted.state = MediumState::Gone;
+            relocating.emplace_back(lifted, std::nullopt);
+            m.element = addr;
+            m.state = MediumState::InLibrary;
+            m.updated = now;
+            changes.emplace_back(m, move_row(m, from, addr, "reconcile"));
+            continue;
+        }
+        MediumRecord m;
+        m.id = Guid::random();
+        m.library = lib.id();
+        m.barcode = p.tag;
+        m.element = addr;
+        m.state = MediumState::InLibrary;
+        m.updated = now;
+        claimed[m.id.str()] = true;
+        changes.emplace_back(m, move_row(m, std::nullopt, addr, "inventory"));
+    }
+    // Records whose element is empty (or holds another cartridge) and that were not found
+    // elsewhere: the cartridge has left the library.
+    std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> vacated;
+    for (const auto& [addr, m] : at) {
+        if (claimed[m.id.str()])
+            continue;
+        MediumRecord g = m;
+        g.element.reset();
+        g.state = MediumState::Gone;
+        g.updated = now;
+        vacated.emplace_back(g, move_row(g, addr, std::nullopt, "missing"));
+    }
+    // Vacate first so that no two records ever hold one element.
+    for (auto* list : {&relocating, &vacated, &changes}) {
+        for (const auto& [m, h] : *list) {
+            if (auto r = db.put_medium(m, h); !r)
+                return r;
+        }
+    }
+    if (!vacated.empty() || !changes.empty())
+        journal_reconciled(LibraryRecord{lib.id(), {}, lib.name(), {}, true, 0},
+                           fmt::format("inventory: {} media records updated, {} no longer present",
+                                       changes.size(), vacated.size()));
+
+    // Moved records may have been in `changes` pointing at an element vacated above; storage cache
+    // reflects the device.
+    lib.set_storage(std::move(storage));
+    return {};
+}
+
+} // namespace ntms

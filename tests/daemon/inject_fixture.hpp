@@ -1,0 +1,177 @@
+// A real Manager with real SQLite files and VirtualChanger libraries, plus a recorder of the
+// events it emits, for inject scenarios.
+#pragma once
+
+#include "daemon/events.hpp"
+#include "daemon/manager.hpp"
+#include "daemon/store.hpp"
+
+#include "sgio/virtual_changer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+namespace ntms::test {
+
+class Recorder : public EventSink {
+public:
+    void job_added(const JobRecord& j) override { job_changed(j); }
+    void job_changed(const JobRecord& j) override {
+        {
+            std::lock_guard lock(mutex_);
+            jobs_[j.id] = j;
+            history_[j.id].push_back(j.state);
+        }
+        cv_.notify_all();
+    }
+    void oprequest_changed(const OpRequestRecord& r) override {
+        {
+            std::lock_guard lock(mutex_);
+            opreqs_.push_back(r);
+        }
+        cv_.notify_all();
+    }
+    void library_changed(const Guid&) override { cv_.notify_all(); }
+
+    // Waits until pred(job) holds; fails the test after `limit`.
+    JobRecord wait_job(const Guid& id, const std::function<bool(const JobRecord&)>& pred,
+                       std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+        std::unique_lock lock(mutex_);
+        const bool ok = cv_.wait_for(lock, limit, [&] {
+            auto it = jobs_.find(id);
+            return it != jobs_.end() && pred(it->second);
+        });
+        EXPECT_TRUE(ok) << "job " << id.str() << " did not reach the expected state";
+        return jobs_[id];
+    }
+    JobRecord wait_final(const Guid& id) {
+        return wait_job(id, [](const JobRecord& j) { return is_final(j.state); });
+    }
+    JobRecord wait_state(const Guid& id, JobState s) {
+        return wait_job(id, [s](const JobRecord& j) { return j.state == s; });
+    }
+    std::vector<JobState> history(const Guid& id) {
+        std::lock_guard lock(mutex_);
+        return history_[id];
+    }
+    std::vector<OpRequestRecord> opreqs() {
+        std::lock_guard lock(mutex_);
+        return opreqs_;
+    }
+    template <typename Pred> bool wait_until(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+        std::unique_lock lock(mutex_);
+        return cv_.wait_for(lock, limit, p);
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::map<Guid, JobRecord> jobs_;
+    std::map<Guid, std::vector<JobState>> history_;
+    std::vector<OpRequestRecord> opreqs_;
+};
+
+class InjectFixture : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("ntms-inject-" + std::to_string(getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+        db_path_ = (dir_ / "ntmsd.db").string();
+    }
+    void TearDown() override {
+        manager_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    std::string state_path(const std::string& name = "lab1") const {
+        return (dir_ / (name + ".state")).string();
+    }
+
+    // Device string of a sim library kept in a state file in the test's directory.
+    std::string sim(const std::string& options, const std::string& name = "lab1") const {
+        return "sim:" + name + ",state=" + state_path(name) + (options.empty() ? "" : "," + options);
+    }
+
+    LibraryConfig library(const std::string& device, const std::string& name = "lab1") {
+        LibraryConfig c;
+        c.name = name;
+        c.device = device;
+        c.poll_interval_ms = 20;
+        c.inject_timeout_sec = 30;
+        c.control_groups = {};
+        c.use_groups = {};
+        return c;
+    }
+
+    // Starts a Manager; devices are opened through a factory that remembers each VirtualChanger so
+    // that tests can act as the operator and inject faults in the daemon's own instance.
+    void start(std::vector<LibraryConfig> libs) {
+        DaemonConfig cfg;
+        cfg.database = db_path_;
+        cfg.discover = false;
+        cfg.libraries = std::move(libs);
+        manager_ = std::make_unique<Manager>(cfg, events_, [this](const std::string& device) {
+            return open_device(device);
+        });
+        manager_->start();
+        for (const auto& id : manager_->libraries()) {
+            const bool settled = events_.wait_until([&] {
+                auto s = manager_->library(id, Caller::root());
+                return s && (!s->online || s->slots > 0 || !s->offline_reason.empty());
+            });
+            ASSERT_TRUE(settled);
+        }
+    }
+
+    sgio::Result<std::unique_ptr<sgio::Transport>> open_device(const std::string& device) {
+        if (device.rfind("sim:", 0) != 0)
+            return sgio::make_error(sgio::Errc::OpenFailed, device + ": no such device");
+        auto cfg = sgio::VirtualChangerConfig::parse(device);
+        if (!cfg)
+            return std::move(cfg).error();
+        auto vc = sgio::VirtualChanger::open(*cfg);
+        if (!vc)
+            return std::move(vc).error();
+        std::lock_guard lock(devices_mutex_);
+        devices_[cfg->name] = vc->get();
+        return std::unique_ptr<sgio::Transport>(std::move(vc).value());
+    }
+
+    sgio::VirtualChanger& device(const std::string& name = "lab1") {
+        std::lock_guard lock(devices_mutex_);
+        return *devices_.at(name);
+    }
+
+    Guid lib_id(const std::string& name = "lab1") {
+        auto id = manager_->find_library(name);
+        EXPECT_TRUE(id) << name;
+        return *id;
+    }
+
+    Expected<Guid> inject(const std::string& name, InjectAction a, const std::string& job = {},
+                          InjectOptions o = {}) {
+        return manager_->inject(lib_id(name).str(), static_cast<uint32_t>(a), job, o, Caller::root());
+    }
+
+    std::unique_ptr<Store> open_store() {
+        auto s = Store::open(db_path_);
+        EXPECT_TRUE(s) << s.error().message;
+        return std::move(s).value();
+    }
+
+    std::filesystem::path dir_;
+    std::string db_path_;
+    Recorder events_;
+    std::mutex devices_mutex_;
+    std::map<std::string, sgio::VirtualChanger*> devices_;
+    std::unique_ptr<Manager> manager_;
+};
+
+} // namespace ntms::test
