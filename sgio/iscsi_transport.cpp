@@ -294,14 +294,14 @@ Result<std::unique_ptr<IscsiTransport>> IscsiTransport::open(const std::string& 
 }
 
 IscsiTransport::~IscsiTransport() {
-    drop_session();
+    drop_session(true);
 }
 
-void IscsiTransport::drop_session() {
+void IscsiTransport::drop_session(bool logout) {
     if (ctx_ == nullptr)
         return;
-    // A clean logout is a courtesy; with a dead peer it would only wait.
-    if (iscsi_is_logged_in(ctx_) != 0) {
+    // A clean logout is a courtesy for a healthy peer; a hung or dead one would only make us wait.
+    if (logout && iscsi_is_logged_in(ctx_) != 0) {
         Completion done;
         if (iscsi_logout_async(ctx_, on_complete, &done) == 0)
             (void)pump(ctx_, done, deadline_after(std::chrono::milliseconds(2'000)));
@@ -311,7 +311,7 @@ void IscsiTransport::drop_session() {
 }
 
 Result<void> IscsiTransport::reconnect() {
-    drop_session();
+    drop_session(false);
     auto ctx = login(parsed_, initiator_);
     if (!ctx) {
         Error e = std::move(ctx).error();
@@ -354,7 +354,7 @@ IscsiTransport::Attempt IscsiTransport::execute_once(std::span<const uint8_t> cd
     if (p == Pumped::TimedOut) {
         // Closing the session makes the target abort the task; the next command logs in again.
         // The callback may fire during teardown and needs `done` alive, so do it here.
-        drop_session();
+        drop_session(false);
         return {make_error(Errc::Timeout, fmt::format("{}: command {:02X}h timed out after {} ms",
                                                       url_, cdb[0], timeout.count())),
                 false};
@@ -363,7 +363,7 @@ IscsiTransport::Attempt IscsiTransport::execute_once(std::span<const uint8_t> cd
         done.status == SCSI_STATUS_ERROR) {
         Error e = make_error(Errc::DeviceGone,
                              fmt::format("{}: connection lost: {}", url_, iscsi_get_error(ctx_)));
-        drop_session();
+        drop_session(false);
         return {std::move(e), true};
     }
     if (done.status == SCSI_STATUS_TIMEOUT)

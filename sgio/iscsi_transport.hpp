@@ -43,7 +43,7 @@ private:
     };
     Attempt execute_once(std::span<const uint8_t> cdb, Direction direction,
                          std::span<uint8_t> buffer, std::chrono::milliseconds timeout);
-    void drop_session();
+    void drop_session(bool logout);
     Result<void> reconnect();
 
     std::string url_;

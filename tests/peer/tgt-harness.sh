@@ -1,0 +1,320 @@
+#!/bin/bash
+# A private tgtd acting as an SMC tape library on 127.0.0.1, for the peer tests and benchmarks.
+#
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh start        start tgtd, build the library, print KEY=VALUE
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh stop         stop it (offline, delete targets, delete system)
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh insert ADDR BARCODE   operator puts a cartridge in a port
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh remove ADDR           operator takes it out
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh place TYPE ADDR BARCODE   put a cartridge in any element
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh drop-sessions    close every iSCSI connection from the target
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh status       exit 0 while tgtd runs
+#
+# DIR is an existing directory owned by the caller (a fresh temp dir); all state lives there.
+# Library shape (start): SLOTS (20), DRIVES (2), IE (4), FILL (8: slots given barcodes S00001L8...).
+# Element map: MT 1 | DT 2..1+DRIVES | IE 100..99+IE | ST 1000..999+SLOTS.
+#
+# tgtd never outlives its caller: it runs under a supervisor in its own session that watches
+# WATCH_PID (default: the caller of `start`) and stops tgtd when that process is gone, or at once
+# on SIGUSR1; with TGT_HARNESS_CLEANUP=1 it then also removes DIR. The control instance (-C) and
+# the TCP port are chosen free at run time.
+set -euo pipefail
+
+die() { echo "tgt-harness: $*" >&2; exit 1; }
+
+STATE=${TGT_HARNESS_DIR:-}
+if [ -z "$STATE" ] || [ ! -d "$STATE" ]; then
+    die "TGT_HARNESS_DIR must name an existing directory"
+fi
+
+MT_ADDR=1
+DT_FIRST=2
+IE_FIRST=100
+ST_FIRST=1000
+MAX_BARCODE=10 # tgt overflows a buffer and aborts on longer barcodes
+
+# Field 22 of /proc/PID/stat: lets a watcher tell its process from a later one with the same pid.
+start_time() {
+    local s
+    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    s=${s##*) }
+    # shellcheck disable=SC2086
+    set -- $s
+    echo "${20}"
+}
+
+# Alive and not a zombie.
+alive() {
+    local s
+    s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [ -n "$s" ] && [ "${s#Z}" = "$s" ]
+}
+
+# Our tgtd: the pid still runs tgtd with our control instance (guards against pid reuse).
+is_our_tgtd() {
+    local pid=$1 cn=$2 cmd
+    alive "$pid" || return 1
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    case "$cmd" in *tgtd*" -C $cn "*) return 0 ;; esac
+    return 1
+}
+
+adm() { tgtadm -C "$CN" --lld iscsi "$@"; }
+
+load_env() {
+    [ -f "$STATE/env" ] || die "not started (no $STATE/env)"
+    # shellcheck disable=SC1091
+    . "$STATE/env"
+    CN=$TGT_CN
+}
+
+# The polite way out (tgtd ignores SIGTERM), then SIGKILL if it is still there after 3 s.
+stop_tgtd() {
+    local pid=$1 cn=$2 tid i
+    if is_our_tgtd "$pid" "$cn"; then
+        # A test may have frozen tgtd (SIGSTOP) to provoke timeouts; tgtadm would wait forever.
+        kill -CONT "$pid" 2>/dev/null || true
+        timeout 5 tgtadm -C "$cn" --op update --mode sys --name State -v offline \
+            >/dev/null 2>&1 || true
+        for tid in $(timeout 5 tgtadm -C "$cn" --lld iscsi --op show --mode target 2>/dev/null |
+            sed -n 's/^Target \([0-9]*\):.*/\1/p'); do
+            timeout 5 tgtadm -C "$cn" --lld iscsi --op delete --mode target --tid "$tid" --force \
+                >/dev/null 2>&1 || true
+        done
+        timeout 5 tgtadm -C "$cn" --op delete --mode system >/dev/null 2>&1 || true
+        for i in $(seq 30); do
+            is_our_tgtd "$pid" "$cn" || break
+            sleep 0.1
+        done
+        if is_our_tgtd "$pid" "$cn"; then
+            kill -KILL "$pid" 2>/dev/null || true
+            echo "tgt-harness: tgtd $pid ignored delete system, sent SIGKILL" >&2
+        fi
+    fi
+    # tgtd leaves its control socket behind; nobody else uses this instance number.
+    rm -f "/var/run/tgtd/socket.$cn" "/var/run/tgtd/socket.$cn.lock"
+}
+
+# Runs in its own session (setsid) so signals aimed at the test's process group do not reach it.
+supervise() {
+    local cn=$1 port=$2 watch_pid=$3 watch_start=$4 pid now stop_requested=0
+    # tgtd first: ignored signals would be inherited by it.
+    tgtd -f -C "$cn" --iscsi portal="127.0.0.1:$port" </dev/null >"$STATE/tgtd.log" 2>&1 &
+    pid=$!
+    trap 'stop_requested=1' USR1
+    trap '' HUP INT TERM PIPE
+    echo "$pid" >"$STATE/tgtd.pid.tmp"
+    mv "$STATE/tgtd.pid.tmp" "$STATE/tgtd.pid"
+    while [ "$stop_requested" = 0 ] && alive "$pid"; do
+        now=$(start_time "$watch_pid") || break
+        [ "$now" = "$watch_start" ] || break
+        sleep 0.2 &
+        wait $! || true
+    done
+    stop_tgtd "$pid" "$cn"
+    wait "$pid" 2>/dev/null || true
+    # Nobody is left to remove the state of a caller that died, unless it asked us to.
+    if [ "${TGT_HARNESS_CLEANUP:-0}" = 1 ] && [ -f "$STATE/env" ] &&
+        [ "$(start_time "$watch_pid" || true)" != "$watch_start" ]; then
+        rm -rf -- "$STATE"
+    fi
+}
+
+port_in_use() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+
+pick_free_port() {
+    local p i
+    for i in $(seq 50); do
+        p=$((20000 + RANDOM % 40000))
+        port_in_use "$p" || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+pick_free_instance() {
+    local n i
+    for i in $(seq 50); do
+        n=$((1000 + RANDOM % 30000))
+        [ -e "/var/run/tgtd/socket.$n.lock" ] || { echo "$n"; return 0; }
+    done
+    return 1
+}
+
+# Stops whatever a failed start attempt left running.
+abort_attempt() {
+    local sup=$1 cn=$2
+    if [ -f "$STATE/tgtd.pid" ]; then
+        stop_tgtd "$(cat "$STATE/tgtd.pid")" "$cn"
+    fi
+    kill -USR1 "$sup" 2>/dev/null || true
+    for _ in $(seq 30); do alive "$sup" || break; sleep 0.1; done
+    if alive "$sup"; then kill -KILL "$sup" 2>/dev/null || true; fi
+    rm -f "$STATE/tgtd.pid"
+}
+
+# Starts tgtd under its supervisor and waits until it listens on our port. Sets CN PORT PID SUP.
+launch() {
+    local watch_pid=$1 watch_start=$2 i
+    for _ in $(seq 8); do
+        CN=$(pick_free_instance) || die "no free tgtd control instance"
+        PORT=$(pick_free_port) || die "no free TCP port"
+        rm -f "$STATE/tgtd.pid"
+        setsid "$BASH" "$0" _supervise "$CN" "$PORT" "$watch_pid" "$watch_start" \
+            </dev/null >>"$STATE/supervisor.log" 2>&1 &
+        SUP=$!
+        for i in $(seq 50); do [ -f "$STATE/tgtd.pid" ] && break; sleep 0.05; done
+        [ -f "$STATE/tgtd.pid" ] || { abort_attempt "$SUP" "$CN"; continue; }
+        PID=$(cat "$STATE/tgtd.pid")
+        # tgtd exits at once when the instance is taken, and keeps running without a portal when
+        # the port is taken: only "our pid listens on our port" is success.
+        for i in $(seq 100); do
+            alive "$PID" || break
+            ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -q "pid=$PID," &&
+                tgtadm -C "$CN" --op show --mode sys >/dev/null 2>&1 && return 0
+            sleep 0.05
+        done
+        abort_attempt "$SUP" "$CN"
+    done
+    die "could not start tgtd (see $STATE/tgtd.log)"
+}
+
+check_barcode() {
+    [ -n "$1" ] || die "empty barcode"
+    [ "${#1}" -le "$MAX_BARCODE" ] || die "barcode '$1' is longer than $MAX_BARCODE characters"
+    case "$1" in *[!A-Za-z0-9]*) die "barcode '$1' must be letters and digits" ;; esac
+}
+
+cmd_start() {
+    local slots=${SLOTS:-20} drives=${DRIVES:-2} ie=${IE:-4} fill=${FILL:-8}
+    local watch_pid=${WATCH_PID:-$PPID} watch_start d i lun
+    [ ! -f "$STATE/env" ] || die "already started in $STATE"
+    [ "$fill" -le "$slots" ] || die "FILL ($fill) exceeds SLOTS ($slots)"
+    [ $((ST_FIRST + slots - 1)) -le 65535 ] || die "SLOTS too large for 16-bit addresses"
+    if ! command -v tgtd >/dev/null || ! command -v tgtadm >/dev/null; then
+        die "tgtd/tgtadm not installed"
+    fi
+    watch_start=$(start_time "$watch_pid") || die "cannot watch pid $watch_pid"
+
+    launch "$watch_pid" "$watch_start"
+    trap 'abort_attempt "$SUP" "$CN"; rm -f "$STATE/env"' EXIT
+
+    local iqn="iqn.2025-01.test.ntms:harness-$CN"
+    lun=$((drives + 1))
+    adm --op new --mode target --tid 1 -T "$iqn"
+    for d in $(seq 1 "$drives"); do
+        tgtimg --op new --device-type tape --barcode "INIT$d" --size 1 --type data \
+            --file "$STATE/drive$d.img" >/dev/null
+        adm --op new --mode logicalunit --tid 1 --lun "$d" -b "$STATE/drive$d.img" \
+            --device-type=tape
+        adm --op update --mode logicalunit --tid 1 --lun "$d" --params online=0
+    done
+    : >"$STATE/changer"
+    adm --op new --mode logicalunit --tid 1 --lun "$lun" -b "$STATE/changer" --device-type=changer
+    adm --op update --mode logicalunit --tid 1 --lun "$lun" --params media_home="$STATE"
+    adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+        --params element_type=1,start_address=$MT_ADDR,quantity=1
+    if [ "$drives" -gt 0 ]; then
+        adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+            --params element_type=4,start_address=$DT_FIRST,quantity="$drives"
+        for d in $(seq 1 "$drives"); do
+            adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+                --params element_type=4,address=$((DT_FIRST + d - 1)),tid=1,lun="$d"
+        done
+    fi
+    [ "$ie" -eq 0 ] || adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+        --params element_type=3,start_address=$IE_FIRST,quantity="$ie"
+    adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+        --params element_type=2,start_address=$ST_FIRST,quantity="$slots"
+    for i in $(seq 1 "$fill"); do
+        adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+            --params "element_type=2,address=$((ST_FIRST + i - 1)),barcode=$(printf 'S%05dL8' "$i"),sides=1"
+    done
+    adm --op bind --mode target --tid 1 -I 127.0.0.1
+
+    cat >"$STATE/env.tmp" <<EOF
+TGT_CN=$CN
+TGT_PORT=$PORT
+TGT_IQN=$iqn
+TGT_LUN=$lun
+TGT_URL=iscsi://127.0.0.1:$PORT/$iqn/$lun
+TGTD_PID=$PID
+TGT_SUPERVISOR_PID=$SUP
+TGT_MT=$MT_ADDR
+TGT_DT_FIRST=$DT_FIRST
+TGT_DRIVES=$drives
+TGT_IE_FIRST=$IE_FIRST
+TGT_IE=$ie
+TGT_ST_FIRST=$ST_FIRST
+TGT_SLOTS=$slots
+TGT_FILL=$fill
+EOF
+    mv "$STATE/env.tmp" "$STATE/env"
+    trap - EXIT
+    cat "$STATE/env"
+}
+
+cmd_stop() {
+    [ -f "$STATE/env" ] || exit 0
+    load_env
+    stop_tgtd "$TGTD_PID" "$CN"
+    if alive "$TGT_SUPERVISOR_PID"; then
+        kill -USR1 "$TGT_SUPERVISOR_PID" 2>/dev/null || true
+        for _ in $(seq 30); do alive "$TGT_SUPERVISOR_PID" || break; sleep 0.1; done
+        if alive "$TGT_SUPERVISOR_PID"; then kill -KILL "$TGT_SUPERVISOR_PID" 2>/dev/null || true; fi
+    fi
+    rm -f "$STATE/env" "$STATE/tgtd.pid"
+}
+
+cmd_status() {
+    load_env
+    is_our_tgtd "$TGTD_PID" "$CN" || { echo "tgtd not running"; exit 1; }
+    echo "tgtd $TGTD_PID running, control instance $CN, portal 127.0.0.1:$TGT_PORT"
+}
+
+cmd_insert() {
+    [ $# -eq 2 ] || die "usage: insert ADDR BARCODE"
+    load_env
+    check_barcode "$2"
+    adm --mode logicalunit --op update --tid 1 --lun "$TGT_LUN" \
+        --params "element_type=3,address=$1,barcode=$2,sides=1"
+}
+
+cmd_remove() {
+    [ $# -eq 1 ] || die "usage: remove ADDR"
+    load_env
+    adm --mode logicalunit --op update --tid 1 --lun "$TGT_LUN" \
+        --params "element_type=3,address=$1,clear_slot=1"
+}
+
+cmd_place() {
+    [ $# -eq 3 ] || die "usage: place TYPE ADDR BARCODE"
+    load_env
+    check_barcode "$3"
+    adm --mode logicalunit --op update --tid 1 --lun "$TGT_LUN" \
+        --params "element_type=$1,address=$2,barcode=$3,sides=1"
+}
+
+# Closes every iSCSI connection from the target side, as a target reboot or a network cut would.
+cmd_drop_sessions() {
+    local sid="" line
+    load_env
+    adm --op show --mode conn --tid 1 | while read -r line; do
+        case "$line" in
+        Session:*) sid=${line#Session: } ;;
+        Connection:*)
+            adm --op delete --mode conn --tid 1 --sid "$sid" --cid "${line#Connection: }" || true
+            ;;
+        esac
+    done
+}
+
+case "${1:-}" in
+start) cmd_start ;;
+stop) cmd_stop ;;
+status) cmd_status ;;
+insert) shift; cmd_insert "$@" ;;
+remove) shift; cmd_remove "$@" ;;
+place) shift; cmd_place "$@" ;;
+drop-sessions) cmd_drop_sessions ;;
+_supervise) shift; supervise "$@" ;;
+*) die "usage: tgt-harness.sh start|stop|status|insert ADDR BARCODE|remove ADDR|place TYPE ADDR BARCODE|drop-sessions" ;;
+esac
