@@ -81,12 +81,23 @@ std::string default_initiator() {
 struct Completion {
     bool finished = false;
     int status = SCSI_STATUS_GOOD;
+    std::string error; // libiscsi's message at the time of a failure; later calls overwrite it
 };
 
-void on_complete(iscsi_context* /*ctx*/, int status, void* /*command_data*/, void* private_data) {
+// libiscsi's messages sometimes end in a newline.
+std::string last_error(iscsi_context* ctx) {
+    std::string e = iscsi_get_error(ctx);
+    while (!e.empty() && (e.back() == '\n' || e.back() == ' '))
+        e.pop_back();
+    return e.empty() ? "unknown iSCSI error" : e;
+}
+
+void on_complete(iscsi_context* ctx, int status, void* /*command_data*/, void* private_data) {
     auto* done = static_cast<Completion*>(private_data);
     done->status = status;
     done->finished = true;
+    if (status != SCSI_STATUS_GOOD && status != SCSI_STATUS_CHECK_CONDITION)
+        done->error = last_error(ctx);
 }
 
 enum class Pumped { Finished, TimedOut, Failed };
@@ -112,8 +123,10 @@ Pumped pump(iscsi_context* ctx, const Completion& done, Clock::time_point deadli
                 continue;
             return Pumped::Failed;
         }
+        // A failing service call may first complete `done` (a refused connection reports to the
+        // login callback, then fails): the callback's outcome is the one to report.
         if (iscsi_service(ctx, rc == 0 ? 0 : pfd.revents) < 0)
-            return Pumped::Failed;
+            return done.finished ? Pumped::Finished : Pumped::Failed;
     }
     return Pumped::Finished;
 }
@@ -149,7 +162,7 @@ Result<ContextPtr> login(const IscsiUrl& url, const std::string& initiator) {
         iscsi_set_session_type(ctx.get(), ISCSI_SESSION_NORMAL) != 0 ||
         iscsi_set_header_digest(ctx.get(), ISCSI_HEADER_DIGEST_NONE_CRC32C) != 0)
         return make_error(Errc::OpenFailed,
-                          fmt::format("iSCSI session setup: {}", iscsi_get_error(ctx.get())));
+                          fmt::format("iSCSI session setup: {}", last_error(ctx.get())));
     // We reconnect ourselves, once, so a dead target ends in an error instead of a retry loop.
     iscsi_set_noautoreconnect(ctx.get(), 1);
 
@@ -157,7 +170,7 @@ Result<ContextPtr> login(const IscsiUrl& url, const std::string& initiator) {
     Completion done;
     if (iscsi_full_connect_async(ctx.get(), portal.c_str(), url.lun, on_complete, &done) != 0)
         return make_error(Errc::OpenFailed,
-                          fmt::format("iSCSI login to {}: {}", portal, iscsi_get_error(ctx.get())));
+                          fmt::format("iSCSI login to {}: {}", portal, last_error(ctx.get())));
     const Pumped p = pump(ctx.get(), done, deadline_after(login_timeout));
     if (p == Pumped::TimedOut)
         return make_error(Errc::Timeout,
@@ -165,7 +178,8 @@ Result<ContextPtr> login(const IscsiUrl& url, const std::string& initiator) {
     if (p != Pumped::Finished || done.status != SCSI_STATUS_GOOD)
         return make_error(Errc::OpenFailed,
                           fmt::format("iSCSI login to {} target {} LUN {}: {}", portal, url.target,
-                                      url.lun, iscsi_get_error(ctx.get())));
+                                      url.lun,
+                                      done.error.empty() ? last_error(ctx.get()) : done.error));
     return ctx;
 }
 
@@ -346,8 +360,8 @@ IscsiTransport::Attempt IscsiTransport::execute_once(std::span<const uint8_t> cd
 
     Completion done;
     if (iscsi_scsi_command_async(ctx_, parsed_.lun, task.get(), on_complete, nullptr, &done) != 0)
-        return {make_error(Errc::TransportFailed, fmt::format("{}: cannot queue the command: {}",
-                                                              url_, iscsi_get_error(ctx_))),
+        return {make_error(Errc::TransportFailed,
+                           fmt::format("{}: cannot queue the command: {}", url_, last_error(ctx_))),
                 true};
 
     const Pumped p = pump(ctx_, done, deadline_after(timeout));
@@ -362,7 +376,8 @@ IscsiTransport::Attempt IscsiTransport::execute_once(std::span<const uint8_t> cd
     if (p == Pumped::Failed || done.status == SCSI_STATUS_CANCELLED ||
         done.status == SCSI_STATUS_ERROR) {
         Error e = make_error(Errc::DeviceGone,
-                             fmt::format("{}: connection lost: {}", url_, iscsi_get_error(ctx_)));
+                             fmt::format("{}: connection lost: {}", url_,
+                                         done.error.empty() ? last_error(ctx_) : done.error));
         drop_session(false);
         return {std::move(e), true};
     }
@@ -373,7 +388,7 @@ IscsiTransport::Attempt IscsiTransport::execute_once(std::span<const uint8_t> cd
     if (done.status < 0 || done.status > 0xFF)
         return {make_error(Errc::TransportFailed,
                            fmt::format("{}: unexpected libiscsi status {:#x}: {}", url_,
-                                       done.status, iscsi_get_error(ctx_))),
+                                       done.status, last_error(ctx_))),
                 false};
 
     CommandResult r;
