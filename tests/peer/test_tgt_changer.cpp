@@ -12,7 +12,9 @@
 #include <csignal>
 #include <gtest/gtest.h>
 #include <map>
+#include <netinet/in.h>
 #include <optional>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
@@ -321,4 +323,21 @@ TEST_F(TgtChanger, LoginErrorsAreClear) {
                                               "/" + lib.iqn + "/42");
     ASSERT_FALSE(bad_lun.ok());
     EXPECT_EQ(bad_lun.error().code, Errc::OpenFailed) << bad_lun.error().describe();
+
+    // A port nobody listens on: bind one, note it, close it.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    ::close(fd);
+    auto refused = sgio::IscsiTransport::open(
+        "iscsi://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/" + lib.iqn + "/1");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::OpenFailed);
+    EXPECT_NE(refused.error().message.find("refused"), std::string::npos)
+        << refused.error().message;
 }

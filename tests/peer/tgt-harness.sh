@@ -185,7 +185,7 @@ check_barcode() {
 
 cmd_start() {
     local slots=${SLOTS:-20} drives=${DRIVES:-2} ie=${IE:-4} fill=${FILL:-8}
-    local watch_pid=${WATCH_PID:-$PPID} watch_start d i lun
+    local watch_pid=${WATCH_PID:-$PPID} watch_start d i lun barcode
     [ ! -f "$STATE/env" ] || die "already started in $STATE"
     [ "$fill" -le "$slots" ] || die "FILL ($fill) exceeds SLOTS ($slots)"
     [ $((ST_FIRST + slots - 1)) -le 65535 ] || die "SLOTS too large for 16-bit addresses"
@@ -224,9 +224,11 @@ cmd_start() {
         --params element_type=3,start_address=$IE_FIRST,quantity="$ie"
     adm --op update --mode logicalunit --tid 1 --lun "$lun" \
         --params element_type=2,start_address=$ST_FIRST,quantity="$slots"
-    for i in $(seq 1 "$fill"); do
+    # One tgtadm call per cartridge (tgt has no batch form); printf -v spares a fork per slot.
+    for ((i = 1; i <= fill; i++)); do
+        printf -v barcode 'S%05dL8' "$i"
         adm --op update --mode logicalunit --tid 1 --lun "$lun" \
-            --params "element_type=2,address=$((ST_FIRST + i - 1)),barcode=$(printf 'S%05dL8' "$i"),sides=1"
+            --params "element_type=2,address=$((ST_FIRST + i - 1)),barcode=$barcode,sides=1"
     done
     adm --op bind --mode target --tid 1 -I 127.0.0.1
 
