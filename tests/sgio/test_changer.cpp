@@ -218,12 +218,17 @@ TEST(Changer, GivesUpAfterBoundedRetries) {
 }
 
 TEST(Changer, OtherCheckConditionsAreTypedErrorsWithoutRetry) {
-    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> { return check(5, 0x3B, 0x0D); });
+    TgtLike dev;
+    dev.slots[1000] = {true, "A"};
+    ScriptedTransport t([&](auto cdb, auto buf) -> Result<CommandResult> {
+        if (cdb[0] == opcode::MoveMedium)
+            return check(5, 0x3B, 0x0D);
+        return dev(cdb, buf);
+    });
     Changer ch(t, fast_options());
-    ch.element_map(); // fails too, fine: move falls back to transport 0 only on a good map
-    t.cdbs.clear();
     auto r = ch.move(100, 1000);
     ASSERT_FALSE(r);
+    EXPECT_EQ(t.count(opcode::MoveMedium), 1u) << "not retried";
     EXPECT_EQ(r.error().code, Errc::CheckCondition);
     EXPECT_EQ(r.error().sense.asc, 0x3B);
     EXPECT_EQ(r.error().sense.ascq, 0x0D);
@@ -322,8 +327,9 @@ TEST(Changer, ReadsEveryElementDespiteShortRepliesAndIgnoredCount) {
         const auto& e = (*r)[i];
         ASSERT_EQ(e.address, 1000 + i);
         EXPECT_EQ(e.full, e.address % 3 == 0);
-        if (e.full)
+        if (e.full) {
             EXPECT_EQ(e.primary_tag, "T" + std::to_string(e.address));
+        }
     }
     EXPECT_GE(t.count(opcode::ReadElementStatus), 3u);
 }
@@ -370,9 +376,11 @@ TEST(Changer, FallsBackToNoVolumeTagsWithoutBarcodeReader) {
     // From now on VOLTAG is never asked again.
     t.cdbs.clear();
     ASSERT_TRUE(ch.read_status(ElementType::Storage));
-    for (auto& c : t.cdbs)
-        if (c[0] == opcode::ReadElementStatus)
+    for (auto& c : t.cdbs) {
+        if (c[0] == opcode::ReadElementStatus) {
             EXPECT_EQ(c[1] & 0x10, 0);
+        }
+    }
 }
 
 TEST(Changer, StreamsLargeLibrariesThroughASink) {
