@@ -8,6 +8,7 @@
 #include "sgio/iscsi_transport.hpp"
 #include "tgt_fixture.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,45 +71,63 @@ private:
     sgio::Transport& inner_;
 };
 
-struct Measured {
-    double total_ms = 0;
-    double commands_per_read = 0;
-    size_t elements = 0;
-    size_t reply_bytes = 0;
+// One way of reading the full storage status; read() does one full read.
+class Reader {
+public:
+    virtual ~Reader() = default;
+    virtual bool read() = 0;
+    virtual double commands_per_read() const { return 1; }
+    std::vector<double> samples_ms;
 };
 
-bool time_stack(const peer::TgtLibrary& lib, const sgio::ChangerOptions& options, unsigned reads,
-                Measured& out) {
-    auto transport = sgio::IscsiTransport::open(lib.url);
-    if (!transport) {
-        std::fprintf(stderr, "open %s: %s\n", lib.url.c_str(),
-                     transport.error().describe().c_str());
-        return false;
+class StackReader final : public Reader {
+public:
+    static std::unique_ptr<StackReader> open(const peer::TgtLibrary& lib,
+                                             const sgio::ChangerOptions& options) {
+        auto transport = sgio::IscsiTransport::open(lib.url);
+        if (!transport) {
+            std::fprintf(stderr, "open %s: %s\n", lib.url.c_str(),
+                         transport.error().describe().c_str());
+            return nullptr;
+        }
+        auto r = std::unique_ptr<StackReader>(
+            new StackReader(std::move(transport).value(), options, lib.slots));
+        // Warm up (login unit attention, element map, capabilities) and check the answer.
+        auto first = r->changer_.read_status(sgio::ElementType::Storage);
+        if (!first || first->size() != lib.slots || !first->front().full ||
+            first->front().primary_tag != "S00001L8") {
+            std::fprintf(stderr, "stack: unexpected first read: %s\n",
+                         first ? "wrong element list" : first.error().describe().c_str());
+            return nullptr;
+        }
+        r->counting_.commands = 0;
+        return r;
     }
-    CountingTransport counting(**transport);
-    sgio::Changer changer(counting, options);
-    // Warm up (login unit attention, element map, capabilities) and check the answer is whole.
-    auto first = changer.read_status(sgio::ElementType::Storage);
-    if (!first || first->size() != lib.slots || !first->front().full ||
-        first->front().primary_tag != "S00001L8") {
-        std::fprintf(stderr, "stack: unexpected first read: %s\n",
-                     first ? "wrong element list" : first.error().describe().c_str());
-        return false;
-    }
-    counting.commands = 0;
-    const auto start = Clock::now();
-    for (unsigned i = 0; i < reads; ++i) {
-        auto r = changer.read_status(sgio::ElementType::Storage);
-        if (!r) {
-            std::fprintf(stderr, "stack: %s\n", r.error().describe().c_str());
+    bool read() override {
+        auto r = changer_.read_status(sgio::ElementType::Storage);
+        if (!r || r->size() != slots_) {
+            std::fprintf(stderr, "stack: %s\n", r ? "wrong count" : r.error().describe().c_str());
             return false;
         }
-        out.elements = r->size();
+        ++reads_;
+        return true;
     }
-    out.total_ms = ms_since(start);
-    out.commands_per_read = static_cast<double>(counting.commands) / reads;
-    return true;
-}
+    double commands_per_read() const override {
+        return reads_ == 0 ? 0
+                           : static_cast<double>(counting_.commands) / static_cast<double>(reads_);
+    }
+
+private:
+    StackReader(std::unique_ptr<sgio::IscsiTransport> transport,
+                const sgio::ChangerOptions& options, size_t slots)
+        : transport_(std::move(transport)), counting_(*transport_), changer_(counting_, options),
+          slots_(slots) {}
+    std::unique_ptr<sgio::IscsiTransport> transport_;
+    CountingTransport counting_;
+    sgio::Changer changer_;
+    size_t slots_;
+    unsigned long reads_ = 0;
+};
 
 // READ ELEMENT STATUS, storage, VOLTAG, every slot, allocation large enough for all of them.
 struct RawRead {
@@ -132,66 +152,88 @@ RawRead raw_read(const peer::TgtLibrary& lib) {
 
 // The transport alone, with the raw loop's CDB and one buffer for all reads: what IscsiTransport
 // costs, apart from the Changer and the parser.
-bool time_transport(const peer::TgtLibrary& lib, unsigned reads, Measured& out) {
-    auto transport = sgio::IscsiTransport::open(lib.url);
-    if (!transport)
-        return false;
-    RawRead rr = raw_read(lib);
-    std::vector<uint8_t> buf(rr.allocation);
-    const auto read = [&] {
-        return (*transport)
-            ->execute(rr.cdb, sgio::Direction::FromDevice, buf, std::chrono::seconds(60));
-    };
-    (void)read(); // the login's unit attention, if any
-    const auto start = Clock::now();
-    for (unsigned i = 0; i < reads; ++i) {
-        auto r = read();
+class TransportReader final : public Reader {
+public:
+    static std::unique_ptr<TransportReader> open(const peer::TgtLibrary& lib) {
+        auto transport = sgio::IscsiTransport::open(lib.url);
+        if (!transport)
+            return nullptr;
+        auto r = std::unique_ptr<TransportReader>(
+            new TransportReader(std::move(transport).value(), raw_read(lib)));
+        (void)r->read(); // the login's unit attention, if any
+        return r;
+    }
+    bool read() override {
+        auto r = transport_->execute(rr_.cdb, sgio::Direction::FromDevice, buf_,
+                                     std::chrono::seconds(60));
         if (!r || !r->good()) {
             std::fprintf(stderr, "transport: %s\n",
                          r ? "status not GOOD" : r.error().describe().c_str());
             return false;
         }
-        out.reply_bytes = r->transferred;
+        reply_bytes = r->transferred;
+        return true;
     }
-    out.total_ms = ms_since(start);
-    out.commands_per_read = 1;
-    return true;
-}
+    size_t reply_bytes = 0;
 
-bool time_raw(const peer::TgtLibrary& lib, unsigned reads, Measured& out) {
-    iscsi_context* ctx = iscsi_create_context("iqn.2025-01.test.ntms:bench-raw");
-    if (ctx == nullptr)
-        return false;
-    const std::string portal = "127.0.0.1:" + std::to_string(lib.port);
-    iscsi_set_targetname(ctx, lib.iqn.c_str());
-    iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
-    iscsi_set_header_digest(ctx, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-    if (iscsi_full_connect_sync(ctx, portal.c_str(), lib.lun) != 0) {
-        std::fprintf(stderr, "raw login: %s\n", iscsi_get_error(ctx));
-        iscsi_destroy_context(ctx);
-        return false;
-    }
-    RawRead rr = raw_read(lib);
-    bool ok = true;
-    const auto start = Clock::now();
-    for (unsigned i = 0; i < reads && ok; ++i) {
-        scsi_task* task = scsi_create_task(static_cast<int>(rr.cdb.size()), rr.cdb.data(),
-                                           SCSI_XFER_READ, static_cast<int>(rr.allocation));
-        if (task == nullptr || iscsi_scsi_command_sync(ctx, lib.lun, task, nullptr) == nullptr ||
-            task->status != SCSI_STATUS_GOOD) {
-            std::fprintf(stderr, "raw READ ELEMENT STATUS failed: %s\n", iscsi_get_error(ctx));
-            ok = false;
-        } else {
-            out.reply_bytes = static_cast<size_t>(task->datain.size);
+private:
+    TransportReader(std::unique_ptr<sgio::IscsiTransport> transport, RawRead rr)
+        : transport_(std::move(transport)), rr_(rr), buf_(rr.allocation) {}
+    std::unique_ptr<sgio::IscsiTransport> transport_;
+    RawRead rr_;
+    std::vector<uint8_t> buf_;
+};
+
+// libiscsi as a C program would use it: synchronous call, libiscsi's own data-in buffer.
+class RawReader final : public Reader {
+public:
+    static std::unique_ptr<RawReader> open(const peer::TgtLibrary& lib) {
+        iscsi_context* ctx = iscsi_create_context("iqn.2025-01.test.ntms:bench-raw");
+        if (ctx == nullptr)
+            return nullptr;
+        auto r = std::unique_ptr<RawReader>(new RawReader(ctx, lib.lun, raw_read(lib)));
+        const std::string portal = "127.0.0.1:" + std::to_string(lib.port);
+        iscsi_set_targetname(ctx, lib.iqn.c_str());
+        iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
+        iscsi_set_header_digest(ctx, ISCSI_HEADER_DIGEST_NONE_CRC32C);
+        if (iscsi_full_connect_sync(ctx, portal.c_str(), lib.lun) != 0) {
+            std::fprintf(stderr, "raw login: %s\n", iscsi_get_error(ctx));
+            return nullptr;
         }
+        return r;
+    }
+    ~RawReader() override {
+        if (iscsi_is_logged_in(ctx_) != 0)
+            iscsi_logout_sync(ctx_);
+        iscsi_destroy_context(ctx_);
+    }
+    bool read() override {
+        scsi_task* task = scsi_create_task(static_cast<int>(rr_.cdb.size()), rr_.cdb.data(),
+                                           SCSI_XFER_READ, static_cast<int>(rr_.allocation));
+        bool ok = task != nullptr &&
+                  iscsi_scsi_command_sync(ctx_, lun_, task, nullptr) != nullptr &&
+                  task->status == SCSI_STATUS_GOOD;
+        if (ok)
+            reply_bytes = static_cast<size_t>(task->datain.size);
+        else
+            std::fprintf(stderr, "raw READ ELEMENT STATUS failed: %s\n", iscsi_get_error(ctx_));
         if (task != nullptr)
             scsi_free_scsi_task(task);
+        return ok;
     }
-    out.total_ms = ms_since(start);
-    out.commands_per_read = 1;
-    iscsi_logout_sync(ctx);
-    iscsi_destroy_context(ctx);
-    return ok;
+    size_t reply_bytes = 0;
+
+private:
+    RawReader(iscsi_context* ctx, int lun, RawRead rr) : ctx_(ctx), lun_(lun), rr_(rr) {}
+    iscsi_context* ctx_;
+    int lun_;
+    RawRead rr_;
+};
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 } // namespace
@@ -219,7 +261,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const auto& lib = harness.library();
-    std::printf("tgt library: %u slots (%u with barcodes), set up in %.0f ms; %u reads each\n",
+    std::printf("tgt library: %u slots (%u with barcodes), set up in %.0f ms; %u rounds\n",
                 args.slots, args.fill, ms_since(setup), args.reads);
 
     sgio::ChangerOptions defaults;
@@ -227,25 +269,42 @@ int main(int argc, char** argv) {
     one_request.max_elements_per_request = static_cast<uint16_t>(args.slots);
     one_request.max_transfer = 16 + 128u * args.slots;
 
-    Measured stack, single, transport, raw;
-    if (!time_stack(lib, defaults, args.reads, stack) ||
-        !time_stack(lib, one_request, args.reads, single) ||
-        !time_transport(lib, args.reads, transport) || !time_raw(lib, args.reads, raw))
+    auto stack = StackReader::open(lib, defaults);
+    auto single = StackReader::open(lib, one_request);
+    auto transport = TransportReader::open(lib);
+    auto raw = RawReader::open(lib);
+    if (!stack || !single || !transport || !raw)
         return 1;
 
-    const auto line = [&](const char* what, const Measured& m) {
-        std::printf("  %-58s %9.1f ms total %8.3f ms/read %5.1f commands/read\n", what, m.total_ms,
-                    m.total_ms / args.reads, m.commands_per_read);
+    // Interleaved rounds, so that load from other processes falls on every reader alike; medians,
+    // so that a stall in one round does not decide the figure.
+    const std::array<Reader*, 4> readers = {stack.get(), single.get(), transport.get(), raw.get()};
+    for (unsigned round = 0; round < args.reads; ++round) {
+        for (Reader* r : readers) {
+            const auto start = Clock::now();
+            if (!r->read())
+                return 1;
+            r->samples_ms.push_back(ms_since(start));
+        }
+    }
+
+    const auto line = [&](const char* what, const Reader& r) {
+        double total = 0;
+        for (double x : r.samples_ms)
+            total += x;
+        std::printf("  %-58s median %8.3f ms/read  mean %8.3f  %5.1f commands/read\n", what,
+                    median(r.samples_ms), total / static_cast<double>(r.samples_ms.size()),
+                    r.commands_per_read());
     };
-    line("ntms stack, default options (IscsiTransport + Changer)", stack);
-    line("ntms stack, one request per read (max_elements = slots)", single);
-    line("IscsiTransport::execute alone, same CDB as below", transport);
-    line("bare libiscsi, one READ ELEMENT STATUS, no parsing", raw);
-    std::printf("  reply: %zu bytes per raw read; %zu elements per stack read\n", raw.reply_bytes,
-                stack.elements);
-    std::printf("ratio stack/raw: %.2f (default options), %.2f (one request per read); "
+    line("ntms stack, default options (IscsiTransport + Changer)", *stack);
+    line("ntms stack, one request per read (max_elements = slots)", *single);
+    line("IscsiTransport::execute alone, same CDB as below", *transport);
+    line("bare libiscsi, one READ ELEMENT STATUS, no parsing", *raw);
+    std::printf("  reply: %zu bytes per read\n", raw->reply_bytes);
+    const double base = median(raw->samples_ms);
+    std::printf("ratio stack/raw (medians): %.2f (default options), %.2f (one request per read); "
                 "transport/raw: %.2f\n",
-                stack.total_ms / raw.total_ms, single.total_ms / raw.total_ms,
-                transport.total_ms / raw.total_ms);
+                median(stack->samples_ms) / base, median(single->samples_ms) / base,
+                median(transport->samples_ms) / base);
     return 0;
 }
