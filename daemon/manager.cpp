@@ -211,6 +211,9 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
                     fmt::format("timeout {} s is over the maximum of {} s", *options.timeout_sec,
                                 max_extend_secs));
 
+    // Without a readable database no library is known and nothing could be recorded.
+    if (!db_)
+        return db_status_;
     Library* lib = find(*lib_id);
     if (!lib)
         return no_library(library_text);
@@ -249,8 +252,6 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
     if (snap.free_slots == 0)
         return fail(win32::LibraryFull,
                     fmt::format("library {} has no free storage slot", snap.name));
-    if (!db_)
-        return db_status_;
 
     JobRecord job;
     job.id = Guid::random();
