@@ -254,6 +254,8 @@ Result<void> Changer::for_each_status(ElementType type,
 Result<std::vector<ElementStatus>> Changer::read_status(ElementType type, uint16_t first,
                                                         uint16_t count) {
     std::vector<ElementStatus> out;
+    if (auto map = element_map(); map && type != ElementType::All)
+        out.reserve(count ? count : map->count(type));
     auto r = scan(type, first, count, [&](const ElementStatus& e) { out.push_back(e); });
     if (!r)
         return std::move(r).error();
@@ -284,13 +286,21 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
     }
 
     uint32_t cur = begin;
-    std::vector<uint8_t> buf;
+    std::vector<uint8_t>& buf = buffer_; // reused: large fresh buffers cost page faults each time
     while (cur < end) {
         const bool voltag = support_.voltag.value_or(true);
         const uint32_t chunk = std::min<uint32_t>(end - cur, options_.max_elements_per_request);
-        const uint32_t per = voltag ? descriptor_estimate_tags : descriptor_estimate_plain;
-        const uint32_t alloc = std::min<uint32_t>(options_.max_transfer, report_headers + chunk * per);
-        buf.assign(alloc, 0);
+        // Size the allocation by the descriptor length this device used last time: devices that
+        // ignore NUMBER OF ELEMENTS (tgt) then send only about what we asked for.
+        const auto idx = static_cast<size_t>(type) & 7u;
+        uint32_t per = voltag ? descriptor_estimate_tags : descriptor_estimate_plain;
+        if (descriptor_seen_[idx][voltag])
+            per = descriptor_seen_[idx][voltag];
+        // One descriptor of slack: tgt sends 8 bytes less than it may, cutting the last one short.
+        const uint32_t alloc =
+            std::min<uint32_t>(options_.max_transfer, report_headers + (chunk + 1) * per);
+        if (buf.size() < alloc)
+            buf.resize(alloc);
         auto c = cdb::read_element_status(type, static_cast<uint16_t>(cur),
                                           static_cast<uint16_t>(chunk), voltag, false, alloc);
         auto r = run(c.span(), Direction::FromDevice, buf, options_.command_timeout);
@@ -305,9 +315,16 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         }
         if (voltag)
             support_.voltag = true;
-        auto report = parse_element_status(std::span(buf).first(std::min(r->transferred, buf.size())));
+        const size_t received = std::min<size_t>(r->transferred, alloc);
+        auto report = parse_element_status(std::span(buf).first(received));
         if (!report)
             return std::move(report).error();
+        if (!report->elements.empty() && received > report_headers) {
+            // Whole descriptors only: round up, so that a short last descriptor does not shrink it.
+            const size_t n = report->elements.size();
+            const auto learned = static_cast<uint32_t>((received - report_headers + n - 1) / n);
+            descriptor_seen_[idx][voltag] = std::max<uint32_t>(learned, 12);
+        }
 
         // Devices may ignore NUMBER OF ELEMENTS (tgt sends all from START), return fewer than asked,
         // or cut the last descriptor short: keep what lies in [cur, chunk end) in address order and

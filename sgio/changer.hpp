@@ -24,7 +24,7 @@ struct ChangerOptions {
     std::chrono::milliseconds backoff_initial{50};
     std::chrono::milliseconds backoff_max{2'000};
     uint32_t max_transfer = 512 * 1024;          // largest single data-in transfer we ask for
-    uint16_t max_elements_per_request = 1024;    // chunk size for READ ELEMENT STATUS
+    uint16_t max_elements_per_request = 4096;    // chunk size for READ ELEMENT STATUS
 };
 
 struct Identity {
@@ -102,6 +102,9 @@ private:
     Support support_;
     std::optional<ElementMap> map_;
     bool ie_accessed_ = false;
+    // Descriptor length last seen per element type, without and with volume tags (0: unknown).
+    uint32_t descriptor_seen_[8][2] = {};
+    std::vector<uint8_t> buffer_;
 };
 
 } // namespace sgio
