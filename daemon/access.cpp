@@ -1,14 +1,14 @@
 #include "access.hpp"
 
-#include <grp.h>
-
 #include <algorithm>
+#include <grp.h>
 
 namespace ntms {
 
 namespace {
 
-std::vector<uint32_t> resolve(const std::vector<std::string>& names, std::vector<std::string>* unknown) {
+std::vector<uint32_t> resolve(const std::vector<std::string>& names,
+                              std::vector<std::string>* unknown) {
     std::vector<uint32_t> out;
     for (const auto& n : names) {
         std::vector<char> buf(16384);
@@ -57,9 +57,12 @@ bool AccessPolicy::allows(const Caller& c, Right r) const {
 
 const char* right_name(Right r) {
     switch (r) {
-    case Right::Use: return "USE";
-    case Right::Modify: return "MODIFY";
-    case Right::Control: return "CONTROL";
+    case Right::Use:
+        return "USE";
+    case Right::Modify:
+        return "MODIFY";
+    case Right::Control:
+        return "CONTROL";
     }
     return "?";
 }

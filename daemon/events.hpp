@@ -10,8 +10,8 @@ class EventSink {
 public:
     virtual ~EventSink() = default;
     virtual void job_added(const JobRecord&) {}
-    virtual void job_changed(const JobRecord&) {}   // any field, including the final state
-    virtual void library_changed(const Guid&) {}    // snapshot fields changed (online, slots, ports)
+    virtual void job_changed(const JobRecord&) {} // any field, including the final state
+    virtual void library_changed(const Guid&) {}  // snapshot fields changed (online, slots, ports)
     virtual void oprequest_changed(const OpRequestRecord&) {}
 };
 

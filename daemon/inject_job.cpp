@@ -4,9 +4,8 @@
 #include "scsi_status.hpp"
 #include "store.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
+#include <fmt/format.h>
 
 namespace ntms {
 
@@ -16,10 +15,14 @@ using Clock = std::chrono::steady_clock;
 
 const char* action_name(InjectAction a) {
     switch (a) {
-    case InjectAction::Start: return "START";
-    case InjectAction::Stop: return "STOP";
-    case InjectAction::Retract: return "RETRACT";
-    case InjectAction::StartMany: return "STARTMANY";
+    case InjectAction::Start:
+        return "START";
+    case InjectAction::Stop:
+        return "STOP";
+    case InjectAction::Retract:
+        return "RETRACT";
+    case InjectAction::StartMany:
+        return "STARTMANY";
     }
     return "?";
 }
@@ -53,7 +56,8 @@ void InjectJob::finish(JobState s, const Status& st) {
 
 void InjectJob::optional_step(sgio::Result<void> r, const char* what) {
     if (!r && r.error().code != sgio::Errc::Unsupported)
-        log(LOG_WARNING, fmt::format("Library {}: {} failed: {}", lib_.name(), what, r.error().message));
+        log(LOG_WARNING,
+            fmt::format("Library {}: {} failed: {}", lib_.name(), what, r.error().message));
 }
 
 Expected<std::vector<sgio::ElementStatus>> InjectJob::read_port(const PortState& port) {
@@ -87,9 +91,12 @@ Expected<InjectJob::Wake> InjectJob::wait_for_operator(const PortState& port) {
 
     for (;;) {
         switch (lib_.wait_control(std::chrono::milliseconds(0))) {
-        case JobControl::Stop: return Wake::Stop;
-        case JobControl::Retract: return Wake::RetractRequest;
-        case JobControl::None: break;
+        case JobControl::Stop:
+            return Wake::Stop;
+        case JobControl::Retract:
+            return Wake::RetractRequest;
+        case JobControl::None:
+            break;
         }
         // A poll costs TEST UNIT READY plus the port's own elements, whatever the library's size.
         if (auto t = ch_.test_unit_ready(); !t) {
@@ -129,11 +136,15 @@ Expected<InjectJob::Wake> InjectJob::wait_for_operator(const PortState& port) {
             return Wake::Full;
         if (Clock::now() >= deadline)
             return Wake::Timeout;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         switch (lib_.wait_control(std::min(poll, left))) {
-        case JobControl::Stop: return Wake::Stop;
-        case JobControl::Retract: return Wake::RetractRequest;
-        case JobControl::None: break;
+        case JobControl::Stop:
+            return Wake::Stop;
+        case JobControl::Retract:
+            return Wake::RetractRequest;
+        case JobControl::None:
+            break;
         }
     }
 }
@@ -278,11 +289,11 @@ Expected<uint32_t> InjectJob::import_batch(const PortState& port, bool& stop_req
 void InjectJob::run() {
     auto port = lib_.find_port(job_.port);
     if (!port) {
-        finish(JobState::Failed, fail(win32::NotSupported,
-                                      fmt::format("library {} has no import/export port{}",
-                                                  lib_.name(),
-                                                  job_.port ? fmt::format(" at element {}", *job_.port)
-                                                            : std::string())));
+        finish(JobState::Failed,
+               fail(win32::NotSupported,
+                    fmt::format("library {} has no import/export port{}", lib_.name(),
+                                job_.port ? fmt::format(" at element {}", *job_.port)
+                                          : std::string())));
         return;
     }
     if (auto r = transition(JobState::InProcess); !r) {

@@ -11,9 +11,8 @@
 
 #include "library.hpp"
 #include "model.hpp"
-#include "status.hpp"
-
 #include "sgio/element.hpp"
+#include "status.hpp"
 
 #include <optional>
 #include <vector>

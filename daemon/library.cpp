@@ -3,13 +3,11 @@
 #include "inject_job.hpp"
 #include "journal.hpp"
 #include "reconcile.hpp"
+#include "sgio/open.hpp"
 #include "store.hpp"
 
-#include "sgio/open.hpp"
-
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <fmt/format.h>
 
 namespace ntms {
 
@@ -21,7 +19,8 @@ Library::Library(LibraryRecord record, LibraryConfig config, std::string db_path
     access_ = AccessPolicy::from_names(config_.use_groups, config_.modify_groups,
                                        config_.control_groups, &unknown);
     for (const auto& g : unknown)
-        log(LOG_WARNING, fmt::format("Library {}: group '{}' does not exist; ignored", config_.name, g));
+        log(LOG_WARNING,
+            fmt::format("Library {}: group '{}' does not exist; ignored", config_.name, g));
     snap_.id = record_.id;
     snap_.name = config_.name;
     snap_.device = config_.device;
@@ -29,7 +28,9 @@ Library::Library(LibraryRecord record, LibraryConfig config, std::string db_path
     snap_.inject_timeout_sec = config_.inject_timeout_sec;
 }
 
-Library::~Library() { stop(); }
+Library::~Library() {
+    stop();
+}
 
 void Library::attach(std::unique_ptr<sgio::Transport> transport, std::string offline_reason) {
     std::lock_guard lock(mutex_);
@@ -75,7 +76,8 @@ std::optional<Guid> Library::running_job() const {
 
 bool Library::dequeue(const Guid& job) {
     std::lock_guard lock(mutex_);
-    auto it = std::find_if(queue_.begin(), queue_.end(), [&](const JobRecord& j) { return j.id == job; });
+    auto it =
+        std::find_if(queue_.begin(), queue_.end(), [&](const JobRecord& j) { return j.id == job; });
     if (it == queue_.end())
         return false;
     queue_.erase(it);
@@ -212,7 +214,8 @@ bool Library::open_device() {
 void Library::fail_offline_job(Store& db, JobRecord& job) {
     job.state = JobState::Failed;
     job.error = win32::LibraryOffline;
-    job.error_message = fmt::format("library {} is offline: {}", config_.name, snapshot().offline_reason);
+    job.error_message =
+        fmt::format("library {} is offline: {}", config_.name, snapshot().offline_reason);
     job.time_completed = now_usec();
     if (auto r = db.update_job(job); !r)
         log(LOG_ERR, fmt::format("Library {}: cannot record job {}: {}", config_.name, job.id.str(),

@@ -6,10 +6,9 @@
 #include "config.hpp"
 #include "events.hpp"
 #include "model.hpp"
-#include "status.hpp"
-
 #include "sgio/changer.hpp"
 #include "sgio/transport.hpp"
+#include "status.hpp"
 
 #include <condition_variable>
 #include <deque>
@@ -25,11 +24,11 @@ namespace ntms {
 class Store;
 
 struct PortState {
-    uint16_t first = 0;     // address of its first IE element: the port's number
-    uint16_t count = 1;     // 1: single-cartridge port, more: magazine
-    bool locked = false;    // PREVENT held by us
-    bool extended = false;  // open to the operator
-    uint16_t full = 0;      // elements holding a cartridge
+    uint16_t first = 0;    // address of its first IE element: the port's number
+    uint16_t count = 1;    // 1: single-cartridge port, more: magazine
+    bool locked = false;   // PREVENT held by us
+    bool extended = false; // open to the operator
+    uint16_t full = 0;     // elements holding a cartridge
 };
 
 struct LibrarySnapshot {
@@ -90,7 +89,8 @@ public:
     // Element layout found on the device: ports (from configuration or all IE elements as one),
     // number of drives, whether volume tags can be read.
     void set_layout(std::vector<PortState> ports, uint32_t drives, bool barcode_reader,
-                    const std::string& vendor, const std::string& product, const std::string& serial);
+                    const std::string& vendor, const std::string& product,
+                    const std::string& serial);
     // Storage inventory cache: slot address -> full.
     void set_storage(std::vector<std::pair<uint16_t, bool>> slots);
     void set_slot_full(uint16_t address, bool full);

@@ -4,6 +4,9 @@
 #include "journal.hpp"
 #include "manager.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <fmt/format.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,28 +14,25 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
-
 namespace {
 
 constexpr const char* version_text = "ntmsd " NTMS_VERSION;
 
 void usage(FILE* out) {
-    fmt::print(out,
-               "Usage: ntmsd [OPTIONS]\n"
-               "Removable storage manager daemon: drives SCSI media changers and runs inject jobs.\n\n"
-               "  -c, --config=FILE       configuration file (default {}; drop-ins in FILE.d/)\n"
-               "  -d, --database=FILE     SQLite database (overrides Database= of the config)\n"
-               "  -l, --library=[NAME=]DEVICE\n"
-               "                          add a library (sim:..., iscsi://..., /dev/sgN); repeatable\n"
-               "      --no-discover       do not look for changers through udev\n"
-               "      --log-stderr        log to standard error even when the journal is reachable\n"
-               "  -h, --help              show this help\n"
-               "      --version           show the version\n\n"
-               "See ntmsd(8) and ntmsd.conf(5).\n",
-               ntms::default_config_path);
+    fmt::print(
+        out,
+        "Usage: ntmsd [OPTIONS]\n"
+        "Removable storage manager daemon: drives SCSI media changers and runs inject jobs.\n\n"
+        "  -c, --config=FILE       configuration file (default {}; drop-ins in FILE.d/)\n"
+        "  -d, --database=FILE     SQLite database (overrides Database= of the config)\n"
+        "  -l, --library=[NAME=]DEVICE\n"
+        "                          add a library (sim:..., iscsi://..., /dev/sgN); repeatable\n"
+        "      --no-discover       do not look for changers through udev\n"
+        "      --log-stderr        log to standard error even when the journal is reachable\n"
+        "  -h, --help              show this help\n"
+        "      --version           show the version\n\n"
+        "See ntmsd(8) and ntmsd.conf(5).\n",
+        ntms::default_config_path);
 }
 
 class LogEvents : public ntms::EventSink {};
@@ -56,14 +56,30 @@ int run(int argc, char** argv) {
     int c;
     while ((c = getopt_long(argc, argv, "c:d:l:h", options, nullptr)) != -1) {
         switch (c) {
-        case 'c': config_path = optarg; break;
-        case 'd': database = optarg; break;
-        case 'l': extra.emplace_back(optarg); break;
-        case OptNoDiscover: no_discover = true; break;
-        case OptLogStderr: ntms::set_log_target_stderr(true); break;
-        case 'h': usage(stdout); return EXIT_SUCCESS;
-        case OptVersion: fmt::print("{}\n", version_text); return EXIT_SUCCESS;
-        default: usage(stderr); return 2;
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'd':
+            database = optarg;
+            break;
+        case 'l':
+            extra.emplace_back(optarg);
+            break;
+        case OptNoDiscover:
+            no_discover = true;
+            break;
+        case OptLogStderr:
+            ntms::set_log_target_stderr(true);
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_SUCCESS;
+        case OptVersion:
+            fmt::print("{}\n", version_text);
+            return EXIT_SUCCESS;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind < argc) {

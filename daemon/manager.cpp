@@ -1,13 +1,11 @@
 #include "manager.hpp"
 
 #include "journal.hpp"
-#include "store.hpp"
-
 #include "sgio/changer.hpp"
 #include "sgio/open.hpp"
+#include "store.hpp"
 
 #include <fmt/format.h>
-
 #include <new>
 
 namespace ntms {
@@ -28,7 +26,9 @@ Manager::Manager(DaemonConfig config, EventSink& events, TransportFactory factor
         factory_ = [](const std::string& device) { return sgio::open_transport(device); };
 }
 
-Manager::~Manager() { stop(); }
+Manager::~Manager() {
+    stop();
+}
 
 void Manager::start() {
     auto db = Store::open(config_.database);
@@ -50,7 +50,8 @@ void Manager::start() {
             j.error_message = "interrupted: ntmsd stopped while the job was running";
             j.time_completed = now_usec();
             if (auto r = db_->update_job(j); !r)
-                log(LOG_ERR, fmt::format("cannot end interrupted job {}: {}", j.id.str(), r.error().message));
+                log(LOG_ERR, fmt::format("cannot end interrupted job {}: {}", j.id.str(),
+                                         r.error().message));
             else
                 journal_job_end(j, {});
         }
@@ -118,7 +119,8 @@ void Manager::open_library(const LibraryConfig& cfg) {
         rec = db_->upsert_library(identity, cfg.name, cfg.device);
     }
     if (!rec) {
-        log(LOG_ERR, fmt::format("Library {}: cannot be recorded: {}", cfg.name, rec.error().message));
+        log(LOG_ERR,
+            fmt::format("Library {}: cannot be recorded: {}", cfg.name, rec.error().message));
         return;
     }
     if (libraries_.count(rec->id)) {
@@ -139,7 +141,9 @@ void Manager::stop() {
         lib->stop();
 }
 
-Status Manager::database_status() const { return db_status_; }
+Status Manager::database_status() const {
+    return db_status_;
+}
 
 Library* Manager::find(const Guid& id) const {
     auto it = libraries_.find(id);
@@ -170,8 +174,8 @@ Expected<LibrarySnapshot> Manager::library(const Guid& id, const Caller& who) co
     if (!lib)
         return no_library(id.str());
     if (!lib->access().allows(who, Right::Use))
-        return fail(win32::AccessDenied, fmt::format("{} lacks USE access to library {}", who.name,
-                                                     lib->config().name));
+        return fail(win32::AccessDenied,
+                    fmt::format("{} lacks USE access to library {}", who.name, lib->config().name));
     return lib->snapshot();
 }
 
@@ -190,8 +194,9 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
                                const Caller& who) try {
     // Parameters first: a call that cannot mean anything changes nothing.
     if (action > static_cast<uint32_t>(InjectAction::StartMany))
-        return fail(win32::InvalidParameter,
-                    fmt::format("action {} is not one of START 0, STOP 1, RETRACT 2, STARTMANY 3", action));
+        return fail(
+            win32::InvalidParameter,
+            fmt::format("action {} is not one of START 0, STOP 1, RETRACT 2, STARTMANY 3", action));
     const auto act = static_cast<InjectAction>(action);
     auto lib_id = Guid::parse(library_text);
     if (!lib_id)
@@ -207,9 +212,8 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
                                     job_text));
     }
     if (options.timeout_sec && *options.timeout_sec > max_extend_secs)
-        return fail(win32::InvalidParameter,
-                    fmt::format("timeout {} s is over the maximum of {} s", *options.timeout_sec,
-                                max_extend_secs));
+        return fail(win32::InvalidParameter, fmt::format("timeout {} s is over the maximum of {} s",
+                                                         *options.timeout_sec, max_extend_secs));
 
     // Without a readable database no library is known and nothing could be recorded.
     if (!db_)
@@ -218,14 +222,14 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
     if (!lib)
         return no_library(library_text);
     if (!lib->access().allows(who, Right::Control))
-        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}", who.name,
-                                                     lib->config().name));
+        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}",
+                                                     who.name, lib->config().name));
     const LibrarySnapshot snap = lib->snapshot();
     if (!snap.enabled)
         return fail(win32::DeviceNotAvailable, fmt::format("library {} is disabled", snap.name));
     if (!snap.online)
-        return fail(win32::LibraryOffline, fmt::format("library {} is offline: {}", snap.name,
-                                                       snap.offline_reason));
+        return fail(win32::LibraryOffline,
+                    fmt::format("library {} is offline: {}", snap.name, snap.offline_reason));
     if (snap.ports.empty())
         return fail(win32::NotSupported,
                     fmt::format("library {} has no import/export port; open its door with "
@@ -233,11 +237,12 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
                                 snap.name));
     if (options.port && !lib->find_port(options.port))
         return fail(win32::InvalidParameter,
-                    fmt::format("element {} is not an import/export port of library {}", *options.port,
-                                snap.name));
+                    fmt::format("element {} is not an import/export port of library {}",
+                                *options.port, snap.name));
 
     if (act == InjectAction::Stop || act == InjectAction::Retract) {
-        if (lib->control(*job_id, act == InjectAction::Stop ? JobControl::Stop : JobControl::Retract))
+        if (lib->control(*job_id,
+                         act == InjectAction::Stop ? JobControl::Stop : JobControl::Retract))
             return *job_id;
         // STOP of an inject still waiting in the queue: it never starts.
         if (act == InjectAction::Stop && lib->dequeue(*job_id)) {
@@ -262,8 +267,8 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
     job.application = options.application;
     job.uid = who.uid;
     job.timeout_sec = options.timeout_sec.value_or(snap.inject_timeout_sec);
-    job.port = options.port ? std::optional<uint16_t>(lib->find_port(options.port)->first)
-                            : std::nullopt;
+    job.port =
+        options.port ? std::optional<uint16_t>(lib->find_port(options.port)->first) : std::nullopt;
     {
         std::lock_guard lock(mutex_);
         if (auto r = db_->insert_job(job); !r)
@@ -291,8 +296,8 @@ Expected<void> Manager::cancel_job(const Guid& id, const Caller& who) {
         return fail(win32::ObjectNotFound, fmt::format("no job {}", id.str()));
     Library* lib = find(job->library);
     if (lib && !lib->access().allows(who, Right::Control))
-        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}", who.name,
-                                                     lib->config().name));
+        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}",
+                                                     who.name, lib->config().name));
     if (is_final(job->state))
         return fail(win32::ObjectNotFound, fmt::format("job {} has already ended ({})", id.str(),
                                                        job_state_name(job->state)));
@@ -361,12 +366,12 @@ Expected<void> Manager::finish_oprequest(const Guid& id, const Caller& who, OpRe
         return r.error();
     Library* lib = find(r->library);
     if (lib && !lib->access().allows(who, Right::Control))
-        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}", who.name,
-                                                     lib->config().name));
+        return fail(win32::AccessDenied, fmt::format("{} lacks CONTROL access to library {}",
+                                                     who.name, lib->config().name));
     if (r->state == OpRequestState::Complete || r->state == OpRequestState::Refused)
-        return fail(win32::InvalidState, fmt::format("operator request {} is already {}", id.str(),
-                                                     r->state == OpRequestState::Complete ? "complete"
-                                                                                          : "refused"));
+        return fail(win32::InvalidState,
+                    fmt::format("operator request {} is already {}", id.str(),
+                                r->state == OpRequestState::Complete ? "complete" : "refused"));
     r->state = to;
     r->changed = now_usec();
     {

@@ -24,7 +24,7 @@ class Store;
 struct InjectOptions {
     std::optional<uint32_t> timeout_sec; // MaxExtendSecs for this call (0..65535)
     std::string application;
-    std::optional<uint16_t> port;        // an IE element address of the port to use
+    std::optional<uint16_t> port; // an IE element address of the port to use
 };
 
 class Manager {

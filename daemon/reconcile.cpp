@@ -6,7 +6,6 @@
 #include "store.hpp"
 
 #include <fmt/format.h>
-
 #include <map>
 #include <unordered_map>
 
@@ -138,7 +137,8 @@ Expected<void> reconcile(Library& lib, Store& db) {
         if (!p.full)
             continue;
         auto it = at.find(addr);
-        if (it != at.end() && (p.tag.empty() || it->second.barcode.empty() || p.tag == it->second.barcode)) {
+        if (it != at.end() &&
+            (p.tag.empty() || it->second.barcode.empty() || p.tag == it->second.barcode)) {
             MediumRecord m = it->second;
             claimed[m.id.str()] = true;
             bool dirty = false;

@@ -1,9 +1,8 @@
 // Chooses the Win32 code for an sgio error: the one place where SCSI meets RSM semantics.
 #pragma once
 
-#include "status.hpp"
-
 #include "sgio/result.hpp"
+#include "status.hpp"
 
 #include <string_view>
 

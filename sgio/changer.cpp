@@ -5,9 +5,8 @@
 #include "inquiry.hpp"
 #include "mode_pages.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <fmt/format.h>
 #include <thread>
 
 namespace sgio {
@@ -43,22 +42,36 @@ Error check_condition(const CommandResult& r, const char* what) {
     return e;
 }
 
-uint8_t opcode_of(std::span<const uint8_t> cdb) { return cdb.empty() ? 0 : cdb[0]; }
+uint8_t opcode_of(std::span<const uint8_t> cdb) {
+    return cdb.empty() ? 0 : cdb[0];
+}
 
 const char* command_name(uint8_t op) {
     switch (op) {
-    case opcode::TestUnitReady: return "TEST UNIT READY";
-    case opcode::RequestSense: return "REQUEST SENSE";
-    case opcode::InitializeElementStatus: return "INITIALIZE ELEMENT STATUS";
-    case opcode::Inquiry: return "INQUIRY";
-    case opcode::ModeSense6: return "MODE SENSE(6)";
-    case opcode::OpenCloseImportExport: return "OPEN/CLOSE IMPORT/EXPORT ELEMENT";
-    case opcode::PreventAllowMediumRemoval: return "PREVENT ALLOW MEDIUM REMOVAL";
-    case opcode::InitializeElementStatusWithRange: return "INITIALIZE ELEMENT STATUS WITH RANGE";
-    case opcode::ModeSense10: return "MODE SENSE(10)";
-    case opcode::MoveMedium: return "MOVE MEDIUM";
-    case opcode::ReadElementStatus: return "READ ELEMENT STATUS";
-    default: return "SCSI command";
+    case opcode::TestUnitReady:
+        return "TEST UNIT READY";
+    case opcode::RequestSense:
+        return "REQUEST SENSE";
+    case opcode::InitializeElementStatus:
+        return "INITIALIZE ELEMENT STATUS";
+    case opcode::Inquiry:
+        return "INQUIRY";
+    case opcode::ModeSense6:
+        return "MODE SENSE(6)";
+    case opcode::OpenCloseImportExport:
+        return "OPEN/CLOSE IMPORT/EXPORT ELEMENT";
+    case opcode::PreventAllowMediumRemoval:
+        return "PREVENT ALLOW MEDIUM REMOVAL";
+    case opcode::InitializeElementStatusWithRange:
+        return "INITIALIZE ELEMENT STATUS WITH RANGE";
+    case opcode::ModeSense10:
+        return "MODE SENSE(10)";
+    case opcode::MoveMedium:
+        return "MOVE MEDIUM";
+    case opcode::ReadElementStatus:
+        return "READ ELEMENT STATUS";
+    default:
+        return "SCSI command";
     }
 }
 
@@ -122,8 +135,8 @@ Result<CommandResult> Changer::run(std::span<const uint8_t> cdb, Direction direc
             backoff = std::min(backoff * 2, options_.backoff_max);
         }
     }
-    return make_error(Errc::BadStatus, fmt::format("{} (gave up after {} retries)", last,
-                                                   options_.max_retries));
+    return make_error(Errc::BadStatus,
+                      fmt::format("{} (gave up after {} retries)", last, options_.max_retries));
 }
 
 Result<void> Changer::test_unit_ready() {
@@ -186,8 +199,8 @@ Result<Identity> Changer::identify() {
                         return d.type == type && d.association == 0 && !d.value.empty();
                     });
                     if (it != ds->end()) {
-                        static constexpr const char* prefix[] = {"", "t10", "eui", "naa", "", "",
-                                                                 "", "", "name"};
+                        static constexpr const char* prefix[] = {"", "t10", "eui", "naa", "",
+                                                                 "", "",    "",    "name"};
                         id.device_id = fmt::format("{}:{}", prefix[type], it->text());
                         break;
                     }
@@ -326,12 +339,13 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
             descriptor_seen_[idx][voltag] = std::max<uint32_t>(learned, 12);
         }
 
-        // Devices may ignore NUMBER OF ELEMENTS (tgt sends all from START), return fewer than asked,
-        // or cut the last descriptor short: keep what lies in [cur, chunk end) in address order and
-        // continue after the highest address received.
+        // Devices may ignore NUMBER OF ELEMENTS (tgt sends all from START), return fewer than
+        // asked, or cut the last descriptor short: keep what lies in [cur, chunk end) in address
+        // order and continue after the highest address received.
         auto& els = report->elements;
-        std::sort(els.begin(), els.end(),
-                  [](const ElementStatus& a, const ElementStatus& b) { return a.address < b.address; });
+        std::sort(els.begin(), els.end(), [](const ElementStatus& a, const ElementStatus& b) {
+            return a.address < b.address;
+        });
         const uint32_t chunk_end = cur + chunk;
         uint32_t next = cur;
         bool progressed = false;
@@ -394,8 +408,8 @@ Result<void> Changer::initialize(std::optional<std::pair<uint16_t, uint16_t>> ra
 Result<void> Changer::optional_command(std::span<const uint8_t> cdb, std::optional<bool>& supported,
                                        const char* what) {
     if (supported == false)
-        return make_error(Errc::Unsupported, fmt::format("{} is not supported by {}", what,
-                                                         transport_.name()));
+        return make_error(Errc::Unsupported,
+                          fmt::format("{} is not supported by {}", what, transport_.name()));
     auto r = run(cdb, Direction::None, {}, options_.command_timeout);
     if (!r) {
         if (means_unsupported(r.error()) && !supported) {

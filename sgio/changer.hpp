@@ -20,21 +20,21 @@ struct ChangerOptions {
     std::chrono::milliseconds command_timeout{60'000};
     std::chrono::milliseconds move_timeout{300'000};
     std::chrono::milliseconds initialize_timeout{3'600'000};
-    unsigned max_retries = 8;                    // per command, for UA / becoming ready / BUSY
+    unsigned max_retries = 8; // per command, for UA / becoming ready / BUSY
     std::chrono::milliseconds backoff_initial{50};
     std::chrono::milliseconds backoff_max{2'000};
-    uint32_t max_transfer = 512 * 1024;          // largest single data-in transfer we ask for
-    uint16_t max_elements_per_request = 4096;    // chunk size for READ ELEMENT STATUS
+    uint32_t max_transfer = 512 * 1024;       // largest single data-in transfer we ask for
+    uint16_t max_elements_per_request = 4096; // chunk size for READ ELEMENT STATUS
 };
 
 struct Identity {
     std::string vendor, product, revision;
-    std::string serial;     // VPD 80h, may be empty
-    std::string device_id;  // best VPD 83h designator as text, may be empty
+    std::string serial;    // VPD 80h, may be empty
+    std::string device_id; // best VPD 83h designator as text, may be empty
     uint8_t peripheral_type = 0;
 
-    // Stable identity for a library: "naa:..." / "t10:..." from 83h, else "serial:VENDOR:PRODUCT:SN",
-    // else empty (caller falls back to the transport name).
+    // Stable identity for a library: "naa:..." / "t10:..." from 83h, else
+    // "serial:VENDOR:PRODUCT:SN", else empty (caller falls back to the transport name).
     std::string stable_key() const;
 };
 
@@ -70,14 +70,15 @@ public:
     Result<std::vector<ElementStatus>> read_all(ElementType type) { return read_status(type); }
 
     // Streams every element of a type through sink without holding them all (bounded memory).
-    Result<void> for_each_status(ElementType type, const std::function<void(const ElementStatus&)>& sink);
+    Result<void> for_each_status(ElementType type,
+                                 const std::function<void(const ElementStatus&)>& sink);
 
     // MOVE MEDIUM with the first transport element from the map (0 when the map has none).
     Result<void> move(uint16_t source, uint16_t destination);
     Result<void> initialize(std::optional<std::pair<uint16_t, uint16_t>> range = std::nullopt);
 
-    // Optional commands: Unsupported is returned once and remembered; later calls return Unsupported
-    // at once without touching the device.
+    // Optional commands: Unsupported is returned once and remembered; later calls return
+    // Unsupported at once without touching the device.
     Result<void> prevent_removal(bool prevent);
     Result<void> open_import_export(uint16_t address);
     Result<void> close_import_export(uint16_t address);
@@ -85,8 +86,8 @@ public:
     // True once after the device reported 28h/01h (import/export element accessed) on any command.
     bool take_ie_accessed();
 
-    // Lowest level: run a CDB with the retry policy. Check condition becomes Error (CheckCondition),
-    // except that 28h/01h and 29h/xx unit attentions are consumed and retried.
+    // Lowest level: run a CDB with the retry policy. Check condition becomes Error
+    // (CheckCondition), except that 28h/01h and 29h/xx unit attentions are consumed and retried.
     Result<CommandResult> run(std::span<const uint8_t> cdb, Direction direction,
                               std::span<uint8_t> buffer, std::chrono::milliseconds timeout);
 

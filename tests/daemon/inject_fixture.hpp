@@ -5,13 +5,11 @@
 #include "daemon/events.hpp"
 #include "daemon/manager.hpp"
 #include "daemon/store.hpp"
-
 #include "sgio/virtual_changer.hpp"
-
-#include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <filesystem>
+#include <gtest/gtest.h>
 #include <map>
 #include <mutex>
 
@@ -62,7 +60,8 @@ public:
         std::lock_guard lock(mutex_);
         return opreqs_;
     }
-    template <typename Pred> bool wait_until(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+    template <typename Pred>
+    bool wait_until(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
         std::unique_lock lock(mutex_);
         return cv_.wait_for(lock, limit, p);
     }
@@ -96,7 +95,8 @@ protected:
 
     // Device string of a sim library kept in a state file in the test's directory.
     std::string sim(const std::string& options, const std::string& name = "lab1") const {
-        return "sim:" + name + ",state=" + state_path(name) + (options.empty() ? "" : "," + options);
+        return "sim:" + name + ",state=" + state_path(name) +
+               (options.empty() ? "" : "," + options);
     }
 
     LibraryConfig library(const std::string& device, const std::string& name = "lab1") {
@@ -117,9 +117,8 @@ protected:
         cfg.database = db_path_;
         cfg.discover = false;
         cfg.libraries = std::move(libs);
-        manager_ = std::make_unique<Manager>(cfg, events_, [this](const std::string& device) {
-            return open_device(device);
-        });
+        manager_ = std::make_unique<Manager>(
+            cfg, events_, [this](const std::string& device) { return open_device(device); });
         manager_->start();
         for (const auto& id : manager_->libraries()) {
             const bool settled = events_.wait_until([&] {
@@ -157,7 +156,8 @@ protected:
 
     Expected<Guid> inject(const std::string& name, InjectAction a, const std::string& job = {},
                           InjectOptions o = {}) {
-        return manager_->inject(lib_id(name).str(), static_cast<uint32_t>(a), job, o, Caller::root());
+        return manager_->inject(lib_id(name).str(), static_cast<uint32_t>(a), job, o,
+                                Caller::root());
     }
 
     std::unique_ptr<Store> open_store() {

@@ -5,11 +5,10 @@
 #include "inject_fixture.hpp"
 
 #include <fmt/format.h>
+#include <random>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <random>
 
 using namespace ntms;
 using namespace ntms::test;
@@ -94,7 +93,8 @@ protected:
             }
         }
         for (const auto& [barcode, n] : per_barcode)
-            EXPECT_EQ(n, 1) << "iteration " << iteration << ": " << barcode << " recorded " << n << " times";
+            EXPECT_EQ(n, 1) << "iteration " << iteration << ": " << barcode << " recorded " << n
+                            << " times";
         auto stuck = db->jobs_in_states({JobState::InProcess, JobState::Waiting});
         EXPECT_TRUE(stuck && stuck->empty()) << "interrupted jobs are ended at start-up";
         return o;
@@ -138,6 +138,7 @@ TEST_F(CrashFixture, SigkillAtRandomInstantsLosesNoCartridge) {
     auto final = recover_and_check(iterations);
     EXPECT_EQ(final.in_slots, final.recorded);
     EXPECT_GT(final.in_slots, 0u) << "some injects completed between the kills";
-    std::printf("crash recovery: %d kills (%zu mid-run), %zu cartridges in slots, all recorded once\n",
-                iterations, killed_with_job, final.in_slots);
+    std::printf(
+        "crash recovery: %d kills (%zu mid-run), %zu cartridges in slots, all recorded once\n",
+        iterations, killed_with_job, final.in_slots);
 }

@@ -3,10 +3,9 @@
 // a message naming it. Neither crashes, neither half-changes anything.
 #include "inject_fixture.hpp"
 
+#include <fstream>
 #include <sys/mount.h>
 #include <unistd.h>
-
-#include <fstream>
 
 using namespace ntms;
 using namespace ntms::test;

@@ -8,7 +8,8 @@ using sgio::ElementType;
 
 namespace {
 
-std::optional<MediumRecord> medium_with(const std::vector<MediumRecord>& media, const std::string& barcode) {
+std::optional<MediumRecord> medium_with(const std::vector<MediumRecord>& media,
+                                        const std::string& barcode) {
     for (const auto& m : media)
         if (m.barcode == barcode)
             return m;
@@ -94,10 +95,13 @@ TEST_F(InjectFixture, StartManyThreeRoundsThenStop) {
     ASSERT_TRUE(job);
     for (int round = 1; round <= 3; ++round) {
         events_.wait_job(*job, [&](const JobRecord& j) {
-            return j.state == JobState::Waiting && j.media_moved == static_cast<uint32_t>(round - 1);
+            return j.state == JobState::Waiting &&
+                   j.media_moved == static_cast<uint32_t>(round - 1);
         });
         ASSERT_TRUE(device().operator_insert(100, "MANY0" + std::to_string(round) + "L8"));
-        events_.wait_job(*job, [&](const JobRecord& j) { return j.media_moved == static_cast<uint32_t>(round); });
+        events_.wait_job(*job, [&](const JobRecord& j) {
+            return j.media_moved == static_cast<uint32_t>(round);
+        });
     }
     events_.wait_state(*job, JobState::Waiting);
     auto stop = inject("lab1", InjectAction::Stop, job->str());

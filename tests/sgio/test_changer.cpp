@@ -3,10 +3,9 @@
 #include "sgio/cdb.hpp"
 #include "sgio/changer.hpp"
 
-#include <gtest/gtest.h>
-
 #include <deque>
 #include <functional>
+#include <gtest/gtest.h>
 #include <map>
 
 using namespace sgio;
@@ -31,10 +30,12 @@ CommandResult check(uint8_t key, uint8_t asc, uint8_t ascq) {
 // A device whose behaviour is a function of the CDB; every CDB is recorded.
 class ScriptedTransport : public Transport {
 public:
-    using Handler = std::function<Result<CommandResult>(std::span<const uint8_t>, std::span<uint8_t>)>;
+    using Handler =
+        std::function<Result<CommandResult>(std::span<const uint8_t>, std::span<uint8_t>)>;
     explicit ScriptedTransport(Handler h) : handler_(std::move(h)) {}
 
-    Result<CommandResult> execute(std::span<const uint8_t> cdb, Direction, std::span<uint8_t> buffer,
+    Result<CommandResult> execute(std::span<const uint8_t> cdb, Direction,
+                                  std::span<uint8_t> buffer,
                                   std::chrono::milliseconds timeout) override {
         cdbs.emplace_back(cdb.begin(), cdb.end());
         timeouts.push_back(timeout);
@@ -91,8 +92,9 @@ struct Slot {
 // A READ ELEMENT STATUS reply the way tgt builds it: every element from START to the end of the
 // type (NUMBER OF ELEMENTS ignored), 52-byte descriptors with PVolTag, header byte count right,
 // and the data sent 8 bytes short of what the header announces (and of the allocation).
-std::vector<uint8_t> tgt_reply(uint8_t type, uint16_t start, const std::map<uint16_t, Slot>& elements,
-                               bool voltag, size_t allocation, bool short_by_8 = true) {
+std::vector<uint8_t> tgt_reply(uint8_t type, uint16_t start,
+                               const std::map<uint16_t, Slot>& elements, bool voltag,
+                               size_t allocation, bool short_by_8 = true) {
     const uint16_t dlen = voltag ? 52 : 16;
     std::vector<uint8_t> desc;
     uint16_t n = 0;
@@ -235,9 +237,8 @@ TEST(Changer, OtherCheckConditionsAreTypedErrorsWithoutRetry) {
 }
 
 TEST(Changer, TransportErrorsPassThrough) {
-    ScriptedTransport t([&](auto, auto) -> Result<CommandResult> {
-        return make_error(Errc::DeviceGone, "gone");
-    });
+    ScriptedTransport t(
+        [&](auto, auto) -> Result<CommandResult> { return make_error(Errc::DeviceGone, "gone"); });
     Changer ch(t, fast_options());
     auto r = ch.test_unit_ready();
     ASSERT_FALSE(r);
@@ -483,8 +484,8 @@ TEST(Changer, IdentifyReadsSerialAndDesignator) {
         } else if (cdb[2] == 0x80) {
             v = {0x08, 0x80, 0x00, 0x06, 'S', 'N', '1', '2', ' ', ' '};
         } else if (cdb[2] == 0x83) {
-            v = {0x08, 0x83, 0x00, 12, 0x01, 0x03, 0x00, 0x08, 0x50, 0x01, 0x02, 0x03,
-                 0x04, 0x05, 0x06, 0x07};
+            v = {0x08, 0x83, 0x00, 12,   0x01, 0x03, 0x00, 0x08,
+                 0x50, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07};
         }
         std::copy(v.begin(), v.end(), buf.begin());
         return good(v.size());
