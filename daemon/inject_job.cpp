@@ -181,7 +181,7 @@ Expected<void> InjectJob::move_one(const sgio::ElementStatus& from, uint16_t to)
         if (auto r = db_.drop_intent(in.id); !r)
             return r;
         if (!moved)
-            return from_scsi(moved.error(), fmt::format("move {} -> {}", from.address, to));
+            return from_scsi(moved.error(), "robot");
         return fail(win32::IoDevice, fmt::format("move {} -> {} reported success but slot {} is "
                                                  "empty",
                                                  from.address, to, to));

@@ -58,12 +58,13 @@ protected:
         EXPECT_TRUE(s && s->online) << "iteration " << iteration;
         // Reconciliation runs on the worker before any job; wait until no intent is left.
         auto db = open_store();
-        EXPECT_TRUE(events_.wait_until([&] { return db->pending_intents(lib_id())->empty(); },
+        const Guid lib = lib_id();
+        EXPECT_TRUE(events_.wait_until([&] { return db->pending_intents(lib)->empty(); },
                                        std::chrono::seconds(20)));
         manager_.reset();
 
         Outcome o;
-        auto media = db->list_media(lib_id());
+        auto media = db->list_media(lib);
         EXPECT_TRUE(media);
         std::map<uint16_t, int> recorded_at;
         std::map<std::string, int> per_barcode;
@@ -117,9 +118,11 @@ TEST_F(CrashFixture, SigkillAtRandomInstantsLosesNoCartridge) {
         {
             auto vc = sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device_spec()));
             ASSERT_TRUE(vc);
-            for (uint16_t a = 100; a < 102; ++a)
-                if (!(*vc)->element(a)->full)
+            for (uint16_t a = 100; a < 102; ++a) {
+                if (!(*vc)->element(a)->full) {
                     ASSERT_TRUE((*vc)->operator_insert(a, fmt::format("K{:05d}L8", ++serial)));
+                }
+            }
         }
         const pid_t pid = fork();
         ASSERT_GE(pid, 0);

@@ -213,13 +213,16 @@ TEST_F(TgtInject, SigkillAtRandomInstantsLosesNoCartridge) {
         ASSERT_EQ(waitpid(pid, &status, 0), pid);
 
         start_manager(); // reconciles on its worker before anything else
+        const Guid id = lib();
         auto db = Store::open(cfg.database);
         ASSERT_TRUE(db);
-        ASSERT_TRUE(events_.wait_until([&] { return (*db)->pending_intents(lib())->empty(); }));
+        ASSERT_TRUE(events_.wait_until([&] { return (*db)->pending_intents(id)->empty(); }));
         manager_.reset();
         std::map<uint16_t, std::string> recorded;
         std::map<std::string, int> count;
-        for (const auto& m : *(*db)->list_media(lib())) {
+        auto media = (*db)->list_media(id);
+        ASSERT_TRUE(media);
+        for (const auto& m : *media) {
             if (m.state != MediumState::InLibrary || !m.element)
                 continue;
             recorded[*m.element] = m.barcode;
