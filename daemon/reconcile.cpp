@@ -196,12 +196,18 @@ Expected<void> reconcile(Library& lib, Store& db) {
         vacated.emplace_back(g, move_row(g, addr, std::nullopt, "missing"));
     }
     // Vacate first so that no two records ever hold one element.
-    for (auto* list : {&relocating, &vacated, &changes}) {
-        for (const auto& [m, h] : *list) {
-            if (auto r = db.put_medium(m, h); !r)
-                return r;
+    // One transaction: a large inventory costs one commit, and a crash leaves no half of it.
+    auto applied = db.transaction([&]() -> Expected<void> {
+        for (auto* list : {&relocating, &vacated, &changes}) {
+            for (const auto& [m, h] : *list) {
+                if (auto r = db.put_medium(m, h); !r)
+                    return r;
+            }
         }
-    }
+        return {};
+    });
+    if (!applied)
+        return applied;
     if (!vacated.empty() || !changes.empty())
         journal_reconciled(LibraryRecord{lib.id(), {}, lib.name(), {}, true, 0},
                            fmt::format("inventory: {} media records updated, {} no longer present",
