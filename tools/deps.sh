@@ -7,7 +7,7 @@ packages=(
   meson ninja-build pkg-config g++ gcc python3
   libfmt-dev libsystemd-dev libsdbus-c++-dev libsdbus-c++-bin libsqlite3-dev
   libgtest-dev libgmock-dev libinih-dev libiscsi-dev libiscsi-bin
-  tgt sqlite3 dbus mandoc man-db jq
+  tgt sqlite3 dbus mandoc man-db jq systemd
 )
 
 missing=()
