@@ -17,6 +17,13 @@
 //   Ports=100 101-104         port splitting: each item is one port (an address or a range)
 //
 // A bad file is an error naming the file and line; nothing is half-applied.
+//
+// Grammar details: keys and section names are case-sensitive; KEY=VALUE only (no ':'); lines
+// starting with '#' or ';' are comments, and " ;" starts a comment after a value; leading blanks
+// are ignored (no continuation lines); at most 199 characters per line. A section seen again (in
+// the same file or a later drop-in) updates the same library. A later assignment of a key
+// replaces the earlier value, lists included; an empty list value empties the list. List items
+// are separated by blanks. Every library needs Device=, and no two libraries share one.
 #pragma once
 
 #include "status.hpp"
@@ -58,7 +65,12 @@ inline constexpr const char* default_config_path = "/etc/ntmsd/ntmsd.conf";
 // Errors: ERROR_INVALID_PARAMETER with "FILE:LINE: what is wrong".
 Expected<DaemonConfig> load_config(const std::string& main_path);
 // Applies one file's text on top of cfg (for drop-ins and tests). name is used in messages.
-Expected<void> apply_config_text(DaemonConfig& cfg, const std::string& text, const std::string& name);
+// On error cfg is unchanged.
+Expected<void> apply_config_text(DaemonConfig& cfg, const std::string& text,
+                                 const std::string& name);
+// The checks load_config makes once all files are read: every library has a Device=, no device
+// is claimed by two libraries. For callers that build a configuration with apply_config_text.
+Expected<void> check_config(const DaemonConfig& cfg);
 
 // Parses "yes/no/true/false/on/off/1/0".
 bool parse_boolean(const std::string& s, bool& out);
