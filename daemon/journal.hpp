@@ -22,11 +22,22 @@ inline constexpr const char* MediumReconciled = "4974a161b5ed46fdbfa7b51a86d9475
 // Plain message at a syslog priority.
 void log(int priority, std::string_view message);
 
-// Operator request posted / changed state.
+// Fields: NTMS_LIBRARY (GUID), NTMS_LIBRARY_NAME (the GUID when unnamed) on every record, plus
+// the ones named below. On stderr a record is one line:
+//   ntmsd[PID]: PRIORITY: MESSAGE [MESSAGE_ID=... NTMS_...=... NTMS_...="value with blanks"]
+
+// Operator request posted / changed state. r.message is what the operator is asked to do; the
+// record reads "Library NAME: <r.message>" unless r.message starts with "library NAME".
+// NTMS_OPREQUEST, NTMS_OPREQUEST_TYPE/STATE ("message", "submitted"...), NTMS_JOB when tied to a
+// job.
 void journal_oprequest(const OpRequestRecord& r, const std::string& library_name);
 // A job reached a final state (JobCompleted for PASSED/STOPPED/CANCELLED, JobFailed for FAILED).
+// NTMS_JOB, NTMS_JOB_OPERATION, NTMS_JOB_STATE ("passed"...), NTMS_MEDIA_MOVED, NTMS_ERROR,
+// NTMS_ERROR_NAME.
 void journal_job_end(const JobRecord& job, const std::string& library_name);
+// NTMS_DEVICE, and NTMS_REASON when reason is not empty.
 void journal_library_state(const LibraryRecord& lib, bool online, const std::string& reason);
+// The database was corrected from the library's element status; NTMS_RECONCILED is what.
 void journal_reconciled(const LibraryRecord& lib, const std::string& what);
 
 // Where log lines go: journal when /run/systemd/journal/socket exists (or forced), else stderr.
