@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sgio {
@@ -26,26 +27,34 @@ struct VirtualChangerConfig {
     std::string vendor = "NTMS";
     std::string product = "VIRTUAL-CHANGER";
     std::string revision = "0100";
-    std::string serial;            // default: derived from name
+    std::string serial; // default: derived from name
     uint16_t transport_first = 1;
     uint16_t transports = 1;
     uint16_t drive_first = 2;
     uint16_t drives = 2;
     uint16_t ie_first = 100;
-    uint16_t ie_count = 1;         // 0 = no port, 1 = single-cartridge port, >1 = magazine
+    uint16_t ie_count = 1; // 0 = no port, 1 = single-cartridge port, >1 = magazine
     uint16_t storage_first = 1000;
     uint16_t slots = 20;
-    bool barcode_reader = true;    // VTRP; without it VOLTAG requests get 5/24/00
+    bool barcode_reader = true; // VTRP; without it VOLTAG requests get 5/24/00
     bool door = false;
     bool supports_prevent = true;    // PREVENT ALLOW; false answers 5/20/00
     bool supports_open_close = true; // 1Bh; false answers 5/20/00
     std::chrono::milliseconds move_time{0};
-    std::string state_file;        // empty: memory only
+    std::string state_file; // empty: memory only
+    uint32_t fill = 0;      // cartridges placed in the first slots when the state is created
+    // A real device reports 29h/00h (power on) to the first command after power-up; tests that
+    // count commands keep it off, sim libraries of the daemon may turn it on.
+    bool power_on_unit_attention = false;
 
     // "sim:NAME[,key=value...]" keys: slots, drives, ie, barcodes=yes|no, door=yes|no,
     // prevent=yes|no, openclose=yes|no, move-ms, state=PATH, fill=N (first N slots get cartridges
-    // with barcodes S00001L8...), serial.
+    // with barcodes S00001L8...), serial, poweron=yes|no.
     static Result<VirtualChangerConfig> parse(const std::string& spec);
+
+    // The configuration recorded in an existing state file (state_file set to path), so that a
+    // tool can act on a library it did not create.
+    static Result<VirtualChangerConfig> from_state_file(const std::string& path);
 };
 
 // A fault the device will produce for the next `count` commands whose opcode matches.
@@ -73,8 +82,8 @@ public:
     // Operator actions (also reachable from another process through the state file).
     Result<void> operator_insert(uint16_t ie_address, const std::string& barcode); // "" = no label
     Result<void> operator_remove(uint16_t ie_address);
-    Result<void> operator_open_port();   // operator pulls the port/magazine out: ACCESS 0
-    Result<void> operator_close_port();  // pushes it back: ACCESS 1, raises 28h/01h
+    Result<void> operator_open_port();  // operator pulls the port/magazine out: ACCESS 0
+    Result<void> operator_close_port(); // pushes it back: ACCESS 1, raises 28h/01h
     Result<void> operator_open_door();
     Result<void> operator_close_door();
     // Put a cartridge directly in any element (test set-up), bypassing the port.
@@ -88,6 +97,9 @@ public:
     std::vector<ElementStatus> elements(ElementType type) const;
     bool prevented() const;
     bool port_open() const; // extended to the operator
+    bool door_open() const;
+    // Unit attentions waiting for the next command, oldest first, as (ASC, ASCQ).
+    std::vector<std::pair<uint8_t, uint8_t>> pending_unit_attentions() const;
 
 private:
     explicit VirtualChanger(VirtualChangerConfig config);
