@@ -1,1 +1,125 @@
+#include "daemon/guid.hpp"
+
 #include <gtest/gtest.h>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+using ntms::Guid;
+
+namespace {
+
+constexpr const char* sample = "0123abcd-4567-89ef-a0b1-c2d3e4f5a6b7";
+
+TEST(Guid, ParsesTheDashedForm) {
+    auto g = Guid::parse(sample);
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->bytes[0], 0x01);
+    EXPECT_EQ(g->bytes[3], 0xcd);
+    EXPECT_EQ(g->bytes[4], 0x45);
+    EXPECT_EQ(g->bytes[15], 0xb7);
+    EXPECT_EQ(g->str(), sample);
+}
+
+TEST(Guid, ParsesThe32DigitForm) {
+    auto g = Guid::parse("0123abcd456789efa0b1c2d3e4f5a6b7");
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->str(), sample);
+    EXPECT_EQ(g->hex(), "0123abcd456789efa0b1c2d3e4f5a6b7");
+}
+
+TEST(Guid, ParsesAnyCaseAndPrintsLowercase) {
+    auto g = Guid::parse("0123ABCD-4567-89EF-A0B1-C2D3E4F5A6B7");
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->str(), sample);
+    EXPECT_EQ(Guid::parse("0123ABCD456789EFa0b1c2d3e4f5a6b7"), g);
+}
+
+TEST(Guid, RejectsWrongLengths) {
+    for (const char* bad :
+         {"", "0", "0123abcd-4567-89ef-a0b1-c2d3e4f5a6b", // 35
+          "0123abcd-4567-89ef-a0b1-c2d3e4f5a6b70",        // 37
+          "0123abcd456789efa0b1c2d3e4f5a6b", "0123abcd456789efa0b1c2d3e4f5a6b7a",
+          " 0123abcd-4567-89ef-a0b1-c2d3e4f5a6b7", "0123abcd-4567-89ef-a0b1-c2d3e4f5a6b7\n"})
+        EXPECT_FALSE(Guid::parse(bad)) << '"' << bad << '"';
+}
+
+TEST(Guid, RejectsNonHexDigits) {
+    for (const char* bad :
+         {"0123abcg-4567-89ef-a0b1-c2d3e4f5a6b7", "0123abcd-4567-89ef-a0b1-c2d3e4f5a6bz",
+          "x123abcd456789efa0b1c2d3e4f5a6b7", "0123abcd 4567 89ef a0b1 c2d3e4f5a6b7",
+          "+123abcd456789efa0b1c2d3e4f5a6b7"})
+        EXPECT_FALSE(Guid::parse(bad)) << bad;
+    // A NUL inside the text is not a digit either.
+    EXPECT_FALSE(Guid::parse(std::string_view("0123abcd456789ef\0a0b1c2d3e4f5a6b", 32)));
+}
+
+TEST(Guid, RejectsMisplacedDashes) {
+    for (std::string_view bad :
+         {"0123abc-d4567-89ef-a0b1-c2d3e4f5a6b7", "0123abcd-456-789ef-a0b1-c2d3e4f5a6b7",
+          "0123abcd-4567-89efa-0b1-c2d3e4f5a6b7", "0123abcd-4567-89ef-a0b1c-2d3e4f5a6b7",
+          "0123abcdf4567f89effa0b1fc2d3e4f5a6b7", "-0123abcd4567-89ef-a0b1-c2d3e4f5a6b7",
+          "0123abcd-456789ef-a0b1-c2d3e4f5a6b7x", "0123abcd-4567-89ef-a0b1-c2d3e4f5a6-7"}) {
+        ASSERT_EQ(bad.size(), 36u) << bad; // the right length: only the dashes are wrong
+        EXPECT_FALSE(Guid::parse(bad)) << bad;
+    }
+    EXPECT_FALSE(Guid::parse("0123abcd456789efa0b1c2d3e4f5a6-7")); // a dash in the short form
+}
+
+TEST(Guid, RejectsBraces) {
+    EXPECT_FALSE(Guid::parse("{0123abcd-4567-89ef-a0b1-c2d3e4f5a6b7}"));
+    EXPECT_FALSE(Guid::parse("{0123abcd-4567-89ef-a0b1-c2d3e4f5a6}"));
+    EXPECT_FALSE(Guid::parse("{0123abcd456789efa0b1c2d3e4f5a6b7}"));
+}
+
+TEST(Guid, StrAndHexRoundTrip) {
+    for (int i = 0; i < 100; ++i) {
+        const Guid g = Guid::random();
+        const std::string s = g.str();
+        ASSERT_EQ(s.size(), 36u);
+        EXPECT_EQ(Guid::parse(s), g);
+        const std::string h = g.hex();
+        ASSERT_EQ(h.size(), 32u);
+        EXPECT_EQ(Guid::parse(h), g);
+        EXPECT_EQ(h.find_first_not_of("0123456789abcdef"), std::string::npos) << h;
+    }
+}
+
+TEST(Guid, NullGuid) {
+    Guid null;
+    EXPECT_TRUE(null.is_null());
+    EXPECT_EQ(null.str(), "00000000-0000-0000-0000-000000000000");
+    EXPECT_EQ(Guid::parse("00000000000000000000000000000000"), null);
+    EXPECT_FALSE(Guid::parse(sample)->is_null());
+}
+
+TEST(Guid, RandomIsVersion4AndDistinct) {
+    std::set<Guid> seen;
+    for (int i = 0; i < 1000; ++i) {
+        const Guid g = Guid::random();
+        EXPECT_EQ(g.bytes[6] >> 4, 4) << g.str();      // version 4
+        EXPECT_EQ(g.bytes[8] & 0xc0, 0x80) << g.str(); // RFC 4122 variant
+        EXPECT_EQ(g.str()[14], '4') << g.str();
+        EXPECT_FALSE(g.is_null());
+        EXPECT_TRUE(seen.insert(g).second) << "duplicate " << g.str();
+    }
+}
+
+TEST(Guid, HashAndOrderFollowTheBytes) {
+    const Guid a = *Guid::parse(sample);
+    const Guid b = *Guid::parse("0123abcd-4567-89ef-a0b1-c2d3e4f5a6b8");
+    EXPECT_LT(a, b);
+    EXPECT_NE(a, b);
+    std::hash<Guid> h;
+    EXPECT_EQ(h(a), h(*Guid::parse(sample)));
+    std::unordered_set<Guid> set{a, b, *Guid::parse(sample)};
+    EXPECT_EQ(set.size(), 2u);
+    // Distinct values rarely share a hash.
+    std::unordered_set<size_t> hashes;
+    for (int i = 0; i < 1000; ++i)
+        hashes.insert(h(Guid::random()));
+    EXPECT_GT(hashes.size(), 990u);
+}
+
+} // namespace
