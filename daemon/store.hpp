@@ -21,6 +21,16 @@ struct StoreOptions {
     int busy_timeout_ms = 5000;
 };
 
+// The connection's settings as SQLite reports them, for diagnostics and tests.
+struct StoreSettings {
+    std::string journal_mode; // "wal"
+    int64_t synchronous = 0;  // 2 = FULL
+    bool foreign_keys = false;
+    int64_t busy_timeout_ms = 0;
+    int64_t max_page_count = 0;
+    int64_t user_version = 0;
+};
+
 class Store {
 public:
     static Expected<std::unique_ptr<Store>> open(const std::string& path, StoreOptions options = {});
@@ -30,6 +40,7 @@ public:
 
     static constexpr int schema_version = 1;
     const std::string& path() const { return path_; }
+    Expected<StoreSettings> settings();
 
     // Libraries: the GUID is created once per identity and kept forever.
     Expected<LibraryRecord> upsert_library(const std::string& identity, const std::string& name,
@@ -44,6 +55,7 @@ public:
     Expected<std::optional<JobRecord>> get_job(const Guid& id);
     // Newest first; library null = all.
     Expected<std::vector<JobRecord>> list_jobs(const std::optional<Guid>& library = {});
+    // Oldest first.
     Expected<std::vector<JobRecord>> jobs_in_states(const std::vector<JobState>& states);
 
     // Media.
@@ -55,7 +67,9 @@ public:
 
     // Moves: record_intent before MOVE MEDIUM; complete_move after it succeeded applies, in one
     // transaction, the medium's new place, its history row, the job's media_moved + 1 and the
-    // intent's deletion; drop_intent when the move did not happen.
+    // intent's deletion; drop_intent when the move did not happen (dropping an intent that is
+    // already gone succeeds). complete_move of an intent that is not pending changes nothing and
+    // fails with ERROR_OBJECT_NOT_FOUND, so a move is never counted twice.
     Expected<int64_t> record_intent(const MoveIntent& intent);
     Expected<void> complete_move(const MoveIntent& intent, const MediumRecord& medium);
     Expected<void> drop_intent(int64_t id);
@@ -67,29 +81,41 @@ public:
     Expected<std::optional<OpRequestRecord>> get_oprequest(const Guid& id);
     Expected<std::vector<OpRequestRecord>> list_oprequests();
 
-    // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails.
+    // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails. Calls of this Store
+    // inside fn join the transaction (as savepoints).
     template <typename Fn> Expected<void> transaction(Fn&& fn);
 
 private:
     Store(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
     Expected<void> migrate();
-    Expected<void> exec(const char* sql);
+    Expected<void> exec(const char* sql, const char* what);
+    Expected<int64_t> pragma_integer(const char* name);
     Status sqlite_error(const char* what, int rc) const;
-    Expected<void> begin();
-    Expected<void> commit();
+    Expected<void> begin(const char* what = "transaction");
+    Expected<void> begin_read(const char* what);
+    Expected<void> commit(const char* what = "transaction");
     void rollback();
+    // One public call: a transaction (a read transaction when !write) around fn, which returns
+    // Expected<T>; no exception leaves it.
+    template <typename T, typename Fn> Expected<T> run(const char* what, bool write, Fn&& fn);
 
     std::string path_;
     sqlite3* db_ = nullptr;
+    int depth_ = 0; // open begin() levels; levels below the outermost are savepoints
 };
 
 template <typename Fn> Expected<void> Store::transaction(Fn&& fn) {
     if (auto b = begin(); !b)
         return b;
-    Expected<void> r = fn();
-    if (!r) {
-        rollback();
-        return r;
+    try {
+        Expected<void> r = fn();
+        if (!r) {
+            rollback();
+            return r;
+        }
+    } catch (...) {
+        rollback(); // fn's exception is the caller's; the transaction must not outlive it
+        throw;
     }
     return commit();
 }

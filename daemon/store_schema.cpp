@@ -1,1 +1,166 @@
-// placeholder
+// Schema versions and the migration runner. A database is at version N when PRAGMA user_version
+// is N; each migration takes it from the previous version to its own, inside one transaction.
+#include "store.hpp"
+
+#include <fmt/format.h>
+#include <memory>
+#include <sqlite3.h>
+
+namespace ntms {
+
+namespace {
+
+// 'NTMS': tells our files from other SQLite databases someone may point us at.
+constexpr int64_t application_id = 0x4e544d53;
+
+// Version 1. GUIDs are their 36-character lowercase text. Element addresses and enums are
+// range-checked so that a bad value is refused when written rather than misread later. Foreign
+// keys restrict deletion by default: nothing disappears silently.
+constexpr const char* schema_v1 = R"sql(
+CREATE TABLE libraries (
+    guid TEXT PRIMARY KEY NOT NULL CHECK (length(guid) = 36 AND guid = lower(guid)),
+    identity TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    device TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE media (
+    guid TEXT PRIMARY KEY NOT NULL CHECK (length(guid) = 36 AND guid = lower(guid)),
+    library TEXT NOT NULL REFERENCES libraries (guid),
+    barcode TEXT,
+    element INTEGER CHECK (element BETWEEN 0 AND 65535),
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 3),
+    updated INTEGER NOT NULL
+) STRICT;
+CREATE INDEX media_library ON media (library);
+-- Two media can never occupy one element.
+CREATE UNIQUE INDEX media_element ON media (library, element) WHERE element IS NOT NULL;
+
+CREATE TABLE jobs (
+    guid TEXT PRIMARY KEY NOT NULL CHECK (length(guid) = 36 AND guid = lower(guid)),
+    library TEXT NOT NULL REFERENCES libraries (guid),
+    operation TEXT NOT NULL,
+    action INTEGER NOT NULL CHECK (action BETWEEN 0 AND 3),
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 8),
+    error INTEGER NOT NULL DEFAULT 0 CHECK (error BETWEEN 0 AND 4294967295),
+    error_message TEXT NOT NULL DEFAULT '',
+    time_queued INTEGER NOT NULL,
+    time_started INTEGER NOT NULL DEFAULT 0,
+    time_completed INTEGER NOT NULL DEFAULT 0,
+    application TEXT NOT NULL DEFAULT '',
+    uid INTEGER NOT NULL CHECK (uid BETWEEN 0 AND 4294967295),
+    media_moved INTEGER NOT NULL DEFAULT 0 CHECK (media_moved BETWEEN 0 AND 4294967295),
+    timeout_sec INTEGER NOT NULL DEFAULT 0 CHECK (timeout_sec BETWEEN 0 AND 4294967295),
+    port INTEGER CHECK (port BETWEEN 0 AND 65535)
+) STRICT;
+CREATE INDEX jobs_queued ON jobs (time_queued);
+CREATE INDEX jobs_library ON jobs (library, time_queued);
+CREATE INDEX jobs_state ON jobs (state, time_queued);
+
+CREATE TABLE media_history (
+    id INTEGER PRIMARY KEY,
+    medium TEXT NOT NULL REFERENCES media (guid),
+    job TEXT REFERENCES jobs (guid) ON DELETE SET NULL,
+    from_element INTEGER CHECK (from_element BETWEEN 0 AND 65535),
+    to_element INTEGER CHECK (to_element BETWEEN 0 AND 65535),
+    time INTEGER NOT NULL,
+    reason TEXT NOT NULL
+) STRICT;
+CREATE INDEX media_history_medium ON media_history (medium, time);
+CREATE INDEX media_history_job ON media_history (job);
+
+-- AUTOINCREMENT: an intent id is never reused, so a stale id cannot drop a newer intent. The
+-- medium has no foreign key: its record is created when the move completes.
+CREATE TABLE move_intents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job TEXT NOT NULL REFERENCES jobs (guid),
+    library TEXT NOT NULL REFERENCES libraries (guid),
+    medium TEXT NOT NULL CHECK (length(medium) = 36 AND medium = lower(medium)),
+    barcode TEXT,
+    source INTEGER NOT NULL CHECK (source BETWEEN 0 AND 65535),
+    destination INTEGER NOT NULL CHECK (destination BETWEEN 0 AND 65535),
+    created INTEGER NOT NULL
+) STRICT;
+CREATE INDEX move_intents_library ON move_intents (library);
+CREATE INDEX move_intents_job ON move_intents (job);
+
+CREATE TABLE oprequests (
+    guid TEXT PRIMARY KEY NOT NULL CHECK (length(guid) = 36 AND guid = lower(guid)),
+    type INTEGER NOT NULL CHECK (type BETWEEN 0 AND 5),
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 5),
+    message TEXT NOT NULL,
+    library TEXT REFERENCES libraries (guid),
+    job TEXT REFERENCES jobs (guid) ON DELETE SET NULL,
+    submitted INTEGER NOT NULL,
+    changed INTEGER NOT NULL
+) STRICT;
+CREATE INDEX oprequests_submitted ON oprequests (submitted);
+CREATE INDEX oprequests_library ON oprequests (library);
+CREATE INDEX oprequests_job ON oprequests (job);
+)sql";
+
+struct Migration {
+    int version;
+    const char* sql;
+};
+
+// In order; version N+1 is appended here, never edited into an earlier entry. A migration that
+// must rebuild a table has to mind that foreign keys are on (they cannot be switched off inside
+// the transaction).
+constexpr Migration migrations[] = {
+    {1, schema_v1},
+};
+
+constexpr bool in_order() {
+    int previous = 0;
+    for (const auto& m : migrations) {
+        if (m.version != previous + 1)
+            return false;
+        previous = m.version;
+    }
+    return previous == Store::schema_version;
+}
+static_assert(in_order(), "migrations must run 1, 2, ... up to Store::schema_version");
+
+} // namespace
+
+Expected<void> Store::migrate() {
+    return transaction([&]() -> Expected<void> {
+        auto version = pragma_integer("user_version");
+        if (!version)
+            return version.error();
+        auto app = pragma_integer("application_id");
+        if (!app)
+            return app.error();
+        if (*version > schema_version)
+            return fail(win32::DatabaseFailure,
+                        fmt::format("{}: database schema version {} is newer than this ntmsd "
+                                    "supports ({})",
+                                    path_, *version, schema_version));
+        if (*app != application_id && (*app != 0 || *version != 0))
+            return fail(
+                win32::DatabaseFailure,
+                fmt::format("{}: not an ntmsd database (application_id {:#x})", path_, *app));
+        for (const auto& m : migrations) {
+            if (m.version <= *version)
+                continue;
+            const std::string what = fmt::format("migrate to schema version {}", m.version);
+            if (auto r = exec(m.sql, what.c_str()); !r)
+                return r;
+            // PRAGMA takes no bound parameters; the value is our own constant.
+            const std::string set = fmt::format("PRAGMA user_version = {}", m.version);
+            if (auto r = exec(set.c_str(), what.c_str()); !r)
+                return r;
+        }
+        if (*app == 0) {
+            const std::string set = fmt::format("PRAGMA application_id = {}", application_id);
+            if (auto r = exec(set.c_str(), "set the application id"); !r)
+                return r;
+        }
+        return {};
+    });
+}
+
+} // namespace ntms

@@ -1,1 +1,1036 @@
+// The SQLite store against real database files, one temporary directory per test.
+#include "daemon/model.hpp"
+#include "daemon/status.hpp"
+#include "daemon/store.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <random>
+#include <sqlite3.h>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace ntms {
+namespace {
+
+template <typename T> T must(Expected<T> e, const char* what) {
+    if (!e) {
+        ADD_FAILURE() << what << ": " << e.error().message;
+        throw std::runtime_error(what);
+    }
+    return std::move(e).value();
+}
+
+void must(Expected<void> e, const char* what) {
+    if (!e) {
+        ADD_FAILURE() << what << ": " << e.error().message;
+        throw std::runtime_error(what);
+    }
+}
+
+// A second, plain connection: sees what is on disk, not what the Store believes.
+class RawDb {
+public:
+    explicit RawDb(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+            throw std::runtime_error("cannot open " + path);
+        sqlite3_busy_timeout(db_, 5000);
+    }
+    ~RawDb() { sqlite3_close_v2(db_); }
+    RawDb(const RawDb&) = delete;
+    RawDb& operator=(const RawDb&) = delete;
+
+    void exec(const std::string& sql) {
+        char* err = nullptr;
+        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+            std::string msg = err ? err : "?";
+            sqlite3_free(err);
+            throw std::runtime_error(sql + ": " + msg);
+        }
+    }
+    std::string text(const std::string& sql) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+            throw std::runtime_error(sql + ": " + sqlite3_errmsg(db_));
+        std::string out;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return out;
+    }
+    int64_t integer(const std::string& sql) { return std::stoll(text(sql)); }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+class StoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string tmpl = (fs::temp_directory_path() / "ntms-store-XXXXXX").string();
+        ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+        dir_ = tmpl;
+        path_ = (dir_ / "ntmsd.db").string();
+    }
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    std::unique_ptr<Store> open(StoreOptions options = {}) {
+        return must(Store::open(path_, options), "open");
+    }
+
+    static LibraryRecord library(Store& s, const std::string& identity = "vpd:lib1") {
+        return must(s.upsert_library(identity, "lab1", "/dev/sg3"), "upsert_library");
+    }
+
+    static JobRecord job(const Guid& lib, int64_t queued, JobState state = JobState::Queued) {
+        JobRecord j;
+        j.id = Guid::random();
+        j.library = lib;
+        j.action = InjectAction::Start;
+        j.state = state;
+        j.time_queued = queued;
+        j.application = "test";
+        j.uid = 1000;
+        j.timeout_sec = 60;
+        return j;
+    }
+
+    static MediumRecord medium(const Guid& lib, std::optional<uint16_t> element,
+                               const std::string& barcode = "",
+                               MediumState state = MediumState::InLibrary) {
+        MediumRecord m;
+        m.id = Guid::random();
+        m.library = lib;
+        m.barcode = barcode;
+        m.element = element;
+        m.state = state;
+        m.updated = now_usec();
+        return m;
+    }
+
+    static MoveIntent intent(const JobRecord& j, const Guid& medium_id, uint16_t from, uint16_t to,
+                             const std::string& barcode = "") {
+        MoveIntent in;
+        in.job = j.id;
+        in.library = j.library;
+        in.medium = medium_id;
+        in.barcode = barcode;
+        in.source = from;
+        in.destination = to;
+        in.created = now_usec();
+        return in;
+    }
+
+    void write_bytes(std::streamoff offset, const std::string& bytes) {
+        std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+        ASSERT_TRUE(f);
+        f.seekp(offset);
+        f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        ASSERT_TRUE(f);
+    }
+
+    fs::path dir_;
+    std::string path_;
+};
+
+// ---- Opening, schema and settings
+
+TEST_F(StoreTest, OpenCreatesTheSchemaAtTheCurrentVersion) {
+    ASSERT_FALSE(fs::exists(path_));
+    auto s = open();
+    EXPECT_TRUE(fs::exists(path_));
+    EXPECT_EQ(s->path(), path_);
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), Store::schema_version);
+    for (const char* table :
+         {"libraries", "media", "media_history", "jobs", "move_intents", "oprequests"})
+        EXPECT_EQ(raw.integer(std::string("SELECT count(*) FROM sqlite_schema WHERE type = "
+                                          "'table' AND name = '") +
+                              table + "'"),
+                  1)
+            << table;
+    // Two media in one element are refused by a unique partial index.
+    const std::string idx = raw.text("SELECT sql FROM sqlite_schema WHERE name = 'media_element'");
+    EXPECT_NE(idx.find("UNIQUE"), std::string::npos) << idx;
+    EXPECT_NE(idx.find("WHERE element IS NOT NULL"), std::string::npos) << idx;
+}
+
+TEST_F(StoreTest, ReopeningDoesNotMigrateAgain) {
+    Guid lib;
+    int64_t objects = 0;
+    {
+        auto s = open();
+        lib = library(*s).id;
+        objects = RawDb(path_).integer("SELECT count(*) FROM sqlite_schema");
+    }
+    for (int i = 0; i < 3; ++i) {
+        auto s = open();
+        EXPECT_EQ(must(s->settings(), "settings").user_version, Store::schema_version);
+        EXPECT_TRUE(must(s->get_library(lib), "get_library"));
+    }
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), Store::schema_version);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema"), objects);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM libraries"), 1);
+}
+
+TEST_F(StoreTest, WalSynchronousFullForeignKeysAndBusyTimeoutAreInEffect) {
+    StoreOptions o;
+    o.busy_timeout_ms = 1234;
+    o.max_page_count = 100000;
+    auto s = open(o);
+    auto st = must(s->settings(), "settings");
+    EXPECT_EQ(st.journal_mode, "wal");
+    EXPECT_EQ(st.synchronous, 2); // FULL
+    EXPECT_TRUE(st.foreign_keys);
+    EXPECT_EQ(st.busy_timeout_ms, 1234);
+    EXPECT_EQ(st.max_page_count, 100000);
+    // WAL is a property of the file: another connection sees it too.
+    EXPECT_EQ(RawDb(path_).text("PRAGMA journal_mode"), "wal");
+    library(*s);
+    EXPECT_TRUE(fs::exists(path_ + "-wal"));
+}
+
+TEST_F(StoreTest, ForeignKeysAreEnforced) {
+    auto s = open();
+    auto j = job(Guid::random(), 1); // a library that does not exist
+    auto r = s->insert_job(j);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("FOREIGN KEY"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("insert job"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(must(s->get_job(j.id), "get_job"));
+}
+
+TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
+    { open(); }
+    RawDb(path_).exec("PRAGMA user_version = 7");
+    auto r = Store::open(path_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("database schema version 7 is newer than this ntmsd "
+                                     "supports (1)"),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
+    EXPECT_EQ(RawDb(path_).integer("PRAGMA user_version"), 7); // left as it was
+}
+
+TEST_F(StoreTest, ForeignDatabaseIsRefusedAndLeftAlone) {
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    RawDb(path_).exec("PRAGMA application_id = 42; CREATE TABLE other (x)");
+    auto r = Store::open(path_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("not an ntmsd database"), std::string::npos)
+        << r.error().message;
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema"), 1);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), 0);
+}
+
+TEST_F(StoreTest, ClashingTablesRollTheMigrationBack) {
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    RawDb(path_).exec("CREATE TABLE oprequests (x)"); // created last by version 1
+    auto r = Store::open(path_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("migrate to schema version 1"), std::string::npos)
+        << r.error().message;
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema"), 1);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), 0);
+}
+
+TEST_F(StoreTest, MissingDirectoryIsAFailureNamingTheFile) {
+    const std::string path = (dir_ / "absent" / "ntmsd.db").string();
+    auto r = Store::open(path);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
+    EXPECT_FALSE(fs::exists(dir_ / "absent"));
+}
+
+TEST_F(StoreTest, GarbageOverTheHeaderIsADatabaseFailure) {
+    {
+        auto s = open();
+        library(*s);
+    }
+    ASSERT_FALSE(fs::exists(path_ + "-wal")); // checkpointed at close: all is in the main file
+    write_bytes(0, std::string(100, '\x5a'));
+    const auto size = fs::file_size(path_);
+    auto r = Store::open(path_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("not a database"), std::string::npos) << r.error().message;
+    EXPECT_EQ(fs::file_size(path_), size);
+}
+
+TEST_F(StoreTest, FileOfRandomBytesIsADatabaseFailure) {
+    std::mt19937 gen(12345);
+    std::string bytes(64 * 1024, '\0');
+    for (auto& c : bytes)
+        c = static_cast<char>(gen() & 0xff);
+    std::ofstream(path_, std::ios::binary) << bytes;
+    auto r = Store::open(path_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
+}
+
+TEST_F(StoreTest, DamagedPagesAreFoundAtOpen) {
+    {
+        auto s = open();
+        auto lib = library(*s);
+        for (int i = 0; i < 300; ++i)
+            must(s->put_medium(medium(lib.id, static_cast<uint16_t>(i), "BC" + std::to_string(i)),
+                               std::nullopt),
+                 "put_medium");
+    }
+    const auto size = fs::file_size(path_);
+    ASSERT_GT(size, 16 * 4096u);
+    const std::string copy = path_ + ".orig";
+    fs::copy_file(path_, copy);
+    // Page 1 (header and schema) stays intact: one page in the middle of the data, then all of
+    // the data, is scribbled over. The first is found by quick_check, the second may already
+    // fail reading the schema; both are a failure naming the file.
+    for (auto [offset, length] : {std::pair<uintmax_t, uintmax_t>{size / 4096 / 2 * 4096, 4096},
+                                  std::pair<uintmax_t, uintmax_t>{4096, size - 4096}}) {
+        fs::copy_file(copy, path_, fs::copy_options::overwrite_existing);
+        write_bytes(static_cast<std::streamoff>(offset), std::string(length, '\xa5'));
+        auto r = Store::open(path_);
+        ASSERT_FALSE(r) << offset;
+        EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+        EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
+        EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << r.error().message;
+    }
+}
+
+// ---- Libraries
+
+TEST_F(StoreTest, UpsertLibraryKeepsItsGuidAcrossReopen) {
+    LibraryRecord first;
+    {
+        auto s = open();
+        first = must(s->upsert_library("vpd:ABC", "lab1", "/dev/sg3"), "upsert");
+        EXPECT_FALSE(first.id.is_null());
+        EXPECT_EQ(first.identity, "vpd:ABC");
+        EXPECT_EQ(first.name, "lab1");
+        EXPECT_EQ(first.device, "/dev/sg3");
+        EXPECT_TRUE(first.enabled);
+        EXPECT_GT(first.created, 0);
+    }
+    auto s = open();
+    auto again = must(s->upsert_library("vpd:ABC", "renamed", "/dev/sg7"), "upsert again");
+    EXPECT_EQ(again.id, first.id);
+    EXPECT_EQ(again.name, "renamed");
+    EXPECT_EQ(again.device, "/dev/sg7");
+    EXPECT_EQ(again.created, first.created);
+    auto got = must(s->get_library(first.id), "get_library");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->name, "renamed");
+    EXPECT_EQ(got->device, "/dev/sg7");
+
+    auto other = must(s->upsert_library("iscsi://host/iqn.x/0", "lab2", "iscsi://host/iqn.x/0"),
+                      "upsert other");
+    EXPECT_NE(other.id, first.id);
+    auto all = must(s->list_libraries(), "list");
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, first.id);
+    EXPECT_EQ(all[1].id, other.id);
+    // Stored as the 36-character lowercase text.
+    EXPECT_EQ(RawDb(path_).text("SELECT guid FROM libraries WHERE identity = 'vpd:ABC'"),
+              first.id.str());
+    EXPECT_FALSE(must(s->get_library(Guid::random()), "get unknown"));
+    auto empty = s->upsert_library("", "x", "y");
+    ASSERT_FALSE(empty);
+    EXPECT_EQ(empty.error().code, win32::InvalidParameter);
+}
+
+TEST_F(StoreTest, LibraryEnabledFlagPersists) {
+    Guid id;
+    {
+        auto s = open();
+        id = library(*s).id;
+        must(s->set_library_enabled(id, false), "disable");
+    }
+    auto s = open();
+    EXPECT_FALSE(must(s->get_library(id), "get")->enabled);
+    // Upserting again does not re-enable it.
+    EXPECT_FALSE(library(*s).enabled);
+    must(s->set_library_enabled(id, true), "enable");
+    EXPECT_TRUE(must(s->get_library(id), "get")->enabled);
+    auto r = s->set_library_enabled(Guid::random(), true);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::ObjectNotFound);
+}
+
+// ---- Jobs
+
+TEST_F(StoreTest, JobRoundTripsEveryField) {
+    auto s = open();
+    auto lib = library(*s);
+    JobRecord j = job(lib.id, 1000);
+    j.operation = "inject";
+    j.action = InjectAction::StartMany;
+    j.state = JobState::Waiting;
+    j.error = 0xfffffffeu;
+    j.error_message = "it's \"quoted\"; DROP TABLE jobs; --";
+    j.time_started = 2000;
+    j.time_completed = 0;
+    j.application = "ntmsctl";
+    j.uid = 0xffffffffu;
+    j.media_moved = 3;
+    j.timeout_sec = 600;
+    j.port = 0xffff;
+    must(s->insert_job(j), "insert_job");
+    auto got = must(s->get_job(j.id), "get_job");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->id, j.id);
+    EXPECT_EQ(got->library, j.library);
+    EXPECT_EQ(got->operation, j.operation);
+    EXPECT_EQ(got->action, j.action);
+    EXPECT_EQ(got->state, j.state);
+    EXPECT_EQ(got->error, j.error);
+    EXPECT_EQ(got->error_message, j.error_message);
+    EXPECT_EQ(got->time_queued, j.time_queued);
+    EXPECT_EQ(got->time_started, j.time_started);
+    EXPECT_EQ(got->time_completed, j.time_completed);
+    EXPECT_EQ(got->application, j.application);
+    EXPECT_EQ(got->uid, j.uid);
+    EXPECT_EQ(got->media_moved, j.media_moved);
+    EXPECT_EQ(got->timeout_sec, j.timeout_sec);
+    EXPECT_EQ(got->port, j.port);
+
+    j.state = JobState::Passed;
+    j.time_completed = 3000;
+    j.port.reset();
+    j.error = win32::Success;
+    must(s->update_job(j), "update_job");
+    got = must(s->get_job(j.id), "get_job");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->state, JobState::Passed);
+    EXPECT_EQ(got->time_completed, 3000);
+    EXPECT_FALSE(got->port);
+    EXPECT_EQ(got->error, 0u);
+    EXPECT_EQ(RawDb(path_).integer("SELECT count(*) FROM jobs"), 1);
+}
+
+TEST_F(StoreTest, DuplicateAndUnknownJobsAreRefused) {
+    auto s = open();
+    auto lib = library(*s);
+    JobRecord j = job(lib.id, 1);
+    must(s->insert_job(j), "insert");
+    JobRecord dup = j;
+    dup.application = "other";
+    auto r = s->insert_job(dup);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_EQ(must(s->get_job(j.id), "get")->application, "test");
+
+    auto u = s->update_job(job(lib.id, 2));
+    ASSERT_FALSE(u);
+    EXPECT_EQ(u.error().code, win32::ObjectNotFound);
+    EXPECT_FALSE(must(s->get_job(Guid::random()), "get unknown"));
+    EXPECT_EQ(must(s->list_jobs(), "list").size(), 1u);
+}
+
+TEST_F(StoreTest, ListJobsNewestFirstAndByLibrary) {
+    auto s = open();
+    auto a = library(*s, "vpd:a");
+    auto b = library(*s, "vpd:b");
+    auto j1 = job(a.id, 100);
+    auto j2 = job(b.id, 300);
+    auto j3 = job(a.id, 200);
+    auto j4 = job(a.id, 200); // same time as j3, inserted later: listed before it
+    for (const auto& j : {j1, j2, j3, j4})
+        must(s->insert_job(j), "insert");
+    auto all = must(s->list_jobs(), "list all");
+    ASSERT_EQ(all.size(), 4u);
+    EXPECT_EQ(all[0].id, j2.id);
+    EXPECT_EQ(all[1].id, j4.id);
+    EXPECT_EQ(all[2].id, j3.id);
+    EXPECT_EQ(all[3].id, j1.id);
+    auto of_a = must(s->list_jobs(a.id), "list a");
+    ASSERT_EQ(of_a.size(), 3u);
+    EXPECT_EQ(of_a[0].id, j4.id);
+    EXPECT_EQ(of_a[1].id, j3.id);
+    EXPECT_EQ(of_a[2].id, j1.id);
+    auto of_b = must(s->list_jobs(b.id), "list b");
+    ASSERT_EQ(of_b.size(), 1u);
+    EXPECT_EQ(of_b[0].id, j2.id);
+    EXPECT_TRUE(must(s->list_jobs(Guid::random()), "list unknown").empty());
+}
+
+TEST_F(StoreTest, JobsInStatesOldestFirst) {
+    auto s = open();
+    auto lib = library(*s);
+    auto q1 = job(lib.id, 50, JobState::Queued);
+    auto w = job(lib.id, 40, JobState::Waiting);
+    auto p = job(lib.id, 30, JobState::InProcess);
+    auto done = job(lib.id, 10, JobState::Passed);
+    auto q2 = job(lib.id, 20, JobState::Queued);
+    for (const auto& j : {q1, w, p, done, q2})
+        must(s->insert_job(j), "insert");
+
+    auto running = must(s->jobs_in_states({JobState::InProcess, JobState::Waiting}), "running");
+    ASSERT_EQ(running.size(), 2u);
+    EXPECT_EQ(running[0].id, p.id);
+    EXPECT_EQ(running[1].id, w.id);
+
+    auto queued = must(s->jobs_in_states({JobState::Queued, JobState::Queued}), "queued");
+    ASSERT_EQ(queued.size(), 2u);
+    EXPECT_EQ(queued[0].id, q2.id);
+    EXPECT_EQ(queued[1].id, q1.id);
+
+    auto mixed =
+        must(s->jobs_in_states({JobState::Queued, JobState::Passed, JobState::Waiting}), "mixed");
+    ASSERT_EQ(mixed.size(), 4u);
+    EXPECT_EQ(mixed[0].id, done.id);
+    EXPECT_EQ(mixed[1].id, q2.id);
+    EXPECT_EQ(mixed[2].id, w.id);
+    EXPECT_EQ(mixed[3].id, q1.id);
+
+    EXPECT_TRUE(must(s->jobs_in_states({}), "none").empty());
+    EXPECT_TRUE(must(s->jobs_in_states({JobState::Cancelled}), "cancelled").empty());
+}
+
+// ---- Media
+
+TEST_F(StoreTest, MediaPutListAndFindByElement) {
+    auto s = open();
+    auto lib = library(*s);
+    auto other = library(*s, "vpd:other");
+    auto m3 = medium(lib.id, 3, "A00003L8");
+    auto m1 = medium(lib.id, 1); // unidentified
+    auto gone = medium(lib.id, std::nullopt, "GONE01L8", MediumState::Gone);
+    auto elsewhere = medium(other.id, 1, "OTHER1L8");
+    for (const auto& m : {m3, m1, gone, elsewhere})
+        must(s->put_medium(m, std::nullopt), "put");
+
+    auto list = must(s->list_media(lib.id), "list");
+    ASSERT_EQ(list.size(), 3u);
+    EXPECT_EQ(list[0].id, m1.id);
+    EXPECT_EQ(list[1].id, m3.id);
+    EXPECT_EQ(list[2].id, gone.id);
+    EXPECT_EQ(list[0].barcode, "");
+    EXPECT_EQ(list[1].barcode, "A00003L8");
+    EXPECT_EQ(list[1].element, std::optional<uint16_t>(3));
+    EXPECT_EQ(list[1].state, MediumState::InLibrary);
+    EXPECT_EQ(list[1].updated, m3.updated);
+    EXPECT_FALSE(list[2].element);
+    EXPECT_EQ(list[2].state, MediumState::Gone);
+    // Unidentified is stored as NULL, not as an empty barcode.
+    EXPECT_EQ(RawDb(path_).integer("SELECT count(*) FROM media WHERE barcode IS NULL"), 1);
+
+    auto at1 = must(s->medium_at(lib.id, 1), "medium_at 1");
+    ASSERT_TRUE(at1);
+    EXPECT_EQ(at1->id, m1.id);
+    EXPECT_EQ(must(s->medium_at(other.id, 1), "medium_at other")->id, elsewhere.id);
+    EXPECT_FALSE(must(s->medium_at(lib.id, 2), "medium_at 2"));
+    EXPECT_EQ(must(s->get_medium(m3.id), "get")->barcode, "A00003L8");
+    EXPECT_FALSE(must(s->get_medium(Guid::random()), "get unknown"));
+}
+
+TEST_F(StoreTest, PutMediumMovesItAndRecordsHistory) {
+    auto s = open();
+    auto lib = library(*s);
+    auto j = job(lib.id, 1);
+    must(s->insert_job(j), "insert job");
+    auto m = medium(lib.id, 500, "", MediumState::InPort);
+    m.updated = 10;
+    must(s->put_medium(m, MediumMove{m.id, j.id, std::nullopt, 500, 10, "left-in-port"}),
+         "put in port");
+    m.element = 7;
+    m.state = MediumState::InLibrary;
+    m.barcode = "B00007L8";
+    m.updated = 20;
+    must(s->put_medium(m, MediumMove{m.id, Guid{}, 500, 7, 20, "reconcile"}), "move");
+    auto got = must(s->get_medium(m.id), "get");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->element, std::optional<uint16_t>(7));
+    EXPECT_EQ(got->barcode, "B00007L8");
+    EXPECT_FALSE(must(s->medium_at(lib.id, 500), "old element"));
+
+    auto h = must(s->history(m.id), "history");
+    ASSERT_EQ(h.size(), 2u);
+    EXPECT_EQ(h[0].medium, m.id);
+    EXPECT_EQ(h[0].job, j.id);
+    EXPECT_FALSE(h[0].from);
+    EXPECT_EQ(h[0].to, std::optional<uint16_t>(500));
+    EXPECT_EQ(h[0].time, 10);
+    EXPECT_EQ(h[0].reason, "left-in-port");
+    EXPECT_TRUE(h[1].job.is_null());
+    EXPECT_EQ(h[1].from, std::optional<uint16_t>(500));
+    EXPECT_EQ(h[1].to, std::optional<uint16_t>(7));
+    EXPECT_EQ(h[1].reason, "reconcile");
+
+    // A history row of another medium is refused, and nothing is written.
+    auto n = medium(lib.id, 8);
+    auto r = s->put_medium(n, MediumMove{m.id, Guid{}, std::nullopt, 8, 30, "inventory"});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::InvalidParameter);
+    EXPECT_FALSE(must(s->get_medium(n.id), "get n"));
+}
+
+TEST_F(StoreTest, TwoMediaCannotOccupyOneElement) {
+    auto s = open();
+    auto lib = library(*s);
+    auto a = medium(lib.id, 5, "AAAAAAL8");
+    must(s->put_medium(a, std::nullopt), "put a");
+    auto b = medium(lib.id, 5, "BBBBBBL8");
+    auto r = s->put_medium(b, MediumMove{b.id, Guid{}, std::nullopt, 5, 1, "inventory"});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("UNIQUE"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("record medium"), std::string::npos) << r.error().message;
+    // Nothing changed.
+    EXPECT_FALSE(must(s->get_medium(b.id), "get b"));
+    EXPECT_EQ(must(s->medium_at(lib.id, 5), "at 5")->id, a.id);
+    EXPECT_TRUE(must(s->history(b.id), "history b").empty());
+    EXPECT_EQ(RawDb(path_).integer("SELECT count(*) FROM media"), 1);
+    // Many media may be out of the library (no element) at once; and the store still works.
+    must(s->put_medium(medium(lib.id, std::nullopt, "", MediumState::Gone), std::nullopt),
+         "gone 1");
+    must(s->put_medium(medium(lib.id, std::nullopt, "", MediumState::Gone), std::nullopt),
+         "gone 2");
+    EXPECT_EQ(must(s->list_media(lib.id), "list").size(), 3u);
+}
+
+// ---- Moves
+
+TEST_F(StoreTest, CompleteMoveAppliesEverythingAtOnce) {
+    auto s = open();
+    auto lib = library(*s);
+    auto j = job(lib.id, 1, JobState::InProcess);
+    must(s->insert_job(j), "insert job");
+    auto in = intent(j, Guid::random(), 300, 12, "C00012L8");
+    in.id = must(s->record_intent(in), "record_intent");
+    EXPECT_GT(in.id, 0);
+
+    auto pending = must(s->pending_intents(lib.id), "pending");
+    ASSERT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending[0].id, in.id);
+    EXPECT_EQ(pending[0].job, in.job);
+    EXPECT_EQ(pending[0].library, in.library);
+    EXPECT_EQ(pending[0].medium, in.medium);
+    EXPECT_EQ(pending[0].barcode, "C00012L8");
+    EXPECT_EQ(pending[0].source, 300);
+    EXPECT_EQ(pending[0].destination, 12);
+    EXPECT_EQ(pending[0].created, in.created);
+
+    MediumRecord m = medium(lib.id, 12, "C00012L8");
+    m.id = in.medium;
+    must(s->complete_move(in, m), "complete_move");
+
+    EXPECT_TRUE(must(s->pending_intents(lib.id), "pending after").empty());
+    EXPECT_EQ(must(s->get_job(j.id), "job")->media_moved, 1u);
+    auto at = must(s->medium_at(lib.id, 12), "at 12");
+    ASSERT_TRUE(at);
+    EXPECT_EQ(at->id, in.medium);
+    EXPECT_EQ(at->barcode, "C00012L8");
+    auto h = must(s->history(in.medium), "history");
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h[0].job, j.id);
+    EXPECT_EQ(h[0].from, std::optional<uint16_t>(300));
+    EXPECT_EQ(h[0].to, std::optional<uint16_t>(12));
+    EXPECT_EQ(h[0].reason, "inject");
+
+    // Completing it again would count the move twice: refused, nothing changed.
+    auto again = s->complete_move(in, m);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, win32::ObjectNotFound);
+    EXPECT_EQ(must(s->get_job(j.id), "job")->media_moved, 1u);
+    EXPECT_EQ(must(s->history(in.medium), "history").size(), 1u);
+}
+
+TEST_F(StoreTest, CompleteMoveIntoAnOccupiedElementChangesNothing) {
+    auto s = open();
+    auto lib = library(*s);
+    auto j = job(lib.id, 1, JobState::InProcess);
+    must(s->insert_job(j), "insert job");
+    auto occupant = medium(lib.id, 10, "OCCUPYL8");
+    must(s->put_medium(occupant, std::nullopt), "occupant");
+    // Known in the port already: the failing step updates an existing row.
+    auto moving = medium(lib.id, 200, "MOVINGL8", MediumState::InPort);
+    must(s->put_medium(moving, std::nullopt), "moving");
+    auto in = intent(j, moving.id, 200, 10, "MOVINGL8");
+    in.id = must(s->record_intent(in), "record_intent");
+
+    MediumRecord m = moving;
+    m.element = 10;
+    m.state = MediumState::InLibrary;
+    auto r = s->complete_move(in, m);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("complete move"), std::string::npos) << r.error().message;
+
+    // The job's count, updated before the failing step, was rolled back with the rest.
+    EXPECT_EQ(must(s->get_job(j.id), "job")->media_moved, 0u);
+    auto pending = must(s->pending_intents(lib.id), "pending");
+    ASSERT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending[0].id, in.id);
+    EXPECT_EQ(must(s->get_medium(moving.id), "moving")->element, std::optional<uint16_t>(200));
+    EXPECT_EQ(must(s->medium_at(lib.id, 10), "at 10")->id, occupant.id);
+    EXPECT_TRUE(must(s->history(moving.id), "history").empty());
+
+    // Still usable: free the element and complete the same intent.
+    auto away = occupant;
+    away.element.reset();
+    away.state = MediumState::Gone;
+    must(s->put_medium(away, std::nullopt), "vacate");
+    must(s->complete_move(in, m), "complete after vacating");
+    EXPECT_EQ(must(s->get_job(j.id), "job")->media_moved, 1u);
+    EXPECT_EQ(must(s->medium_at(lib.id, 10), "at 10")->id, moving.id);
+}
+
+TEST_F(StoreTest, CompleteMoveOfAVanishedIntentChangesNothing) {
+    auto s = open();
+    auto lib = library(*s);
+    auto j = job(lib.id, 1, JobState::InProcess);
+    must(s->insert_job(j), "insert job");
+    auto in = intent(j, Guid::random(), 300, 4);
+    in.id = must(s->record_intent(in), "record_intent");
+    must(s->drop_intent(in.id), "drop");
+    must(s->drop_intent(in.id), "drop again"); // already gone: fine
+
+    MediumRecord m = medium(lib.id, 4);
+    m.id = in.medium;
+    // Fails at its last step, after every other write: all of them are undone.
+    auto r = s->complete_move(in, m);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::ObjectNotFound);
+    EXPECT_EQ(must(s->get_job(j.id), "job")->media_moved, 0u);
+    EXPECT_FALSE(must(s->get_medium(in.medium), "medium"));
+    EXPECT_TRUE(must(s->history(in.medium), "history").empty());
+    EXPECT_EQ(RawDb(path_).integer("SELECT count(*) FROM media_history"), 0);
+}
+
+TEST_F(StoreTest, CompleteMoveRefusesAMediumOtherThanTheIntents) {
+    auto s = open();
+    auto lib = library(*s);
+    auto j = job(lib.id, 1, JobState::InProcess);
+    must(s->insert_job(j), "insert job");
+    auto in = intent(j, Guid::random(), 300, 4);
+    in.id = must(s->record_intent(in), "record_intent");
+    auto r = s->complete_move(in, medium(lib.id, 4)); // a different medium GUID
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::InvalidParameter);
+    EXPECT_EQ(must(s->pending_intents(lib.id), "pending").size(), 1u);
+}
+
+TEST_F(StoreTest, PendingIntentsPerLibraryInOrder) {
+    auto s = open();
+    auto a = library(*s, "vpd:a");
+    auto b = library(*s, "vpd:b");
+    auto ja = job(a.id, 1);
+    auto jb = job(b.id, 2);
+    must(s->insert_job(ja), "job a");
+    must(s->insert_job(jb), "job b");
+    std::vector<int64_t> ids;
+    for (uint16_t i = 0; i < 3; ++i)
+        ids.push_back(must(s->record_intent(intent(ja, Guid::random(), 100, i)), "intent a"));
+    const int64_t other = must(s->record_intent(intent(jb, Guid::random(), 100, 0)), "intent b");
+    auto pa = must(s->pending_intents(a.id), "pending a");
+    ASSERT_EQ(pa.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(pa[i].id, ids[i]);
+        EXPECT_EQ(pa[i].destination, i);
+    }
+    auto pb = must(s->pending_intents(b.id), "pending b");
+    ASSERT_EQ(pb.size(), 1u);
+    EXPECT_EQ(pb[0].id, other);
+
+    must(s->drop_intent(ids[1]), "drop");
+    pa = must(s->pending_intents(a.id), "pending a");
+    ASSERT_EQ(pa.size(), 2u);
+    EXPECT_EQ(pa[0].id, ids[0]);
+    EXPECT_EQ(pa[1].id, ids[2]);
+    // Ids are never reused, not even the highest one after it is dropped.
+    must(s->drop_intent(other), "drop b");
+    const int64_t next = must(s->record_intent(intent(ja, Guid::random(), 100, 9)), "intent");
+    EXPECT_GT(next, other);
+    // An intent must belong to a known job.
+    JobRecord ghost = job(a.id, 3);
+    auto r = s->record_intent(intent(ghost, Guid::random(), 100, 9));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+}
+
+// ---- Operator requests
+
+TEST_F(StoreTest, OperatorRequests) {
+    auto s = open();
+    auto lib = library(*s);
+    auto j = job(lib.id, 1);
+    must(s->insert_job(j), "insert job");
+    OpRequestRecord later;
+    later.id = Guid::random();
+    later.type = OpRequestType::Message;
+    later.state = OpRequestState::Submitted;
+    later.message = "library lab1 is full: remove 2 cartridges from port 16";
+    later.library = lib.id;
+    later.job = j.id;
+    later.submitted = later.changed = 200;
+    OpRequestRecord earlier;
+    earlier.id = Guid::random();
+    earlier.type = OpRequestType::DeviceService;
+    earlier.message = "service the robot";
+    earlier.library = lib.id; // not tied to a job
+    earlier.submitted = earlier.changed = 100;
+    must(s->insert_oprequest(later), "insert later");
+    must(s->insert_oprequest(earlier), "insert earlier");
+
+    auto got = must(s->get_oprequest(later.id), "get");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->type, OpRequestType::Message);
+    EXPECT_EQ(got->state, OpRequestState::Submitted);
+    EXPECT_EQ(got->message, later.message);
+    EXPECT_EQ(got->library, lib.id);
+    EXPECT_EQ(got->job, j.id);
+    EXPECT_EQ(got->submitted, 200);
+    EXPECT_TRUE(must(s->get_oprequest(earlier.id), "get earlier")->job.is_null());
+
+    auto list = must(s->list_oprequests(), "list");
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[0].id, earlier.id);
+    EXPECT_EQ(list[1].id, later.id);
+
+    later.state = OpRequestState::Complete;
+    later.changed = 300;
+    must(s->update_oprequest(later), "update");
+    got = must(s->get_oprequest(later.id), "get");
+    EXPECT_EQ(got->state, OpRequestState::Complete);
+    EXPECT_EQ(got->changed, 300);
+    EXPECT_EQ(got->submitted, 200);
+
+    OpRequestRecord unknown = later;
+    unknown.id = Guid::random();
+    auto r = s->update_oprequest(unknown);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::ObjectNotFound);
+    EXPECT_FALSE(must(s->get_oprequest(unknown.id), "get unknown"));
+    EXPECT_FALSE(s->insert_oprequest(later)); // same GUID twice
+}
+
+// ---- Full, concurrent, nested
+
+TEST_F(StoreTest, FullDatabaseIsReportedAndTheStoreRecovers) {
+    StoreOptions o;
+    o.max_page_count = 64; // 256 KiB: the schema and a few dozen fat rows
+    auto s = open(o);
+    auto lib = library(*s);
+    auto j = job(lib.id, 1);
+    must(s->insert_job(j), "insert job");
+    const std::string fat(3000, 'X'); // one row per page
+    std::vector<int64_t> ids;
+    Status full;
+    for (int i = 0; i < 1000; ++i) {
+        auto in = intent(j, Guid::random(), 100, static_cast<uint16_t>(i), fat);
+        auto r = s->record_intent(in);
+        if (!r) {
+            full = r.error();
+            break;
+        }
+        ids.push_back(*r);
+    }
+    ASSERT_EQ(full.code, win32::DatabaseFull) << full.message;
+    EXPECT_EQ(full.message.rfind("database full: ", 0), 0u) << full.message;
+    EXPECT_NE(full.message.find("record move intent"), std::string::npos) << full.message;
+    EXPECT_NE(full.message.find(path_), std::string::npos) << full.message;
+    EXPECT_EQ(win32_name(full.code), "ERROR_DATABASE_FULL");
+    ASSERT_GT(ids.size(), 5u);
+
+    // Everything written before is intact, and reads still work.
+    auto pending = must(s->pending_intents(lib.id), "pending");
+    ASSERT_EQ(pending.size(), ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+        EXPECT_EQ(pending[i].id, ids[i]);
+        EXPECT_EQ(pending[i].barcode, fat);
+    }
+    EXPECT_EQ(must(s->list_libraries(), "libraries").size(), 1u);
+    EXPECT_TRUE(must(s->get_job(j.id), "job"));
+    EXPECT_EQ(must(s->settings(), "settings").max_page_count, 64);
+
+    // Other writes fail the same way, with nothing half done.
+    OpRequestRecord req;
+    req.id = Guid::random();
+    req.message = std::string(20000, 'm'); // needs overflow pages, not just room in its root page
+    req.library = lib.id;
+    auto r = s->insert_oprequest(req);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFull);
+    EXPECT_FALSE(must(s->get_oprequest(req.id), "oprequest"));
+
+    // Once space is freed, writes work again.
+    for (size_t i = 0; i < 3; ++i)
+        must(s->drop_intent(ids[i]), "drop");
+    must(s->record_intent(intent(j, Guid::random(), 100, 999, fat)), "record after freeing");
+    EXPECT_EQ(must(s->pending_intents(lib.id), "pending").size(), ids.size() - 2);
+}
+
+TEST_F(StoreTest, TwoStoresOnOneFileInTwoThreads) {
+    Guid lib;
+    {
+        auto s = open();
+        lib = library(*s).id;
+    }
+    constexpr int per_thread = 40;
+    std::atomic<int> failures{0};
+    auto work = [&](int base) {
+        auto opened = Store::open(path_);
+        if (!opened) {
+            ++failures;
+            return;
+        }
+        Store& s = **opened;
+        for (int i = 0; i < per_thread; ++i) {
+            auto j = job(lib, base + i);
+            if (!s.insert_job(j))
+                ++failures;
+            j.state = JobState::InProcess;
+            if (!s.update_job(j))
+                ++failures;
+            if (!s.list_jobs(lib))
+                ++failures;
+        }
+    };
+    std::thread t1(work, 0);
+    std::thread t2(work, 1000);
+    t1.join();
+    t2.join();
+    EXPECT_EQ(failures.load(), 0);
+    auto s = open();
+    EXPECT_EQ(must(s->list_jobs(), "list").size(), 2u * per_thread);
+    EXPECT_EQ(must(s->jobs_in_states({JobState::InProcess}), "in process").size(), 2u * per_thread);
+}
+
+TEST_F(StoreTest, ConcurrentOpensOfANewFileAllSucceed) {
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int i = 0; i < 6; ++i)
+        threads.emplace_back([&, i] {
+            auto s = Store::open(path_);
+            if (!s) {
+                ++failures;
+                ADD_FAILURE() << s.error().message;
+                return;
+            }
+            if (!(*s)->upsert_library("vpd:" + std::to_string(i), "lab", "/dev/sg0"))
+                ++failures;
+        });
+    for (auto& t : threads)
+        t.join();
+    EXPECT_EQ(failures.load(), 0);
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), Store::schema_version);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM libraries"), 6);
+}
+
+TEST_F(StoreTest, TransactionJoinsCallsAndRollsThemBack) {
+    auto s = open();
+    auto lib = library(*s);
+    auto a = job(lib.id, 1);
+    auto b = job(lib.id, 2);
+    auto r = s->transaction([&]() -> Expected<void> {
+        if (auto x = s->insert_job(a); !x)
+            return x;
+        if (auto x = s->insert_job(b); !x)
+            return x;
+        return fail(win32::OperationAborted, "changed my mind");
+    });
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::OperationAborted);
+    EXPECT_TRUE(must(s->list_jobs(), "list").empty());
+
+    // An inner failure undoes only that call; the transaction goes on and commits.
+    must(s->transaction([&]() -> Expected<void> {
+        if (auto x = s->insert_job(a); !x)
+            return x;
+        EXPECT_FALSE(s->insert_job(a)); // duplicate
+        return s->insert_job(b);
+    }),
+         "transaction");
+    EXPECT_EQ(must(s->list_jobs(), "list").size(), 2u);
+    // Not left inside a transaction: another connection can write.
+    RawDb(path_).exec("UPDATE jobs SET application = 'raw'");
+    EXPECT_EQ(must(s->get_job(a.id), "get")->application, "raw");
+}
+
+// ---- The small value helpers the store's records rely on
+
+TEST(Model, JobStateNamesAndFinality) {
+    EXPECT_STREQ(job_state_name(JobState::Queued), "queued");
+    EXPECT_STREQ(job_state_name(JobState::InProcess), "inprocess");
+    EXPECT_STREQ(job_state_name(JobState::Passed), "passed");
+    EXPECT_STREQ(job_state_name(JobState::Failed), "failed");
+    EXPECT_STREQ(job_state_name(JobState::Invalid), "invalid");
+    EXPECT_STREQ(job_state_name(JobState::Waiting), "waiting");
+    EXPECT_STREQ(job_state_name(JobState::Deferred), "deferred");
+    EXPECT_STREQ(job_state_name(JobState::Cancelled), "cancelled");
+    EXPECT_STREQ(job_state_name(JobState::Stopped), "stopped");
+    EXPECT_STREQ(job_state_name(static_cast<JobState>(99)), "unknown");
+    for (auto st : {JobState::Passed, JobState::Failed, JobState::Invalid, JobState::Cancelled,
+                    JobState::Stopped})
+        EXPECT_TRUE(is_final(st)) << job_state_name(st);
+    for (auto st : {JobState::Queued, JobState::InProcess, JobState::Waiting, JobState::Deferred})
+        EXPECT_FALSE(is_final(st)) << job_state_name(st);
+    const int64_t t = now_usec();
+    EXPECT_GT(t, int64_t{1'600'000'000} * 1'000'000); // after 2020, in microseconds
+    EXPECT_LT(t, int64_t{4'000'000'000} * 1'000'000);
+}
+
+TEST(Win32Name, EveryConstantHasItsName) {
+    const std::pair<uint32_t, const char*> names[] = {
+        {win32::Success, "ERROR_SUCCESS"},
+        {win32::AccessDenied, "ERROR_ACCESS_DENIED"},
+        {win32::InvalidHandle, "ERROR_INVALID_HANDLE"},
+        {win32::NotEnoughMemory, "ERROR_NOT_ENOUGH_MEMORY"},
+        {win32::NotSupported, "ERROR_NOT_SUPPORTED"},
+        {win32::InvalidParameter, "ERROR_INVALID_PARAMETER"},
+        {win32::Busy, "ERROR_BUSY"},
+        {win32::OperationAborted, "ERROR_OPERATION_ABORTED"},
+        {win32::DeviceDoorOpen, "ERROR_DEVICE_DOOR_OPEN"},
+        {win32::Cancelled, "ERROR_CANCELLED"},
+        {win32::Timeout, "ERROR_TIMEOUT"},
+        {win32::IoDevice, "ERROR_IO_DEVICE"},
+        {win32::DeviceNotConnected, "ERROR_DEVICE_NOT_CONNECTED"},
+        {win32::InvalidState, "ERROR_INVALID_STATE"},
+        {win32::InvalidLibrary, "ERROR_INVALID_LIBRARY"},
+        {win32::LibraryOffline, "ERROR_LIBRARY_OFFLINE"},
+        {win32::ObjectNotFound, "ERROR_OBJECT_NOT_FOUND"},
+        {win32::DatabaseFailure, "ERROR_DATABASE_FAILURE"},
+        {win32::DatabaseFull, "ERROR_DATABASE_FULL"},
+        {win32::InvalidOperation, "ERROR_INVALID_OPERATION"},
+        {win32::DeviceNotAvailable, "ERROR_DEVICE_NOT_AVAILABLE"},
+        {win32::RequestRefused, "ERROR_REQUEST_REFUSED"},
+        {win32::LibraryFull, "ERROR_LIBRARY_FULL"},
+        {win32::IeportFull, "ERROR_IEPORT_FULL"},
+    };
+    for (const auto& [code, name] : names)
+        EXPECT_EQ(win32_name(code), name) << code;
+    EXPECT_EQ(win32_name(4999), "ERROR_4999");
+}
+
+} // namespace
+} // namespace ntms
