@@ -2,6 +2,8 @@
 // in the domain, and only translated at the D-Bus and C ABI boundaries.
 #pragma once
 
+#include "sgio/expected.hpp"
+
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -49,38 +51,6 @@ struct Status {
 
 inline Status fail(uint32_t code, std::string message) { return Status{code, std::move(message)}; }
 
-template <typename T> class [[nodiscard]] Expected {
-public:
-    Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-    Expected(Status error) : v_(std::in_place_index<1>, std::move(error)) {}
-
-    bool ok() const noexcept { return v_.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
-    T& value() & { return std::get<0>(v_); }
-    const T& value() const& { return std::get<0>(v_); }
-    T&& value() && { return std::get<0>(std::move(v_)); }
-    T* operator->() { return &std::get<0>(v_); }
-    const T* operator->() const { return &std::get<0>(v_); }
-    T& operator*() & { return std::get<0>(v_); }
-    const T& operator*() const& { return std::get<0>(v_); }
-    const Status& error() const& { return std::get<1>(v_); }
-    Status&& error() && { return std::get<1>(std::move(v_)); }
-
-private:
-    std::variant<T, Status> v_;
-};
-
-template <> class [[nodiscard]] Expected<void> {
-public:
-    Expected() = default;
-    Expected(Status error) : err_(std::move(error)) {}
-    bool ok() const noexcept { return err_.ok(); }
-    explicit operator bool() const noexcept { return ok(); }
-    const Status& error() const& { return err_; }
-    Status&& error() && { return std::move(err_); }
-
-private:
-    Status err_{};
-};
+template <typename T> using Expected = sgio::Expected<T, Status>;
 
 } // namespace ntms

@@ -1,6 +1,7 @@
 // Errors as values: every sgio operation returns Result<T>, never throws.
 #pragma once
 
+#include "expected.hpp"
 #include "sense.hpp"
 
 #include <cstdint>
@@ -36,43 +37,7 @@ struct Error {
     std::string describe() const;
 };
 
-template <typename T> class [[nodiscard]] Result {
-public:
-    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-    Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
-
-    bool ok() const noexcept { return v_.index() == 0; }
-    explicit operator bool() const noexcept { return ok(); }
-
-    T& value() & { return std::get<0>(v_); }
-    const T& value() const& { return std::get<0>(v_); }
-    T&& value() && { return std::get<0>(std::move(v_)); }
-    T* operator->() { return &std::get<0>(v_); }
-    const T* operator->() const { return &std::get<0>(v_); }
-    T& operator*() & { return std::get<0>(v_); }
-    const T& operator*() const& { return std::get<0>(v_); }
-
-    const Error& error() const& { return std::get<1>(v_); }
-    Error&& error() && { return std::get<1>(std::move(v_)); }
-
-private:
-    std::variant<T, Error> v_;
-};
-
-template <> class [[nodiscard]] Result<void> {
-public:
-    Result() = default;
-    Result(Error error) : err_(std::move(error)), ok_(false) {}
-
-    bool ok() const noexcept { return ok_; }
-    explicit operator bool() const noexcept { return ok_; }
-    const Error& error() const& { return err_; }
-    Error&& error() && { return std::move(err_); }
-
-private:
-    Error err_{};
-    bool ok_ = true;
-};
+template <typename T> using Result = Expected<T, Error>;
 
 inline Error make_error(Errc code, std::string message) {
     Error e;

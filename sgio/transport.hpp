@@ -29,13 +29,19 @@ struct CommandResult {
     uint8_t status = status::Good;
     Sense sense{};
     std::vector<uint8_t> sense_bytes;
-    size_t transferred = 0;    // bytes actually moved (buffer.size() - residual for data-in)
+    size_t transferred = 0; // bytes actually moved (buffer.size() - residual for data-in)
     size_t residual = 0;
-    uint16_t host_status = 0;  // SG_IO only
+    uint16_t host_status = 0; // SG_IO only
     uint16_t driver_status = 0;
 
     bool good() const { return status == status::Good; }
 };
+
+// The checks every transport makes before sending: CDB of 6..16 bytes, no buffer for a command
+// without data, a data length the transport can express (max_length), a non-negative timeout.
+Result<void> check_command_arguments(std::span<const uint8_t> cdb, Direction direction,
+                                     std::span<const uint8_t> buffer,
+                                     std::chrono::milliseconds timeout, size_t max_length);
 
 class Transport {
 public:

@@ -1,4 +1,5 @@
 #include "sgio/element_status.hpp"
+#include "exact_bytes.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -11,22 +12,8 @@ using namespace sgio;
 
 namespace {
 
-using B = std::vector<uint8_t>;
-
-// The bytes in a heap block of exactly their size, so that ASan reports any read past the end
-// (a vector's spare capacity would hide it).
-class Exact {
-public:
-    explicit Exact(std::span<const uint8_t> b)
-        : p_(std::make_unique<uint8_t[]>(b.size())), n_(b.size()) {
-        std::copy(b.begin(), b.end(), p_.get());
-    }
-    std::span<const uint8_t> span() const { return {p_.get(), n_}; }
-
-private:
-    std::unique_ptr<uint8_t[]> p_;
-    size_t n_;
-};
+using sgio::test::B;
+using sgio::test::Exact;
 
 void put16(B& b, size_t at, size_t v) {
     b.at(at) = static_cast<uint8_t>(v >> 8);

@@ -1,4 +1,5 @@
 #include "sgio/mode_pages.hpp"
+#include "exact_bytes.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -10,22 +11,8 @@ using namespace sgio;
 
 namespace {
 
-using B = std::vector<uint8_t>;
-
-// The bytes in a heap block of exactly their size, so that ASan reports any read past the end
-// (a vector's spare capacity would hide it).
-class Exact {
-public:
-    explicit Exact(std::span<const uint8_t> b)
-        : p_(std::make_unique<uint8_t[]>(b.size())), n_(b.size()) {
-        std::copy(b.begin(), b.end(), p_.get());
-    }
-    std::span<const uint8_t> span() const { return {p_.get(), n_}; }
-
-private:
-    std::unique_ptr<uint8_t[]> p_;
-    size_t n_;
-};
+using sgio::test::B;
+using sgio::test::Exact;
 
 // The pages tgt answers for a library with 1 transport at 1, 20 slots at 1000, one port at 100 and
 // two drives at 2.
