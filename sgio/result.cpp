@@ -61,8 +61,12 @@ const char* status_name(uint8_t s) noexcept {
 std::string Error::describe() const {
     std::string out = message.empty() ? std::string(errc_name(code)) : message;
     if (code == Errc::CheckCondition && sense.valid) {
-        out += ": ";
-        out += sgio::describe(sense);
+        // The Changer already puts the decoded sense in its messages; say it once.
+        const std::string decoded = sgio::describe(sense);
+        if (out.find(decoded) == std::string::npos) {
+            out += ": ";
+            out += decoded;
+        }
     } else if (code == Errc::BadStatus) {
         out += fmt::format(": SCSI status {:02X}h ({})", status, status_name(status));
     }

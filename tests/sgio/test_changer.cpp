@@ -231,6 +231,10 @@ TEST(Changer, OtherCheckConditionsAreTypedErrorsWithoutRetry) {
     auto r = ch.move(100, 1000);
     ASSERT_FALSE(r);
     EXPECT_EQ(t.count(opcode::MoveMedium), 1u) << "not retried";
+    const std::string text = r.error().describe();
+    const auto first = text.find("3Bh/0Dh");
+    ASSERT_NE(first, std::string::npos) << text;
+    EXPECT_EQ(text.find("3Bh/0Dh", first + 1), std::string::npos) << "said once: " << text;
     EXPECT_EQ(r.error().code, Errc::CheckCondition);
     EXPECT_EQ(r.error().sense.asc, 0x3B);
     EXPECT_EQ(r.error().sense.ascq, 0x0D);
