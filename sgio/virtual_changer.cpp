@@ -164,6 +164,10 @@ Result<CommandResult> VirtualChanger::execute(std::span<const uint8_t> cdb, Dire
     res.residual = direction == Direction::FromDevice ? buffer.size() : 0;
     auto fault = std::find_if(faults_.begin(), faults_.end(),
                               [&](const Fault& f) { return !f.opcode || *f.opcode == cdb[0]; });
+    if (fault != faults_.end() && fault->after > 0) {
+        --fault->after; // this one still works
+        fault = faults_.end();
+    }
     if (fault != faults_.end()) {
         const Fault f = *fault;
         if (--fault->count == 0)

@@ -57,12 +57,14 @@ struct VirtualChangerConfig {
     static Result<VirtualChangerConfig> from_state_file(const std::string& path);
 };
 
-// A fault the device will produce for the next `count` commands whose opcode matches.
+// A fault the device will produce for `count` commands whose opcode matches, after letting
+// `after` of them through.
 struct Fault {
     std::optional<uint8_t> opcode; // nullopt: any command
     unsigned count = 1;
     enum class Kind { Sense, Busy, Timeout, Vanish } kind = Kind::Sense;
     uint8_t key = 0, asc = 0, ascq = 0; // for Kind::Sense
+    unsigned after = 0;                 // matching commands that still succeed before the fault
 };
 
 class VirtualChanger final : public Transport {

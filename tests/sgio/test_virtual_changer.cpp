@@ -1,5 +1,6 @@
 // The virtual changer answered byte by byte: CDBs are built by hand and replies decoded here, so
 // these tests check the device model against SMC-3/SPC, not against our own builders and parsers.
+#include "sgio/cdb.hpp"
 #include "sgio/virtual_changer.hpp"
 
 #include <algorithm>
@@ -1264,4 +1265,30 @@ TEST_F(StateDir, NtmsSimDrivesTheLibrary) {
     Ran missing = sh("'" + tool + "' '" + path("nope.state") + "' status");
     EXPECT_EQ(missing.code, 1);
     EXPECT_NE(missing.output.find("nope.state"), std::string::npos);
+}
+
+TEST(VirtualChangerFaults, AfterLetsMatchingCommandsThroughFirst) {
+    auto cfg = sgio::VirtualChangerConfig::parse("sim:after,slots=4,ie=1,fill=2");
+    ASSERT_TRUE(cfg);
+    auto vc = sgio::VirtualChanger::open(*cfg);
+    ASSERT_TRUE(vc);
+    sgio::Fault f;
+    f.opcode = sgio::opcode::TestUnitReady;
+    f.key = 0x4;
+    f.asc = 0x44;
+    f.after = 2;
+    (*vc)->inject_fault(f);
+    auto tur = sgio::cdb::test_unit_ready();
+    for (int i = 0; i < 2; ++i) {
+        auto r = (*vc)->execute(tur.span(), sgio::Direction::None, {}, std::chrono::seconds(1));
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, sgio::status::Good) << i;
+    }
+    auto third = (*vc)->execute(tur.span(), sgio::Direction::None, {}, std::chrono::seconds(1));
+    ASSERT_TRUE(third);
+    EXPECT_EQ(third->status, sgio::status::CheckCondition);
+    EXPECT_EQ(third->sense.asc, 0x44);
+    auto fourth = (*vc)->execute(tur.span(), sgio::Direction::None, {}, std::chrono::seconds(1));
+    ASSERT_TRUE(fourth);
+    EXPECT_EQ(fourth->status, sgio::status::Good) << "count 1: once";
 }
