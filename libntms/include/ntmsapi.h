@@ -503,9 +503,11 @@ DWORD WINAPI CancelNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId)
 DWORD WINAPI SatisfyNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
 
 /*
- * Linux additions. NtmsGetLastError: this thread's reason for the last OpenNtmsSession failure
+ * Linux additions. NtmsSetInjectTimeout: MaxExtendSecs (0..65535, 0 = the library's own) for the
+ * session's later START/STARTMANY injects. NtmsGetLastError: this thread's reason for the last OpenNtmsSession failure
  * (the GetLastError of RSM). NtmsErrorString: a short English text for a Win32 code, never NULL.
  */
+DWORD NtmsSetInjectTimeout(HANDLE hSession, DWORD dwSeconds);
 DWORD NtmsGetLastError(void);
 const char *NtmsErrorString(DWORD dwError);
 

@@ -1,0 +1,502 @@
+// The C ABI. Every entry point validates its handle through the registry, holds the session's
+// mutex for the length of its bus calls, and turns every exception into a Win32 code: nothing
+// thrown ever reaches the caller.
+#include "session.hpp"
+#include "text.hpp"
+
+#include "dbus/errors.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <new>
+#include <thread>
+#include <unistd.h>
+
+using ntms::lib::Properties;
+using ntms::lib::Session;
+
+namespace {
+
+thread_local DWORD last_error = ERROR_SUCCESS;
+
+constexpr const char* library_iface = "org.ntms.Ntms1.Library";
+constexpr const char* job_iface = "org.ntms.Ntms1.Job";
+constexpr const char* oprequest_iface = "org.ntms.Ntms1.OperatorRequest";
+
+using Port = sdbus::Struct<uint16_t, uint16_t, bool, bool, uint16_t>;
+
+// Errors that do not come from ntmsd's table: the bus's own, or sd-bus's local ones.
+DWORD from_dbus(const sdbus::Error& e) {
+    if (auto code = ntms::dbus::error_code(e.getName(), e.getMessage()))
+        return *code;
+    const std::string& n = e.getName();
+    if (n == "org.freedesktop.DBus.Error.AccessDenied")
+        return ERROR_ACCESS_DENIED;
+    if (n == "org.freedesktop.DBus.Error.UnknownObject")
+        return ERROR_OBJECT_NOT_FOUND;
+    if (n == "org.freedesktop.DBus.Error.InvalidArgs")
+        return ERROR_INVALID_PARAMETER;
+    if (n == "org.freedesktop.DBus.Error.NoMemory")
+        return ERROR_NOT_ENOUGH_MEMORY;
+    if (n == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+        n == "org.freedesktop.DBus.Error.NameHasNoOwner")
+        return ERROR_NOT_READY;
+    if (n == "org.freedesktop.DBus.Error.UnknownMethod" ||
+        n == "org.freedesktop.DBus.Error.UnknownInterface")
+        return RPC_S_NO_INTERFACES;
+    return ERROR_NOT_CONNECTED;
+}
+
+template <typename F> DWORD guarded(F&& f) noexcept {
+    try {
+        return f();
+    } catch (const sdbus::Error& e) {
+        return from_dbus(e);
+    } catch (const std::bad_alloc&) {
+        return ERROR_NOT_ENOUGH_MEMORY;
+    } catch (...) {
+        return ERROR_GEN_FAILURE;
+    }
+}
+
+template <typename F> DWORD with_session(HANDLE h, F&& f) noexcept {
+    return guarded([&]() -> DWORD {
+        auto s = ntms::lib::find_session(h);
+        if (!s)
+            return ERROR_INVALID_HANDLE;
+        std::lock_guard lock(s->mutex);
+        return f(*s);
+    });
+}
+
+template <typename T> T prop(const Properties& p, const char* name, T fallback = T{}) {
+    auto it = p.find(name);
+    if (it == p.end() || !it->second.containsValueOfType<T>())
+        return fallback;
+    return it->second.get<T>();
+}
+
+NTMS_GUID guid_of(const sdbus::ObjectPath& path) {
+    return ntms::lib::path_guid(path).value_or(NTMS_GUID{});
+}
+
+std::string computer(const Session& s) {
+    if (!s.host().empty())
+        return s.host();
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0)
+        return {};
+    return name;
+}
+
+template <typename Info> DWORD fill_library(Session& s, const NTMS_GUID& id, Info& info) {
+    const auto path = s.library_path(ntms::lib::guid_string(id));
+    const Properties p = s.properties(path, library_iface);
+    const auto ports = prop<std::vector<Port>>(p, "Ports");
+    const bool online = prop<std::string>(p, "State") == "online";
+    info.Enabled = prop<bool>(p, "Enabled") ? TRUE : FALSE;
+    info.dwOperationalState = online ? NTMS_READY : NTMS_NOT_PRESENT;
+    ntms::lib::put(info.szName, prop<std::string>(p, "Name"));
+    ntms::lib::put(info.szDescription, prop<std::string>(p, "Vendor") + " " +
+                                           prop<std::string>(p, "Product") + " (" +
+                                           prop<std::string>(p, "Device") + ")");
+    auto& l = info.Info.Library;
+    l.LibraryType = NTMS_LIBRARYTYPE_ONLINE;
+    l.InventoryMethod = NTMS_INVENTORY_FAST;
+    l.dwNumberOfDrives = prop<uint32_t>(p, "Drives");
+    l.dwNumberOfSlots = prop<uint32_t>(p, "Slots");
+    const uint32_t free_slots = prop<uint32_t>(p, "FreeSlots");
+    l.dwNumberOfMedia = l.dwNumberOfSlots >= free_slots ? l.dwNumberOfSlots - free_slots : 0;
+    l.dwNumberOfPorts = static_cast<DWORD>(ports.size());
+    l.FirstPortNumber = ports.empty() ? 0 : ports.front().get<0>();
+    l.dwNumberOfChangers = 1;
+    return ERROR_SUCCESS;
+}
+
+template <typename Info> DWORD fill_port(Session& s, const NTMS_GUID& id, Info& info) {
+    for (const auto& path : s.library_paths()) {
+        const NTMS_GUID library = guid_of(path);
+        const Properties p = s.properties(path, library_iface);
+        for (const auto& port : prop<std::vector<Port>>(p, "Ports")) {
+            if (!ntms::lib::same_guid(ntms::lib::port_guid(library, port.get<0>()), id))
+                continue;
+            info.Enabled = prop<bool>(p, "Enabled") ? TRUE : FALSE;
+            info.dwOperationalState =
+                prop<std::string>(p, "State") == "online" ? NTMS_READY : NTMS_NOT_PRESENT;
+            ntms::lib::put(info.szName, prop<std::string>(p, "Name") + " port " +
+                                            std::to_string(port.get<0>()));
+            ntms::lib::put(info.szDescription,
+                           std::to_string(port.get<1>()) +
+                               (port.get<1>() == 1 ? " element" : " elements") +
+                               (port.get<2>() ? ", locked" : ", unlocked"));
+            auto& e = info.Info.IEPort;
+            e.Number = port.get<0>();
+            e.Content = port.get<4>() > 0 ? NTMS_PORTCONTENT_FULL : NTMS_PORTCONTENT_EMPTY;
+            e.Position = port.get<3>() ? NTMS_PORTPOSITION_EXTENDED : NTMS_PORTPOSITION_RETRACTED;
+            e.MaxExtendSecs =
+                static_cast<WORD>(std::min<uint32_t>(prop<uint32_t>(p, "InjectTimeout"), 65535));
+            e.Library = library;
+            return ERROR_SUCCESS;
+        }
+    }
+    return ERROR_OBJECT_NOT_FOUND;
+}
+
+template <typename Info> DWORD fill_job(Session& s, const NTMS_GUID& id, Info& info) {
+    const Properties p = s.properties(s.job_path(ntms::lib::guid_string(id)), job_iface);
+    const uint64_t queued = prop<uint64_t>(p, "TimeQueued");
+    const uint64_t started = prop<uint64_t>(p, "TimeStarted");
+    const uint64_t completed = prop<uint64_t>(p, "TimeCompleted");
+    info.Enabled = TRUE;
+    info.Created = ntms::lib::system_time(queued);
+    info.Modified = ntms::lib::system_time(std::max({queued, started, completed}));
+    ntms::lib::put(info.szName, prop<std::string>(p, "Operation"));
+    // RSM has no field for the media count: the description carries it, then the error message.
+    const std::string message = prop<std::string>(p, "ErrorMessage");
+    ntms::lib::put(info.szDescription,
+                   "media moved: " + std::to_string(prop<uint32_t>(p, "MediaMoved")) +
+                       (message.empty() ? "" : "; " + message));
+    auto& r = info.Info.LibRequest;
+    r.OperationCode = NTMS_LM_INJECT;
+    r.OperationOption = prop<uint32_t>(p, "Action");
+    r.State = prop<uint32_t>(p, "State");
+    r.Library = guid_of(prop<sdbus::ObjectPath>(p, "Library"));
+    r.TimeQueued = ntms::lib::system_time(queued);
+    r.TimeCompleted = ntms::lib::system_time(completed);
+    ntms::lib::put(r.szApplication, prop<std::string>(p, "Application"));
+    ntms::lib::put(r.szUser, std::to_string(prop<uint32_t>(p, "StartedByUID")));
+    ntms::lib::put(r.szComputer, computer(s));
+    r.dwErrorCode = prop<uint32_t>(p, "Error");
+    r.WorkItemId = id;
+    return ERROR_SUCCESS;
+}
+
+template <typename Info> DWORD fill_oprequest(Session& s, const NTMS_GUID& id, Info& info) {
+    const Properties p =
+        s.properties(s.oprequest_path(ntms::lib::guid_string(id)), oprequest_iface);
+    const std::string message = prop<std::string>(p, "Message");
+    const auto submitted = ntms::lib::system_time(prop<uint64_t>(p, "TimeSubmitted"));
+    info.Enabled = TRUE;
+    info.Created = submitted;
+    info.Modified = submitted;
+    ntms::lib::put(info.szName, "operator request");
+    ntms::lib::put(info.szDescription, message);
+    auto& r = info.Info.OpRequest;
+    r.Request = prop<uint32_t>(p, "Type");
+    r.Submitted = submitted;
+    r.State = prop<uint32_t>(p, "State");
+    ntms::lib::put(r.szMessage, message);
+    r.Arg1Type = NTMS_LIBRARY;
+    r.Arg1 = guid_of(prop<sdbus::ObjectPath>(p, "Library"));
+    const auto job = prop<sdbus::ObjectPath>(p, "Job");
+    if (job != "/" && !job.empty()) {
+        r.Arg2Type = NTMS_LIBREQUEST;
+        r.Arg2 = guid_of(job);
+    }
+    ntms::lib::put(r.szApplication, "ntmsd");
+    ntms::lib::put(r.szComputer, computer(s));
+    return ERROR_SUCCESS;
+}
+
+template <typename Info> DWORD get_information(HANDLE h, const NTMS_GUID* id, Info* out) {
+    return with_session(h, [&](Session& s) -> DWORD {
+        if (!id || !out || out->dwSize != sizeof(Info))
+            return ERROR_INVALID_PARAMETER;
+        // Filled aside, so that the caller's structure is written only on success.
+        Info info{};
+        info.dwSize = sizeof(Info);
+        info.dwType = out->dwType;
+        info.ObjectGuid = *id;
+        DWORD rc = ERROR_INVALID_PARAMETER;
+        switch (out->dwType) {
+        case NTMS_LIBRARY: rc = fill_library(s, *id, info); break;
+        case NTMS_IEPORT: rc = fill_port(s, *id, info); break;
+        case NTMS_LIBREQUEST: rc = fill_job(s, *id, info); break;
+        case NTMS_OPREQUEST: rc = fill_oprequest(s, *id, info); break;
+        default: break;
+        }
+        if (rc == ERROR_SUCCESS)
+            std::memcpy(out, &info, sizeof info);
+        return rc;
+    });
+}
+
+std::vector<NTMS_GUID> list_objects(Session& s, const NTMS_GUID* container, DWORD type) {
+    std::vector<NTMS_GUID> list;
+    if (type == NTMS_LIBRARY) {
+        for (const auto& path : s.library_paths())
+            list.push_back(guid_of(path));
+        return list;
+    }
+    if (type == NTMS_IEPORT) {
+        std::vector<sdbus::ObjectPath> libraries;
+        if (container)
+            libraries.push_back(s.library_path(ntms::lib::guid_string(*container)));
+        else
+            libraries = s.library_paths();
+        for (const auto& path : libraries)
+            for (const auto& port :
+                 prop<std::vector<Port>>(s.properties(path, library_iface), "Ports"))
+                list.push_back(ntms::lib::port_guid(guid_of(path), port.get<0>()));
+        return list;
+    }
+    const char* iface = type == NTMS_LIBREQUEST ? job_iface : oprequest_iface;
+    const char* time = type == NTMS_LIBREQUEST ? "TimeQueued" : "TimeSubmitted";
+    std::optional<sdbus::ObjectPath> library;
+    if (container)
+        library = s.library_path(ntms::lib::guid_string(*container));
+    std::vector<std::pair<uint64_t, NTMS_GUID>> found;
+    for (const auto& [path, interfaces] : s.managed_objects()) {
+        auto it = interfaces.find(iface);
+        if (it == interfaces.end())
+            continue;
+        if (library && prop<sdbus::ObjectPath>(it->second, "Library") != *library)
+            continue;
+        found.emplace_back(prop<uint64_t>(it->second, time), guid_of(path));
+    }
+    // Oldest first, as a queue reads.
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& f : found)
+        list.push_back(f.second);
+    return list;
+}
+
+DWORD open_error(const sdbus::Error& e) {
+    const DWORD code = from_dbus(e);
+    // Before ntmsd answered, "not connected" is all a foreign error can mean.
+    return code == ERROR_GEN_FAILURE ? ERROR_NOT_CONNECTED : code;
+}
+
+bool valid_host(const std::string& host) {
+    // ssh would read a leading '-' as an option; blanks and control characters are no host.
+    if (host.front() == '-')
+        return false;
+    return std::none_of(host.begin(), host.end(),
+                        [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
+}
+
+HANDLE open_session(const std::string& host, const std::string& application,
+                    DWORD options) noexcept {
+    try {
+        if ((options & ~static_cast<DWORD>(NTMS_SESSION_QUERYEXPEDITE)) != 0) {
+            last_error = ERROR_INVALID_PARAMETER;
+            return INVALID_HANDLE_VALUE;
+        }
+        if (!host.empty() && !valid_host(host)) {
+            last_error = ERROR_INVALID_COMPUTERNAME;
+            return INVALID_HANDLE_VALUE;
+        }
+        auto s = std::make_shared<Session>(host, application);
+        HANDLE h = ntms::lib::register_session(std::move(s));
+        last_error = ERROR_SUCCESS;
+        return h;
+    } catch (const sdbus::Error& e) {
+        last_error = open_error(e);
+    } catch (const std::bad_alloc&) {
+        last_error = ERROR_NOT_ENOUGH_MEMORY;
+    } catch (...) {
+        last_error = ERROR_NOT_CONNECTED;
+    }
+    return INVALID_HANDLE_VALUE;
+}
+
+} // namespace
+
+extern "C" {
+
+HANDLE WINAPI OpenNtmsSessionA(LPCSTR lpServer, LPCSTR lpApplication, DWORD dwOptions) {
+    try {
+        return open_session(lpServer ? lpServer : "", lpApplication ? lpApplication : "",
+                            dwOptions);
+    } catch (...) {
+        last_error = ERROR_NOT_ENOUGH_MEMORY; // only the two strings above can throw
+        return INVALID_HANDLE_VALUE;
+    }
+}
+
+HANDLE WINAPI OpenNtmsSessionW(LPCWSTR lpServer, LPCWSTR lpApplication, DWORD dwOptions) {
+    try {
+        auto server = lpServer ? ntms::lib::utf8(lpServer) : std::string();
+        auto application = lpApplication ? ntms::lib::utf8(lpApplication) : std::string();
+        if (!server || !application) {
+            last_error = ERROR_INVALID_PARAMETER;
+            return INVALID_HANDLE_VALUE;
+        }
+        return open_session(*server, *application, dwOptions);
+    } catch (...) {
+        last_error = ERROR_NOT_ENOUGH_MEMORY;
+        return INVALID_HANDLE_VALUE;
+    }
+}
+
+DWORD WINAPI CloseNtmsSession(HANDLE hSession) {
+    return guarded([&]() -> DWORD {
+        return ntms::lib::unregister_session(hSession) ? ERROR_SUCCESS : ERROR_INVALID_HANDLE;
+    });
+}
+
+DWORD WINAPI InjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpLibraryId,
+                             LPNTMS_GUID lpInjectOperation, DWORD dwAction) {
+    return with_session(hSession, [&](Session& s) -> DWORD {
+        if (!lpLibraryId || !lpInjectOperation || dwAction > NTMS_INJECT_STARTMANY)
+            return ERROR_INVALID_PARAMETER;
+        const bool starts = dwAction == NTMS_INJECT_START || dwAction == NTMS_INJECT_STARTMANY;
+        std::map<std::string, sdbus::Variant> options;
+        if (!s.application().empty())
+            options.emplace("application", sdbus::Variant(s.application()));
+        if (starts && s.inject_timeout != 0)
+            options.emplace("timeout", sdbus::Variant(static_cast<uint32_t>(s.inject_timeout)));
+        const auto [job, path] =
+            s.inject(ntms::lib::guid_string(*lpLibraryId), dwAction,
+                     starts ? std::string() : ntms::lib::guid_string(*lpInjectOperation), options);
+        if (starts) {
+            const auto id = ntms::lib::parse_guid(job);
+            if (!id)
+                return ERROR_GEN_FAILURE;
+            *lpInjectOperation = *id;
+        }
+        return ERROR_SUCCESS;
+    });
+}
+
+DWORD WINAPI EnumerateNtmsObject(HANDLE hSession, const LPNTMS_GUID lpContainerId,
+                                 LPNTMS_GUID lpList, LPDWORD lpdwListSize, DWORD dwType,
+                                 DWORD dwOptions) {
+    return with_session(hSession, [&](Session& s) -> DWORD {
+        if (!lpdwListSize || (!lpList && *lpdwListSize != 0) || dwOptions != 0)
+            return ERROR_INVALID_PARAMETER;
+        switch (dwType) {
+        case NTMS_LIBRARY:
+        case NTMS_OPREQUEST:
+            if (lpContainerId)
+                return ERROR_INVALID_PARAMETER;
+            break;
+        case NTMS_IEPORT:
+        case NTMS_LIBREQUEST: break;
+        default: return ERROR_INVALID_PARAMETER;
+        }
+        const auto list = list_objects(s, lpContainerId, dwType);
+        const size_t room = std::min<size_t>(*lpdwListSize, list.size());
+        std::copy_n(list.begin(), room, lpList);
+        const DWORD rc = room < list.size() ? ERROR_INSUFFICIENT_BUFFER : ERROR_SUCCESS;
+        *lpdwListSize = static_cast<DWORD>(list.size());
+        return rc;
+    });
+}
+
+DWORD WINAPI GetNtmsObjectInformationA(HANDLE hSession, LPNTMS_GUID lpObjectId,
+                                       LPNTMS_OBJECTINFORMATIONA lpInfo) {
+    return get_information(hSession, lpObjectId, lpInfo);
+}
+
+DWORD WINAPI GetNtmsObjectInformationW(HANDLE hSession, LPNTMS_GUID lpObjectId,
+                                       LPNTMS_OBJECTINFORMATIONW lpInfo) {
+    return get_information(hSession, lpObjectId, lpInfo);
+}
+
+DWORD WINAPI CancelNtmsLibraryRequest(HANDLE hSession, LPNTMS_GUID lpRequestId) {
+    return with_session(hSession, [&](Session& s) -> DWORD {
+        if (!lpRequestId)
+            return ERROR_INVALID_PARAMETER;
+        s.cancel_job(s.job_path(ntms::lib::guid_string(*lpRequestId)));
+        return ERROR_SUCCESS;
+    });
+}
+
+DWORD WINAPI WaitForNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId,
+                                        DWORD dwTimeout) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(dwTimeout);
+    for (;;) {
+        uint32_t state = NTMS_OPSTATE_UNKNOWN;
+        // The session is held only while asking, so other threads can use it while this waits.
+        const DWORD rc = with_session(hSession, [&](Session& s) -> DWORD {
+            if (!lpRequestId)
+                return ERROR_INVALID_PARAMETER;
+            state = prop<uint32_t>(
+                s.properties(s.oprequest_path(ntms::lib::guid_string(*lpRequestId)),
+                             oprequest_iface),
+                "State");
+            return ERROR_SUCCESS;
+        });
+        if (rc != ERROR_SUCCESS)
+            return rc;
+        if (state == NTMS_OPSTATE_COMPLETE)
+            return ERROR_SUCCESS;
+        if (state == NTMS_OPSTATE_REFUSED)
+            return ERROR_CANCELLED;
+        if (dwTimeout != INFINITE && Clock::now() >= deadline)
+            return ERROR_TIMEOUT;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+DWORD WINAPI CancelNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId) {
+    return with_session(hSession, [&](Session& s) -> DWORD {
+        if (!lpRequestId)
+            return ERROR_INVALID_PARAMETER;
+        s.cancel_oprequest(s.oprequest_path(ntms::lib::guid_string(*lpRequestId)));
+        return ERROR_SUCCESS;
+    });
+}
+
+DWORD WINAPI SatisfyNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId) {
+    return with_session(hSession, [&](Session& s) -> DWORD {
+        if (!lpRequestId)
+            return ERROR_INVALID_PARAMETER;
+        s.satisfy_oprequest(s.oprequest_path(ntms::lib::guid_string(*lpRequestId)));
+        return ERROR_SUCCESS;
+    });
+}
+
+DWORD NtmsSetInjectTimeout(HANDLE hSession, DWORD dwSeconds) {
+    return with_session(hSession, [&](Session& s) -> DWORD {
+        if (dwSeconds > 65535)
+            return ERROR_INVALID_PARAMETER;
+        s.inject_timeout = dwSeconds;
+        return ERROR_SUCCESS;
+    });
+}
+
+DWORD NtmsGetLastError(void) { return last_error; }
+
+const char* NtmsErrorString(DWORD dwError) {
+    switch (dwError) {
+    case ERROR_SUCCESS: return "success";
+    case ERROR_ACCESS_DENIED: return "access denied";
+    case ERROR_INVALID_HANDLE: return "invalid session handle";
+    case ERROR_NOT_ENOUGH_MEMORY: return "out of memory";
+    case ERROR_NOT_READY: return "ntmsd is not running";
+    case ERROR_GEN_FAILURE: return "internal failure";
+    case ERROR_NOT_SUPPORTED: return "not supported (the library has no import/export port)";
+    case ERROR_INVALID_PARAMETER: return "invalid parameter";
+    case ERROR_INSUFFICIENT_BUFFER: return "buffer too small";
+    case ERROR_BUSY: return "busy";
+    case ERROR_OPERATION_ABORTED: return "operation aborted";
+    case ERROR_IO_DEVICE: return "device I/O error";
+    case ERROR_DEVICE_DOOR_OPEN: return "device door open";
+    case ERROR_DEVICE_NOT_CONNECTED: return "device not connected";
+    case ERROR_INVALID_COMPUTERNAME: return "invalid host name";
+    case ERROR_NO_NETWORK: return "network unreachable";
+    case ERROR_CANCELLED: return "cancelled";
+    case ERROR_TIMEOUT: return "timed out";
+    case RPC_S_NO_INTERFACES: return "the service does not offer the ntms interfaces";
+    case ERROR_NOT_CONNECTED: return "cannot reach ntmsd";
+    case ERROR_INVALID_LIBRARY: return "invalid library";
+    case ERROR_LIBRARY_OFFLINE: return "library offline";
+    case ERROR_OBJECT_NOT_FOUND: return "object not found";
+    case ERROR_DATABASE_FAILURE: return "database failure";
+    case ERROR_DATABASE_FULL: return "database full";
+    case ERROR_INVALID_OPERATION: return "invalid operation (no such running inject)";
+    case ERROR_DEVICE_NOT_AVAILABLE: return "library disabled";
+    case ERROR_REQUEST_REFUSED: return "request refused";
+    case ERROR_LIBRARY_FULL: return "library full";
+    case ERROR_IEPORT_FULL: return "import/export port full";
+    case ERROR_INVALID_STATE: return "invalid state";
+    default: return "unknown error";
+    }
+}
+
+} // extern "C"

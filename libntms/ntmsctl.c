@@ -1,0 +1,535 @@
+/*
+ * ntmsctl: the administrator's tool for ntmsd, written against ntmsapi.h only, so that it is
+ * also the first user of the C API. See ntmsctl(1).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <ntmsapi.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Exit codes: a small stable table over the Win32 errors (ntmsctl(1), EXIT STATUS). */
+enum {
+    EXIT_OK = 0,
+    EXIT_OTHER = 1,
+    EXIT_USAGE = 2,
+    EXIT_UNREACHABLE = 3,
+    EXIT_ACCESS = 4,
+    EXIT_NOT_FOUND = 5,
+    EXIT_INVALID_OPERATION = 6,
+    EXIT_UNAVAILABLE = 7,
+    EXIT_FULL = 8,
+    EXIT_DATABASE = 9,
+    EXIT_CANCELLED = 10,
+    EXIT_TIMEOUT = 11
+};
+
+static int exit_code(DWORD error) {
+    switch (error) {
+    case ERROR_SUCCESS: return EXIT_OK;
+    case ERROR_INVALID_PARAMETER: return EXIT_USAGE;
+    case ERROR_INVALID_HANDLE:
+    case ERROR_NOT_CONNECTED:
+    case ERROR_NOT_READY:
+    case ERROR_NO_NETWORK:
+    case ERROR_INVALID_COMPUTERNAME:
+    case RPC_S_NO_INTERFACES: return EXIT_UNREACHABLE;
+    case ERROR_ACCESS_DENIED: return EXIT_ACCESS;
+    case ERROR_OBJECT_NOT_FOUND: return EXIT_NOT_FOUND;
+    case ERROR_INVALID_OPERATION:
+    case ERROR_INVALID_STATE: return EXIT_INVALID_OPERATION;
+    case ERROR_LIBRARY_OFFLINE:
+    case ERROR_DEVICE_NOT_AVAILABLE:
+    case ERROR_NOT_SUPPORTED: return EXIT_UNAVAILABLE;
+    case ERROR_LIBRARY_FULL:
+    case ERROR_IEPORT_FULL: return EXIT_FULL;
+    case ERROR_DATABASE_FAILURE:
+    case ERROR_DATABASE_FULL: return EXIT_DATABASE;
+    case ERROR_CANCELLED: return EXIT_CANCELLED;
+    case ERROR_TIMEOUT: return EXIT_TIMEOUT;
+    default: return EXIT_OTHER;
+    }
+}
+
+static struct {
+    const char *host;
+    int json;
+    int many;
+    int wait;
+    long timeout;
+} opt;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+
+static int fail(const char *what, DWORD error) {
+    fprintf(stderr, "ntmsctl: %s: %s (error %lu)\n", what, NtmsErrorString(error),
+            (unsigned long)error);
+    return exit_code(error);
+}
+
+static void guid_format(const NTMS_GUID *g, char out[37]) {
+    snprintf(out, 37, "%08lx-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", (unsigned long)g->Data1,
+             (unsigned)g->Data2, (unsigned)g->Data3, g->Data4[0], g->Data4[1], g->Data4[2],
+             g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The 8-4-4-4-12 form; 1 on success. */
+static int guid_parse(const char *s, NTMS_GUID *g) {
+    unsigned char b[16];
+    size_t i, n = 0;
+    if (strlen(s) != 36)
+        return 0;
+    for (i = 0; i < 36;) {
+        int hi, lo;
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i++] != '-')
+                return 0;
+            continue;
+        }
+        hi = hexval(s[i]);
+        lo = hexval(s[i + 1]);
+        if (hi < 0 || lo < 0)
+            return 0;
+        b[n++] = (unsigned char)(hi << 4 | lo);
+        i += 2;
+    }
+    g->Data1 = (DWORD)b[0] << 24 | (DWORD)b[1] << 16 | (DWORD)b[2] << 8 | b[3];
+    g->Data2 = (WORD)(b[4] << 8 | b[5]);
+    g->Data3 = (WORD)(b[6] << 8 | b[7]);
+    memcpy(g->Data4, b + 8, 8);
+    return 1;
+}
+
+static void json_string(const char *s) {
+    putchar('"');
+    for (; *s; ++s) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static const char *job_state_name(DWORD s) {
+    static const char *names[] = {"QUEUED",  "INPROCESS", "PASSED",    "FAILED", "INVALID",
+                                  "WAITING", "DEFERRED",  "CANCELLED", "STOPPED"};
+    return s < sizeof names / sizeof names[0] ? names[s] : "UNKNOWN";
+}
+
+static const char *action_name(DWORD a) {
+    static const char *names[] = {"START", "STOP", "RETRACT", "STARTMANY"};
+    return a < sizeof names / sizeof names[0] ? names[a] : "UNKNOWN";
+}
+
+static const char *opreq_state_name(DWORD s) {
+    static const char *names[] = {"UNKNOWN", "SUBMITTED", "ACTIVE",
+                                  "INPROGRESS", "REFUSED", "COMPLETE"};
+    return s < sizeof names / sizeof names[0] ? names[s] : "UNKNOWN";
+}
+
+static const char *opreq_type_name(DWORD t) {
+    static const char *names[] = {"UNKNOWN", "NEWMEDIA", "CLEANER",
+                                  "DEVICESERVICE", "MOVEMEDIA", "MESSAGE"};
+    return t < sizeof names / sizeof names[0] ? names[t] : "UNKNOWN";
+}
+
+static int job_finished(DWORD s) {
+    return s == NTMS_LM_PASSED || s == NTMS_LM_FAILED || s == NTMS_LM_INVALID ||
+           s == NTMS_LM_CANCELLED || s == NTMS_LM_STOPPED;
+}
+
+static DWORD get_info(HANDLE h, NTMS_GUID *id, DWORD type, NTMS_OBJECTINFORMATIONA *info) {
+    memset(info, 0, sizeof *info);
+    info->dwSize = sizeof *info;
+    info->dwType = type;
+    return GetNtmsObjectInformationA(h, id, info);
+}
+
+/* A growing list from EnumerateNtmsObject; the caller frees *list. */
+static DWORD enumerate(HANDLE h, NTMS_GUID *container, DWORD type, NTMS_GUID **list,
+                       DWORD *count) {
+    DWORD size = 8, rc;
+    *list = NULL;
+    for (;;) {
+        NTMS_GUID *grown = realloc(*list, (size ? size : 1) * sizeof **list);
+        if (!grown) {
+            free(*list);
+            *list = NULL;
+            return ERROR_NOT_ENOUGH_MEMORY;
+        }
+        *list = grown;
+        rc = EnumerateNtmsObject(h, container, *list, &size, type, 0);
+        if (rc != ERROR_INSUFFICIENT_BUFFER)
+            break;
+    }
+    if (rc != ERROR_SUCCESS) {
+        free(*list);
+        *list = NULL;
+        return rc;
+    }
+    *count = size;
+    return ERROR_SUCCESS;
+}
+
+/* A library by GUID or by name. */
+static DWORD find_library(HANDLE h, const char *arg, NTMS_GUID *out) {
+    NTMS_GUID *list;
+    DWORD n, i, rc;
+    if (guid_parse(arg, out))
+        return ERROR_SUCCESS;
+    rc = enumerate(h, NULL, NTMS_LIBRARY, &list, &n);
+    if (rc != ERROR_SUCCESS)
+        return rc;
+    rc = ERROR_OBJECT_NOT_FOUND;
+    for (i = 0; i < n; ++i) {
+        NTMS_OBJECTINFORMATIONA info;
+        if (get_info(h, &list[i], NTMS_LIBRARY, &info) == ERROR_SUCCESS &&
+            strcmp(info.szName, arg) == 0) {
+            *out = list[i];
+            rc = ERROR_SUCCESS;
+            break;
+        }
+    }
+    free(list);
+    return rc;
+}
+
+static void print_library(const NTMS_OBJECTINFORMATIONA *o, int first) {
+    char id[37];
+    const NTMS_LIBRARYINFORMATION *l = &o->Info.Library;
+    guid_format(&o->ObjectGuid, id);
+    if (opt.json) {
+        printf("%s{\"id\":\"%s\",\"name\":", first ? "" : ",", id);
+        json_string(o->szName);
+        printf(",\"description\":");
+        json_string(o->szDescription);
+        printf(",\"online\":%s,\"enabled\":%s,\"slots\":%lu,\"media\":%lu,\"drives\":%lu,"
+               "\"ports\":%lu}",
+               o->dwOperationalState == NTMS_READY ? "true" : "false",
+               o->Enabled ? "true" : "false", (unsigned long)l->dwNumberOfSlots,
+               (unsigned long)l->dwNumberOfMedia, (unsigned long)l->dwNumberOfDrives,
+               (unsigned long)l->dwNumberOfPorts);
+        return;
+    }
+    printf("%s  %-16s %-8s %-8s slots %lu, media %lu, drives %lu, ports %lu\n", id, o->szName,
+           o->dwOperationalState == NTMS_READY ? "online" : "offline",
+           o->Enabled ? "enabled" : "disabled", (unsigned long)l->dwNumberOfSlots,
+           (unsigned long)l->dwNumberOfMedia, (unsigned long)l->dwNumberOfDrives,
+           (unsigned long)l->dwNumberOfPorts);
+}
+
+static void print_job(const NTMS_OBJECTINFORMATIONA *o, int first) {
+    char id[37], lib[37];
+    const NTMS_LIBREQUESTINFORMATIONA *r = &o->Info.LibRequest;
+    guid_format(&o->ObjectGuid, id);
+    guid_format(&r->Library, lib);
+    if (opt.json) {
+        printf("%s{\"id\":\"%s\",\"library\":\"%s\",\"action\":\"%s\",\"state\":\"%s\","
+               "\"error\":%lu,\"description\":",
+               first ? "" : ",", id, lib, action_name(r->OperationOption),
+               job_state_name(r->State), (unsigned long)r->dwErrorCode);
+        json_string(o->szDescription);
+        printf(",\"application\":");
+        json_string(r->szApplication);
+        printf("}");
+        return;
+    }
+    printf("%s  %-9s %-9s error %-4lu %s\n", id, action_name(r->OperationOption),
+           job_state_name(r->State), (unsigned long)r->dwErrorCode, o->szDescription);
+}
+
+static void print_request(const NTMS_OBJECTINFORMATIONA *o, int first) {
+    char id[37];
+    const NTMS_OPREQUESTINFORMATIONA *r = &o->Info.OpRequest;
+    guid_format(&o->ObjectGuid, id);
+    if (opt.json) {
+        printf("%s{\"id\":\"%s\",\"type\":\"%s\",\"state\":\"%s\",\"message\":", first ? "" : ",",
+               id, opreq_type_name(r->Request), opreq_state_name(r->State));
+        json_string(r->szMessage);
+        printf("}");
+        return;
+    }
+    printf("%s  %-8s %-10s %s\n", id, opreq_type_name(r->Request), opreq_state_name(r->State),
+           r->szMessage);
+}
+
+typedef void (*printer)(const NTMS_OBJECTINFORMATIONA *, int);
+
+static int list_command(HANDLE h, DWORD type, printer print) {
+    NTMS_GUID *list;
+    DWORD n, i, rc = enumerate(h, NULL, type, &list, &n);
+    int shown = 0;
+    if (rc != ERROR_SUCCESS)
+        return fail("enumerate", rc);
+    if (opt.json)
+        printf("[");
+    for (i = 0; i < n; ++i) {
+        NTMS_OBJECTINFORMATIONA info;
+        /* An object may leave the bus between the two calls; that is no error. */
+        if (get_info(h, &list[i], type, &info) != ERROR_SUCCESS)
+            continue;
+        print(&info, shown++ == 0);
+    }
+    if (opt.json)
+        printf("]\n");
+    free(list);
+    return EXIT_OK;
+}
+
+static int show_command(HANDLE h, NTMS_GUID *id, DWORD type, printer print) {
+    NTMS_OBJECTINFORMATIONA info;
+    DWORD rc = get_info(h, id, type, &info);
+    if (rc != ERROR_SUCCESS)
+        return fail("get", rc);
+    print(&info, 1);
+    if (opt.json)
+        printf("\n");
+    return EXIT_OK;
+}
+
+static int parse_id(const char *arg, NTMS_GUID *id) {
+    if (guid_parse(arg, id))
+        return 1;
+    fprintf(stderr, "ntmsctl: '%s' is not a GUID\n", arg);
+    return 0;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* Ctrl-C while following an inject: ask on a terminal, stop it otherwise. */
+static int want_stop(void) {
+    char answer[16];
+    if (!isatty(STDIN_FILENO))
+        return 1;
+    fprintf(stderr, "\nStop the inject? [y/N] ");
+    if (!fgets(answer, sizeof answer, stdin))
+        return 1;
+    return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+static int follow(HANDLE h, NTMS_GUID *library, NTMS_GUID *job) {
+    DWORD last_state = 0xffffffffu;
+    char last_description[NTMS_DESCRIPTION_LENGTH] = "";
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    for (;;) {
+        NTMS_OBJECTINFORMATIONA info;
+        DWORD rc = get_info(h, job, NTMS_LIBREQUEST, &info);
+        const NTMS_LIBREQUESTINFORMATIONA *r = &info.Info.LibRequest;
+        if (rc != ERROR_SUCCESS)
+            return fail("job", rc);
+        if (r->State != last_state || strcmp(info.szDescription, last_description) != 0) {
+            if (!opt.json)
+                printf("%s %s\n", job_state_name(r->State), info.szDescription);
+            fflush(stdout);
+            last_state = r->State;
+            memcpy(last_description, info.szDescription, sizeof last_description);
+        }
+        if (job_finished(r->State)) {
+            if (opt.json) {
+                print_job(&info, 1);
+                printf("\n");
+            }
+            if (r->State == NTMS_LM_FAILED)
+                return exit_code(r->dwErrorCode ? r->dwErrorCode : ERROR_GEN_FAILURE);
+            if (r->State == NTMS_LM_STOPPED || r->State == NTMS_LM_CANCELLED)
+                return exit_code(ERROR_CANCELLED);
+            return EXIT_OK;
+        }
+        if (interrupted) {
+            interrupted = 0;
+            if (want_stop()) {
+                rc = InjectNtmsMedia(h, library, job, NTMS_INJECT_STOP);
+                if (rc != ERROR_SUCCESS && rc != ERROR_INVALID_OPERATION)
+                    return fail("stop", rc);
+            }
+        }
+        sleep_ms(200);
+    }
+}
+
+static int inject_command(HANDLE h, const char *arg) {
+    NTMS_GUID library, job;
+    char id[37];
+    DWORD rc = find_library(h, arg, &library);
+    if (rc != ERROR_SUCCESS)
+        return fail(arg, rc);
+    if (opt.timeout >= 0) {
+        rc = NtmsSetInjectTimeout(h, (DWORD)opt.timeout);
+        if (rc != ERROR_SUCCESS)
+            return fail("timeout", rc);
+    }
+    memset(&job, 0, sizeof job);
+    rc = InjectNtmsMedia(h, &library, &job, opt.many ? NTMS_INJECT_STARTMANY : NTMS_INJECT_START);
+    if (rc != ERROR_SUCCESS)
+        return fail("inject", rc);
+    guid_format(&job, id);
+    if (!opt.wait) {
+        if (opt.json)
+            printf("{\"job\":\"%s\"}\n", id);
+        else
+            printf("%s\n", id);
+        return EXIT_OK;
+    }
+    if (!opt.json)
+        printf("job %s\n", id);
+    return follow(h, &library, &job);
+}
+
+/* STOP and RETRACT name the job's library too: it is read from the job. */
+static int job_action(HANDLE h, const char *arg, DWORD action) {
+    NTMS_GUID job;
+    NTMS_OBJECTINFORMATIONA info;
+    DWORD rc;
+    if (!parse_id(arg, &job))
+        return EXIT_USAGE;
+    rc = get_info(h, &job, NTMS_LIBREQUEST, &info);
+    if (rc != ERROR_SUCCESS)
+        return fail(arg, rc);
+    rc = InjectNtmsMedia(h, &info.Info.LibRequest.Library, &job, action);
+    if (rc != ERROR_SUCCESS)
+        return fail(action == NTMS_INJECT_STOP ? "stop" : "retract", rc);
+    return EXIT_OK;
+}
+
+static int request_action(HANDLE h, const char *arg, int satisfy) {
+    NTMS_GUID id;
+    DWORD rc;
+    if (!parse_id(arg, &id))
+        return EXIT_USAGE;
+    rc = satisfy ? SatisfyNtmsOperatorRequest(h, &id) : CancelNtmsOperatorRequest(h, &id);
+    if (rc != ERROR_SUCCESS)
+        return fail(satisfy ? "satisfy" : "cancel", rc);
+    return EXIT_OK;
+}
+
+static void usage(FILE *f) {
+    fputs("Usage: ntmsctl [--host HOST] [--json] COMMAND [ARG]\n\n"
+          "  libraries                      list the libraries\n"
+          "  library GUID|NAME              show one library\n"
+          "  inject GUID|NAME [--many] [--timeout S] [--wait]\n"
+          "                                 open the library's port and import what is put in\n"
+          "  stop JOB | retract JOB         stop an inject, or check its port now\n"
+          "  jobs | job GUID                list the jobs, or show one\n"
+          "  requests                       list the operator requests\n"
+          "  satisfy REQUEST | cancel REQUEST\n"
+          "                                 answer an operator request\n",
+          f);
+}
+
+int main(int argc, char **argv) {
+    static const struct option options[] = {
+        {"host", required_argument, NULL, 'H'}, {"json", no_argument, NULL, 'j'},
+        {"many", no_argument, NULL, 'm'},       {"timeout", required_argument, NULL, 't'},
+        {"wait", no_argument, NULL, 'w'},       {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd, *arg;
+    HANDLE h;
+    int c, rc, nargs;
+    opt.timeout = -1;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'H': opt.host = optarg; break;
+        case 'j': opt.json = 1; break;
+        case 'm': opt.many = 1; break;
+        case 'w': opt.wait = 1; break;
+        case 't':
+            errno = 0;
+            opt.timeout = strtol(optarg, &end, 10);
+            if (errno || *end || opt.timeout < 0 || opt.timeout > 65535) {
+                fprintf(stderr, "ntmsctl: --timeout takes 0..65535 seconds\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    nargs = argc - optind;
+    if (nargs < 1) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    cmd = argv[optind];
+    arg = nargs > 1 ? argv[optind + 1] : NULL;
+    {
+        static const struct {
+            const char *name;
+            int args;
+        } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
+                        {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
+                        {"satisfy", 1},   {"cancel", 1}};
+        size_t i;
+        for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
+            if (strcmp(commands[i].name, cmd) == 0)
+                break;
+        if (i == sizeof commands / sizeof commands[0] || nargs != 1 + commands[i].args) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+
+    h = OpenNtmsSessionA(opt.host, "ntmsctl", 0);
+    if (h == INVALID_HANDLE_VALUE)
+        return fail(opt.host ? opt.host : "session", NtmsGetLastError());
+
+    if (strcmp(cmd, "libraries") == 0) {
+        rc = list_command(h, NTMS_LIBRARY, print_library);
+    } else if (strcmp(cmd, "library") == 0) {
+        NTMS_GUID id;
+        DWORD e = find_library(h, arg, &id);
+        rc = e == ERROR_SUCCESS ? show_command(h, &id, NTMS_LIBRARY, print_library)
+                                : fail(arg, e);
+    } else if (strcmp(cmd, "inject") == 0) {
+        rc = inject_command(h, arg);
+    } else if (strcmp(cmd, "stop") == 0) {
+        rc = job_action(h, arg, NTMS_INJECT_STOP);
+    } else if (strcmp(cmd, "retract") == 0) {
+        rc = job_action(h, arg, NTMS_INJECT_RETRACT);
+    } else if (strcmp(cmd, "jobs") == 0) {
+        rc = list_command(h, NTMS_LIBREQUEST, print_job);
+    } else if (strcmp(cmd, "job") == 0) {
+        NTMS_GUID id;
+        rc = parse_id(arg, &id) ? show_command(h, &id, NTMS_LIBREQUEST, print_job) : EXIT_USAGE;
+    } else if (strcmp(cmd, "requests") == 0) {
+        rc = list_command(h, NTMS_OPREQUEST, print_request);
+    } else {
+        rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
+    }
+    CloseNtmsSession(h);
+    return rc;
+}

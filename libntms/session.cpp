@@ -1,0 +1,162 @@
+#include "session.hpp"
+
+#include "org.ntms.Ntms1.Job.proxy.h"
+#include "org.ntms.Ntms1.Manager.proxy.h"
+#include "org.ntms.Ntms1.OperatorRequest.proxy.h"
+
+#include <cstdint>
+
+namespace ntms::lib {
+
+namespace {
+
+constexpr const char* service = "org.ntms.Ntms1";
+constexpr const char* root_path = "/org/ntms/Ntms1";
+
+// The generated classes are used for their typed calls only: no signal is ever subscribed (their
+// handlers are registered locally and never finished), so a proxy costs no bus round trip.
+
+class ManagerProxy : public org::ntms::Ntms1::Manager_proxy {
+public:
+    ManagerProxy(sdbus::IConnection& bus)
+        : ManagerProxy(sdbus::createProxy(bus, service, root_path)) {}
+    virtual ~ManagerProxy() = default;
+
+private:
+    explicit ManagerProxy(std::unique_ptr<sdbus::IProxy> p)
+        : Manager_proxy(*p), proxy_(std::move(p)) {}
+    void onJobNew(const std::string&, const sdbus::ObjectPath&) override {}
+    void onJobRemoved(const std::string&, const sdbus::ObjectPath&, const uint32_t&) override {}
+    std::unique_ptr<sdbus::IProxy> proxy_;
+};
+
+class JobProxy : public org::ntms::Ntms1::Job_proxy {
+public:
+    JobProxy(sdbus::IConnection& bus, const sdbus::ObjectPath& path)
+        : JobProxy(sdbus::createProxy(bus, service, path)) {}
+    virtual ~JobProxy() = default;
+
+private:
+    explicit JobProxy(std::unique_ptr<sdbus::IProxy> p) : Job_proxy(*p), proxy_(std::move(p)) {}
+    void onCompleted(const uint32_t&, const std::string&) override {}
+    std::unique_ptr<sdbus::IProxy> proxy_;
+};
+
+class OpRequestProxy : public org::ntms::Ntms1::OperatorRequest_proxy {
+public:
+    OpRequestProxy(sdbus::IConnection& bus, const sdbus::ObjectPath& path)
+        : OpRequestProxy(sdbus::createProxy(bus, service, path)) {}
+
+private:
+    explicit OpRequestProxy(std::unique_ptr<sdbus::IProxy> p)
+        : OperatorRequest_proxy(*p), proxy_(std::move(p)) {}
+    std::unique_ptr<sdbus::IProxy> proxy_;
+};
+
+std::unique_ptr<sdbus::IConnection> connect(const std::string& host) {
+    // sd-bus reads DBUS_SYSTEM_BUS_ADDRESS for the local bus; a remote host is reached by running
+    // "ssh HOST systemd-stdio-bridge", exactly as busctl --host does.
+    if (host.empty())
+        return sdbus::createSystemBusConnection();
+    return sdbus::createRemoteSystemBusConnection(host);
+}
+
+} // namespace
+
+Session::Session(const std::string& host, std::string application)
+    : host_(host), application_(std::move(application)), bus_(connect(host)) {
+    // The connection alone proves nothing about ntmsd (and over ssh not even about the bus).
+    ManagerProxy(*bus_).Version();
+}
+
+std::tuple<std::string, sdbus::ObjectPath>
+Session::inject(const std::string& library, uint32_t action, const std::string& job,
+                const std::map<std::string, sdbus::Variant>& options) {
+    return ManagerProxy(*bus_).InjectMedia(library, action, job, options);
+}
+
+sdbus::ObjectPath Session::library_path(const std::string& library) {
+    return ManagerProxy(*bus_).GetLibrary(library);
+}
+
+std::vector<sdbus::ObjectPath> Session::library_paths() {
+    return ManagerProxy(*bus_).ListLibraries();
+}
+
+sdbus::ObjectPath Session::job_path(const std::string& job) {
+    return ManagerProxy(*bus_).GetJob(job);
+}
+
+sdbus::ObjectPath Session::oprequest_path(const std::string& request) {
+    return ManagerProxy(*bus_).GetOperatorRequest(request);
+}
+
+ManagedObjects Session::managed_objects() {
+    auto p = sdbus::createProxy(*bus_, service, root_path);
+    ManagedObjects objects;
+    p->callMethod("GetManagedObjects")
+        .onInterface("org.freedesktop.DBus.ObjectManager")
+        .storeResultsTo(objects);
+    return objects;
+}
+
+Properties Session::properties(const sdbus::ObjectPath& path, const std::string& interface) {
+    auto p = sdbus::createProxy(*bus_, service, path);
+    Properties props;
+    p->callMethod("GetAll")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withArguments(interface)
+        .storeResultsTo(props);
+    return props;
+}
+
+void Session::cancel_job(const sdbus::ObjectPath& path) { JobProxy(*bus_, path).Cancel({}); }
+
+void Session::satisfy_oprequest(const sdbus::ObjectPath& path) {
+    OpRequestProxy(*bus_, path).Satisfy();
+}
+
+void Session::cancel_oprequest(const sdbus::ObjectPath& path) {
+    OpRequestProxy(*bus_, path).Cancel();
+}
+
+namespace {
+
+std::mutex registry_mutex;
+std::map<uintptr_t, std::shared_ptr<Session>>& registry() {
+    static std::map<uintptr_t, std::shared_ptr<Session>> r;
+    return r;
+}
+// Starts away from 0 and small integers a caller might pass by mistake.
+uintptr_t next_handle = 0x4e540000;
+
+} // namespace
+
+HANDLE register_session(std::shared_ptr<Session> s) {
+    std::lock_guard lock(registry_mutex);
+    const uintptr_t h = next_handle++;
+    registry().emplace(h, std::move(s));
+    return reinterpret_cast<HANDLE>(h);
+}
+
+std::shared_ptr<Session> find_session(HANDLE h) {
+    std::lock_guard lock(registry_mutex);
+    auto it = registry().find(reinterpret_cast<uintptr_t>(h));
+    return it == registry().end() ? nullptr : it->second;
+}
+
+bool unregister_session(HANDLE h) {
+    std::shared_ptr<Session> gone;
+    {
+        std::lock_guard lock(registry_mutex);
+        auto it = registry().find(reinterpret_cast<uintptr_t>(h));
+        if (it == registry().end())
+            return false;
+        gone = std::move(it->second);
+        registry().erase(it);
+    }
+    // Calls still running on another thread keep their reference; the last one closes the bus.
+    return true;
+}
+
+} // namespace ntms::lib

@@ -1,0 +1,217 @@
+#include "text.hpp"
+
+#include <array>
+#include <cstring>
+#include <ctime>
+
+namespace ntms::lib {
+
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// The 16 bytes in string order: Data1, Data2, Data3 big-endian as written, then Data4.
+std::array<uint8_t, 16> bytes(const NTMS_GUID& g) {
+    std::array<uint8_t, 16> b{};
+    for (int i = 0; i < 4; ++i)
+        b[static_cast<size_t>(i)] = static_cast<uint8_t>(g.Data1 >> (24 - 8 * i));
+    b[4] = static_cast<uint8_t>(g.Data2 >> 8);
+    b[5] = static_cast<uint8_t>(g.Data2);
+    b[6] = static_cast<uint8_t>(g.Data3 >> 8);
+    b[7] = static_cast<uint8_t>(g.Data3);
+    std::memcpy(&b[8], g.Data4, 8);
+    return b;
+}
+
+NTMS_GUID from_bytes(const std::array<uint8_t, 16>& b) {
+    NTMS_GUID g{};
+    g.Data1 = static_cast<uint32_t>(b[0]) << 24 | static_cast<uint32_t>(b[1]) << 16 |
+              static_cast<uint32_t>(b[2]) << 8 | b[3];
+    g.Data2 = static_cast<uint16_t>(b[4] << 8 | b[5]);
+    g.Data3 = static_cast<uint16_t>(b[6] << 8 | b[7]);
+    std::memcpy(g.Data4, &b[8], 8);
+    return g;
+}
+
+} // namespace
+
+std::string guid_string(const NTMS_GUID& g) {
+    static constexpr char digits[] = "0123456789abcdef";
+    const auto b = bytes(g);
+    std::string s;
+    for (size_t i = 0; i < b.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            s += '-';
+        s += digits[b[i] >> 4];
+        s += digits[b[i] & 0xf];
+    }
+    return s;
+}
+
+std::optional<NTMS_GUID> parse_guid(std::string_view s) {
+    const bool dashed = s.size() == 36;
+    if (!dashed && s.size() != 32)
+        return std::nullopt;
+    std::array<uint8_t, 16> b{};
+    size_t n = 0;
+    for (size_t i = 0; i < s.size();) {
+        if (dashed && (i == 8 || i == 13 || i == 18 || i == 23)) {
+            if (s[i] != '-')
+                return std::nullopt;
+            ++i;
+            continue;
+        }
+        const int hi = hex_value(s[i]);
+        const int lo = i + 1 < s.size() ? hex_value(s[i + 1]) : -1;
+        if (hi < 0 || lo < 0 || n >= b.size())
+            return std::nullopt;
+        b[n++] = static_cast<uint8_t>(hi << 4 | lo);
+        i += 2;
+    }
+    if (n != b.size())
+        return std::nullopt;
+    return from_bytes(b);
+}
+
+std::optional<NTMS_GUID> path_guid(std::string_view path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string_view::npos)
+        return std::nullopt;
+    const auto tail = path.substr(slash + 1);
+    if (tail.size() != 32)
+        return std::nullopt;
+    return parse_guid(tail);
+}
+
+bool same_guid(const NTMS_GUID& a, const NTMS_GUID& b) { return bytes(a) == bytes(b); }
+
+NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address) {
+    auto b = bytes(library);
+    // A fixed mask keeps port GUIDs apart from library GUIDs; the address tells ports apart.
+    static constexpr std::array<uint8_t, 16> mask{0x9e, 0x27, 0xa1, 0x5c, 0x1e, 0x90,
+                                                  0x00, 0x00, 0x00, 0x00, 0x4d, 0xb3,
+                                                  0x61, 0xc8, 0x00, 0x00};
+    for (size_t i = 0; i < b.size(); ++i)
+        b[i] = static_cast<uint8_t>(b[i] ^ mask[i]);
+    b[14] = static_cast<uint8_t>(b[14] ^ (address >> 8));
+    b[15] = static_cast<uint8_t>(b[15] ^ (address & 0xff));
+    return from_bytes(b);
+}
+
+void put(char* dst, size_t n, std::string_view utf8) {
+    if (n == 0)
+        return;
+    size_t len = utf8.size() < n - 1 ? utf8.size() : n - 1;
+    // Back off to the start of a character so that no partial sequence is left behind.
+    if (len < utf8.size())
+        while (len > 0 && (static_cast<unsigned char>(utf8[len]) & 0xc0) == 0x80)
+            --len;
+    std::memcpy(dst, utf8.data(), len);
+    std::memset(dst + len, 0, n - len);
+}
+
+void put(WCHAR* dst, size_t n, std::string_view utf8) {
+    if (n == 0)
+        return;
+    size_t out = 0;
+    for (size_t i = 0; i < utf8.size();) {
+        const auto c = static_cast<unsigned char>(utf8[i]);
+        uint32_t cp = 0xfffd;
+        size_t len = 1;
+        if (c < 0x80) {
+            cp = c;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1fu;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0fu;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07u;
+        }
+        if (len > 1) {
+            if (i + len > utf8.size()) {
+                cp = 0xfffd;
+                len = utf8.size() - i;
+            } else {
+                for (size_t k = 1; k < len; ++k)
+                    cp = cp << 6 | (static_cast<unsigned char>(utf8[i + k]) & 0x3fu);
+            }
+        }
+        i += len;
+        const size_t units = cp >= 0x10000 ? 2 : 1;
+        if (out + units > n - 1)
+            break;
+        if (units == 2) {
+            cp -= 0x10000;
+            dst[out++] = static_cast<WCHAR>(0xd800 + (cp >> 10));
+            dst[out++] = static_cast<WCHAR>(0xdc00 + (cp & 0x3ff));
+        } else {
+            dst[out++] = static_cast<WCHAR>(cp);
+        }
+    }
+    while (out < n)
+        dst[out++] = 0;
+}
+
+std::optional<std::string> utf8(const WCHAR* s) {
+    std::string r;
+    for (; *s; ++s) {
+        uint32_t cp = static_cast<uint16_t>(*s);
+        if (cp >= 0xd800 && cp < 0xdc00) {
+            const uint32_t lo = static_cast<uint16_t>(s[1]);
+            if (lo < 0xdc00 || lo >= 0xe000)
+                return std::nullopt;
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            ++s;
+        } else if (cp >= 0xdc00 && cp < 0xe000) {
+            return std::nullopt;
+        }
+        if (cp < 0x80) {
+            r += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            r += static_cast<char>(0xc0 | cp >> 6);
+            r += static_cast<char>(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            r += static_cast<char>(0xe0 | cp >> 12);
+            r += static_cast<char>(0x80 | (cp >> 6 & 0x3f));
+            r += static_cast<char>(0x80 | (cp & 0x3f));
+        } else {
+            r += static_cast<char>(0xf0 | cp >> 18);
+            r += static_cast<char>(0x80 | (cp >> 12 & 0x3f));
+            r += static_cast<char>(0x80 | (cp >> 6 & 0x3f));
+            r += static_cast<char>(0x80 | (cp & 0x3f));
+        }
+    }
+    return r;
+}
+
+SYSTEMTIME system_time(uint64_t usec) {
+    SYSTEMTIME st{};
+    if (usec == 0)
+        return st;
+    const auto t = static_cast<time_t>(usec / 1000000);
+    struct tm tm {};
+    if (!gmtime_r(&t, &tm))
+        return st;
+    st.wYear = static_cast<WORD>(tm.tm_year + 1900);
+    st.wMonth = static_cast<WORD>(tm.tm_mon + 1);
+    st.wDayOfWeek = static_cast<WORD>(tm.tm_wday);
+    st.wDay = static_cast<WORD>(tm.tm_mday);
+    st.wHour = static_cast<WORD>(tm.tm_hour);
+    st.wMinute = static_cast<WORD>(tm.tm_min);
+    st.wSecond = static_cast<WORD>(tm.tm_sec);
+    st.wMilliseconds = static_cast<WORD>(usec / 1000 % 1000);
+    return st;
+}
+
+} // namespace ntms::lib
