@@ -1,0 +1,77 @@
+#!/bin/bash
+# Runs a command against the real ntmsd on a private system bus: a dbus-daemon with the shipped
+# policy, an ntmsd with its own database and simulated libraries, both stopped on exit.
+#   private-bus.sh NTMSD POLICY [--library SPEC]... -- COMMAND [ARGS...]
+# The command sees DBUS_SYSTEM_BUS_ADDRESS, NTMS_TEST_DIR (a scratch directory) and
+# NTMS_SIM_STATE_<NAME> for each simulated library NAME=sim:... given a state= file here.
+set -euo pipefail
+
+ntmsd=$1 policy=$2
+shift 2
+libraries=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  case $1 in
+    --library) libraries+=(--library "$2"); shift 2 ;;
+    *) echo "private-bus.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+shift
+
+dir=$(mktemp -d)
+# Unprivileged test clients (ERROR_ACCESS_DENIED) must reach the bus socket in here.
+chmod 755 "$dir"
+bus_pid= daemon_pid=
+cleanup() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+  [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null && wait "$bus_pid" 2>/dev/null
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+mkdir "$dir/policy"
+cp "$policy" "$dir/policy/"
+cat > "$dir/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$dir/bus.socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"/>
+  </policy>
+  <includedir>$dir/policy</includedir>
+</busconfig>
+CONF
+dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile 2>"$dir/bus.log" &
+bus_pid=$!
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus.socket"
+for _ in $(seq 100); do [ -S "$dir/bus.socket" ] && break; sleep 0.05; done
+
+# State files named in the specs live in the scratch directory ("state=@NAME" there).
+specs=()
+for s in "${libraries[@]}"; do specs+=("${s//@/$dir/}"); done
+NTMS_TEST_DIR=$dir
+export NTMS_TEST_DIR
+"$ntmsd" --log-stderr --no-discover --database "$dir/ntmsd.db" "${specs[@]}" 2> "$dir/ntmsd.log" &
+daemon_pid=$!
+for _ in $(seq 200); do
+  busctl --system status org.ntms.Ntms1 >/dev/null 2>&1 && break
+  kill -0 "$daemon_pid" 2>/dev/null || { cat "$dir/ntmsd.log" >&2; exit 1; }
+  sleep 0.05
+done
+
+rc=0
+"$@" || rc=$?
+[ $rc -eq 0 ] || { echo "--- ntmsd log" >&2; tail -30 "$dir/ntmsd.log" >&2; }
+exit $rc
