@@ -41,7 +41,11 @@ void Library::attach(std::unique_ptr<sgio::Transport> transport, std::string off
 }
 
 void Library::start(std::vector<JobRecord> queued) {
-    worker_ = std::thread([this, q = std::move(queued)]() mutable { run(std::move(q)); });
+    worker_alive_ = true;
+    worker_ = std::thread([this, q = std::move(queued)]() mutable {
+        run(std::move(q));
+        worker_alive_ = false;
+    });
 }
 
 void Library::stop() {

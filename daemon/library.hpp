@@ -10,6 +10,7 @@
 #include "sgio/transport.hpp"
 #include "status.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -62,6 +63,8 @@ public:
     // Starts the worker: reconciliation first, then the queued jobs from the database.
     void start(std::vector<JobRecord> queued);
     void stop();
+    // The worker thread is running (it ends only on stop() or when it cannot work at all).
+    bool worker_alive() const { return worker_alive_.load(); }
 
     const Guid& id() const { return record_.id; }
     const LibraryConfig& config() const { return config_; }
@@ -125,6 +128,7 @@ private:
     std::vector<uint16_t> free_slots_; // sorted ascending
     std::vector<uint16_t> storage_addresses_;
     std::thread worker_;
+    std::atomic<bool> worker_alive_{false};
 };
 
 } // namespace ntms

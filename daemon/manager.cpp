@@ -145,6 +145,13 @@ Status Manager::database_status() const {
     return db_status_;
 }
 
+bool Manager::workers_alive() const {
+    for (const auto& [id, lib] : libraries_)
+        if (!lib->worker_alive())
+            return false;
+    return true;
+}
+
 Library* Manager::find(const Guid& id) const {
     auto it = libraries_.find(id);
     return it == libraries_.end() ? nullptr : it->second.get();

@@ -39,6 +39,9 @@ public:
     void start();
     void stop();
 
+    // Every library's worker is running: what the service watchdog vouches for.
+    bool workers_alive() const;
+
     // Database state: Success, or the error every call reports.
     Status database_status() const;
 

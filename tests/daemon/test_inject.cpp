@@ -373,3 +373,10 @@ TEST_F(InjectFixture, LibraryKeepsItsGuidAcrossRestarts) {
     start({library(sim("slots=4,ie=1"), "renamed")});
     EXPECT_EQ(lib_id("renamed"), first);
 }
+
+TEST_F(InjectFixture, WorkersAreAliveUntilStopped) {
+    start({library(sim("slots=4,ie=1")), library(sim("slots=4,ie=1", "lab2"), "lab2")});
+    EXPECT_TRUE(manager_->workers_alive());
+    manager_->stop();
+    EXPECT_FALSE(manager_->workers_alive());
+}
