@@ -1,0 +1,66 @@
+#!/bin/bash
+# ntmsctl's commands, output and exit codes; --json read back with jq. Run inside private-bus.sh.
+set -uo pipefail
+ctl=$1 sim=$2
+state=$NTMS_TEST_DIR/lab.state
+fails=0
+expect() { # expect WANTED-EXIT DESCRIPTION -- COMMAND...
+  local want=$1 what=$2; shift 3
+  out=$("$@" 2>"$NTMS_TEST_DIR/err"); local rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    echo "FAIL: $what: exit $rc, expected $want; stderr: $(cat "$NTMS_TEST_DIR/err")" >&2; fails=$((fails+1))
+  fi
+}
+check() { if ! eval "$2"; then echo "FAIL: $1" >&2; fails=$((fails+1)); fi; }
+
+expect 0 libraries -- "$ctl" libraries
+check "libraries lists lab" '[[ $out == *" lab "* ]]'
+expect 0 "libraries --json" -- "$ctl" --json libraries
+check "json has lab with 20 slots" '[ "$(jq -r ".[] | select(.name==\"lab\") | .slots" <<<"$out")" = 20 ]'
+lab=$(jq -r '.[] | select(.name=="lab") | .id' <<<"$out")
+expect 0 "library by name" -- "$ctl" --json library lab
+check "library by name gives its GUID" '[ "$(jq -r .id <<<"$out")" = "$lab" ]'
+expect 0 "library by GUID" -- "$ctl" library "$lab"
+expect 5 "unknown library" -- "$ctl" library nosuch
+expect 2 "usage" -- "$ctl" frobnicate
+expect 2 "bad timeout" -- "$ctl" inject lab --timeout -1
+expect 7 "no port" -- "$ctl" inject noport
+expect 8 "library full" -- "$ctl" inject full
+expect 5 "stop an unknown job" -- "$ctl" stop 00000000-0000-0000-0000-000000000001
+
+# inject --wait follows the job to its end while the operator inserts a cartridge.
+( sleep 1; "$sim" "$state" insert 100 CTL001L8 >/dev/null ) &
+expect 0 "inject --wait" -- "$ctl" --json inject lab --timeout 20 --wait
+wait
+check "waited job passed with one medium" '[ "$(jq -r .state <<<"$out")" = PASSED ] && [ "$(jq -r .description <<<"$out")" = "media moved: 1" ]'
+job=$(jq -r .id <<<"$out")
+expect 0 "job" -- "$ctl" --json job "$job"
+check "job shows PASSED" '[ "$(jq -r .state <<<"$out")" = PASSED ]'
+expect 0 "jobs" -- "$ctl" --json jobs
+check "jobs lists the job" '[ "$(jq -r ".[] | select(.id==\"$job\") | .state" <<<"$out")" = PASSED ]'
+
+# inject without --wait prints the job; stop ends it STOPPED; retract on it then is invalid.
+expect 0 "inject --many" -- "$ctl" --json inject lab --many
+job=$(jq -r .job <<<"$out")
+sleep 0.5
+expect 0 "retract" -- "$ctl" retract "$job"
+expect 0 "stop" -- "$ctl" stop "$job"
+for _ in $(seq 50); do
+  s=$("$ctl" --json job "$job" | jq -r .state); [ "$s" = STOPPED ] && break; sleep 0.1
+done
+check "stopped job" '[ "$s" = STOPPED ]'
+expect 6 "stop a finished job" -- "$ctl" stop "$job"
+
+# --wait with SIGINT and stdin not a terminal: ntmsctl stops the inject and exits "cancelled".
+"$ctl" inject lab --wait </dev/null >"$NTMS_TEST_DIR/wait.out" 2>&1 &
+pid=$!
+sleep 1; kill -INT $pid; wait $pid; rc=$?
+check "Ctrl-C stops the inject (exit 10, got $rc)" '[ $rc -eq 10 ] && grep -q STOPPED "$NTMS_TEST_DIR/wait.out"'
+
+expect 0 requests -- "$ctl" --json requests
+check "requests is a JSON array" '[ "$(jq -r type <<<"$out")" = array ]'
+expect 5 "satisfy unknown" -- "$ctl" satisfy 00000000-0000-0000-0000-000000000001
+expect 2 "cancel not a GUID" -- "$ctl" cancel nope
+
+expect 3 "unreachable host" -- env PATH=/nonexistent "$ctl" --host nowhere.invalid libraries
+[ $fails -eq 0 ] || { echo "$fails checks failed" >&2; exit 1; }
