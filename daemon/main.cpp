@@ -1,5 +1,7 @@
-// ntmsd: wires configuration, the domain and (later) the bus together. Nothing else lives here.
+// ntmsd: wires configuration, the domain and the bus together. Nothing else lives here.
 #include "config.hpp"
+#include "dbus/bus_service.hpp"
+#include "dbus/event_queue.hpp"
 #include "events.hpp"
 #include "journal.hpp"
 #include "manager.hpp"
@@ -34,8 +36,6 @@ void usage(FILE* out) {
         "See ntmsd(8) and ntmsd.conf(5).\n",
         ntms::default_config_path);
 }
-
-class LogEvents : public ntms::EventSink {};
 
 int run(int argc, char** argv) {
     enum { OptVersion = 0x100, OptNoDiscover, OptLogStderr };
@@ -125,9 +125,13 @@ int run(int argc, char** argv) {
         return EXIT_FAILURE;
     }
 
-    LogEvents events;
+    // The bus thread takes the domain's events from this queue; it outlives both.
+    ntms::dbus::EventQueue events;
     ntms::Manager manager(*cfg, events);
     manager.start();
+    ntms::dbus::BusService bus(manager, events,
+                               {NTMS_VERSION, std::chrono::seconds(cfg->job_retention_sec)});
+    bus.start();
     ntms::log(LOG_INFO, fmt::format("{} started with {} libraries, database {}", version_text,
                                     manager.libraries().size(), cfg->database));
     sd_notifyf(0, "READY=1\nSTATUS=serving %zu libraries", manager.libraries().size());
@@ -145,9 +149,11 @@ int run(int argc, char** argv) {
     }
     sd_notify(0, "STOPPING=1");
     ntms::log(LOG_INFO, "stopping: running moves finish first");
+    // The bus stays up while the workers finish, so that clients see how their jobs ended.
     manager.stop();
+    bus.stop();
     close(sfd);
-    return EXIT_SUCCESS;
+    return bus.failed() ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 } // namespace

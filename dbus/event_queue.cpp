@@ -1,0 +1,58 @@
+#include "event_queue.hpp"
+
+#include "daemon/journal.hpp"
+
+#include <cerrno>
+#include <sys/eventfd.h>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+
+namespace ntms::dbus {
+
+EventQueue::EventQueue() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (fd_ < 0)
+        throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+EventQueue::~EventQueue() {
+    close(fd_);
+}
+
+std::vector<Event> EventQueue::take() {
+    uint64_t counter = 0;
+    (void)!read(fd_, &counter, sizeof counter); // EAGAIN: nothing was signalled, which is fine
+    std::lock_guard lock(mutex_);
+    return std::exchange(events_, {});
+}
+
+template <typename T, typename Arg> void EventQueue::push(const Arg& arg) noexcept {
+    try {
+        std::lock_guard lock(mutex_);
+        events_.emplace_back(T{arg});
+    } catch (...) {
+        // Only allocation can fail here, and the worker must go on: the object on the bus stays
+        // stale until the next event about it (GetJob and the database are still right).
+        try {
+            log(LOG_ERR, "D-Bus event dropped: out of memory");
+        } catch (...) {
+        }
+    }
+    const uint64_t one = 1;
+    (void)!write(fd_, &one, sizeof one); // EAGAIN only when the counter is already huge: awake
+}
+
+void EventQueue::job_added(const JobRecord& job) {
+    push<JobAdded>(job);
+}
+void EventQueue::job_changed(const JobRecord& job) {
+    push<JobChanged>(job);
+}
+void EventQueue::library_changed(const Guid& library) {
+    push<LibraryChanged>(library);
+}
+void EventQueue::oprequest_changed(const OpRequestRecord& request) {
+    push<OpRequestChanged>(request);
+}
+
+} // namespace ntms::dbus

@@ -1,0 +1,56 @@
+// The domain's events on their way to the bus thread. EventSink calls come from library workers
+// (and, synchronously, from Manager calls made on the bus thread itself): each is copied into a
+// queue under a mutex and an eventfd is signalled. The bus thread polls the eventfd, takes the
+// queue and turns the events into objects, PropertiesChanged and signals. Nothing here blocks a
+// worker for longer than a push.
+#pragma once
+
+#include "daemon/events.hpp"
+
+#include <mutex>
+#include <variant>
+#include <vector>
+
+namespace ntms::dbus {
+
+struct JobAdded {
+    JobRecord job;
+};
+struct JobChanged {
+    JobRecord job;
+};
+struct LibraryChanged {
+    Guid library;
+};
+struct OpRequestChanged {
+    OpRequestRecord request;
+};
+using Event = std::variant<JobAdded, JobChanged, LibraryChanged, OpRequestChanged>;
+
+class EventQueue final : public EventSink {
+public:
+    EventQueue(); // throws std::system_error when no eventfd can be made
+    ~EventQueue() override;
+    EventQueue(const EventQueue&) = delete;
+    EventQueue& operator=(const EventQueue&) = delete;
+
+    // Readable while events are waiting.
+    int fd() const { return fd_; }
+    // Every waiting event, oldest first; clears the descriptor first so that an event pushed
+    // while we take is signalled again rather than lost.
+    std::vector<Event> take();
+
+    void job_added(const JobRecord& job) override;
+    void job_changed(const JobRecord& job) override;
+    void library_changed(const Guid& library) override;
+    void oprequest_changed(const OpRequestRecord& request) override;
+
+private:
+    template <typename T, typename Arg> void push(const Arg& arg) noexcept;
+
+    int fd_ = -1;
+    std::mutex mutex_;
+    std::vector<Event> events_;
+};
+
+} // namespace ntms::dbus

@@ -1,0 +1,104 @@
+#include "job_adaptor.hpp"
+
+#include "dbus/guard.hpp"
+
+namespace ntms::dbus {
+
+namespace {
+
+uint64_t usec(int64_t t) {
+    return t > 0 ? static_cast<uint64_t>(t) : 0;
+}
+
+} // namespace
+
+JobAdaptor::JobAdaptor(sdbus::IConnection& connection, BusContext& ctx, JobRecord job)
+    : AdaptorInterfaces(connection, job_path(job.id)), ctx_(ctx), job_(std::move(job)) {
+    registerAdaptor();
+}
+
+JobAdaptor::~JobAdaptor() {
+    unregisterAdaptor();
+}
+
+const JobRecord& JobAdaptor::read() {
+    require_use(ctx_, job_.library, ctx_.callers.current());
+    return job_;
+}
+
+bool JobAdaptor::update(const JobRecord& job) {
+    const JobRecord& a = job_;
+    const JobRecord& b = job;
+    std::vector<std::string> changed;
+    auto check = [&](bool differs, const char* name) {
+        if (differs)
+            changed.emplace_back(name);
+    };
+    check(a.state != b.state, "State");
+    check(a.error != b.error, "Error");
+    check(a.error_message != b.error_message, "ErrorMessage");
+    check(is_final(a.state) != is_final(b.state), "Cancelable");
+    check(a.media_moved != b.media_moved, "MediaMoved");
+    check(a.time_started != b.time_started, "TimeStarted");
+    check(a.time_completed != b.time_completed, "TimeCompleted");
+    const bool ended = !is_final(a.state) && is_final(b.state);
+    job_ = job;
+    if (!changed.empty())
+        emitPropertiesChangedSignal(org::ntms::Ntms1::Job_adaptor::INTERFACE_NAME, changed);
+    if (ended)
+        emitCompleted(job_.error, job_.error_message);
+    return ended;
+}
+
+void JobAdaptor::Cancel(const OptionMap& options) {
+    guarded([&] {
+        ok_or_throw(parse_cancel_options(options));
+        ok_or_throw(ctx_.manager.cancel_job(job_.id, ctx_.callers.current()));
+        ctx_.directory.flush_events();
+    });
+}
+
+std::string JobAdaptor::Id() {
+    return guarded([&] { return read().id.str(); });
+}
+sdbus::ObjectPath JobAdaptor::Library() {
+    return guarded([&] { return library_path(read().library); });
+}
+std::string JobAdaptor::Operation() {
+    return guarded([&] { return read().operation; });
+}
+uint32_t JobAdaptor::Action() {
+    return guarded([&] { return static_cast<uint32_t>(read().action); });
+}
+uint32_t JobAdaptor::State() {
+    return guarded([&] { return static_cast<uint32_t>(read().state); });
+}
+uint32_t JobAdaptor::Error() {
+    return guarded([&] { return read().error; });
+}
+std::string JobAdaptor::ErrorMessage() {
+    return guarded([&] { return read().error_message; });
+}
+bool JobAdaptor::Cancelable() {
+    return guarded([&] { return !is_final(read().state); });
+}
+uint32_t JobAdaptor::MediaMoved() {
+    return guarded([&] { return read().media_moved; });
+}
+uint64_t JobAdaptor::TimeQueued() {
+    return guarded([&] { return usec(read().time_queued); });
+}
+uint64_t JobAdaptor::TimeStarted() {
+    return guarded([&] { return usec(read().time_started); });
+}
+uint64_t JobAdaptor::TimeCompleted() {
+    return guarded([&] { return usec(read().time_completed); });
+}
+std::string JobAdaptor::Application() {
+    return guarded([&] { return read().application; });
+}
+uint32_t JobAdaptor::StartedByUID() {
+    return guarded([&] { return read().uid; });
+}
+
+} // namespace ntms::dbus

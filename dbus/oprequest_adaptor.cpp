@@ -1,0 +1,78 @@
+#include "oprequest_adaptor.hpp"
+
+#include "dbus/guard.hpp"
+
+namespace ntms::dbus {
+
+bool is_answered(OpRequestState s) {
+    return s == OpRequestState::Complete || s == OpRequestState::Refused;
+}
+
+OpRequestAdaptor::OpRequestAdaptor(sdbus::IConnection& connection, BusContext& ctx,
+                                   OpRequestRecord request)
+    : AdaptorInterfaces(connection, oprequest_path(request.id)), ctx_(ctx),
+      request_(std::move(request)) {
+    registerAdaptor();
+}
+
+OpRequestAdaptor::~OpRequestAdaptor() {
+    unregisterAdaptor();
+}
+
+const OpRequestRecord& OpRequestAdaptor::read() {
+    require_use(ctx_, request_.library, ctx_.callers.current());
+    return request_;
+}
+
+void OpRequestAdaptor::update(const OpRequestRecord& r) {
+    std::vector<std::string> changed;
+    if (r.state != request_.state)
+        changed.emplace_back("State");
+    if (r.message != request_.message)
+        changed.emplace_back("Message");
+    request_ = r;
+    if (!changed.empty())
+        emitPropertiesChangedSignal(org::ntms::Ntms1::OperatorRequest_adaptor::INTERFACE_NAME,
+                                    changed);
+}
+
+void OpRequestAdaptor::Satisfy() {
+    guarded([&] {
+        ok_or_throw(ctx_.manager.satisfy_oprequest(request_.id, ctx_.callers.current()));
+        ctx_.directory.flush_events();
+    });
+}
+
+void OpRequestAdaptor::Cancel() {
+    guarded([&] {
+        ok_or_throw(ctx_.manager.cancel_oprequest(request_.id, ctx_.callers.current()));
+        ctx_.directory.flush_events();
+    });
+}
+
+std::string OpRequestAdaptor::Id() {
+    return guarded([&] { return read().id.str(); });
+}
+uint32_t OpRequestAdaptor::Type() {
+    return guarded([&] { return static_cast<uint32_t>(read().type); });
+}
+uint32_t OpRequestAdaptor::State() {
+    return guarded([&] { return static_cast<uint32_t>(read().state); });
+}
+std::string OpRequestAdaptor::Message() {
+    return guarded([&] { return read().message; });
+}
+sdbus::ObjectPath OpRequestAdaptor::Library() {
+    return guarded([&] { return library_path(read().library); });
+}
+sdbus::ObjectPath OpRequestAdaptor::Job() {
+    return guarded([&] {
+        const auto& r = read();
+        return r.job.is_null() ? sdbus::ObjectPath("/") : job_path(r.job);
+    });
+}
+uint64_t OpRequestAdaptor::TimeSubmitted() {
+    return guarded([&] { return static_cast<uint64_t>(std::max<int64_t>(read().submitted, 0)); });
+}
+
+} // namespace ntms::dbus

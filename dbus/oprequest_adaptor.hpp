@@ -1,0 +1,44 @@
+// /org/ntms/Ntms1/oprequest/<hex>: org.ntms.Ntms1.OperatorRequest (NTMS_OPREQUEST), readable with
+// USE on its library; Satisfy and Cancel need CONTROL (the Manager decides).
+#pragma once
+
+#include "dbus/context.hpp"
+#include "org.ntms.Ntms1.OperatorRequest.adaptor.h"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+namespace ntms::dbus {
+
+class OpRequestAdaptor final
+    : public sdbus::AdaptorInterfaces<org::ntms::Ntms1::OperatorRequest_adaptor,
+                                      sdbus::Properties_adaptor, sdbus::ManagedObject_adaptor> {
+public:
+    OpRequestAdaptor(sdbus::IConnection& connection, BusContext& ctx, OpRequestRecord request);
+    ~OpRequestAdaptor();
+    OpRequestAdaptor(const OpRequestAdaptor&) = delete;
+    OpRequestAdaptor& operator=(const OpRequestAdaptor&) = delete;
+
+    const OpRequestRecord& record() const { return request_; }
+    void update(const OpRequestRecord& request);
+
+private:
+    const OpRequestRecord& read();
+
+    void Satisfy() override;
+    void Cancel() override;
+    std::string Id() override;
+    uint32_t Type() override;
+    uint32_t State() override;
+    std::string Message() override;
+    sdbus::ObjectPath Library() override;
+    sdbus::ObjectPath Job() override;
+    uint64_t TimeSubmitted() override;
+
+    BusContext& ctx_;
+    OpRequestRecord request_;
+};
+
+// An answered request (COMPLETE or REFUSED) only waits to leave the bus.
+bool is_answered(OpRequestState s);
+
+} // namespace ntms::dbus
