@@ -36,8 +36,9 @@ check: build build-asan
 unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
-demo:
-	@echo "make demo: coming with the demo issue (ntmsd and the D-Bus API are not built yet)."
+# One inject on a simulated library on a private system bus, start to finish (tools/demo.sh).
+demo: build
+	@tools/demo.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
