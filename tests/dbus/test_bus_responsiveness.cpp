@@ -1,0 +1,85 @@
+// The bus thread never waits on a robot: with every library in the middle of a multi-second
+// MOVE MEDIUM, 1,000 calls from several client threads are all answered. (No timing assertion:
+// a blocked bus thread shows up as failed calls, which time out after sdbus-c++'s 25 s.)
+#include "bus_fixture.hpp"
+
+#include <atomic>
+#include <thread>
+
+namespace ntms::bustest {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(BusTest, ThousandCallsAnsweredWhileEveryRobotMoves) {
+    constexpr int libraries = 4;
+    constexpr int threads = 8;
+    constexpr int calls_per_thread = 125;
+    std::vector<std::string> libs;
+    for (int i = 1; i <= libraries; ++i)
+        libs.push_back(sim("lab" + std::to_string(i), "slots=20,ie=1,move-ms=8000"));
+    ASSERT_NO_FATAL_FAILURE(start_daemon(libs));
+
+    // One inject per library, a cartridge in each port: each worker starts its slow move.
+    std::vector<sdbus::ObjectPath> jobs;
+    for (int i = 1; i <= libraries; ++i) {
+        const std::string name = "lab" + std::to_string(i);
+        auto [job, path] = inject(library_guid(name), inject_start);
+        wait_state(path, [](uint32_t s) { return s == lm_waiting; });
+        ASSERT_NO_FATAL_FAILURE(
+            operator_do(name, {"insert", "100", "MOV00" + std::to_string(i) + "L8"}));
+        jobs.push_back(path);
+    }
+    for (const auto& j : jobs)
+        wait_state(j, [](uint32_t s) { return s == lm_inprocess; });
+
+    std::map<std::string, std::string> paths;
+    for (int i = 1; i <= libraries; ++i)
+        paths["lab" + std::to_string(i)] = library_path("lab" + std::to_string(i));
+
+    std::atomic<int> ok{0};
+    std::vector<std::string> failures;
+    std::mutex failures_mutex;
+    std::vector<std::thread> clients;
+    for (int t = 0; t < threads; ++t) {
+        clients.emplace_back([&, t] {
+            auto conn = connect();
+            auto manager = sdbus::createProxy(*conn, service, root_path);
+            for (int c = 0; c < calls_per_thread; ++c) {
+                const std::string name = "lab" + std::to_string((t + c) % libraries + 1);
+                try {
+                    if (c % 2 == 0) {
+                        sdbus::ObjectPath p;
+                        manager->callMethod("GetLibrary")
+                            .onInterface(manager_iface)
+                            .withArguments(name)
+                            .storeResultsTo(p);
+                    } else {
+                        auto lib = sdbus::createProxy(*conn, service, paths.at(name));
+                        const char* prop = c % 4 == 1 ? "Ports" : "FreeSlots";
+                        const sdbus::Variant v = lib->getProperty(prop).onInterface(library_iface);
+                        (void)v;
+                    }
+                    ++ok;
+                } catch (const sdbus::Error& e) {
+                    std::lock_guard lock(failures_mutex);
+                    failures.push_back(e.getName() + ": " + e.getMessage());
+                }
+            }
+        });
+    }
+    for (auto& c : clients)
+        c.join();
+    EXPECT_EQ(ok.load(), threads * calls_per_thread);
+    EXPECT_TRUE(failures.empty()) << failures.front();
+
+    int still_moving = 0;
+    for (const auto& j : jobs)
+        still_moving += job_state(j) == lm_inprocess ? 1 : 0;
+    RecordProperty("jobs_still_moving_after_the_calls", still_moving);
+    for (const auto& j : jobs)
+        EXPECT_EQ(wait_final(j), lm_passed);
+}
+
+} // namespace
+} // namespace ntms::bustest
