@@ -11,6 +11,7 @@
 #include <exception>
 #include <fmt/format.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
@@ -136,7 +137,27 @@ int run(int argc, char** argv) {
                                     manager.libraries().size(), cfg->database));
     sd_notifyf(0, "READY=1\nSTATUS=serving %zu libraries", manager.libraries().size());
 
+    // The service watchdog is fed at half its period, and only while every worker is alive: a
+    // library whose worker died is a daemon systemd should restart.
+    uint64_t watchdog_usec = 0;
+    const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+    const int poll_ms = watchdog ? static_cast<int>(watchdog_usec / 2000) : -1;
+    bool reported_dead = false;
     for (;;) {
+        pollfd pfd{sfd, POLLIN, 0};
+        const int ready = poll(&pfd, 1, poll_ms);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0) {
+            if (manager.workers_alive() && !bus.failed()) {
+                sd_notify(0, "WATCHDOG=1");
+            } else if (!reported_dead) {
+                reported_dead = true;
+                ntms::log(LOG_CRIT, "a library worker or the bus has stopped; no longer feeding "
+                                    "the watchdog");
+            }
+            continue;
+        }
         signalfd_siginfo si{};
         const ssize_t n = read(sfd, &si, sizeof si);
         if (n < 0 && errno == EINTR)
