@@ -188,7 +188,8 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ec);
 }
 
-PrivateBus::PrivateBus(const std::filesystem::path& dir, const std::string& policy_file) {
+PrivateBus::PrivateBus(const std::filesystem::path& dir, const std::string& policy_file,
+                       const std::string& extra_policy) {
     const auto socket = (dir / "bus.sock").string();
     const auto config = (dir / "bus.conf").string();
     {
@@ -223,6 +224,8 @@ PrivateBus::PrivateBus(const std::filesystem::path& dir, const std::string& poli
   </policy>
   <include>)"
           << policy_file << R"(</include>
+)" << extra_policy
+          << R"(
 </busconfig>
 )";
     }

@@ -64,7 +64,9 @@ private:
 // includes the policy file under test. Listens on DIR/bus.sock.
 class PrivateBus {
 public:
-    PrivateBus(const std::filesystem::path& dir, const std::string& policy_file);
+    // extra_policy: more <policy> elements, for a benchmark's own baseline service.
+    PrivateBus(const std::filesystem::path& dir, const std::string& policy_file,
+               const std::string& extra_policy = {});
     ~PrivateBus();
     const std::string& address() const { return address_; }
     void stop();
