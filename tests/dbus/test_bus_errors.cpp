@@ -211,6 +211,31 @@ TEST_F(BusErrors, LibraryStatesRefusedInTheDocumentedOrder) {
     EXPECT_EQ(jobs_in_database(database()), 0u);
 }
 
+// A database file that is not a database: ntmsd still takes its name and answers every call
+// with ERROR_DATABASE_FAILURE, bad parameters still being reported as such.
+TEST_F(BusTest, UnreadableDatabaseIsDatabaseFailure) {
+    {
+        std::ofstream out(database(), std::ios::binary);
+        for (int i = 0; i < 64 * 1024; ++i)
+            out.put(static_cast<char>((i * 7919) ^ (i >> 3)));
+    }
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=10,ie=1")}));
+    EXPECT_EQ(error_of([&] { inject(random_guid, inject_start); }),
+              "org.ntms.Ntms1.Error.DatabaseFailure");
+    EXPECT_NE(last_message_.find(database()), std::string::npos) << last_message_;
+    EXPECT_EQ(error_of([&] {
+                  sdbus::ObjectPath p;
+                  proxy(root_path)
+                      ->callMethod("GetJob")
+                      .onInterface(manager_iface)
+                      .withArguments(std::string(random_guid))
+                      .storeResultsTo(p);
+              }),
+              "org.ntms.Ntms1.Error.DatabaseFailure");
+    EXPECT_EQ(error_of([&] { inject("nonsense", inject_start); }), invalid_parameter);
+    EXPECT_EQ(get_as<std::string>(root_path, manager_iface, "Version"), NTMS_VERSION);
+}
+
 // The database on a filesystem with no space left: ERROR_DATABASE_FULL, and service again once
 // space comes back. Needs root to mount a tiny tmpfs.
 class BusDatabaseFull : public BusTest {

@@ -102,5 +102,33 @@ TEST_F(BusLifecycle, AJobInterruptedByAKillIsReportedFailedAfterTheRestart) {
     EXPECT_FALSE(get_as<std::string>(p, job_iface, "ErrorMessage").empty());
 }
 
+TEST_F(BusLifecycle, ASecondDaemonCannotTakeTheNameAndLeavesTheFirstAlone) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon(libraries()));
+    Ntmsd second(bus_->address(),
+                 {"--database", dir_->file("second.db"), "--library",
+                  "other=sim:other,state=" + state_file("other") + ",slots=4,ie=1"},
+                 dir_->file("second.log"));
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (second.running() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(second.running());
+    EXPECT_EQ(second.stop(), 1);
+    EXPECT_NE(read_file(dir_->file("second.log")).find("fatal"), std::string::npos)
+        << read_file(dir_->file("second.log"));
+    EXPECT_EQ(library_guid("lab1").size(), 36u);
+}
+
+TEST_F(BusLifecycle, TheBusGoingAwayStopsTheDaemonWithAnError) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon(libraries()));
+    client_.reset();
+    bus_->stop();
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (ntmsd_->running() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(ntmsd_->running());
+    EXPECT_EQ(ntmsd_->stop(), 1);
+    EXPECT_NE(read_file(dir_->file("ntmsd.log")).find("bus connection failed"), std::string::npos);
+}
+
 } // namespace
 } // namespace ntms::bustest
