@@ -15,8 +15,10 @@ void BusTest::SetUp() {
 
 void BusTest::TearDown() {
     client_.reset();
-    if (ntmsd_)
-        ntmsd_->stop();
+    // A clean exit at SIGTERM, also under the sanitizers (which exit non-zero on a finding).
+    if (ntmsd_) {
+        EXPECT_EQ(ntmsd_->stop(), 0) << "ntmsd did not exit cleanly";
+    }
     ntmsd_.reset();
     bus_.reset();
     if (HasFailure()) {

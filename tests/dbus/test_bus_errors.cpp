@@ -251,8 +251,9 @@ protected:
     }
     void TearDown() override {
         client_.reset();
-        if (ntmsd_)
-            ntmsd_->stop();
+        if (ntmsd_) {
+            EXPECT_EQ(ntmsd_->stop(), 0) << "ntmsd did not exit cleanly";
+        }
         if (mounted_)
             umount2(mount_point_.c_str(), MNT_DETACH);
         BusTest::TearDown();

@@ -128,6 +128,7 @@ TEST_F(BusLifecycle, TheBusGoingAwayStopsTheDaemonWithAnError) {
     EXPECT_FALSE(ntmsd_->running());
     EXPECT_EQ(ntmsd_->stop(), 1);
     EXPECT_NE(read_file(dir_->file("ntmsd.log")).find("bus connection failed"), std::string::npos);
+    ntmsd_.reset();
 }
 
 } // namespace

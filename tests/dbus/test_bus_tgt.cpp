@@ -16,8 +16,9 @@ protected:
     }
     void TearDown() override {
         client_.reset();
-        if (ntmsd_)
-            ntmsd_->stop(); // before its device goes away
+        if (ntmsd_) { // before its device goes away
+            EXPECT_EQ(ntmsd_->stop(), 0) << "ntmsd did not exit cleanly";
+        }
         tgt_.stop();
         BusTest::TearDown();
     }
