@@ -169,6 +169,19 @@ TEST_F(BusInject, SignalsFollowTheJobAndGetJobBringsItBack) {
             }
             cv.notify_all();
         });
+    std::set<std::string> library_changes; // properties named in the library's PropertiesChanged
+    auto any_library = conn->addMatch(
+        "type='signal',sender='org.ntms.Ntms1',interface='org.freedesktop.DBus.Properties',"
+        "member='PropertiesChanged',path_namespace='/org/ntms/Ntms1/library'",
+        [&](sdbus::Message& m) {
+            std::string iface;
+            std::map<std::string, sdbus::Variant> changed;
+            m >> iface >> changed;
+            std::lock_guard lock(mutex);
+            for (const auto& [name, value] : changed)
+                library_changes.insert(name);
+            cv.notify_all();
+        });
     conn->enterEventLoopAsync();
     // Calls take the loop's path only once the loop runs (before, sdbus-c++ calls synchronously
     // and queues the signals it reads); an async reply is dispatched by the loop alone.
@@ -210,6 +223,14 @@ TEST_F(BusInject, SignalsFollowTheJobAndGetJobBringsItBack) {
         EXPECT_NE(std::find(states.begin(), states.end(), lm_waiting), states.end());
     }
     EXPECT_EQ(get_as<uint32_t>(path, job_iface, "MediaMoved"), 1u);
+    {
+        // The library told of its new free-slot count and of its port opening and closing.
+        std::unique_lock lock(mutex);
+        EXPECT_TRUE(cv.wait_for(lock, 30s, [&] {
+            return library_changes.count("FreeSlots") && library_changes.count("Ports");
+        }));
+    }
+    EXPECT_EQ(get_as<uint32_t>(library_path("lab1"), library_iface, "FreeSlots"), 19u);
     EXPECT_GE(get_as<uint64_t>(path, job_iface, "TimeCompleted"),
               get_as<uint64_t>(path, job_iface, "TimeStarted"));
 
