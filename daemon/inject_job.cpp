@@ -301,7 +301,7 @@ void InjectJob::run() {
         return;
     }
     bool stop_requested = false;
-    for (unsigned round = 1;; ++round) {
+    for (;;) {
         // 1. Allow, unlock and extend the port.
         optional_step(ch_.prevent_removal(false), "allow medium removal");
         optional_step(ch_.open_import_export(port->first), "open the port");
@@ -338,7 +338,6 @@ void InjectJob::run() {
         // 5. STARTMANY opens the port again until STOP or a round that timed out.
         if (stop_requested || job_.action != InjectAction::StartMany || *wake == Wake::Timeout)
             break;
-        (void)round;
     }
     finish(stop_requested ? JobState::Stopped : JobState::Passed, Status::success());
 }

@@ -126,7 +126,6 @@ private:
     bool stopping_ = false;
     LibrarySnapshot snap_;
     std::vector<uint16_t> free_slots_; // sorted ascending
-    std::vector<uint16_t> storage_addresses_;
     std::thread worker_;
     std::atomic<bool> worker_alive_{false};
 };

@@ -41,6 +41,14 @@ std::vector<PortState> ports_for(const LibraryConfig& cfg, const sgio::ElementMa
     return ports;
 }
 
+// What the journal needs to name the library.
+LibraryRecord record_of(const Library& lib) {
+    LibraryRecord r;
+    r.id = lib.id();
+    r.name = lib.name();
+    return r;
+}
+
 Expected<void> offline(Library& lib, const sgio::Error& e, const char* what) {
     Status s = from_scsi(e, what);
     if (is_offline_error(e))
@@ -99,13 +107,13 @@ Expected<void> reconcile(Library& lib, Store& db) {
             m.updated = now_usec();
             if (auto r = db.complete_move(in, m); !r)
                 return r;
-            journal_reconciled(LibraryRecord{lib.id(), {}, lib.name(), {}, true, 0},
+            journal_reconciled(record_of(lib),
                                fmt::format("move {} -> {} of job {} had completed; recorded",
                                            in.source, in.destination, in.job.str()));
         } else {
             if (auto r = db.drop_intent(in.id); !r)
                 return r;
-            journal_reconciled(LibraryRecord{lib.id(), {}, lib.name(), {}, true, 0},
+            journal_reconciled(record_of(lib),
                                fmt::format("move {} -> {} of job {} had not happened; dropped",
                                            in.source, in.destination, in.job.str()));
         }
@@ -209,7 +217,7 @@ Expected<void> reconcile(Library& lib, Store& db) {
     if (!applied)
         return applied;
     if (!vacated.empty() || !changes.empty())
-        journal_reconciled(LibraryRecord{lib.id(), {}, lib.name(), {}, true, 0},
+        journal_reconciled(record_of(lib),
                            fmt::format("inventory: {} media records updated, {} no longer present",
                                        changes.size(), vacated.size()));
 
