@@ -8,6 +8,8 @@ packages=(
   libfmt-dev libsystemd-dev libsdbus-c++-dev libsdbus-c++-bin libsqlite3-dev
   libgtest-dev libgmock-dev libinih-dev libiscsi-dev libiscsi-bin
   tgt sqlite3 dbus mandoc man-db jq systemd
+  openssh-server openssh-client
+  qemu-system-x86 qemu-utils debootstrap e2fsprogs mtx
 )
 
 missing=()
