@@ -1,23 +1,30 @@
 #!/bin/bash
 # Runs a command against the real ntmsd on a private system bus: a dbus-daemon with the shipped
 # policy, an ntmsd with its own database and simulated libraries, both stopped on exit.
-#   private-bus.sh NTMSD POLICY [--library SPEC]... -- COMMAND [ARGS...]
-# The command sees DBUS_SYSTEM_BUS_ADDRESS, NTMS_TEST_DIR (a scratch directory) and
-# NTMS_SIM_STATE_<NAME> for each simulated library NAME=sim:... given a state= file here.
+#   private-bus.sh NTMSD POLICY [--library SPEC]... [--config FILE] [--database FILE]
+#                  -- COMMAND [ARGS...]
+# Without --config ntmsd reads an empty configuration (never the host's /etc/ntmsd), without
+# --database it keeps one in the scratch directory. The command sees DBUS_SYSTEM_BUS_ADDRESS and
+# NTMS_TEST_DIR, the scratch directory, where "state=@NAME" in a library spec puts NAME.
 set -euo pipefail
 
 ntmsd=$1 policy=$2
 shift 2
 libraries=()
+config= database=
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
   case $1 in
     --library) libraries+=(--library "$2"); shift 2 ;;
+    --config) config=$2; shift 2 ;;
+    --database) database=$2; shift 2 ;;
     *) echo "private-bus.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 shift
 
 dir=$(mktemp -d)
+[ -n "$config" ] || { config=$dir/ntmsd.conf; : > "$config"; }
+[ -n "$database" ] || database=$dir/ntmsd.db
 # Unprivileged test clients (ERROR_ACCESS_DENIED) must reach the bus socket in here.
 chmod 755 "$dir"
 bus_pid= daemon_pid=
@@ -63,13 +70,34 @@ specs=()
 for s in "${libraries[@]}"; do specs+=("${s//@/$dir/}"); done
 NTMS_TEST_DIR=$dir
 export NTMS_TEST_DIR
-"$ntmsd" --log-stderr --no-discover --database "$dir/ntmsd.db" "${specs[@]}" 2> "$dir/ntmsd.log" &
+"$ntmsd" --log-stderr --no-discover --config "$config" --database "$database" "${specs[@]}" \
+  2> "$dir/ntmsd.log" &
 daemon_pid=$!
 for _ in $(seq 200); do
   busctl --system status org.ntms.Ntms1 >/dev/null 2>&1 && break
   kill -0 "$daemon_pid" 2>/dev/null || { cat "$dir/ntmsd.log" >&2; exit 1; }
   sleep 0.05
 done
+
+# A library is usable once its worker has read the element status, or found it offline: until
+# then it has no slots, and an inject would find it full.
+settled() {
+  local p paths
+  paths=$(busctl --system call org.ntms.Ntms1 /org/ntms/Ntms1 org.ntms.Ntms1.Manager \
+    ListLibraries) || return 1
+  for p in $paths; do
+    p=${p//\"/} # busctl quotes each path
+    [[ $p == /* ]] || continue
+    [ "$(busctl --system get-property org.ntms.Ntms1 "$p" org.ntms.Ntms1.Library Slots)" != "u 0" ] ||
+      [ "$(busctl --system get-property org.ntms.Ntms1 "$p" org.ntms.Ntms1.Library State)" = 's "offline"' ] ||
+      return 1
+  done
+}
+for _ in $(seq 600); do
+  settled && break
+  sleep 0.05
+done
+settled || echo "private-bus.sh: a library still has no slots after 30 s" >&2
 
 rc=0
 "$@" || rc=$?
