@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <new>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 
@@ -81,9 +82,15 @@ NTMS_GUID guid_of(const sdbus::ObjectPath& path) {
     return ntms::lib::path_guid(path).value_or(NTMS_GUID{});
 }
 
+// The computer a session's objects live on: its host without the login name or the port or
+// container sd-bus accepts around it ("user@host:port").
 std::string computer(const Session& s) {
-    if (!s.host().empty())
-        return s.host();
+    if (!s.host().empty()) {
+        std::string_view host = s.host();
+        if (const auto at = host.find('@'); at != std::string_view::npos)
+            host.remove_prefix(at + 1);
+        return std::string(host.substr(0, host.find(':')));
+    }
     char name[256] = {};
     if (gethostname(name, sizeof name - 1) != 0)
         return {};
