@@ -34,10 +34,48 @@ Library::~Library() {
 
 void Library::attach(std::unique_ptr<sgio::Transport> transport, std::string offline_reason) {
     std::lock_guard lock(mutex_);
-    transport_ = std::move(transport);
+    transport_ = transport ? std::make_unique<SeverableTransport>(std::move(transport)) : nullptr;
     changer_ = transport_ ? std::make_unique<sgio::Changer>(*transport_) : nullptr;
     snap_.online = transport_ != nullptr;
     snap_.offline_reason = std::move(offline_reason);
+}
+
+void Library::device_removed() {
+    {
+        std::lock_guard lock(mutex_);
+        removed_ = true;
+        arriving_.reset();
+        if (transport_)
+            transport_->sever();
+        wake_ = true;
+    }
+    cv_.notify_all();
+    set_online(false, SeverableTransport::severed_message);
+}
+
+void Library::device_arrived(std::unique_ptr<sgio::Transport> transport,
+                             const std::string& device) {
+    {
+        std::lock_guard lock(mutex_);
+        removed_ = false;
+        arriving_ = std::make_unique<SeverableTransport>(std::move(transport));
+        snap_.device = device;
+    }
+    cv_.notify_all();
+    notify();
+}
+
+bool Library::removed() const {
+    std::lock_guard lock(mutex_);
+    return removed_;
+}
+
+std::vector<JobRecord> Library::take_queue() {
+    std::lock_guard lock(mutex_);
+    std::vector<JobRecord> out(std::make_move_iterator(queue_.begin()),
+                               std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    return out;
 }
 
 void Library::start(std::vector<JobRecord> queued) {
@@ -103,7 +141,8 @@ bool Library::control(const Guid& job, JobControl what) {
 
 JobControl Library::wait_control(std::chrono::milliseconds d) {
     std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, d, [&] { return control_ != JobControl::None || stopping_; });
+    cv_.wait_for(lock, d, [&] { return control_ != JobControl::None || stopping_ || wake_; });
+    wake_ = false;
     if (stopping_ && control_ == JobControl::None)
         control_ = JobControl::Stop;
     return std::exchange(control_, JobControl::None);
@@ -128,14 +167,26 @@ std::optional<PortState> Library::find_port(std::optional<uint16_t> address) con
 
 void Library::set_online(bool online, const std::string& reason) {
     bool changed;
+    LibraryRecord rec = record_;
+    std::string why = reason;
     {
         std::lock_guard lock(mutex_);
-        changed = snap_.online != online;
+        if (online && settling_) {
+            online_when_settled_ = true; // said once the database matches the device
+            return;
+        }
+        if (!online)
+            online_when_settled_ = false; // removed (or failed) while being read
+        // A removed device is the cause of whatever its last commands reported.
+        if (!online && removed_)
+            why = SeverableTransport::severed_message;
+        changed = snap_.online != online || (!online && snap_.offline_reason != why);
         snap_.online = online;
-        snap_.offline_reason = online ? std::string() : reason;
+        snap_.offline_reason = online ? std::string() : why;
+        rec.device = snap_.device;
     }
     if (changed) {
-        journal_library_state(record_, online, reason);
+        journal_library_state(rec, online, why);
         notify();
     }
 }
@@ -200,19 +251,58 @@ std::optional<uint16_t> Library::pick_free_slot() const {
     return free_slots_.front();
 }
 
+void Library::use_device(std::unique_ptr<SeverableTransport> device) {
+    std::lock_guard lock(mutex_);
+    changer_.reset();
+    transport_ = std::move(device);
+    changer_ = std::make_unique<sgio::Changer>(*transport_);
+}
+
 bool Library::open_device() {
-    auto t = factory_(config_.device);
+    std::string device;
+    {
+        std::lock_guard lock(mutex_);
+        if (removed_)
+            return false; // a node name may now be another device's: wait until udev finds it
+        device = snap_.device;
+    }
+    auto t = factory_(device);
     if (!t) {
         set_online(false, t.error().message);
         return false;
     }
+    use_device(std::make_unique<SeverableTransport>(std::move(t).value()));
+    return true;
+}
+
+void Library::settle(Store& db, const char* what) {
     {
         std::lock_guard lock(mutex_);
-        changer_.reset();
-        transport_ = std::move(t).value();
-        changer_ = std::make_unique<sgio::Changer>(*transport_);
+        settling_ = true;
+        online_when_settled_ = false;
     }
-    return true;
+    auto r = reconcile(*this, db);
+    bool online = false;
+    {
+        std::lock_guard lock(mutex_);
+        settling_ = false;
+        online = std::exchange(online_when_settled_, false);
+    }
+    if (online)
+        set_online(true, {});
+    if (r)
+        return;
+    const Status& e = r.error();
+    log(LOG_ERR, fmt::format("Library {}: {} failed: {}", config_.name, what, e.message));
+    // The database's own trouble says nothing about the device; anything else does.
+    if (e.code == win32::DatabaseFailure || e.code == win32::DatabaseFull ||
+        e.code == win32::NotEnoughMemory)
+        return;
+    if (e.code == win32::LibraryOffline)
+        return; // reconciliation already said why: the device stopped answering
+    set_online(false, e.code == win32::DeviceDoorOpen
+                          ? e.message
+                          : "the device does not work as a medium changer: " + e.message);
 }
 
 void Library::fail_offline_job(Store& db, JobRecord& job) {
@@ -238,33 +328,37 @@ void Library::run(std::vector<JobRecord> queued) {
     }
     Store& db = **opened;
 
-    if (changer_) {
-        auto r = reconcile(*this, db);
-        if (!r)
-            log(LOG_ERR, fmt::format("Library {}: start-up reconciliation failed: {}", config_.name,
-                                     r.error().message));
-    }
+    if (changer_)
+        settle(db, "start-up reconciliation");
     for (auto& j : queued)
         enqueue(j);
 
     for (;;) {
         JobRecord job;
+        std::unique_ptr<SeverableTransport> arrived;
         {
             std::unique_lock lock(mutex_);
-            cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || arriving_; });
             if (stopping_)
                 return; // queued jobs stay QUEUED in the database and run after a restart
-            job = queue_.front();
-            queue_.pop_front();
-            running_ = job.id;
-            control_ = JobControl::None;
+            if (arriving_) {
+                arrived = std::move(arriving_);
+            } else {
+                job = queue_.front();
+                queue_.pop_front();
+                running_ = job.id;
+                control_ = JobControl::None;
+            }
+        }
+        if (arrived) {
+            // Found again: cartridges may have been moved while it was away.
+            use_device(std::move(arrived));
+            settle(db, "reconciliation");
+            continue;
         }
         const bool offline = !snapshot().online;
-        if (offline && open_device()) {
-            if (auto r = reconcile(*this, db); !r)
-                log(LOG_ERR, fmt::format("Library {}: reconciliation failed: {}", config_.name,
-                                         r.error().message));
-        }
+        if (offline && open_device())
+            settle(db, "reconciliation");
         if (!snapshot().online || !changer_)
             fail_offline_job(db, job);
         else

@@ -6,6 +6,7 @@
 #include "config.hpp"
 #include "events.hpp"
 #include "model.hpp"
+#include "severable_transport.hpp"
 #include "sgio/changer.hpp"
 #include "sgio/transport.hpp"
 #include "status.hpp"
@@ -60,6 +61,17 @@ public:
 
     // Called once before start(): the device opened by the manager, or null when absent.
     void attach(std::unique_ptr<sgio::Transport> transport, std::string offline_reason);
+    // Hot-plug, from the discovery thread. device_removed(): the device is cut off at once (the
+    // running job fails with ERROR_LIBRARY_OFFLINE at its next command), the library goes offline
+    // with the reason "device removed" and is not reopened until device_arrived(), which hands
+    // the worker the device found again (possibly under another node); the worker then reads the
+    // element status again and the library is online when that succeeds.
+    void device_removed();
+    void device_arrived(std::unique_ptr<sgio::Transport> transport, const std::string& device);
+    // Removed and not found again since.
+    bool removed() const;
+    // Takes every job waiting in the queue (the running one stays with the worker).
+    std::vector<JobRecord> take_queue();
     // Starts the worker: reconciliation first, then the queued jobs from the database.
     void start(std::vector<JobRecord> queued);
     void stop();
@@ -67,6 +79,8 @@ public:
     bool worker_alive() const { return worker_alive_.load(); }
 
     const Guid& id() const { return record_.id; }
+    // The stable key its GUID was created for (VPD designator, serial, URL, "name:...").
+    const std::string& identity() const { return record_.identity; }
     const LibraryConfig& config() const { return config_; }
     const AccessPolicy& access() const { return access_; }
     LibrarySnapshot snapshot() const;
@@ -87,6 +101,9 @@ public:
     sgio::Changer* changer() { return changer_.get(); }
     EventSink& events() { return events_; }
     std::string name() const { return config_.name; }
+    // Offline takes effect at once; online, during a reconciliation, once it has finished (so that
+    // an online library's inventory is in the database and the snapshot). A removed library's
+    // offline reason stays "device removed".
     void set_online(bool online, const std::string& reason);
     void set_port(const PortState& p);
     // Element layout found on the device: ports (from configuration or all IE elements as one),
@@ -104,6 +121,10 @@ public:
 
 private:
     void run(std::vector<JobRecord> queued);
+    // Reads the element status into the database; a device that cannot be read this way is
+    // offline with the reason.
+    void settle(Store& db, const char* what);
+    void use_device(std::unique_ptr<SeverableTransport> device);
     void fail_offline_job(Store& db, JobRecord& job);
     bool open_device();
     void notify() { events_.library_changed(record_.id); }
@@ -115,7 +136,9 @@ private:
     EventSink& events_;
     TransportFactory factory_;
 
-    std::unique_ptr<sgio::Transport> transport_;
+    // Owned and used by the worker; swapped only by it, under mutex_, so that another thread may
+    // sever it.
+    std::unique_ptr<SeverableTransport> transport_;
     std::unique_ptr<sgio::Changer> changer_;
 
     mutable std::mutex mutex_;
@@ -124,6 +147,11 @@ private:
     std::optional<Guid> running_;
     JobControl control_ = JobControl::None;
     bool stopping_ = false;
+    bool removed_ = false;             // the device was removed: no reopening on demand
+    bool wake_ = false;                // a waiting job polls the device now (it may be gone)
+    bool settling_ = false;            // reconciliation under way on the worker
+    bool online_when_settled_ = false; // it found the device answering
+    std::unique_ptr<SeverableTransport> arriving_; // found again, for the worker to take
     LibrarySnapshot snap_;
     std::vector<uint16_t> free_slots_; // sorted ascending
     std::thread worker_;
