@@ -12,6 +12,7 @@ public:
     virtual void job_added(const JobRecord&) {}
     virtual void job_changed(const JobRecord&) {} // any field, including the final state
     virtual void library_changed(const Guid&) {}  // snapshot fields changed (online, slots, ports)
+    virtual void library_added(const Guid&) {}    // a new library, found while running
     virtual void oprequest_changed(const OpRequestRecord&) {}
 };
 

@@ -5,6 +5,7 @@
 #include "sgio/open.hpp"
 #include "store.hpp"
 
+#include <filesystem>
 #include <fmt/format.h>
 #include <new>
 
@@ -16,6 +17,17 @@ constexpr uint32_t max_extend_secs = 65535;
 
 Status no_library(const std::string& text) {
     return fail(win32::ObjectNotFound, fmt::format("no library {}", text));
+}
+
+// A device path with its links resolved (/dev/tape/by-id/scsi-... -> /dev/sg3), so that two
+// spellings of one node compare equal. Device strings that are not paths (sim:, iscsi://) and
+// paths that do not exist (a node already removed) stay as they are.
+std::string canonical_device(const std::string& device) {
+    if (device.empty() || device.front() != '/')
+        return device;
+    std::error_code ec;
+    auto p = std::filesystem::canonical(device, ec);
+    return ec ? device : p.string();
 }
 
 } // namespace
@@ -30,7 +42,8 @@ Manager::~Manager() {
     stop();
 }
 
-void Manager::start() {
+void Manager::start(const std::vector<FoundDevice>& present) {
+    std::lock_guard hotplug(hotplug_mutex_);
     auto db = Store::open(config_.database);
     if (!db) {
         db_status_ = db.error();
@@ -61,8 +74,10 @@ void Manager::start() {
 
     for (const auto& cfg : config_.libraries)
         open_library(cfg);
+    for (const auto& device : present)
+        add_device(device, false);
     // Queued jobs go back to their libraries, oldest first; jobs of libraries no longer configured
-    // cannot run.
+    // (nor found present) cannot run.
     std::sort(queued.begin(), queued.end(),
               [](const JobRecord& a, const JobRecord& b) { return a.time_queued < b.time_queued; });
     std::map<Guid, std::vector<JobRecord>> per_library;
@@ -73,10 +88,11 @@ void Manager::start() {
         }
         j.state = JobState::Failed;
         j.error = win32::ObjectNotFound;
-        j.error_message = "the job's library is no longer configured";
+        j.error_message = "the job's library is no longer configured or present";
         j.time_completed = now_usec();
         (void)db_->update_job(j);
     }
+    std::shared_lock lock(libraries_mutex_);
     for (auto& [id, lib] : libraries_)
         lib->start(std::move(per_library[id]));
 }
@@ -106,6 +122,7 @@ void Manager::open_library(const LibraryConfig& cfg) {
     }
 
     Expected<LibraryRecord> rec = Status{};
+    std::unique_lock lock(mutex_);
     if (identity.empty()) {
         // The device is absent: keep the GUID it had under this name.
         if (auto all = db_->list_libraries()) {
@@ -118,12 +135,13 @@ void Manager::open_library(const LibraryConfig& cfg) {
     } else {
         rec = db_->upsert_library(identity, cfg.name, cfg.device);
     }
+    lock.unlock();
     if (!rec) {
         log(LOG_ERR,
             fmt::format("Library {}: cannot be recorded: {}", cfg.name, rec.error().message));
         return;
     }
-    if (libraries_.count(rec->id)) {
+    if (find(rec->id)) {
         log(LOG_ERR, fmt::format("Library {}: {} is the same device as another configured library; "
                                  "ignored",
                                  cfg.name, cfg.device));
@@ -132,11 +150,192 @@ void Manager::open_library(const LibraryConfig& cfg) {
     auto lib = std::make_unique<Library>(*rec, cfg, config_.database, events_, factory_);
     if (!transport)
         log(LOG_WARNING, fmt::format("Library {} is offline: {}", cfg.name, reason));
+    else
+        attached_[canonical_device(cfg.device)] = rec->id;
     lib->attach(std::move(transport), reason);
-    libraries_.emplace(rec->id, std::move(lib));
+    configured_.insert(rec->id);
+    insert_library(std::move(lib));
+}
+
+void Manager::insert_library(std::unique_ptr<Library> lib) {
+    std::unique_lock lock(libraries_mutex_);
+    const Guid id = lib->id();
+    libraries_.emplace(id, std::move(lib));
+}
+
+void Manager::device_added(const FoundDevice& device) {
+    std::lock_guard hotplug(hotplug_mutex_);
+    if (!stopped_)
+        add_device(device, true);
+}
+
+Library* Manager::configured_at(const std::string& canonical) const {
+    for (const auto& id : configured_) {
+        Library* lib = find(id);
+        if (lib && canonical_device(lib->config().device) == canonical)
+            return lib;
+    }
+    return nullptr;
+}
+
+Library* Manager::with_identity(const std::string& identity) const {
+    std::shared_lock lock(libraries_mutex_);
+    for (const auto& [id, lib] : libraries_)
+        if (lib->identity() == identity)
+            return lib.get();
+    return nullptr;
+}
+
+std::string Manager::unique_name(const std::string& identity, const std::string& wanted) {
+    // A library seen before keeps the name the database has for it.
+    std::string base = wanted;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto all = db_->list_libraries()) {
+            for (const auto& l : *all)
+                if (l.identity == identity && !l.name.empty())
+                    base = l.name;
+        }
+    }
+    std::shared_lock lock(libraries_mutex_);
+    auto taken = [&](const std::string& name) {
+        for (const auto& [id, lib] : libraries_)
+            if (lib->config().name == name)
+                return true;
+        return false;
+    };
+    std::string name = base;
+    for (unsigned n = 2; taken(name); ++n)
+        name = fmt::format("{}-{}", base, n);
+    return name;
+}
+
+void Manager::add_device(const FoundDevice& device, bool start_worker) {
+    if (!db_)
+        return; // without a database no library can be recorded; every call reports why
+    const std::string node = canonical_device(device.devnode);
+    if (attached_.count(node))
+        return; // ours already: the start-up listing and an add event can both report a node
+
+    // A configured library named by this node (or a link to it) is that library, whatever it
+    // answers; otherwise INQUIRY tells whether it is a library we know.
+    Library* lib = configured_at(node);
+    auto opened = factory_(device.devnode);
+    if (!opened) {
+        log(LOG_WARNING, fmt::format("medium changer {} found but cannot be opened: {}",
+                                     device.devnode, opened.error().message));
+        return;
+    }
+    std::unique_ptr<sgio::Transport> transport = std::move(opened).value();
+    sgio::Identity ident;
+    {
+        sgio::Changer probe(*transport);
+        auto id = probe.identify();
+        if (!id) {
+            log(LOG_WARNING, fmt::format("medium changer {} found but it does not identify "
+                                         "itself: {}; ignored",
+                                         device.devnode, id.error().message));
+            return;
+        }
+        ident = *id;
+    }
+    std::string identity = ident.stable_key();
+    if (identity.empty())
+        identity = transport->name(); // no serial number: the node is all there is
+    if (!lib)
+        lib = with_identity(identity);
+
+    if (lib) {
+        if (lib->snapshot().online && !lib->removed()) {
+            log(LOG_INFO, fmt::format("{} is another path to library {}, which is online "
+                                      "through {}; ignored",
+                                      device.devnode, lib->config().name, lib->snapshot().device));
+            return;
+        }
+        std::erase_if(attached_, [&](const auto& a) { return a.second == lib->id(); });
+        attached_[node] = lib->id();
+        // A configured library keeps its own spelling (a stable link); a found one its node.
+        const bool configured =
+            configured_.count(lib->id()) && canonical_device(lib->config().device) == node;
+        log(LOG_NOTICE, fmt::format("Library {}: its device is present at {}; reading its "
+                                    "element status",
+                                    lib->config().name, device.devnode));
+        lib->device_arrived(std::move(transport),
+                            configured ? lib->config().device : device.devnode);
+        return;
+    }
+
+    LibraryConfig cfg;
+    cfg.name = unique_name(identity, discovered_library_name(ident, device.sysname));
+    cfg.device = device.devnode;
+    cfg.origin = "udev";
+    Expected<LibraryRecord> rec = Status{};
+    {
+        std::lock_guard lock(mutex_);
+        rec = db_->upsert_library(identity, cfg.name, cfg.device);
+    }
+    if (!rec) {
+        log(LOG_ERR, fmt::format("medium changer {} found but it cannot be recorded: {}",
+                                 device.devnode, rec.error().message));
+        return;
+    }
+    if (find(rec->id))
+        return; // with_identity() found every library we run
+    auto created = std::make_unique<Library>(*rec, cfg, config_.database, events_, factory_);
+    Library& added = *created;
+    added.attach(std::move(transport), {});
+    attached_[node] = rec->id;
+    insert_library(std::move(created));
+    log(LOG_NOTICE, fmt::format("Library {}: medium changer {} {}{} found at {}, library {}",
+                                cfg.name, ident.vendor, ident.product,
+                                ident.serial.empty() ? std::string() : " serial " + ident.serial,
+                                device.devnode, rec->id.str()));
+    events_.library_added(rec->id);
+    if (start_worker)
+        added.start({});
+}
+
+void Manager::device_removed(const FoundDevice& device) {
+    std::lock_guard hotplug(hotplug_mutex_);
+    if (stopped_)
+        return;
+    auto it = attached_.find(canonical_device(device.devnode));
+    if (it == attached_.end())
+        return; // not a node of ours (a device other than a changer, or one we ignored)
+    Library* lib = find(it->second);
+    attached_.erase(it);
+    if (!lib)
+        return;
+    log(LOG_NOTICE,
+        fmt::format("Library {}: device {} removed", lib->config().name, device.devnode));
+    lib->device_removed();
+    fail_removed(*lib, lib->take_queue());
+}
+
+void Manager::fail_removed(Library& lib, std::vector<JobRecord> jobs) {
+    for (auto& j : jobs) {
+        j.state = JobState::Failed;
+        j.error = win32::LibraryOffline;
+        j.error_message = fmt::format("library {} is offline: {}", lib.config().name,
+                                      SeverableTransport::severed_message);
+        j.time_completed = now_usec();
+        {
+            std::lock_guard lock(mutex_);
+            if (auto r = db_->update_job(j); !r)
+                log(LOG_ERR, fmt::format("Library {}: cannot record job {}: {}", lib.config().name,
+                                         j.id.str(), r.error().message));
+        }
+        events_.job_changed(j);
+        journal_job_end(j, lib.config().name);
+    }
 }
 
 void Manager::stop() {
+    {
+        std::lock_guard hotplug(hotplug_mutex_);
+        stopped_ = true;
+    }
+    std::shared_lock lock(libraries_mutex_);
     for (auto& [id, lib] : libraries_)
         lib->stop();
 }
@@ -146,6 +345,7 @@ Status Manager::database_status() const {
 }
 
 bool Manager::workers_alive() const {
+    std::shared_lock lock(libraries_mutex_);
     for (const auto& [id, lib] : libraries_)
         if (!lib->worker_alive())
             return false;
@@ -153,11 +353,13 @@ bool Manager::workers_alive() const {
 }
 
 Library* Manager::find(const Guid& id) const {
+    std::shared_lock lock(libraries_mutex_);
     auto it = libraries_.find(id);
     return it == libraries_.end() ? nullptr : it->second.get();
 }
 
 std::vector<Guid> Manager::libraries() const {
+    std::shared_lock lock(libraries_mutex_);
     std::vector<Guid> out;
     for (const auto& [id, lib] : libraries_)
         out.push_back(id);
@@ -170,6 +372,7 @@ Expected<Guid> Manager::find_library(const std::string& text) const {
             return *g;
         return no_library(text);
     }
+    std::shared_lock lock(libraries_mutex_);
     for (const auto& [id, lib] : libraries_)
         if (lib->config().name == text)
             return id;

@@ -5,6 +5,7 @@
 
 #include "access.hpp"
 #include "config.hpp"
+#include "discovery.hpp"
 #include "events.hpp"
 #include "library.hpp"
 #include "model.hpp"
@@ -14,6 +15,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -35,9 +38,22 @@ public:
     Manager& operator=(const Manager&) = delete;
 
     // Opens the database (a broken database is remembered, not fatal: every call then reports it),
-    // ends interrupted jobs, opens each configured library and starts its worker.
-    void start();
+    // ends interrupted jobs, opens each configured library and each changer found present (as
+    // device_added() would), and starts their workers.
+    void start(const std::vector<FoundDevice>& present = {});
     void stop();
+
+    // Hot-plug, from the discovery thread (or any thread: calls are serialised). A device that
+    // is a configured library's Device= (same file after resolving links) or that answers with a
+    // known library's identity is that library, found again: it gets the device and comes back
+    // online under its own GUID once its element status is read. Another path to a library that
+    // is online is ignored. Any other changer becomes a new library, exported with
+    // EventSink::library_added(), its GUID stored per identity. Never blocks on the bus thread's
+    // locks while it talks to the device.
+    void device_added(const FoundDevice& device);
+    // The library on that node goes offline ("device removed"): its running job and its queued
+    // jobs fail with ERROR_LIBRARY_OFFLINE. It stays known, under the same GUID and object.
+    void device_removed(const FoundDevice& device);
 
     // Every library's worker is running: what the service watchdog vouches for.
     bool workers_alive() const;
@@ -70,6 +86,14 @@ private:
     Library* find(const Guid& id) const;
     Expected<void> finish_oprequest(const Guid& id, const Caller& who, OpRequestState to);
     void open_library(const LibraryConfig& cfg);
+    // device_added() without the lock; the new library's worker is started only when
+    // start_worker (at start-up all workers start together, with their queued jobs).
+    void add_device(const FoundDevice& device, bool start_worker);
+    Library* configured_at(const std::string& canonical) const;
+    Library* with_identity(const std::string& identity) const;
+    std::string unique_name(const std::string& identity, const std::string& wanted);
+    void insert_library(std::unique_ptr<Library> lib);
+    void fail_removed(Library& lib, std::vector<JobRecord> jobs);
 
     DaemonConfig config_;
     EventSink& events_;
@@ -77,7 +101,15 @@ private:
     mutable std::mutex mutex_; // guards db_ use from several callers
     std::unique_ptr<Store> db_;
     Status db_status_;
+    // Libraries are added (by hot-plug) but never removed while the Manager lives, so a Library*
+    // taken under the lock stays valid after it.
+    mutable std::shared_mutex libraries_mutex_;
     std::map<Guid, std::unique_ptr<Library>> libraries_;
+    // Hot-plug: one device event at a time, and none once stopped.
+    std::mutex hotplug_mutex_;
+    bool stopped_ = false;
+    std::map<std::string, Guid> attached_; // device node (links resolved) -> its library
+    std::set<Guid> configured_;            // libraries from the configuration
 };
 
 } // namespace ntms
