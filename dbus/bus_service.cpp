@@ -58,12 +58,8 @@ void BusService::start() {
     callers_ = std::make_unique<CallerIdentity>(*connection_);
     ctx_ = std::make_unique<BusContext>(BusContext{manager_, *callers_, *this});
     root_ = std::make_unique<ManagerAdaptor>(*connection_, *ctx_, options_.version);
-    for (const auto& id : manager_.libraries()) {
-        auto snap = manager_.library(id, Caller::root());
-        if (snap)
-            libraries_.emplace(
-                id, std::make_unique<LibraryAdaptor>(*connection_, *ctx_, std::move(snap).value()));
-    }
+    for (const auto& id : manager_.libraries())
+        add_library(id);
     // Open work survives a restart on the bus too; finished jobs come back through GetJob.
     if (auto jobs = manager_.jobs()) {
         for (const auto& j : *jobs)
@@ -172,6 +168,23 @@ void BusService::apply(const Event& e) {
         on_job(c->job);
     else if (const auto* r = std::get_if<OpRequestChanged>(&e))
         on_oprequest(r->request);
+    else if (const auto* l = std::get_if<LibraryAdded>(&e))
+        add_library(l->library);
+}
+
+void BusService::add_library(const Guid& id) {
+    if (libraries_.count(id))
+        return; // exported at start, before its event was taken
+    auto snap = manager_.library(id, Caller::root());
+    if (!snap)
+        return;
+    auto a = std::make_unique<LibraryAdaptor>(*connection_, *ctx_, std::move(snap).value());
+    LibraryAdaptor& ref = *a;
+    libraries_.emplace(id, std::move(a));
+    if (announce_) {
+        CallerIdentity::Internal internal(*callers_);
+        ref.emitInterfacesAddedSignal();
+    }
 }
 
 void BusService::on_job(const JobRecord& job) {

@@ -37,7 +37,8 @@ public:
 
     // Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), exports the root, every
     // library and the jobs and requests still open, then requests org.ntms.Ntms1 and starts the
-    // bus thread. Throws sdbus::Error when the bus or the name cannot be had.
+    // bus thread. Libraries found later are exported as the Manager reports them. Throws
+    // sdbus::Error when the bus or the name cannot be had.
     void start();
     // Stops the bus thread and drops the connection (the name goes with it).
     void stop();
@@ -49,6 +50,8 @@ private:
     void apply(const Event& e);
     void on_job(const JobRecord& job); // added or changed: the same
     void on_oprequest(const OpRequestRecord& r);
+    // Exports a library not on the bus yet (InterfacesAdded once the name is ours).
+    void add_library(const Guid& id);
     // Removes what has been finished for longer than the retention; the delay until the next
     // removal in ms, or -1 when nothing waits.
     int expire();

@@ -51,6 +51,9 @@ void EventQueue::job_changed(const JobRecord& job) {
 void EventQueue::library_changed(const Guid& library) {
     push<LibraryChanged>(library);
 }
+void EventQueue::library_added(const Guid& library) {
+    push<LibraryAdded>(library);
+}
 void EventQueue::oprequest_changed(const OpRequestRecord& request) {
     push<OpRequestChanged>(request);
 }

@@ -22,10 +22,13 @@ struct JobChanged {
 struct LibraryChanged {
     Guid library;
 };
+struct LibraryAdded {
+    Guid library;
+};
 struct OpRequestChanged {
     OpRequestRecord request;
 };
-using Event = std::variant<JobAdded, JobChanged, LibraryChanged, OpRequestChanged>;
+using Event = std::variant<JobAdded, JobChanged, LibraryChanged, LibraryAdded, OpRequestChanged>;
 
 class EventQueue final : public EventSink {
 public:
@@ -43,6 +46,7 @@ public:
     void job_added(const JobRecord& job) override;
     void job_changed(const JobRecord& job) override;
     void library_changed(const Guid& library) override;
+    void library_added(const Guid& library) override;
     void oprequest_changed(const OpRequestRecord& request) override;
 
 private:

@@ -51,6 +51,8 @@ sdbus::ObjectPath ManagerAdaptor::job_object(const Guid& id) {
 
 sdbus::ObjectPath ManagerAdaptor::GetLibrary(const std::string& library) {
     return guarded([&] {
+        // A library found a moment ago is exported before its path is handed out.
+        ctx_.directory.flush_events();
         const Caller caller = ctx_.callers.current();
         const Guid id = value_or_throw(ctx_.manager.find_library(library));
         (void)value_or_throw(ctx_.manager.library(id, caller));
@@ -60,6 +62,7 @@ sdbus::ObjectPath ManagerAdaptor::GetLibrary(const std::string& library) {
 
 std::vector<sdbus::ObjectPath> ManagerAdaptor::ListLibraries() {
     return guarded([&] {
+        ctx_.directory.flush_events();
         const Caller caller = ctx_.callers.current();
         std::vector<sdbus::ObjectPath> out;
         for (const auto& id : ctx_.manager.libraries())
