@@ -2,6 +2,7 @@
 #include "config.hpp"
 #include "dbus/bus_service.hpp"
 #include "dbus/event_queue.hpp"
+#include "discovery.hpp"
 #include "events.hpp"
 #include "journal.hpp"
 #include "manager.hpp"
@@ -11,6 +12,7 @@
 #include <exception>
 #include <fmt/format.h>
 #include <getopt.h>
+#include <optional>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -129,10 +131,36 @@ int run(int argc, char** argv) {
     // The bus thread takes the domain's events from this queue; it outlives both.
     ntms::dbus::EventQueue events;
     ntms::Manager manager(*cfg, events);
-    manager.start();
+    // udev is listened to before the changers present are listed, so that none slips between.
+    std::optional<ntms::Discovery> discovery;
+    std::vector<ntms::FoundDevice> present;
+    if (cfg->discover) {
+        discovery.emplace();
+        if (auto found = discovery->open()) {
+            present = std::move(found).value();
+            ntms::log(LOG_INFO, fmt::format("udev lists {} medium changer{}", present.size(),
+                                            present.size() == 1 ? "" : "s"));
+        } else {
+            ntms::log(LOG_ERR, fmt::format("medium changers cannot be listed through udev: {}",
+                                           found.error().message));
+        }
+    } else {
+        ntms::log(LOG_INFO, "discovery is off: only configured libraries are used");
+    }
+    manager.start(present);
     ntms::dbus::BusService bus(manager, events,
                                {NTMS_VERSION, std::chrono::seconds(cfg->job_retention_sec)});
     bus.start();
+    if (discovery) {
+        discovery->start([&manager](ntms::DeviceAction action, const ntms::FoundDevice& d) {
+            if (action == ntms::DeviceAction::Added)
+                manager.device_added(d);
+            else
+                manager.device_removed(d);
+        });
+        if (discovery->following())
+            ntms::log(LOG_INFO, "following medium changers added and removed through udev");
+    }
     ntms::log(LOG_INFO, fmt::format("{} started with {} libraries, database {}", version_text,
                                     manager.libraries().size(), cfg->database));
     sd_notifyf(0, "READY=1\nSTATUS=serving %zu libraries", manager.libraries().size());
@@ -170,7 +198,10 @@ int run(int argc, char** argv) {
     }
     sd_notify(0, "STOPPING=1");
     ntms::log(LOG_INFO, "stopping: running moves finish first");
-    // The bus stays up while the workers finish, so that clients see how their jobs ended.
+    // No device event reaches a stopping manager; the bus stays up while the workers finish, so
+    // that clients see how their jobs ended.
+    if (discovery)
+        discovery->stop();
     manager.stop();
     bus.stop();
     close(sfd);
