@@ -34,6 +34,18 @@ public:
         cv_.notify_all();
     }
     void library_changed(const Guid&) override { cv_.notify_all(); }
+    void library_added(const Guid& id) override {
+        {
+            std::lock_guard lock(mutex_);
+            added_.push_back(id);
+        }
+        cv_.notify_all();
+    }
+    // Libraries reported new, in order.
+    std::vector<Guid> added() {
+        std::lock_guard lock(mutex_);
+        return added_;
+    }
 
     // Waits until pred(job) holds; fails the test after `limit`.
     JobRecord wait_job(const Guid& id, const std::function<bool(const JobRecord&)>& pred,
@@ -72,6 +84,7 @@ private:
     std::map<Guid, JobRecord> jobs_;
     std::map<Guid, std::vector<JobState>> history_;
     std::vector<OpRequestRecord> opreqs_;
+    std::vector<Guid> added_;
 };
 
 class InjectFixture : public ::testing::Test {
