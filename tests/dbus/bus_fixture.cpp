@@ -46,7 +46,7 @@ void BusTest::start_daemon(const std::vector<std::string>& libraries, const std:
         args.push_back(l);
     }
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    ntmsd_ = std::make_unique<Ntmsd>(bus_->address(), args, dir_->file("ntmsd.log"));
+    ntmsd_ = std::make_unique<Ntmsd>(bus_->address(), args, dir_->file("ntmsd.log"), discover_);
     std::string why;
     ASSERT_TRUE(ntmsd_->wait_for_name(why)) << why;
 

@@ -95,6 +95,7 @@ protected:
     std::unique_ptr<Ntmsd> ntmsd_;
     std::unique_ptr<sdbus::IConnection> client_;
     uint32_t retention_sec_ = 3600;
+    bool discover_ = false; // let ntmsd look for changers through udev (off: --no-discover)
     std::string last_message_;
 };
 

@@ -254,11 +254,13 @@ void PrivateBus::stop() {
 }
 
 Ntmsd::Ntmsd(const std::string& bus_address, const std::vector<std::string>& args,
-             const std::string& log_path)
+             const std::string& log_path, bool discover)
     : address_(bus_address),
       process_(
           [&] {
-              std::vector<std::string> argv{env_path("NTMSD"), "--log-stderr", "--no-discover"};
+              std::vector<std::string> argv{env_path("NTMSD"), "--log-stderr"};
+              if (!discover)
+                  argv.emplace_back("--no-discover");
               argv.insert(argv.end(), args.begin(), args.end());
               return argv;
           }(),

@@ -76,11 +76,12 @@ private:
     std::optional<Process> daemon_;
 };
 
-// The built ntmsd, on the given bus, with the given arguments after --log-stderr.
+// The built ntmsd, on the given bus, with the given arguments after --log-stderr and (unless
+// udev is asked for) --no-discover.
 class Ntmsd {
 public:
     Ntmsd(const std::string& bus_address, const std::vector<std::string>& args,
-          const std::string& log_path);
+          const std::string& log_path, bool discover = false);
     ~Ntmsd();
     // Waits until org.ntms.Ntms1 has an owner; false (with the reason) when ntmsd exited or the
     // limit passed.
