@@ -53,6 +53,7 @@ if why=$(unshare --mount --propagation private mount -t tmpfs -o size=2m tmpfs "
     --database "$tmp/tiny/ntmsd.db" --library 'lab=sim:lab,slots=10,ie=1' \
     -- "$prog" database-full "$tmp/tiny/filler"
 else
+  why=${why%%$'\n'*}
   tap_skip "InjectNtmsMedia: ERROR_DATABASE_FULL" "cannot mount a tmpfs: ${why:-unshare failed}"
 fi
 tap_plan
