@@ -1,27 +1,54 @@
 #!/usr/bin/env python3
 """Reads meson's JUnit logs and prints one closing line: 'N passed, N failed[, N skipped]'.
 
-Each GoogleTest case counts once (meson runs gtest executables with protocol 'gtest' and copies
-their cases into the JUnit log); a plain test program counts as one case.
+Each GoogleTest case and each TAP subtest counts once (meson copies them into the JUnit log); a
+plain test program counts as one case. The JUnit log alone cannot tell that a TAP or gtest program
+crashed or timed out after reporting only successes, so meson's testlog.json beside it is read too:
+a test meson judged failed, with no failed case of its own in the JUnit log, counts one more failure.
 Exit status 1 when anything failed or when a log is missing.
 """
+import json
+import os
 import sys
 import xml.etree.ElementTree as ET
+
+FAILED_RESULTS = {"FAIL", "ERROR", "TIMEOUT", "UNEXPECTEDPASS", "INTERRUPT"}
 
 
 def count(path, prefix):
     passed = failed = skipped = 0
     failures = []
+    failed_owners = set()
     root = ET.parse(path).getroot()
     for case in root.iter("testcase"):
-        name = f"{prefix}{case.get('classname', '')}.{case.get('name', '')}"
+        classname = case.get("classname", "")
+        name = f"{prefix}{classname}.{case.get('name', '')}"
         if case.find("failure") is not None or case.find("error") is not None:
             failed += 1
             failures.append(name)
+            failed_owners.add(classname)
+            failed_owners.add(case.get("name", ""))
         elif case.find("skipped") is not None:
             skipped += 1
         else:
             passed += 1
+
+    # Tests meson itself judged failed (exit status, crash, timeout) without a failed case above.
+    log = os.path.join(os.path.dirname(path), "testlog.json")
+    if os.path.exists(log):
+        with open(log, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                test = json.loads(line)
+                if test.get("result") not in FAILED_RESULTS:
+                    continue
+                name = test.get("name", "")
+                if any(owner == name or owner.endswith(name) for owner in failed_owners):
+                    continue
+                failed += 1
+                failures.append(f"{prefix}{name} ({test['result']}, exit status "
+                                f"{test.get('returncode')})")
     return passed, failed, skipped, failures
 
 
@@ -33,7 +60,7 @@ def main(argv):
         prefix, _, path = arg.rpartition("=")
         try:
             p, f, s, names = count(path, f"{prefix}:" if prefix else "")
-        except (OSError, ET.ParseError) as e:
+        except (OSError, ET.ParseError, ValueError) as e:
             print(f"test-summary: cannot read {path}: {e}", file=sys.stderr)
             missing = True
             continue
