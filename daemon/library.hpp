@@ -53,6 +53,9 @@ using TransportFactory =
 
 class Library {
 public:
+    // The offline reason of a library found while running, until its element status is read.
+    static constexpr const char* reading_reason = "reading its element status";
+
     Library(LibraryRecord record, LibraryConfig config, std::string db_path, EventSink& events,
             TransportFactory factory);
     ~Library();

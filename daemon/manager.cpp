@@ -283,7 +283,9 @@ void Manager::add_device(const FoundDevice& device, bool start_worker) {
         return; // with_identity() found every library we run
     auto created = std::make_unique<Library>(*rec, cfg, config_.database, events_, factory_);
     Library& added = *created;
-    added.attach(std::move(transport), {});
+    // Offline until its element status has been read: until then it has no free slot to offer.
+    added.attach(nullptr, Library::reading_reason);
+    added.device_arrived(std::move(transport), device.devnode);
     attached_[node] = rec->id;
     insert_library(std::move(created));
     log(LOG_NOTICE, fmt::format("Library {}: medium changer {} {}{} found at {}, library {}",

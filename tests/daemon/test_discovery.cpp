@@ -96,10 +96,11 @@ protected:
             ASSERT_TRUE(settled(id));
     }
 
-    // Inventoried (slots known) or offline with a reason.
+    // Inventoried (slots known) or offline with a reason other than being read.
     bool settled(const Guid& id) {
         return wait_library(id, [](const LibrarySnapshot& s) {
-            return (s.online && s.slots > 0) || (!s.online && !s.offline_reason.empty());
+            return (s.online && s.slots > 0) || (!s.online && !s.offline_reason.empty() &&
+                                                 s.offline_reason != Library::reading_reason);
         });
     }
     bool wait_library(const Guid& id, const std::function<bool(const LibrarySnapshot&)>& pred) {
