@@ -60,6 +60,8 @@ void Library::device_arrived(std::unique_ptr<sgio::Transport> transport,
         removed_ = false;
         arriving_ = std::make_unique<SeverableTransport>(std::move(transport));
         snap_.device = device;
+        if (!snap_.online)
+            snap_.offline_reason = reading_reason;
     }
     cv_.notify_all();
     notify();

@@ -68,7 +68,8 @@ public:
     // running job fails with ERROR_LIBRARY_OFFLINE at its next command), the library goes offline
     // with the reason "device removed" and is not reopened until device_arrived(), which hands
     // the worker the device found again (possibly under another node); the worker then reads the
-    // element status again and the library is online when that succeeds.
+    // element status again (the offline reason says so meanwhile) and the library is online when
+    // that succeeds.
     void device_removed();
     void device_arrived(std::unique_ptr<sgio::Transport> transport, const std::string& device);
     // Removed and not found again since.

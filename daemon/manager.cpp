@@ -5,6 +5,7 @@
 #include "sgio/open.hpp"
 #include "store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <new>
@@ -214,7 +215,7 @@ void Manager::add_device(const FoundDevice& device, bool start_worker) {
     if (!db_)
         return; // without a database no library can be recorded; every call reports why
     const std::string node = canonical_device(device.devnode);
-    if (attached_.count(node))
+    if (attached_.count(node) || spares_.count(node))
         return; // ours already: the start-up listing and an add event can both report a node
 
     // A configured library named by this node (or a link to it) is that library, whatever it
@@ -246,10 +247,16 @@ void Manager::add_device(const FoundDevice& device, bool start_worker) {
         lib = with_identity(identity);
 
     if (lib) {
-        if (lib->snapshot().online && !lib->removed()) {
+        // In use: attached through a node, and answering (or being read for the first time).
+        const LibrarySnapshot now = lib->snapshot();
+        const bool in_use = std::any_of(attached_.begin(), attached_.end(),
+                                        [&](const auto& a) { return a.second == lib->id(); }) &&
+                            (now.online || now.offline_reason == Library::reading_reason);
+        if (in_use) {
             log(LOG_INFO, fmt::format("{} is another path to library {}, which is online "
-                                      "through {}; ignored",
-                                      device.devnode, lib->config().name, lib->snapshot().device));
+                                      "through {}; kept in reserve",
+                                      device.devnode, lib->config().name, now.device));
+            spares_[node] = {lib->id(), device};
             return;
         }
         std::erase_if(attached_, [&](const auto& a) { return a.second == lib->id(); });
@@ -301,7 +308,10 @@ void Manager::device_removed(const FoundDevice& device) {
     std::lock_guard hotplug(hotplug_mutex_);
     if (stopped_)
         return;
-    auto it = attached_.find(canonical_device(device.devnode));
+    const std::string node = canonical_device(device.devnode);
+    if (spares_.erase(node))
+        return; // a path held in reserve: the library goes on through its own
+    auto it = attached_.find(node);
     if (it == attached_.end())
         return; // not a node of ours (a device other than a changer, or one we ignored)
     Library* lib = find(it->second);
@@ -312,6 +322,23 @@ void Manager::device_removed(const FoundDevice& device) {
         fmt::format("Library {}: device {} removed", lib->config().name, device.devnode));
     lib->device_removed();
     fail_removed(*lib, lib->take_queue());
+
+    // Another path to the same changer takes over; the rest stay in reserve.
+    std::vector<FoundDevice> paths;
+    for (auto s = spares_.begin(); s != spares_.end();) {
+        if (s->second.first == lib->id()) {
+            paths.push_back(s->second.second);
+            s = spares_.erase(s);
+        } else {
+            ++s;
+        }
+    }
+    for (const auto& p : paths) {
+        if (lib->removed())
+            add_device(p, true); // it is the library's device again if it still answers
+        else
+            spares_[canonical_device(p.devnode)] = {lib->id(), p};
+    }
 }
 
 void Manager::fail_removed(Library& lib, std::vector<JobRecord> jobs) {

@@ -47,9 +47,9 @@ public:
     // is a configured library's Device= (same file after resolving links) or that answers with a
     // known library's identity is that library, found again: it gets the device and comes back
     // online under its own GUID once its element status is read. Another path to a library that
-    // is online is ignored. Any other changer becomes a new library, exported with
-    // EventSink::library_added(), its GUID stored per identity. Never blocks on the bus thread's
-    // locks while it talks to the device.
+    // is online is kept in reserve, and takes over when the path in use is removed. Any other
+    // changer becomes a new library, exported with EventSink::library_added(), its GUID stored per
+    // identity. Never blocks on the bus thread's locks while it talks to the device.
     void device_added(const FoundDevice& device);
     // The library on that node goes offline ("device removed"): its running job and its queued
     // jobs fail with ERROR_LIBRARY_OFFLINE. It stays known, under the same GUID and object.
@@ -109,7 +109,9 @@ private:
     std::mutex hotplug_mutex_;
     bool stopped_ = false;
     std::map<std::string, Guid> attached_; // device node (links resolved) -> its library
-    std::set<Guid> configured_;            // libraries from the configuration
+    // Other paths to a library that is online through one: node -> (library, device).
+    std::map<std::string, std::pair<Guid, FoundDevice>> spares_;
+    std::set<Guid> configured_; // libraries from the configuration
 };
 
 } // namespace ntms

@@ -335,6 +335,8 @@ TEST_F(Hotplug, ConfiguredLibraryFoundByLinkOrByIdentityIsNeverDoubled) {
     EXPECT_EQ(manager_->libraries(), std::vector<Guid>{lab1});
     EXPECT_TRUE(events_.added().empty());
     EXPECT_EQ(snap(lab1).device, link.string());
+    manager_->device_removed(node(sim("slots=10,ie=1,poweron=no"))); // the reserve path goes
+    EXPECT_TRUE(snap(lab1).online);
 
     // Removed by its node, found again through it: the configured spelling stays.
     manager_->device_removed(node(sg.string(), "sg3"));
@@ -343,6 +345,33 @@ TEST_F(Hotplug, ConfiguredLibraryFoundByLinkOrByIdentityIsNeverDoubled) {
     ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return s.online; }));
     EXPECT_EQ(snap(lab1).device, link.string());
     EXPECT_EQ(manager_->libraries(), std::vector<Guid>{lab1});
+}
+
+TEST_F(Hotplug, ASecondPathTakesOverWhenThePathInUseIsRemoved) {
+    const std::string first = sim("slots=10,ie=1");
+    const std::string second = first + ",poweron=no"; // the same changer through another port
+    ASSERT_NO_FATAL_FAILURE(start_with({}, {node(first, "sg3"), node(second, "sg8")}));
+    ASSERT_EQ(events_.added().size(), 1u);
+    const Guid id = events_.added().front();
+    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& s) { return s.online; }));
+    EXPECT_EQ(snap(id).device, first);
+    auto job = manager_->inject(id.str(), 0, {}, {}, Caller::root());
+    ASSERT_TRUE(job);
+    events_.wait_state(*job, JobState::Waiting);
+
+    manager_->device_removed(node(first, "sg3"));
+    // The job was on the path that went; the library carries on through the other.
+    auto end = events_.wait_final(*job);
+    EXPECT_EQ(end.error, win32::LibraryOffline) << end.error_message;
+    ASSERT_TRUE(wait_library(id, [&](const LibrarySnapshot& s) {
+        return s.online && s.device == second;
+    })) << snap(id).offline_reason;
+    EXPECT_EQ(manager_->libraries(), std::vector<Guid>{id});
+
+    // With no path left it is offline, and stays known.
+    manager_->device_removed(node(second, "sg8"));
+    EXPECT_FALSE(snap(id).online);
+    EXPECT_EQ(snap(id).offline_reason, "device removed");
 }
 
 TEST_F(Hotplug, ConfiguredLibraryAbsentAtStartComesOnlineWhenItsDeviceAppears) {
