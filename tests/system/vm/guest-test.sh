@@ -1,0 +1,596 @@
+#!/bin/bash
+# The system test's checks, run INSIDE the QEMU guest (Debian 12, systemd as PID 1) by the
+# image's ntms-vm.service from the test disk the host attached (mounted at /run/ntms-vm/disk):
+#
+#   root/        the project as `meson install --destdir` left it
+#   bin/         ntms-vm-inject, the C client built on the host against root/'s libntms
+#   guest-test.sh
+#
+# Each check ends in one line "NTMS-VM ok N - what" or "NTMS-VM not ok N - what", followed on
+# failure by diagnostic lines "NTMS-VM # ...". The lines go to ttyS1, the report channel the host
+# turns into TAP, and to the console (ttyS0) for people reading the boot log. The first line is
+# "NTMS-VM plan N", the last "NTMS-VM done".
+#
+#   guest-test.sh --mode test    every check, then the unit powers the guest off
+#   guest-test.sh --mode shell   install the project and bring up the changer, then leave the
+#                                console to a person (run-vm-test.sh --shell)
+#
+# Everything is done the way an administrator would: systemctl, busctl, journalctl, ntmsctl, mtx,
+# tgtadm for the operator at the library's mail slot, iscsiadm for the cable.
+set -uo pipefail
+# wait_for evaluates its condition each time round: single quotes on purpose.
+# shellcheck disable=SC2016
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL=C.UTF-8 SYSTEMD_PAGER='' SYSTEMD_COLORS=0
+
+DISK=/run/ntms-vm/disk
+WORK=/run/ntms-vm/work
+mode='test'
+[ "${1:-}" = --mode ] && mode=${2:-test}
+
+# The library tgt emulates: MT 1 | DT 2 | IE 100-103 | ST 1000-1011, two slots filled.
+TGT_CN=7
+TGT_PORTAL=127.0.0.1:3260
+IQN=iqn.2025-01.org.ntms:vm-library
+LUN=2
+SLOTS=12
+IE=4
+IE_FIRST=100
+ST_FIRST=1000
+FILL=2
+
+BUS=org.ntms.Ntms1
+ROOT=/org/ntms/Ntms1
+MANAGER=org.ntms.Ntms1.Manager
+LIBRARY_IF=org.ntms.Ntms1.Library
+JOB_IF=org.ntms.Ntms1.Job
+OPREQUEST_ID=3bde3ec0b22048f4bb6e69d68cec059e
+JOB_END_ID=fc4187bee1514ca8953865f96f4536b2
+
+SG=        # the changer's sg node
+LIB=       # its library GUID and object path in ntmsd
+LIBPATH=
+
+say() { echo "NTMS-VM $*" >&3; echo "NTMS-VM $*"; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+note() { echo "$*"; } # into the running check's diagnostics
+
+# ---------------------------------------------------------------------------------------------
+# tgt: the library, and the operator at its mail slot
+
+tgt() { tgtadm -C "$TGT_CN" --lld iscsi "$@"; }
+tgt_element() { tgt --mode logicalunit --op update --tid 1 --lun "$LUN" --params "$1"; }
+operator_insert() { tgt_element "element_type=3,address=$1,barcode=$2"; }
+operator_remove() { tgt_element "element_type=3,address=$1,clear_slot=1"; }
+
+start_tgt() {
+  local store=/var/lib/ntms-vm i
+  mkdir -p "$store"
+  dd if=/dev/zero of="$store/smc" bs=1k count=1 status=none
+  tgtimg --op new --device-type tape --barcode DRV1 --size 1 --type data \
+    --file "$store/drive1" >/dev/null || return 1
+  # A transient unit: systemd keeps its log and stops it (tgtd ignores SIGTERM) at power-off.
+  systemd-run --quiet --unit=ntms-vm-tgtd -p KillSignal=SIGKILL -p TimeoutStopSec=2 \
+    /usr/sbin/tgtd -f -C "$TGT_CN" --iscsi portal="$TGT_PORTAL" || return 1
+  for i in $(seq 100); do
+    tgtadm -C "$TGT_CN" --op show --mode sys >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  tgt --op new --mode target --tid 1 -T "$IQN" &&
+    tgt --op new --mode logicalunit --tid 1 --lun 1 -b "$store/drive1" --device-type=tape &&
+    tgt --op update --mode logicalunit --tid 1 --lun 1 --params online=0 &&
+    tgt --op new --mode logicalunit --tid 1 --lun "$LUN" -b "$store/smc" --device-type=changer &&
+    tgt_element "media_home=$store" &&
+    tgt_element "element_type=1,start_address=1,quantity=1" &&
+    tgt_element "element_type=4,start_address=2,quantity=1" &&
+    tgt_element "element_type=4,address=2,tid=1,lun=1" &&
+    tgt_element "element_type=3,start_address=$IE_FIRST,quantity=$IE" &&
+    tgt_element "element_type=2,start_address=$ST_FIRST,quantity=$SLOTS" || return 1
+  for i in $(seq 1 "$FILL"); do
+    tgt_element "element_type=2,address=$((ST_FIRST + i - 1)),barcode=$(printf 'VMS%03dL8' "$i"),sides=1" ||
+      return 1
+  done
+  tgt --op bind --mode target --tid 1 -I 127.0.0.1
+}
+
+# The sg node of the tgt changer (lsscsi: "mediumx IET VIRTUAL-CHANGER ... /dev/sgN").
+changer_sg() { lsscsi -g | awk '$2 == "mediumx" && $3 == "IET" { print $NF; exit }'; }
+
+iscsi_login() {
+  iscsiadm -m node -T "$IQN" -p "$TGT_PORTAL" --login >/dev/null || return 1
+  udevadm settle -t 20
+  wait_for 30 '[ -n "$(changer_sg)" ]' || return 1
+  SG=$(changer_sg)
+}
+
+iscsi_logout() { iscsiadm -m node -T "$IQN" -p "$TGT_PORTAL" --logout >/dev/null; }
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+# wait_for SECONDS 'shell condition'
+wait_for() {
+  local deadline=$((SECONDS + $1))
+  while ! eval "$2"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+# busctl's JSON, one value: prop PATH INTERFACE NAME
+prop() { busctl --json=short get-property "$BUS" "$1" "$2" "$3" 2>/dev/null | jq -cr .data; }
+job_prop() { prop "$JOBPATH" "$JOB_IF" "$1"; }
+lib_prop() { prop "$LIBPATH" "$LIBRARY_IF" "$1"; }
+manager() { busctl --json=short call "$BUS" "$ROOT" "$MANAGER" "$@"; }
+
+# The library ntmsd serves for the sg node $1 (Device= may be the node or a /dev/tape link to it).
+library_for() {
+  local want p dev
+  want=$(realpath -e "$1" 2>/dev/null) || return 1
+  for p in $(manager ListLibraries 2>/dev/null | jq -r '.data[0][]'); do
+    dev=$(prop "$p" "$LIBRARY_IF" Device)
+    [ -n "$dev" ] && [ "$(realpath -e "$dev" 2>/dev/null)" = "$want" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+list_libraries() {
+  local p
+  for p in $(manager ListLibraries 2>/dev/null | jq -r '.data[0][]'); do
+    echo "  $p: $(prop "$p" "$LIBRARY_IF" Name) $(prop "$p" "$LIBRARY_IF" Device)" \
+      "$(prop "$p" "$LIBRARY_IF" State) $(prop "$p" "$LIBRARY_IF" OfflineReason)"
+  done
+}
+
+# "ADDRESS BARCODE" of every full storage and I/E element, as mtx (an independent SMC client)
+# reads them. mtx numbers storage elements 1..SLOTS, then the I/E elements.
+mtx_contents() {
+  mtx -f "$SG" status | sed -n 's/^ *Storage Element \([0-9]*\)\( IMPORT\/EXPORT\)\{0,1\}:Full *:VolumeTag=\([^ ]*\).*/\1 \3/p' |
+    while read -r n tag; do
+      if [ "$n" -le "$SLOTS" ]; then
+        echo "$((ST_FIRST + n - 1)) $tag"
+      else
+        echo "$((IE_FIRST + n - SLOTS - 1)) $tag"
+      fi
+    done
+}
+
+# "ADDRESS BARCODE STATE" of every medium ntmsd's database records for the library.
+db_contents() {
+  busctl --json=short call "$BUS" "$LIBPATH" "$LIBRARY_IF" ListMedia |
+    jq -r '.data[0][] | "\(.[3]) \(.[1]) \(.[2])"'
+}
+
+# The database and mtx agree on every storage slot, and each barcode given is in a slot.
+library_matches_mtx() {
+  local db m rc=0 b
+  db=$(db_contents) || { note "ListMedia failed"; return 1; }
+  m=$(mtx_contents) || { note "mtx status failed"; return 1; }
+  local db_slots mtx_slots
+  db_slots=$(echo "$db" | awk -v lo="$ST_FIRST" '$3 == "in-library" && $1 >= lo { print $1, $2 }' | sort)
+  mtx_slots=$(echo "$m" | awk -v lo="$ST_FIRST" '$1 >= lo' | sort)
+  if [ "$db_slots" != "$mtx_slots" ]; then
+    note "database and mtx disagree on the storage slots (< database, > mtx):"
+    diff <(echo "$db_slots") <(echo "$mtx_slots") | grep '^[<>]'
+    rc=1
+  fi
+  for b in "$@"; do
+    if [ "$(echo "$mtx_slots" | awk -v b="$b" '$2 == b' | wc -l)" != 1 ]; then
+      note "mtx does not show $b in exactly one storage slot"
+      rc=1
+    fi
+  done
+  if [ "$rc" != 0 ]; then
+    note "ListMedia:"; echo "$db" | sed 's/^/  /'
+    note "mtx status:"; mtx -f "$SG" status | sed 's/^/  /'
+  fi
+  return "$rc"
+}
+
+# The operator takes out whatever an earlier check left in the port.
+port_clear() {
+  local addr tag
+  mtx_contents | while read -r addr tag; do
+    if [ "$addr" -lt "$ST_FIRST" ]; then
+      note "port element $addr still holds $tag from an earlier check; the operator takes it out"
+      operator_remove "$addr"
+    fi
+  done
+}
+
+final_state() { case "$1" in 2 | 3 | 4 | 7 | 8) return 0 ;; esac; return 1; }
+
+# inject_busctl TIMEOUT APPLICATION: sets JOB and JOBPATH
+inject_busctl() {
+  local out
+  out=$(manager InjectMedia 'susa{sv}' "$LIB" 0 "" 2 timeout u "$1" application s "$2") ||
+    return 1
+  JOB=$(echo "$out" | jq -r '.data[0]')
+  JOBPATH=$(echo "$out" | jq -r '.data[1]')
+  note "InjectMedia START: job $JOB"
+}
+
+retract_busctl() { manager InjectMedia 'susa{sv}' "$LIB" 2 "$JOB" 0 >/dev/null; }
+
+job_summary() {
+  echo "state $(job_prop State) error $(job_prop Error) moved $(job_prop MediaMoved)" \
+    "message '$(job_prop ErrorMessage)'"
+}
+
+journal_tail() { journalctl -b -u ntmsd --no-pager -n 15 -o short-monotonic | sed 's/^/  /'; }
+
+# ---------------------------------------------------------------------------------------------
+# the checks: check_NAME prints its diagnostics and returns 0 when it passed
+
+# What a Debian package's maintainer scripts would do, done by hand: the files go in, then
+# systemd-sysusers creates the user, ldconfig finds libntms, systemd and udev re-read their
+# directories, dbus-daemon reads the new policy, journald indexes the catalog, and the modules of
+# modules-load.d are loaded (a package does that in postinst; here systemd-modules-load does it).
+check_install() {
+  # Existing directories (and Debian's /lib -> usr/lib link) keep their owner and mode.
+  tar -C "$DISK/root" -cf - . | tar -C / -xf - --keep-directory-symlink --no-overwrite-dir ||
+    { note "copying the install tree failed"; return 1; }
+  systemd-sysusers || return 1
+  ldconfig
+  systemctl daemon-reload
+  udevadm control --reload
+  systemctl reload dbus
+  journalctl --update-catalog
+  systemctl restart systemd-modules-load.service
+  local rc=0
+  id ntmsd | grep -q '(tape)' || { note "user ntmsd missing or not in group tape: $(id ntmsd 2>&1)"; rc=1; }
+  ldconfig -p | grep -q 'libntms\.so\.1 ' || { note "ldconfig does not know libntms.so.1"; rc=1; }
+  systemctl cat ntmsd.service >/dev/null || { note "systemd does not know ntmsd.service"; rc=1; }
+  journalctl --list-catalog "$OPREQUEST_ID" 2>/dev/null | grep -q "$OPREQUEST_ID" ||
+    { note "the journal catalog has no entry $OPREQUEST_ID"; rc=1; }
+  grep -q '^sg ' /proc/modules || { note "modules-load.d did not load sg"; rc=1; }
+  [ -x "$(command -v ntmsctl)" ] || { note "ntmsctl is not on PATH"; rc=1; }
+  return "$rc"
+}
+
+check_changer() {
+  modprobe -a ch iscsi_tcp || return 1
+  start_tgt || { note "tgtd setup failed"; journalctl -u ntms-vm-tgtd --no-pager | tail -n 5; return 1; }
+  echo "InitiatorName=$(iscsi-iname -p iqn.2025-01.org.ntms:guest)" >/etc/iscsi/initiatorname.iscsi
+  systemctl start iscsid.service || return 1
+  iscsiadm -m discovery -t sendtargets -p "$TGT_PORTAL" >/dev/null || return 1
+  iscsi_login || { note "no medium changer after iSCSI login:"; lsscsi -g; return 1; }
+  note "lsscsi -g:"; lsscsi -g | sed 's/^/  /'
+  local type
+  type=$(cat "/sys/class/scsi_generic/$(basename "$SG")/device/type")
+  [ "$type" = 8 ] || { note "$SG has SCSI type $type, not 8"; return 1; }
+  note "changer $SG (type $type) after $(uptime_s) s of uptime"
+}
+
+check_verify() {
+  local unit out
+  unit=$(systemctl show -P FragmentPath ntmsd.service)
+  [ -f "$unit" ] || { note "no unit file for ntmsd.service"; return 1; }
+  note "unit file $unit"
+  out=$(systemd-analyze verify "$unit" 2>&1)
+  local rc=$?
+  [ -n "$out" ] && echo "$out"
+  [ "$rc" = 0 ] && [ -z "$out" ]
+}
+
+check_start() {
+  mkdir -p /etc/ntmsd
+  # The administrator's configuration: no [Library] section, changers are found through udev.
+  printf '[Daemon]\nDiscover=yes\n' >/etc/ntmsd/ntmsd.conf
+  local t0=$SECONDS
+  if ! systemctl start ntmsd.service; then
+    systemctl status ntmsd.service --no-pager -n 20
+    return 1
+  fi
+  note "systemctl start returned after $((SECONDS - t0)) s"
+  local state user pid
+  state=$(systemctl is-active ntmsd.service)
+  pid=$(systemctl show -P MainPID ntmsd.service)
+  user=$(ps -o user= -p "$pid" 2>/dev/null)
+  note "ntmsd.service $state, MainPID $pid, user $user"
+  [ "$state" = active ] && [ "$user" = ntmsd ] &&
+    prop "$ROOT" "$MANAGER" Version >/dev/null
+}
+
+check_discover() {
+  if wait_for 30 'LIBPATH=$(library_for "$SG") && [ "$(lib_prop State)" = online ]'; then
+    LIB=$(lib_prop Id)
+    note "library $LIB at $LIBPATH, device $(lib_prop Device), $(lib_prop Slots) slots"
+    # The tape drive, the target's controller LUN and the CD-ROM have sg nodes too: no libraries.
+    local count
+    count=$(manager ListLibraries | jq '.data[0] | length')
+    [ "$count" = 1 ] || { note "$count libraries, expected only the changer:"; list_libraries; return 1; }
+    return 0
+  fi
+  note "no online library for $SG within 30 s; libraries:"
+  list_libraries
+  journal_tail
+  # The remaining checks are about the rest of ntmsd, not discovery: name the changer in the
+  # configuration, as an administrator without discovery would, so that they still say something.
+  note "configuring [Library vm] Device=$SG so that the other checks can run"
+  mkdir -p /etc/ntmsd/ntmsd.conf.d
+  printf '[Library vm]\nDevice=%s\n' "$SG" >/etc/ntmsd/ntmsd.conf.d/90-system-test.conf
+  systemctl restart ntmsd.service &&
+    wait_for 30 'LIBPATH=$(library_for "$SG") && [ "$(lib_prop State)" = online ]' &&
+    LIB=$(lib_prop Id)
+  return 1
+}
+
+need_library() {
+  [ -n "$LIB" ] && return 0
+  note "no library: the changer was not found"
+  return 1
+}
+
+check_inject_busctl() {
+  need_library || return 1
+  port_clear
+  local free
+  free=$(lib_prop FreeSlots)
+  inject_busctl 120 vm-busctl || return 1
+  wait_for 30 '[ "$(job_prop State)" = 5 ]' || { note "job not waiting: $(job_summary)"; return 1; }
+  note "job waiting for the operator; port $(lib_prop Ports)"
+  operator_insert 100 VMB001L8 && operator_insert 101 VMB002L8 || return 1
+  # tgt never reports the port closed: the administrator says the cartridges are in.
+  retract_busctl || return 1
+  wait_for 60 'final_state "$(job_prop State)"' || { note "job did not end: $(job_summary)"; return 1; }
+  note "job ended: $(job_summary); free slots $free -> $(lib_prop FreeSlots)"
+  [ "$(job_prop State)" = 2 ] && [ "$(job_prop Error)" = 0 ] && [ "$(job_prop MediaMoved)" = 2 ] &&
+    [ "$(lib_prop FreeSlots)" = $((free - 2)) ] || return 1
+  library_matches_mtx VMB001L8 VMB002L8
+}
+
+check_inject_ntmsctl() {
+  need_library || return 1
+  port_clear
+  local out=$WORK/ntmsctl.out pid rc
+  ntmsctl inject "$LIB" --timeout 120 --wait >"$out" 2>&1 &
+  pid=$!
+  wait_for 30 'grep -q "^job " "$out"' || { cat "$out"; kill "$pid"; return 1; }
+  JOB=$(awk '/^job / { print $2; exit }' "$out")
+  wait_for 30 '[ "$(ntmsctl --json job "$JOB" | jq -r .state)" = WAITING ]' ||
+    { note "job $JOB not waiting"; ntmsctl job "$JOB"; kill "$pid"; return 1; }
+  operator_insert 100 VMN001L8 && operator_insert 102 VMN002L8 || return 1
+  ntmsctl retract "$JOB" || { kill "$pid"; return 1; }
+  wait_for 60 '! kill -0 "$pid" 2>/dev/null' || { note "ntmsctl inject --wait did not return"; kill "$pid"; }
+  wait "$pid"
+  rc=$?
+  note "ntmsctl inject --wait exited $rc:"
+  sed 's/^/  /' "$out"
+  ntmsctl job "$JOB" | sed 's/^/  /'
+  [ "$rc" = 0 ] && grep -q '^PASSED media moved: 2$' "$out" || return 1
+  library_matches_mtx VMN001L8 VMN002L8
+}
+
+check_inject_c() {
+  need_library || return 1
+  port_clear
+  local prog=$DISK/bin/ntms-vm-inject out=$WORK/c.out fifo=$WORK/c.in pid rc lib installed
+  # The libntms.so.1 the install tree put in, at its place in the guest.
+  installed=$(cd "$DISK/root" && find . -name libntms.so.1 | head -n 1)
+  installed=$(realpath -e "${installed#.}" 2>/dev/null)
+  lib=$(ldd "$prog" | awk '$1 == "libntms.so.1" { print $3 }')
+  note "$prog uses $lib, the installed library is $installed"
+  [ -n "$installed" ] && [ "$(realpath -e "$lib" 2>/dev/null)" = "$installed" ] ||
+    { note "the program does not use the installed libntms.so.1"; return 1; }
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  "$prog" "$LIB" <"$fifo" >"$out" 2>&1 &
+  pid=$!
+  exec 8>"$fifo"
+  if ! wait_for 30 'grep -q "^waiting" "$out"'; then
+    note "the program did not report a waiting job:"; cat "$out"
+    exec 8>&-; kill "$pid"; return 1
+  fi
+  operator_insert 101 VMC001L8 && operator_insert 103 VMC002L8 || { exec 8>&-; return 1; }
+  echo retract >&8
+  exec 8>&-
+  wait_for 60 '! kill -0 "$pid" 2>/dev/null' || { note "the program did not finish"; kill "$pid"; }
+  wait "$pid"
+  rc=$?
+  note "ntms-vm-inject exited $rc:"
+  sed 's/^/  /' "$out"
+  [ "$rc" = 0 ] && grep -q '^done state=2 error=0 media moved: 2$' "$out" || return 1
+  library_matches_mtx VMC001L8 VMC002L8
+}
+
+# kill -9 while a RETRACT makes the job read the port, with the changer frozen so that the kill
+# lands on a SCSI command in flight; then a restart must end the job as interrupted and lose
+# nothing, and the cartridges still in the port come in with the next inject.
+check_kill() {
+  need_library || return 1
+  port_clear
+  local tgtd pid b
+  inject_busctl 120 vm-kill || return 1
+  wait_for 30 '[ "$(job_prop State)" = 5 ]' || { note "job not waiting: $(job_summary)"; return 1; }
+  operator_insert 100 VMK001L8 && operator_insert 101 VMK002L8 || return 1
+  tgtd=$(systemctl show -P MainPID ntms-vm-tgtd.service)
+  pid=$(systemctl show -P MainPID ntmsd.service)
+  kill -STOP "$tgtd"
+  retract_busctl
+  sleep 1.5
+  note "job state $(job_prop State) when ntmsd (pid $pid) gets SIGKILL"
+  systemctl kill -s KILL ntmsd.service
+  kill -CONT "$tgtd"
+  wait_for 10 '! kill -0 "$pid" 2>/dev/null' || { note "ntmsd survived SIGKILL"; return 1; }
+  note "after the kill: $(systemctl show -p ActiveState -p Result ntmsd.service | tr '\n' ' ')"
+  systemctl restart ntmsd.service || return 1
+  wait_for 30 '[ "$(lib_prop State)" = online ]' || { note "library not online after restart"; journal_tail; return 1; }
+  JOBPATH=$(manager GetJob s "$JOB" | jq -r '.data[0]')
+  note "after the restart, job $JOB: $(job_summary)"
+  [ "$(job_prop State)" = 3 ] && [ "$(job_prop Error)" = 995 ] &&
+    job_prop ErrorMessage | grep -q interrupted || { note "the job is not reported interrupted"; return 1; }
+  # Nothing lost or doubled: each cartridge is in exactly one element, and every slot agrees.
+  for b in VMK001L8 VMK002L8; do
+    [ "$(mtx_contents | awk -v b="$b" '$2 == b' | wc -l)" = 1 ] ||
+      { note "$b is not in exactly one element:"; mtx_contents; return 1; }
+  done
+  library_matches_mtx || return 1
+  # What stayed in the port is imported by the next inject.
+  if mtx_contents | awk -v lo="$ST_FIRST" '$1 < lo' | grep -q .; then
+    note "left in the port: $(mtx_contents | awk -v lo="$ST_FIRST" '$1 < lo' | tr '\n' ' ')"
+    inject_busctl 120 vm-kill-again || return 1
+    wait_for 30 '[ "$(job_prop State)" = 5 ]' || { note "job not waiting: $(job_summary)"; return 1; }
+    retract_busctl || return 1
+    wait_for 60 'final_state "$(job_prop State)"' || { note "job did not end: $(job_summary)"; return 1; }
+    note "second inject: $(job_summary)"
+    [ "$(job_prop State)" = 2 ] || return 1
+  fi
+  library_matches_mtx VMK001L8 VMK002L8
+}
+
+# A full library: the cartridges without a slot stay in the port and an operator request goes to
+# the journal with its MESSAGE_ID, explained by the catalog under journalctl -x.
+check_journal() {
+  need_library || return 1
+  port_clear
+  local free n i since records
+  free=$(lib_prop FreeSlots)
+  n=$((free + 1))
+  [ "$free" -ge 1 ] && [ "$n" -le "$IE" ] ||
+    { note "needs 1 to $((IE - 1)) free slots to overflow the port, has $free"; return 1; }
+  since=$(date '+%Y-%m-%d %H:%M:%S')
+  inject_busctl 120 vm-full || return 1
+  wait_for 30 '[ "$(job_prop State)" = 5 ]' || { note "job not waiting: $(job_summary)"; return 1; }
+  for i in $(seq 1 "$n"); do
+    operator_insert $((IE_FIRST + i - 1)) "$(printf 'VMF%03dL8' "$i")" || return 1
+  done
+  retract_busctl || return 1
+  wait_for 60 'final_state "$(job_prop State)"' || { note "job did not end: $(job_summary)"; return 1; }
+  note "$n cartridges for $free free slots: $(job_summary)"
+  [ "$(job_prop State)" = 2 ] && [ "$(job_prop MediaMoved)" = "$free" ] || return 1
+  wait_for 10 'journalctl -u ntmsd --since "$since" MESSAGE_ID=$OPREQUEST_ID -o json | grep -q .'
+  records=$(journalctl -u ntmsd --since "$since" MESSAGE_ID=$OPREQUEST_ID -o json)
+  if ! echo "$records" | jq -e --arg lib "$LIB" \
+      'select(.NTMS_LIBRARY == $lib and (.NTMS_OPREQUEST | length) > 0 and (.MESSAGE | test("full")))' \
+      >/dev/null; then
+    note "no operator request for library $LIB in journalctl -u ntmsd MESSAGE_ID=$OPREQUEST_ID:"
+    echo "$records" | jq -c '{MESSAGE, NTMS_LIBRARY, NTMS_OPREQUEST}' 2>/dev/null
+    journal_tail
+    return 1
+  fi
+  journalctl -u ntmsd --since "$since" MESSAGE_ID=$OPREQUEST_ID -o cat | sed 's/^/  /'
+  local explained
+  explained=$(journalctl -x -u ntmsd --since "$since" MESSAGE_ID=$OPREQUEST_ID --no-pager)
+  if ! echo "$explained" | grep -q 'Subject: Operator request for library' ||
+    ! echo "$explained" | grep -q 'needs someone at library'; then
+    note "journalctl -x shows no catalog text:"
+    echo "$explained" | sed 's/^/  /'
+    return 1
+  fi
+  # The job's end is a record of its own, with the number of cartridges it moved.
+  journalctl -u ntmsd --since "$since" MESSAGE_ID=$JOB_END_ID NTMS_JOB="$JOB" -o json |
+    jq -e '.NTMS_MEDIA_MOVED == "'"$free"'"' >/dev/null ||
+    { note "no job-end record with NTMS_MEDIA_MOVED=$free for job $JOB"; return 1; }
+  library_matches_mtx
+}
+
+# The cable is pulled (iSCSI logout) and plugged back: offline, then online under the same GUID.
+check_hotplug() {
+  need_library || return 1
+  local old=$SG
+  iscsi_logout || return 1
+  if ! wait_for 30 '[ "$(lib_prop State)" = offline ]'; then
+    note "library still $(lib_prop State) 30 s after $old went away"; journal_tail
+    iscsi_login; return 1
+  fi
+  note "after logout: $(lib_prop State) ($(lib_prop OfflineReason))"
+  iscsi_login || { note "login again failed"; return 1; }
+  note "logged in again: $old -> $SG"
+  if ! wait_for 30 '[ "$(lib_prop State)" = online ]'; then
+    note "library still $(lib_prop State) 30 s after $SG came back"
+    list_libraries; journal_tail
+    return 1
+  fi
+  [ "$(lib_prop Id)" = "$LIB" ] || { note "GUID changed: $(lib_prop Id)"; return 1; }
+  [ "$(library_for "$SG")" = "$LIBPATH" ] || { note "$SG is not served by $LIBPATH"; list_libraries; return 1; }
+  note "online again as $LIB on $(lib_prop Device)"
+  library_matches_mtx
+}
+
+# scsi_debug's type-8 device has no SMC support at all: it must show as a library that cannot be
+# used, with its reason, while the real library carries on untouched.
+check_not_a_changer() {
+  need_library || return 1
+  local pid since sd path reason
+  pid=$(systemctl show -P MainPID ntmsd.service)
+  since=$(date '+%Y-%m-%d %H:%M:%S')
+  modprobe scsi_debug ptype=8 || return 1
+  udevadm settle -t 20
+  wait_for 20 'sd=$(lsscsi -g | awk "/scsi_debug/ { print \$NF; exit }"); [ -n "$sd" ]' ||
+    { note "scsi_debug made no sg node"; lsscsi -g; return 1; }
+  note "scsi_debug: $(lsscsi -g | grep scsi_debug)"
+  if ! wait_for 30 'path=$(library_for "$sd")'; then
+    note "no library reported for $sd within 30 s:"; list_libraries; journal_tail; return 1
+  fi
+  reason=$(prop "$path" "$LIBRARY_IF" OfflineReason)
+  note "$sd: $(prop "$path" "$LIBRARY_IF" State), reason '$reason'"
+  journalctl -u ntmsd --since "$since" -p warning -o cat | sed 's/^/  /'
+  [ "$(prop "$path" "$LIBRARY_IF" State)" != online ] && [ -n "$reason" ] || return 1
+  journalctl -u ntmsd --since "$since" -p warning -o cat | grep -qF -e "$(basename "$sd")" -e "$reason" ||
+    { note "the journal does not name $sd at warning or above"; return 1; }
+  [ "$(systemctl show -P MainPID ntmsd.service)" = "$pid" ] || { note "ntmsd restarted"; return 1; }
+  [ "$(lib_prop State)" = online ] || { note "the tgt library is $(lib_prop State)"; return 1; }
+  library_matches_mtx
+}
+
+check_stop() {
+  local t0=$SECONDS
+  systemctl stop ntmsd.service || return 1
+  note "systemctl stop took $((SECONDS - t0)) s: $(systemctl show -p ActiveState -p Result -p ExecMainStatus ntmsd.service | tr '\n' ' ')"
+  [ "$(systemctl show -P Result ntmsd.service)" = success ] &&
+    [ "$(systemctl show -P ExecMainStatus ntmsd.service)" = 0 ]
+}
+
+CHECKS=(
+  install "the project installs like a package (sysusers, ldconfig, systemd, udev, D-Bus, catalog)"
+  changer "tgt's changer through the kernel iSCSI initiator is a /dev/sgN of type 8"
+  verify "systemd-analyze verify of the installed ntmsd.service is clean"
+  start "systemctl start ntmsd succeeds, the unit is active and runs as user ntmsd"
+  discover "ntmsd found the changer through udev by itself (Discover=yes, no [Library])"
+  inject_busctl "busctl InjectMedia, two cartridges by the operator, RETRACT: job passed, mtx shows them where the database says"
+  inject_ntmsctl "ntmsctl inject --wait and ntmsctl retract: job passed, mtx agrees with the database"
+  inject_c "a C program linking the installed libntms: InjectNtmsMedia START and RETRACT, job passed, mtx agrees"
+  kill "systemctl kill -s KILL in the middle of an inject, restart: job interrupted, nothing lost"
+  journal "library full: the operator request is in journalctl -u ntmsd with its MESSAGE_ID and in journalctl -x with its catalog text"
+  hotplug "iscsiadm logout takes the library offline, login brings it back online with the same GUID"
+  not_a_changer "scsi_debug ptype=8 is reported as a library that cannot be used, the real one undisturbed"
+  stop "systemctl stop ntmsd ends it cleanly"
+)
+
+run_checks() {
+  local i n=0 name desc log lines
+  say "plan $(( ${#CHECKS[@]} / 2 ))"
+  for ((i = 0; i < ${#CHECKS[@]}; i += 2)); do
+    name=${CHECKS[i]}
+    desc=${CHECKS[i + 1]}
+    n=$((n + 1))
+    log=$WORK/$n-$name.log
+    local t0=$SECONDS
+    # What each check saw follows its result: all of it for a failure, the gist for a pass.
+    if "check_$name" >"$log" 2>&1; then
+      say "ok $n - $desc"
+      lines=12
+    else
+      say "not ok $n - $desc"
+      lines=60
+    fi
+    say "#   ($((SECONDS - t0)) s)"
+    tail -n "$lines" "$log" | tr -d '\r' | while IFS= read -r line; do say "#   $line"; done
+  done
+}
+
+mkdir -p "$WORK"
+exec 3>/dev/ttyS1
+say "# guest up after $(uptime_s) s, kernel $(uname -r), PID 1 $(cat /proc/1/comm)"
+if [ "$mode" = shell ]; then
+  check_install && check_changer && check_start
+  check_discover
+  echo "ntms system test guest: project installed, changer $SG, library ${LIB:-none}."
+  echo "Logs of the setup: $WORK. Power off with: poweroff"
+  exit 0
+fi
+t0=$SECONDS
+run_checks
+say "# checks took $((SECONDS - t0)) s; uptime $(uptime_s) s"
+say "done"
