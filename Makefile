@@ -10,8 +10,9 @@ all: build
 deps:
 	@tools/deps.sh
 
+# Debian's layout (/usr), so that the system test installs the build into its guest as a package would.
 $(BUILD)/build.ninja:
-	meson setup $(BUILD)
+	meson setup --prefix=/usr $(BUILD)
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
