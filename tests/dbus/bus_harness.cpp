@@ -10,7 +10,9 @@
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -22,6 +24,21 @@ namespace ntms::bustest {
 namespace {
 
 using namespace std::chrono_literals;
+
+// The socket file appears at bind(), before dbus-daemon listens: only a connection says it does.
+bool accepts(const std::string& path) {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (path.size() >= sizeof sa.sun_path)
+        return false;
+    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    const bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
 
 int decode(int status) {
     if (WIFEXITED(status))
@@ -236,7 +253,7 @@ PrivateBus::PrivateBus(const std::filesystem::path& dir, const std::string& poli
                     std::vector<std::string>{}, (dir / "dbus-daemon.log").string());
     address_ = "unix:path=" + socket;
     const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!std::filesystem::exists(socket)) {
+    while (!accepts(socket)) {
         if (!daemon_->running() || std::chrono::steady_clock::now() > deadline)
             throw std::runtime_error("dbus-daemon did not start: " +
                                      read_file((dir / "dbus-daemon.log").string()));
