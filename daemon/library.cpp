@@ -340,9 +340,17 @@ void Library::run(std::vector<JobRecord> queued) {
         std::unique_ptr<SeverableTransport> arrived;
         {
             std::unique_lock lock(mutex_);
-            cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || arriving_; });
+            cv_.wait(lock, [&] {
+                return stopping_ || !queue_.empty() || arriving_ || (removed_ && transport_);
+            });
             if (stopping_)
                 return; // queued jobs stay QUEUED in the database and run after a restart
+            if (removed_ && transport_) {
+                // Let go of the removed device (an open sg node keeps the kernel's device).
+                changer_.reset();
+                transport_.reset();
+                continue;
+            }
             if (arriving_) {
                 arrived = std::move(arriving_);
             } else {

@@ -253,7 +253,7 @@ void Manager::add_device(const FoundDevice& device, bool start_worker) {
                                         [&](const auto& a) { return a.second == lib->id(); }) &&
                             (now.online || now.offline_reason == Library::reading_reason);
         if (in_use) {
-            log(LOG_INFO, fmt::format("{} is another path to library {}, which is online "
+            log(LOG_INFO, fmt::format("{} is another path to library {}, which is in use "
                                       "through {}; kept in reserve",
                                       device.devnode, lib->config().name, now.device));
             spares_[node] = {lib->id(), device};
