@@ -43,6 +43,8 @@ Expected<void> InjectJob::transition(JobState s) {
 }
 
 void InjectJob::finish(JobState s, const Status& st) {
+    // A job that ends while still waiting (failure, library gone) did not get its cartridges.
+    end_insert_request(OpRequestState::Refused);
     job_.state = s;
     job_.error = st.code;
     job_.error_message = st.message;
@@ -222,6 +224,41 @@ Expected<void> InjectJob::post_library_full(const PortState& port, uint32_t left
     return {};
 }
 
+Expected<void> InjectJob::post_insert_request(const PortState& port) {
+    OpRequestRecord r;
+    r.id = Guid::random();
+    r.type = OpRequestType::NewMedia;
+    r.state = OpRequestState::Submitted;
+    r.message = fmt::format("library {}: put cartridges into port {} ({} element{}) and close it",
+                            lib_.name(), port.first, port.count, port.count == 1 ? "" : "s");
+    r.library = lib_.id();
+    r.job = job_.id;
+    r.submitted = r.changed = now_usec();
+    if (auto s = db_.insert_oprequest(r); !s)
+        return s;
+    insert_request_ = r;
+    insert_port_ = port.first;
+    lib_.events().oprequest_changed(r);
+    journal_oprequest(r, lib_.name(), port.first);
+    return {};
+}
+
+void InjectJob::end_insert_request(OpRequestState s) {
+    if (!insert_request_)
+        return;
+    OpRequestRecord r = *insert_request_;
+    insert_request_.reset();
+    r.state = s;
+    r.changed = now_usec();
+    if (auto u = db_.update_oprequest(r); !u) {
+        log(LOG_ERR, fmt::format("Library {}: cannot end operator request {}: {}", lib_.name(),
+                                 r.id.str(), u.error().message));
+        return;
+    }
+    lib_.events().oprequest_changed(r);
+    journal_oprequest(r, lib_.name(), insert_port_);
+}
+
 Expected<uint32_t> InjectJob::import_batch(const PortState& port, bool& stop_requested) {
     if (auto r = transition(JobState::InProcess); !r)
         return r.error();
@@ -312,18 +349,23 @@ void InjectJob::run() {
             finish(JobState::Failed, r.error());
             return;
         }
-        log(LOG_NOTICE,
-            fmt::format("Library {}: put cartridges into port {} ({} element{}) and close it; "
-                        "{} job {} waits up to {} s",
-                        lib_.name(), port->first, port->count, port->count == 1 ? "" : "s",
+        if (auto r = post_insert_request(*port); !r) {
+            finish(JobState::Failed, r.error());
+            return;
+        }
+        log(LOG_INFO,
+            fmt::format("Library {}: {} job {} waits up to {} s for the operator", lib_.name(),
                         action_name(job_.action), job_.id.str(), job_.timeout_sec));
 
-        // 2. Wait for the operator.
+        // 2. Wait for the operator; the wait's request ends with it.
         auto wake = wait_for_operator(*port);
         if (!wake) {
             finish(JobState::Failed, wake.error());
             return;
         }
+        end_insert_request(*wake == Wake::Stop || *wake == Wake::Timeout
+                               ? OpRequestState::Refused
+                               : OpRequestState::Complete);
         if (*wake == Wake::Stop)
             stop_requested = true;
 

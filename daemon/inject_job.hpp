@@ -6,6 +6,9 @@
 //      before each MOVE MEDIUM, confirm it at the destination and identify it by its volume tag;
 //   4. too few free slots: the rest stay in the port and an operator request is posted;
 //   5. STARTMANY goes back to 1 after each batch until STOP or a round that timed out.
+// Each wait of step 2 has its own operator request (NEWMEDIA, "put cartridges into port ...").
+// The job ends it itself when the wait ends: COMPLETE when the operator dealt with the port (full,
+// closed, RETRACT or Satisfy), REFUSED otherwise (STOP or Cancel, timeout, failure, shutdown).
 // Every state change and every move is committed before the next robot command.
 #pragma once
 
@@ -38,6 +41,9 @@ private:
     Expected<void> move_one(const sgio::ElementStatus& from, uint16_t to);
     Expected<void> transition(JobState s);
     Expected<void> post_library_full(const PortState& port, uint32_t left);
+    Expected<void> post_insert_request(const PortState& port);
+    // Ends the open insert request, if any, in state `s` (COMPLETE or REFUSED).
+    void end_insert_request(OpRequestState s);
     void optional_step(sgio::Result<void> r, const char* what);
     void finish(JobState s, const Status& st);
 
@@ -45,6 +51,8 @@ private:
     Store& db_;
     JobRecord& job_;
     sgio::Changer& ch_;
+    std::optional<OpRequestRecord> insert_request_; // open while the job waits for the operator
+    uint16_t insert_port_ = 0;
 };
 
 } // namespace ntms

@@ -191,7 +191,8 @@ void log(int priority, std::string_view message) {
     emit(priority, message, {});
 }
 
-void journal_oprequest(const OpRequestRecord& r, const std::string& library_name) {
+void journal_oprequest(const OpRequestRecord& r, const std::string& library_name,
+                       std::optional<uint16_t> port) {
     try {
         std::string lib = library_label(library_name, r.library);
         std::string text = r.message.empty() ? oprequest_default_text(r.type) : r.message;
@@ -223,7 +224,8 @@ void journal_oprequest(const OpRequestRecord& r, const std::string& library_name
             break;
         }
         std::vector<Field> f{
-            {"MESSAGE_ID", message_id::OperatorRequest},
+            {"MESSAGE_ID", r.type == OpRequestType::NewMedia ? message_id::InsertRequest
+                                                             : message_id::OperatorRequest},
             {"NTMS_OPREQUEST", r.id.str()},
             {"NTMS_OPREQUEST_TYPE", oprequest_type_name(r.type)},
             {"NTMS_OPREQUEST_STATE", oprequest_state_name(r.state)},
@@ -232,6 +234,8 @@ void journal_oprequest(const OpRequestRecord& r, const std::string& library_name
         };
         if (!r.job.is_null())
             f.push_back({"NTMS_JOB", r.job.str()});
+        if (port)
+            f.push_back({"NTMS_PORT", std::to_string(*port)});
         emit(priority, message, f);
     } catch (...) {
     }

@@ -4,6 +4,8 @@
 
 #include "model.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <syslog.h>
@@ -12,6 +14,8 @@ namespace ntms {
 
 namespace message_id {
 inline constexpr const char* OperatorRequest = "3bde3ec0b22048f4bb6e69d68cec059e";
+// "Put cartridges into the port": the NEWMEDIA request of a waiting inject.
+inline constexpr const char* InsertRequest = "01b984393b154aa88a35618cee0fc4fb";
 inline constexpr const char* JobCompleted = "fc4187bee1514ca8953865f96f4536b2";
 inline constexpr const char* JobFailed = "a9d7145af7484125af499cb1cffe5543";
 inline constexpr const char* LibraryOnline = "00e6dd16ae944cdd9f1e440bb834b99d";
@@ -29,8 +33,10 @@ void log(int priority, std::string_view message);
 // Operator request posted / changed state. r.message is what the operator is asked to do; the
 // record reads "Library NAME: <r.message>" unless r.message starts with "library NAME".
 // NTMS_OPREQUEST, NTMS_OPREQUEST_TYPE/STATE ("message", "submitted"...), NTMS_JOB when tied to a
-// job.
-void journal_oprequest(const OpRequestRecord& r, const std::string& library_name);
+// job, NTMS_PORT (first element of the port) when given. MESSAGE_ID is InsertRequest for a
+// NEWMEDIA request (an inject waiting for cartridges), OperatorRequest for any other type.
+void journal_oprequest(const OpRequestRecord& r, const std::string& library_name,
+                       std::optional<uint16_t> port = std::nullopt);
 // A job reached a final state (JobCompleted for PASSED/STOPPED/CANCELLED, JobFailed for FAILED).
 // NTMS_JOB, NTMS_JOB_OPERATION, NTMS_JOB_STATE ("passed"...), NTMS_MEDIA_MOVED, NTMS_ERROR,
 // NTMS_ERROR_NAME.

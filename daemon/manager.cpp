@@ -70,6 +70,22 @@ void Manager::start(const std::vector<FoundDevice>& present) {
                 journal_job_end(j, {});
         }
     }
+    // No job runs yet: an insert request still open belongs to an interrupted wait.
+    if (auto reqs = db_->list_oprequests()) {
+        for (auto r : *reqs) {
+            if (r.type != OpRequestType::NewMedia || r.job.is_null() ||
+                (r.state != OpRequestState::Submitted && r.state != OpRequestState::Active &&
+                 r.state != OpRequestState::InProgress))
+                continue;
+            r.state = OpRequestState::Refused;
+            r.changed = now_usec();
+            if (auto u = db_->update_oprequest(r); !u)
+                log(LOG_ERR, fmt::format("cannot end orphaned operator request {}: {}", r.id.str(),
+                                         u.error().message));
+            else
+                journal_oprequest(r, {});
+        }
+    }
     if (auto q = db_->jobs_in_states({JobState::Queued}))
         queued = *q;
 
@@ -611,6 +627,12 @@ Expected<void> Manager::finish_oprequest(const Guid& id, const Caller& who, OpRe
         return fail(win32::InvalidState,
                     fmt::format("operator request {} is already {}", id.str(),
                                 r->state == OpRequestState::Complete ? "complete" : "refused"));
+    // The insert request of a waiting inject: Satisfy = "they are in" = RETRACT, Cancel = STOP.
+    // The job ends the request itself when its wait ends.
+    if (lib && r->type == OpRequestType::NewMedia && !r->job.is_null() &&
+        lib->control(r->job,
+                     to == OpRequestState::Complete ? JobControl::Retract : JobControl::Stop))
+        return {};
     r->state = to;
     r->changed = now_usec();
     {

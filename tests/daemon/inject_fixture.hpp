@@ -72,6 +72,23 @@ public:
         std::lock_guard lock(mutex_);
         return opreqs_;
     }
+    // Waits for an operator request event that satisfies pred; returns the latest such record.
+    std::optional<OpRequestRecord>
+    wait_opreq(const std::function<bool(const OpRequestRecord&)>& pred,
+               std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+        std::unique_lock lock(mutex_);
+        std::optional<OpRequestRecord> found;
+        cv_.wait_for(lock, limit, [&] {
+            for (auto it = opreqs_.rbegin(); it != opreqs_.rend(); ++it)
+                if (pred(*it)) {
+                    found = *it;
+                    return true;
+                }
+            return false;
+        });
+        EXPECT_TRUE(found) << "no operator request event as expected";
+        return found;
+    }
     template <typename Pred>
     bool wait_until(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
         std::unique_lock lock(mutex_);

@@ -16,6 +16,27 @@ std::optional<MediumRecord> medium_with(const std::vector<MediumRecord>& media,
     return std::nullopt;
 }
 
+// The operator requests of one type, oldest first.
+std::vector<OpRequestRecord> requests_of(Store& db, OpRequestType t) {
+    std::vector<OpRequestRecord> out;
+    auto all = db.list_oprequests();
+    EXPECT_TRUE(all);
+    if (!all)
+        return out;
+    for (const auto& r : *all)
+        if (r.type == t)
+            out.push_back(r);
+    std::sort(out.begin(), out.end(), [](const OpRequestRecord& a, const OpRequestRecord& b) {
+        return a.submitted < b.submitted;
+    });
+    return out;
+}
+
+bool is_open(const OpRequestRecord& r) {
+    return r.state == OpRequestState::Submitted || r.state == OpRequestState::Active ||
+           r.state == OpRequestState::InProgress;
+}
+
 } // namespace
 
 TEST_F(InjectFixture, StartWithOneCartridgeInASingleCartridgePort) {
@@ -112,6 +133,14 @@ TEST_F(InjectFixture, StartManyThreeRoundsThenStop) {
     EXPECT_EQ(done.media_moved, 3u);
     auto media = open_store()->list_media(lib_id());
     EXPECT_EQ(media->size(), 3u);
+    // Each round had its own request: three filled ports, then the one the STOP ended.
+    auto reqs = requests_of(*open_store(), OpRequestType::NewMedia);
+    ASSERT_EQ(reqs.size(), 4u);
+    for (size_t i = 0; i < 3; ++i)
+        EXPECT_EQ(reqs[i].state, OpRequestState::Complete) << "round " << i + 1;
+    EXPECT_EQ(reqs[3].state, OpRequestState::Refused);
+    for (const auto& r : reqs)
+        EXPECT_EQ(r.job, *job);
 }
 
 TEST_F(InjectFixture, StopOrRetractOfUnknownJobIsInvalidOperation) {
@@ -150,6 +179,10 @@ TEST_F(InjectFixture, TimeoutWithNothingInsertedPasses) {
     EXPECT_EQ(done.state, JobState::Passed);
     EXPECT_EQ(done.media_moved, 0u);
     EXPECT_EQ(done.timeout_sec, 1u);
+    // Nobody answered: the request ends refused, not done.
+    auto reqs = requests_of(*open_store(), OpRequestType::NewMedia);
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].state, OpRequestState::Refused);
 }
 
 TEST_F(InjectFixture, MoreCartridgesThanFreeSlotsPostsAnOperatorRequest) {
@@ -169,8 +202,8 @@ TEST_F(InjectFixture, MoreCartridgesThanFreeSlotsPostsAnOperatorRequest) {
     EXPECT_TRUE(device().element(101)->full) << "the rest stays in the port";
     EXPECT_TRUE(device().element(102)->full);
 
-    auto reqs = open_store()->list_oprequests();
-    ASSERT_TRUE(reqs);
+    auto full = requests_of(*open_store(), OpRequestType::Message);
+    auto* reqs = &full;
     ASSERT_EQ(reqs->size(), 1u);
     EXPECT_EQ(reqs->front().type, OpRequestType::Message);
     EXPECT_EQ(reqs->front().state, OpRequestState::Submitted);
@@ -227,6 +260,9 @@ TEST_F(InjectFixture, DeviceVanishingDuringTheWaitFailsTheJobOffline) {
     auto done = events_.wait_final(*job);
     EXPECT_EQ(done.state, JobState::Failed);
     EXPECT_EQ(done.error, win32::LibraryOffline);
+    auto reqs = requests_of(*open_store(), OpRequestType::NewMedia);
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].state, OpRequestState::Refused) << "a failed wait ends its request";
     auto again = inject("lab1", InjectAction::Start);
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().code, win32::LibraryOffline);
@@ -379,4 +415,138 @@ TEST_F(InjectFixture, WorkersAreAliveUntilStopped) {
     EXPECT_TRUE(manager_->workers_alive());
     manager_->stop();
     EXPECT_FALSE(manager_->workers_alive());
+}
+
+TEST_F(InjectFixture, WaitingPostsAnInsertRequestCompletedWhenThePortIsFilled) {
+    start({library(sim("slots=10,ie=1"))});
+    auto job = inject("lab1", InjectAction::Start);
+    ASSERT_TRUE(job);
+    auto posted = events_.wait_opreq([](const OpRequestRecord& r) {
+        return r.type == OpRequestType::NewMedia && r.state == OpRequestState::Submitted;
+    });
+    ASSERT_TRUE(posted);
+    EXPECT_EQ(posted->message,
+              "library lab1: put cartridges into port 100 (1 element) and close it");
+    EXPECT_EQ(posted->job, *job);
+    EXPECT_EQ(posted->library, lib_id());
+    auto stored = open_store()->get_oprequest(posted->id);
+    ASSERT_TRUE(stored && *stored);
+    EXPECT_EQ((*stored)->state, OpRequestState::Submitted);
+    EXPECT_EQ((*stored)->type, OpRequestType::NewMedia);
+    EXPECT_EQ(manager_->job(*job)->state, JobState::Waiting);
+
+    ASSERT_TRUE(device().operator_insert(100, "REQ001L8"));
+    auto done = events_.wait_final(*job);
+    EXPECT_EQ(done.state, JobState::Passed);
+    auto reqs = requests_of(*open_store(), OpRequestType::NewMedia);
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].id, posted->id);
+    EXPECT_EQ(reqs[0].state, OpRequestState::Complete);
+    EXPECT_GE(reqs[0].changed, reqs[0].submitted);
+    EXPECT_TRUE(requests_of(*open_store(), OpRequestType::Message).empty());
+    // Once the job moved on, the request is answered.
+    auto late = manager_->satisfy_oprequest(posted->id, Caller::root());
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, win32::InvalidState);
+}
+
+TEST_F(InjectFixture, SatisfyOfTheInsertRequestChecksThePortLikeRetract) {
+    start({library(sim("slots=10,ie=4"))});
+    InjectOptions o;
+    o.timeout_sec = 600;
+    auto job = inject("lab1", InjectAction::Start, {}, o);
+    ASSERT_TRUE(job);
+    auto posted = events_.wait_opreq([](const OpRequestRecord& r) {
+        return r.type == OpRequestType::NewMedia && r.state == OpRequestState::Submitted;
+    });
+    ASSERT_TRUE(posted);
+    EXPECT_EQ(posted->message,
+              "library lab1: put cartridges into port 100 (4 elements) and close it");
+    ASSERT_TRUE(device().operator_insert(102, "SAT001L8"));
+    // A magazine port is not scanned while open: only the answer makes the job look now.
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    EXPECT_EQ(manager_->job(*job)->state, JobState::Waiting);
+    auto s = manager_->satisfy_oprequest(posted->id, Caller::root());
+    ASSERT_TRUE(s) << s.error().message;
+    auto done = events_.wait_final(*job);
+    EXPECT_EQ(done.state, JobState::Passed);
+    EXPECT_EQ(done.media_moved, 1u);
+    auto r = open_store()->get_oprequest(posted->id);
+    ASSERT_TRUE(r && *r);
+    EXPECT_EQ((*r)->state, OpRequestState::Complete);
+    auto again = manager_->cancel_oprequest(posted->id, Caller::root());
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, win32::InvalidState);
+}
+
+TEST_F(InjectFixture, CancelOfTheInsertRequestStopsTheJob) {
+    start({library(sim("slots=10,ie=1"))});
+    InjectOptions o;
+    o.timeout_sec = 600;
+    auto job = inject("lab1", InjectAction::StartMany, {}, o);
+    ASSERT_TRUE(job);
+    auto posted = events_.wait_opreq([](const OpRequestRecord& r) {
+        return r.type == OpRequestType::NewMedia && r.state == OpRequestState::Submitted;
+    });
+    ASSERT_TRUE(posted);
+    auto c = manager_->cancel_oprequest(posted->id, Caller::root());
+    ASSERT_TRUE(c) << c.error().message;
+    auto done = events_.wait_final(*job);
+    EXPECT_EQ(done.state, JobState::Stopped);
+    EXPECT_EQ(done.media_moved, 0u);
+    auto reqs = requests_of(*open_store(), OpRequestType::NewMedia);
+    ASSERT_EQ(reqs.size(), 1u) << "a STARTMANY that was refused posts no further round";
+    EXPECT_EQ(reqs[0].state, OpRequestState::Refused);
+    auto again = manager_->satisfy_oprequest(posted->id, Caller::root());
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, win32::InvalidState);
+}
+
+TEST_F(InjectFixture, ShutdownAndRestartLeaveNoOpenInsertRequest) {
+    start({library(sim("slots=10,ie=1"))});
+    InjectOptions o;
+    o.timeout_sec = 600;
+    auto job = inject("lab1", InjectAction::Start, {}, o);
+    ASSERT_TRUE(job);
+    auto posted = events_.wait_opreq([](const OpRequestRecord& r) {
+        return r.type == OpRequestType::NewMedia && r.state == OpRequestState::Submitted;
+    });
+    ASSERT_TRUE(posted);
+    // An orderly stop ends the wait and its request.
+    manager_.reset();
+    {
+        auto r = open_store()->get_oprequest(posted->id);
+        ASSERT_TRUE(r && *r);
+        EXPECT_EQ((*r)->state, OpRequestState::Refused);
+    }
+    // A crash leaves the job and its request open in the database; the next start ends both.
+    {
+        auto db = open_store();
+        auto j = db->get_job(*job);
+        ASSERT_TRUE(j && *j);
+        JobRecord jr = **j;
+        jr.state = JobState::Waiting;
+        jr.time_completed = 0;
+        ASSERT_TRUE(db->update_job(jr));
+        OpRequestRecord r = *posted;
+        r.state = OpRequestState::Submitted;
+        ASSERT_TRUE(db->update_oprequest(r));
+        // The open "library full" request of another job is not the daemon's to end.
+        OpRequestRecord full;
+        full.id = Guid::random();
+        full.type = OpRequestType::Message;
+        full.message = "library lab1 is full: remove 1 cartridge from port 100";
+        full.library = posted->library;
+        full.job = *job;
+        full.submitted = full.changed = now_usec();
+        ASSERT_TRUE(db->insert_oprequest(full));
+    }
+    start({library(sim("slots=10,ie=1"))});
+    auto reqs = requests_of(*open_store(), OpRequestType::NewMedia);
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].state, OpRequestState::Refused);
+    auto full = requests_of(*open_store(), OpRequestType::Message);
+    ASSERT_EQ(full.size(), 1u);
+    EXPECT_TRUE(is_open(full[0]));
+    EXPECT_EQ(manager_->job(*job)->state, JobState::Failed);
 }

@@ -21,9 +21,10 @@ using namespace ntms;
 
 namespace {
 
-const char* const all_ids[] = {message_id::OperatorRequest, message_id::JobCompleted,
-                               message_id::JobFailed,       message_id::LibraryOnline,
-                               message_id::LibraryOffline,  message_id::MediumReconciled};
+const char* const all_ids[] = {message_id::OperatorRequest, message_id::InsertRequest,
+                               message_id::JobCompleted,    message_id::JobFailed,
+                               message_id::LibraryOnline,   message_id::LibraryOffline,
+                               message_id::MediumReconciled};
 
 Guid guid(const char* s) {
     auto g = Guid::parse(s);
@@ -152,6 +153,8 @@ LibraryRecord library() {
 void log_all_kinds() {
     journal_oprequest(oprequest(OpRequestState::Submitted, OpRequestType::Message, "full"), "lab1");
     journal_oprequest(oprequest(OpRequestState::Complete, OpRequestType::NewMedia, ""), "lab1");
+    journal_oprequest(oprequest(OpRequestState::Submitted, OpRequestType::NewMedia, "put"), "lab1",
+                      100);
     auto r = oprequest(OpRequestState::Refused, OpRequestType::Cleaner, "x");
     r.job = Guid{};
     journal_oprequest(r, "lab1");
@@ -258,6 +261,34 @@ TEST_F(Journal, OperatorRequestStates) {
     EXPECT_EQ(l.fields["NTMS_OPREQUEST_TYPE"], "deviceservice");
     EXPECT_EQ(l.fields["NTMS_OPREQUEST_STATE"], "refused");
     EXPECT_EQ(l.fields.count("NTMS_JOB"), 0u); // not tied to a job
+}
+
+TEST_F(Journal, InsertRequestHasItsOwnMessageIdAndPort) {
+    Line l = capture_one([] {
+        journal_oprequest(
+            oprequest(OpRequestState::Submitted, OpRequestType::NewMedia,
+                      "library lab1: put cartridges into port 100 (1 element) and close it"),
+            "lab1", 100);
+    });
+    EXPECT_EQ(l.priority, "notice");
+    EXPECT_EQ(l.message, "Library lab1: put cartridges into port 100 (1 element) and close it");
+    EXPECT_EQ(l.fields["MESSAGE_ID"], message_id::InsertRequest);
+    EXPECT_NE(std::string(message_id::InsertRequest), message_id::OperatorRequest);
+    EXPECT_EQ(l.fields["NTMS_PORT"], "100");
+    EXPECT_EQ(l.fields["NTMS_OPREQUEST_TYPE"], "newmedia");
+    EXPECT_EQ(l.fields["NTMS_JOB"], "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+
+    l = capture_one([] {
+        journal_oprequest(oprequest(OpRequestState::Refused, OpRequestType::NewMedia, "x"), "lab1");
+    });
+    EXPECT_EQ(l.fields["MESSAGE_ID"], message_id::InsertRequest);
+    EXPECT_EQ(l.fields.count("NTMS_PORT"), 0u) << "no port given, none invented";
+    // Any other type keeps the general operator request ID.
+    l = capture_one([] {
+        journal_oprequest(oprequest(OpRequestState::Submitted, OpRequestType::Message, "x"), "lab1",
+                          100);
+    });
+    EXPECT_EQ(l.fields["MESSAGE_ID"], message_id::OperatorRequest);
 }
 
 TEST_F(Journal, UnnamedLibraryShowsItsGuid) {
