@@ -58,7 +58,8 @@ for b in FULL01 FULL02 FULL03; do
 done
 run "$sim" "$NTMS_TEST_DIR/full.state" close-port || true
 sleep 4
-say "One cartridge fits; the rest stays in the port and an operator request asks to remove it"
+say "One cartridge fits; the wait's own NEWMEDIA request ('put cartridges into port') ended
+COMPLETE, and a MESSAGE request asks to remove the rest from the port"
 run "$ctl" jobs
 run "$ctl" requests
 

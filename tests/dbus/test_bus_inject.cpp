@@ -30,6 +30,10 @@ std::string between_quotes(const std::string& s, size_t nth = 0) {
     }
 }
 
+bool is_job_path(const std::string& p) {
+    return p.rfind("/org/ntms/Ntms1/job/", 0) == 0;
+}
+
 class BusInject : public BusTest {
 protected:
     // Polls `busctl get-property` until the job's State reads `want`.
@@ -140,14 +144,16 @@ TEST_F(BusInject, SignalsFollowTheJobAndGetJobBringsItBack) {
         .call([&](const sdbus::ObjectPath& p,
                   const std::map<std::string, std::map<std::string, sdbus::Variant>>&) {
             std::lock_guard lock(mutex);
-            added.push_back(p);
+            if (is_job_path(p)) // the wait's operator request comes and goes too
+                added.push_back(p);
             cv.notify_all();
         });
     om->uponSignal("InterfacesRemoved")
         .onInterface("org.freedesktop.DBus.ObjectManager")
         .call([&](const sdbus::ObjectPath& p, const std::vector<std::string>&) {
             std::lock_guard lock(mutex);
-            removed.push_back(p);
+            if (is_job_path(p))
+                removed.push_back(p);
             cv.notify_all();
         });
     om->finishRegistration();
@@ -320,7 +326,14 @@ TEST_F(BusInject, LibraryFullPostsAnOperatorRequestThatCanBeSatisfiedOnce) {
     EXPECT_EQ(wait_final(path), lm_passed);
     EXPECT_EQ(get_as<uint32_t>(path, job_iface, "MediaMoved"), 1u);
 
-    auto requests = managed_objects("oprequest");
+    // The wait's own request (NEWMEDIA) ended when the port closed; the MESSAGE one stays open.
+    std::vector<std::string> requests;
+    for (const auto& r : managed_objects("oprequest")) {
+        if (get_as<uint32_t>(r, oprequest_iface, "Type") == 1u)
+            EXPECT_EQ(get_as<uint32_t>(r, oprequest_iface, "State"), 5u); // COMPLETE
+        else
+            requests.push_back(r);
+    }
     ASSERT_EQ(requests.size(), 1u);
     const std::string req = requests[0];
     EXPECT_EQ(get_as<uint32_t>(req, oprequest_iface, "Type"), 5u);  // NTMS_OPREQ_MESSAGE
@@ -354,6 +367,95 @@ TEST_F(BusInject, LibraryFullPostsAnOperatorRequestThatCanBeSatisfiedOnce) {
         .withArguments(id)
         .storeResultsTo(found);
     EXPECT_EQ(get_as<uint32_t>(found, oprequest_iface, "State"), 5u);
+}
+
+TEST_F(BusInject, WaitingInjectExportsItsInsertRequestUntilAnswered) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=20,ie=1")}));
+    const std::string lib = library_guid("lab1");
+    auto conn = connect();
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<std::string> added; // operator request objects, in order
+    std::map<std::string, std::vector<uint32_t>> states;
+    auto om = sdbus::createProxy(*conn, service, root_path);
+    om->uponSignal("InterfacesAdded")
+        .onInterface("org.freedesktop.DBus.ObjectManager")
+        .call([&](const sdbus::ObjectPath& p,
+                  const std::map<std::string, std::map<std::string, sdbus::Variant>>&) {
+            std::lock_guard lock(mutex);
+            if (p.rfind("/org/ntms/Ntms1/oprequest/", 0) == 0)
+                added.push_back(p);
+            cv.notify_all();
+        });
+    om->finishRegistration();
+    auto any_request = conn->addMatch(
+        "type='signal',sender='org.ntms.Ntms1',interface='org.freedesktop.DBus.Properties',"
+        "member='PropertiesChanged',path_namespace='/org/ntms/Ntms1/oprequest'",
+        [&](sdbus::Message& m) {
+            std::string iface;
+            std::map<std::string, sdbus::Variant> changed;
+            m >> iface >> changed;
+            std::lock_guard lock(mutex);
+            if (auto it = changed.find("State"); it != changed.end())
+                states[m.getPath()].push_back(it->second.get<uint32_t>());
+            cv.notify_all();
+        });
+    conn->enterEventLoopAsync();
+    {
+        std::promise<void> running;
+        auto peer = sdbus::createProxy(*conn, service, root_path);
+        peer->callMethodAsync("Ping")
+            .onInterface("org.freedesktop.DBus.Peer")
+            .uponReplyInvoke([&](const sdbus::Error*) { running.set_value(); });
+        ASSERT_EQ(running.get_future().wait_for(30s), std::future_status::ready);
+    }
+    auto wait_added = [&](size_t n) {
+        std::unique_lock lock(mutex);
+        EXPECT_TRUE(cv.wait_for(lock, 30s, [&] { return added.size() >= n; }))
+            << "no InterfacesAdded for request " << n;
+        return added.size() >= n ? added[n - 1] : std::string();
+    };
+    auto wait_signalled = [&](const std::string& req, uint32_t state) {
+        std::unique_lock lock(mutex);
+        EXPECT_TRUE(cv.wait_for(lock, 30s,
+                                [&] {
+                                    const auto& v = states[req];
+                                    return std::find(v.begin(), v.end(), state) != v.end();
+                                }))
+            << req << " never signalled State " << state;
+    };
+    const Options long_wait{{"timeout", sdbus::Variant(uint32_t{300})}};
+
+    // Satisfy = "the cartridges are in": the job checks the port at once and the request is done.
+    auto [job, path] = inject(lib, inject_start, {}, long_wait);
+    wait_state(path, [](uint32_t s) { return s == lm_waiting; });
+    const std::string req = wait_added(1);
+    ASSERT_FALSE(req.empty());
+    EXPECT_EQ(get_as<uint32_t>(req, oprequest_iface, "Type"), 1u);  // NTMS_OPREQ_NEWMEDIA
+    EXPECT_EQ(get_as<uint32_t>(req, oprequest_iface, "State"), 1u); // SUBMITTED
+    EXPECT_EQ(get_as<std::string>(req, oprequest_iface, "Message"),
+              "library lab1: put cartridges into port 100 (1 element) and close it");
+    EXPECT_EQ(get_as<sdbus::ObjectPath>(req, oprequest_iface, "Library"), library_path("lab1"));
+    EXPECT_EQ(get_as<sdbus::ObjectPath>(req, oprequest_iface, "Job"), path);
+    EXPECT_EQ(job_state(path), lm_waiting);
+    proxy(req)->callMethod("Satisfy").onInterface(oprequest_iface);
+    EXPECT_EQ(wait_final(path), lm_passed);
+    wait_signalled(req, 5u); // COMPLETE
+    EXPECT_EQ(get_as<uint32_t>(req, oprequest_iface, "State"), 5u);
+    EXPECT_EQ(error_of([&] { proxy(req)->callMethod("Satisfy").onInterface(oprequest_iface); }),
+              "org.ntms.Ntms1.Error.InvalidState");
+
+    // Cancel = the operator refuses: the job stops and the request is refused.
+    auto [job2, path2] = inject(lib, inject_startmany, {}, long_wait);
+    const std::string req2 = wait_added(2);
+    ASSERT_FALSE(req2.empty());
+    EXPECT_NE(req2, req);
+    EXPECT_EQ(get_as<sdbus::ObjectPath>(req2, oprequest_iface, "Job"), path2);
+    proxy(req2)->callMethod("Cancel").onInterface(oprequest_iface);
+    EXPECT_EQ(wait_final(path2), lm_stopped);
+    wait_signalled(req2, 4u); // REFUSED
+    EXPECT_EQ(get_as<uint32_t>(req2, oprequest_iface, "State"), 4u);
+    conn->leaveEventLoop();
 }
 
 TEST_F(BusInject, ListMediaOfALargeLibraryInOneReply) {

@@ -540,9 +540,9 @@ static void test_code_invalid_operation(void) {
  * one fits, and ntmsd asks for the other to be taken out. Returns that request.
  */
 static NTMS_GUID library_full_request(const char* library) {
-    NTMS_GUID lib = library_named(session, library), job, list[8], request = NTMS_NULLGUID;
+    NTMS_GUID lib = library_named(session, library), job, list[64], request = NTMS_NULLGUID;
     NTMS_OBJECTINFORMATIONA info;
-    DWORD n = 8, i, found = 0;
+    DWORD n = 64, i, found = 0, inserts = 0;
     CHECK_EQ(InjectNtmsMedia(session, &lib, &job, NTMS_INJECT_START), ERROR_SUCCESS);
     CHECK_EQ(wait_job(session, &job, NTMS_LM_WAITING), NTMS_LM_WAITING);
     operator_does(library, "insert 100");
@@ -555,10 +555,17 @@ static NTMS_GUID library_full_request(const char* library) {
     CHECK_EQ(EnumerateNtmsObject(session, &lib, list, &n, NTMS_OPREQUEST, 0),
              ERROR_INVALID_PARAMETER);
     CHECK_EQ(EnumerateNtmsObject(session, NULL, list, &n, NTMS_OPREQUEST, 0), ERROR_SUCCESS);
-    for (i = 0; i < n && i < 8; ++i) {
+    for (i = 0; i < n && i < 64; ++i) {
         info = object_info(session, &list[i], NTMS_OPREQUEST);
         if (!same_guid(&info.Info.OpRequest.Arg1, &lib))
             continue;
+        if (info.Info.OpRequest.Request == NTMS_OPREQ_NEWMEDIA) {
+            /* The wait's own "put cartridges in" request, done when the port was checked. */
+            ++inserts;
+            CHECK_EQ(info.Info.OpRequest.State, NTMS_OPSTATE_COMPLETE);
+            CHECK(same_guid(&info.Info.OpRequest.Arg2, &job));
+            continue;
+        }
         ++found;
         request = list[i];
         CHECK_EQ(info.Info.OpRequest.Request, NTMS_OPREQ_MESSAGE);
@@ -569,6 +576,7 @@ static NTMS_GUID library_full_request(const char* library) {
         CHECK(same_guid(&info.Info.OpRequest.Arg2, &job));
     }
     CHECK_EQ(found, 1);
+    CHECK_EQ(inserts, 1);
     return request;
 }
 
@@ -679,9 +687,64 @@ static void test_wait_cancelled(void) {
 }
 
 static void make_requests(void) {
+    DWORD before = count_objects(session, NTMS_OPREQUEST);
     request1 = library_full_request("req1");
     request2 = library_full_request("req2");
-    CHECK_EQ(count_objects(session, NTMS_OPREQUEST), 2);
+    /* Per library: the insert request of the wait and the "library full" one. */
+    CHECK_EQ(count_objects(session, NTMS_OPREQUEST), before + 4);
+}
+
+/* The open NEWMEDIA request of a waiting inject job, NULL GUID when there is none. */
+static NTMS_GUID insert_request_of(const NTMS_GUID* job) {
+    NTMS_GUID list[64], none = NTMS_NULLGUID;
+    NTMS_OBJECTINFORMATIONA info;
+    DWORD n = 64, i;
+    CHECK_EQ(EnumerateNtmsObject(session, NULL, list, &n, NTMS_OPREQUEST, 0), ERROR_SUCCESS);
+    for (i = 0; i < n && i < 64; ++i) {
+        info = object_info(session, &list[i], NTMS_OPREQUEST);
+        if (info.Info.OpRequest.Request == NTMS_OPREQ_NEWMEDIA &&
+            info.Info.OpRequest.State == NTMS_OPSTATE_SUBMITTED &&
+            same_guid(&info.Info.OpRequest.Arg2, job)) {
+            CHECK(strstr(info.Info.OpRequest.szMessage, "put cartridges into port") != NULL);
+            CHECK_EQ(info.Info.OpRequest.Arg1Type, NTMS_LIBRARY);
+            CHECK_EQ(info.Info.OpRequest.Arg2Type, NTMS_LIBREQUEST);
+            return list[i];
+        }
+    }
+    fprintf(stderr, "no open insert request for the waiting job\n");
+    ++failures;
+    return none;
+}
+
+static void test_insert_request(void) {
+    NTMS_GUID lab = library_named(session, "lab"), job, req;
+    struct waiter w;
+    CHECK_EQ(NtmsSetInjectTimeout(session, 300), ERROR_SUCCESS);
+    /* Satisfied = "the cartridges are in": the port is checked now, the job passes. */
+    CHECK_EQ(InjectNtmsMedia(session, &lab, &job, NTMS_INJECT_START), ERROR_SUCCESS);
+    CHECK_EQ(wait_job(session, &job, NTMS_LM_WAITING), NTMS_LM_WAITING);
+    req = insert_request_of(&job);
+    start_waiter(&w, req, 30000);
+    CHECK_EQ(SatisfyNtmsOperatorRequest(session, &req), ERROR_SUCCESS);
+    pthread_join(w.thread, NULL);
+    CHECK_EQ(w.rc, ERROR_SUCCESS);
+    CHECK_EQ(CloseNtmsSession(w.h), ERROR_SUCCESS);
+    CHECK_EQ(wait_job(session, &job, NTMS_LM_PASSED), NTMS_LM_PASSED);
+    CHECK_EQ(object_info(session, &req, NTMS_OPREQUEST).Info.OpRequest.State,
+             NTMS_OPSTATE_COMPLETE);
+    CHECK_EQ(CancelNtmsOperatorRequest(session, &req), ERROR_INVALID_STATE);
+    /* Cancelled = the operator refuses: the job stops. */
+    CHECK_EQ(InjectNtmsMedia(session, &lab, &job, NTMS_INJECT_START), ERROR_SUCCESS);
+    CHECK_EQ(wait_job(session, &job, NTMS_LM_WAITING), NTMS_LM_WAITING);
+    req = insert_request_of(&job);
+    start_waiter(&w, req, 30000);
+    CHECK_EQ(CancelNtmsOperatorRequest(session, &req), ERROR_SUCCESS);
+    pthread_join(w.thread, NULL);
+    CHECK_EQ(w.rc, ERROR_CANCELLED);
+    CHECK_EQ(CloseNtmsSession(w.h), ERROR_SUCCESS);
+    CHECK_EQ(wait_job(session, &job, NTMS_LM_STOPPED), NTMS_LM_STOPPED);
+    CHECK_EQ(object_info(session, &req, NTMS_OPREQUEST).Info.OpRequest.State, NTMS_OPSTATE_REFUSED);
+    CHECK_EQ(NtmsSetInjectTimeout(session, 0), ERROR_SUCCESS);
 }
 
 /* ---- threads ----------------------------------------------------------------------------- */
@@ -788,6 +851,8 @@ static int run_local(void) {
           test_wait_closed_under_waiter);
     group("WaitForNtmsOperatorRequest returns ERROR_CANCELLED when another session cancels it",
           test_wait_cancelled);
+    group("an inject's insert request: Satisfy checks the port, Cancel stops the job",
+          test_insert_request);
     group("one session used by eight threads and closed under them", test_threads);
     CHECK_EQ(CloseNtmsSession(session), ERROR_SUCCESS);
     return groups_failed || failures ? 1 : 0;

@@ -59,6 +59,27 @@ check "Ctrl-C stops the inject (exit 10, got $rc)" '[ $rc -eq 10 ] && grep -q ST
 
 expect 0 requests -- "$ctl" --json requests
 check "requests is a JSON array" '[ "$(jq -r type <<<"$out")" = array ]'
+# Each inject above waited with its own insert request (NEWMEDIA); ntmsd ended every one.
+check "insert requests were posted" \
+  '[ "$(jq "[.[] | select(.type==\"NEWMEDIA\")] | length" <<<"$out")" -ge 3 ]'
+check "no insert request is left open" \
+  '[ "$(jq "[.[] | select(.type==\"NEWMEDIA\" and .state==\"SUBMITTED\")] | length" <<<"$out")" = 0 ]'
+# satisfy of a waiting inject's request means "the cartridges are in": the port is checked now.
+expect 0 "inject to satisfy" -- "$ctl" --json inject lab --timeout 300
+job=$(jq -r .job <<<"$out")
+req=
+for _ in $(seq 100); do
+  req=$("$ctl" --json requests |
+    jq -r ".[] | select(.type==\"NEWMEDIA\" and .state==\"SUBMITTED\") | .id")
+  [ -n "$req" ] && break; sleep 0.1
+done
+check "the waiting inject posted its insert request" '[ -n "$req" ]'
+expect 0 "satisfy the insert request" -- "$ctl" satisfy "$req"
+for _ in $(seq 100); do
+  s=$("$ctl" --json job "$job" | jq -r .state); [ "$s" = PASSED ] && break; sleep 0.1
+done
+check "satisfy ended the wait: job PASSED" '[ "$s" = PASSED ]'
+expect 6 "satisfy an answered request" -- "$ctl" satisfy "$req"
 expect 5 "satisfy unknown" -- "$ctl" satisfy 00000000-0000-0000-0000-000000000001
 expect 2 "cancel not a GUID" -- "$ctl" cancel nope
 

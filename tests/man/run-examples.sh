@@ -205,10 +205,17 @@ check "cancel: ... with ERROR_OBJECT_NOT_FOUND" has_text "$work/cancel.err" "(er
 ( operator_inserts "$mag_state" 100:OPW001L8 101:OPW002L8 && "$sim" "$mag_state" close-port ) \
   >/dev/null &
 operator=$!
-open_request() { "$ctl" --json requests | jq -e '.[] | select(.state == "SUBMITTED")'; }
+# The inject's own NEWMEDIA request ("put cartridges in") ends when the port is closed; the
+# "library full" request is a MESSAGE.
+open_request() {
+  "$ctl" --json requests | jq -e '.[] | select(.type == "MESSAGE" and .state == "SUBMITTED")'
+}
 check "opwait: the full library posted an operator request" wait_for 60 open_request
 wait $operator || true
-request=$("$ctl" --json requests | jq -r '.[] | select(.state == "SUBMITTED") | .id')
+request=$("$ctl" --json requests |
+  jq -r '.[] | select(.type == "MESSAGE" and .state == "SUBMITTED") | .id')
+check "opwait: the inject's insert request is over" \
+  [ "$("$ctl" --json requests | jq '[.[] | select(.type == "NEWMEDIA" and .state == "SUBMITTED")] | length')" = 0 ]
 "$work/opwait" 60 >"$work/opwait.out" 2>"$work/opwait.err" &
 waiter=$!
 check "opwait: prints the request" wait_for 30 has_line "$work/opwait.out" \

@@ -45,6 +45,7 @@ MANAGER=org.ntms.Ntms1.Manager
 LIBRARY_IF=org.ntms.Ntms1.Library
 JOB_IF=org.ntms.Ntms1.Job
 OPREQUEST_ID=3bde3ec0b22048f4bb6e69d68cec059e
+INSERT_ID=01b984393b154aa88a35618cee0fc4fb
 JOB_END_ID=fc4187bee1514ca8953865f96f4536b2
 
 SG=        # the changer's sg node
@@ -243,6 +244,8 @@ check_install() {
   systemctl cat ntmsd.service >/dev/null || { note "systemd does not know ntmsd.service"; rc=1; }
   journalctl --list-catalog "$OPREQUEST_ID" 2>/dev/null | grep -q "$OPREQUEST_ID" ||
     { note "the journal catalog has no entry $OPREQUEST_ID"; rc=1; }
+  journalctl --list-catalog "$INSERT_ID" 2>/dev/null | grep -q "$INSERT_ID" ||
+    { note "the journal catalog has no entry $INSERT_ID"; rc=1; }
   grep -q '^sg ' /proc/modules || { note "modules-load.d did not load sg"; rc=1; }
   [ -x "$(command -v ntmsctl)" ] || { note "ntmsctl is not on PATH"; rc=1; }
   return "$rc"
@@ -478,6 +481,15 @@ check_journal() {
     echo "$explained" | sed 's/^/  /'
     return 1
   fi
+  # The wait had its own "put cartridges in" request: posted, then complete when the port closed.
+  records=$(journalctl -u ntmsd --since "$since" MESSAGE_ID=$INSERT_ID NTMS_JOB="$JOB" -o json)
+  echo "$records" | jq -e 'select(.NTMS_OPREQUEST_STATE == "submitted" and .NTMS_PORT == "'"$IE_FIRST"'")' \
+    >/dev/null && echo "$records" | jq -e 'select(.NTMS_OPREQUEST_STATE == "complete")' >/dev/null ||
+    { note "no insert request records (submitted, complete) for job $JOB:"
+      echo "$records" | jq -c '{MESSAGE, NTMS_PORT, NTMS_OPREQUEST_STATE}' 2>/dev/null; return 1; }
+  journalctl -x -u ntmsd --since "$since" MESSAGE_ID=$INSERT_ID --no-pager |
+    grep -q 'Subject: Put cartridges into port' ||
+    { note "journalctl -x shows no catalog text for the insert request"; return 1; }
   # The job's end is a record of its own, with the number of cartridges it moved.
   journalctl -u ntmsd --since "$since" MESSAGE_ID=$JOB_END_ID NTMS_JOB="$JOB" -o json |
     jq -e '.NTMS_MEDIA_MOVED == "'"$free"'"' >/dev/null ||
