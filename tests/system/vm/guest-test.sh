@@ -483,13 +483,15 @@ check_journal() {
   fi
   # The wait had its own "put cartridges in" request: posted, then complete when the port closed.
   records=$(journalctl -u ntmsd --since "$since" MESSAGE_ID=$INSERT_ID NTMS_JOB="$JOB" -o json)
-  echo "$records" | jq -e 'select(.NTMS_OPREQUEST_STATE == "submitted" and .NTMS_PORT == "'"$IE_FIRST"'")' \
-    >/dev/null && echo "$records" | jq -e 'select(.NTMS_OPREQUEST_STATE == "complete")' >/dev/null ||
+  echo "$records" | jq -s -e --arg port "$IE_FIRST" \
+    'any(.[]; .NTMS_OPREQUEST_STATE == "submitted" and .NTMS_PORT == $port) and
+     any(.[]; .NTMS_OPREQUEST_STATE == "complete")' >/dev/null ||
     { note "no insert request records (submitted, complete) for job $JOB:"
       echo "$records" | jq -c '{MESSAGE, NTMS_PORT, NTMS_OPREQUEST_STATE}' 2>/dev/null; return 1; }
-  journalctl -x -u ntmsd --since "$since" MESSAGE_ID=$INSERT_ID --no-pager |
-    grep -q 'Subject: Put cartridges into port' ||
-    { note "journalctl -x shows no catalog text for the insert request"; return 1; }
+  explained=$(journalctl -x -u ntmsd --since "$since" MESSAGE_ID=$INSERT_ID --no-pager)
+  echo "$explained" | grep -q 'Subject: Put cartridges into the port of library' ||
+    { note "journalctl -x shows no catalog text for the insert request:"
+      echo "$explained" | sed 's/^/  /'; return 1; }
   # The job's end is a record of its own, with the number of cartridges it moved.
   journalctl -u ntmsd --since "$since" MESSAGE_ID=$JOB_END_ID NTMS_JOB="$JOB" -o json |
     jq -e '.NTMS_MEDIA_MOVED == "'"$free"'"' >/dev/null ||
