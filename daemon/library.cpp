@@ -36,8 +36,10 @@ void Library::attach(std::unique_ptr<sgio::Transport> transport, std::string off
     std::lock_guard lock(mutex_);
     transport_ = transport ? std::make_unique<SeverableTransport>(std::move(transport)) : nullptr;
     changer_ = transport_ ? std::make_unique<sgio::Changer>(*transport_) : nullptr;
-    snap_.online = transport_ != nullptr;
-    snap_.offline_reason = std::move(offline_reason);
+    // A library with a device is offline until its element status has been read: until then it
+    // has no free slot to offer, and an inject would be refused as if it were full.
+    snap_.online = false;
+    snap_.offline_reason = transport_ ? std::string(reading_reason) : std::move(offline_reason);
 }
 
 void Library::device_removed() {

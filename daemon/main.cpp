@@ -22,6 +22,7 @@
 namespace {
 
 constexpr const char* version_text = "ntmsd " NTMS_VERSION;
+constexpr std::chrono::milliseconds first_inventory_limit{30000};
 
 void usage(FILE* out) {
     fmt::print(
@@ -148,6 +149,16 @@ int run(int argc, char** argv) {
         ntms::log(LOG_INFO, "discovery is off: only configured libraries are used");
     }
     manager.start(present);
+    // The name is taken once every library has been read for the first time (or has failed), so
+    // that a client's first call does not meet a library that merely has not counted its slots
+    // yet; a device that takes longer than this is announced offline, "reading its element
+    // status", and comes online when done.
+    sd_notify(0, "STATUS=reading the libraries' element status");
+    if (!manager.wait_first_inventory(first_inventory_limit))
+        ntms::log(LOG_WARNING,
+                  fmt::format("some libraries are still reading their element status after {} s; "
+                              "serving the bus without waiting for them",
+                              first_inventory_limit.count() / 1000));
     ntms::dbus::BusService bus(manager, events,
                                {NTMS_VERSION, std::chrono::seconds(cfg->job_retention_sec)});
     bus.start();

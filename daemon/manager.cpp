@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <new>
+#include <thread>
 
 namespace ntms {
 
@@ -395,6 +396,25 @@ bool Manager::workers_alive() const {
         if (!lib->worker_alive())
             return false;
     return true;
+}
+
+bool Manager::wait_first_inventory(std::chrono::milliseconds limit) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        bool reading = false;
+        {
+            std::shared_lock lock(libraries_mutex_);
+            for (const auto& [id, lib] : libraries_)
+                if (lib->worker_alive() &&
+                    lib->snapshot().offline_reason == Library::reading_reason)
+                    reading = true;
+        }
+        if (!reading)
+            return true;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 Library* Manager::find(const Guid& id) const {

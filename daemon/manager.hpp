@@ -11,6 +11,7 @@
 #include "model.hpp"
 #include "status.hpp"
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,9 @@ public:
 
     // Every library's worker is running: what the service watchdog vouches for.
     bool workers_alive() const;
+    // Waits until no library is still reading its element status for the first time, at most
+    // `limit`; false when some library was still being read when the limit passed.
+    bool wait_first_inventory(std::chrono::milliseconds limit) const;
 
     // Database state: Success, or the error every call reports.
     Status database_status() const;

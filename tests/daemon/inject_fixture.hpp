@@ -153,7 +153,10 @@ protected:
         for (const auto& id : manager_->libraries()) {
             const bool settled = events_.wait_until([&] {
                 auto s = manager_->library(id, Caller::root());
-                return s && (!s->online || s->slots > 0 || !s->offline_reason.empty());
+                // Read for the first time: online with its slots counted, or offline with a
+                // reason other than being read.
+                return s && s->offline_reason != Library::reading_reason &&
+                       (s->online ? s->slots > 0 : !s->offline_reason.empty());
             });
             ASSERT_TRUE(settled);
         }

@@ -34,7 +34,7 @@ protected:
             m.start();
             rec.wait_until([&] {
                 auto s = m.library(*m.find_library("lab1"), Caller::root());
-                return s && s->slots > 0;
+                return s && s->online && s->slots > 0;
             });
             auto job = m.inject(m.find_library("lab1")->str(), 0, {}, {}, Caller::root());
             if (job) {

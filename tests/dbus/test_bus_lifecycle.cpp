@@ -2,6 +2,7 @@
 // their history survives in SQLite, from where GetJob exports finished jobs again.
 #include "bus_fixture.hpp"
 
+#include <fstream>
 #include <thread>
 
 namespace ntms::bustest {
@@ -49,6 +50,33 @@ TEST_F(BusLifecycle, ClientDisconnectDuringAJobDoesNotDisturbIt) {
     EXPECT_EQ(wait_final(path), lm_passed);
     EXPECT_EQ(get_as<uint32_t>(path, job_iface, "MediaMoved"), 1u);
     EXPECT_TRUE(ntmsd_->running());
+}
+
+// ntmsd takes its name only once its libraries have been read: the first call a client makes
+// after the name appears finds the slots counted, and an inject is not refused as "full". A large
+// library makes the first inventory long enough to be seen if it were not waited for.
+TEST_F(BusLifecycle, TheFirstCallAfterTheNameAppearsFindsTheLibraryInventoried) {
+    const std::string conf = dir_->file("ntmsd.conf");
+    {
+        std::ofstream c(conf);
+        c << "[Daemon]\n";
+    }
+    ntmsd_ = std::make_unique<Ntmsd>(
+        bus_->address(),
+        std::vector<std::string>{"--config", conf, "--database", database(), "--library",
+                                 sim("big", "slots=30000,ie=1,fill=2000")},
+        dir_->file("ntmsd.log"));
+    std::string why;
+    ASSERT_TRUE(ntmsd_->wait_for_name(why)) << why;
+
+    std::vector<sdbus::ObjectPath> paths;
+    proxy(root_path)->callMethod("ListLibraries").onInterface(manager_iface).storeResultsTo(paths);
+    ASSERT_EQ(paths.size(), 1u);
+    EXPECT_EQ(get_as<std::string>(paths[0], library_iface, "State"), "online");
+    EXPECT_EQ(get_as<uint32_t>(paths[0], library_iface, "Slots"), 30000u);
+    EXPECT_EQ(get_as<uint32_t>(paths[0], library_iface, "FreeSlots"), 28000u);
+    const std::string big = get_as<std::string>(paths[0], library_iface, "Id");
+    EXPECT_EQ(error_of([&] { inject(big, inject_start); }), "") << last_message_;
 }
 
 TEST_F(BusLifecycle, RestartKeepsHistoryAndGetJobExportsFinishedJobsAgain) {

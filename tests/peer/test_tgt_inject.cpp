@@ -97,7 +97,7 @@ protected:
         manager_->start();
         ASSERT_TRUE(events_.wait_until([&] {
             auto s = manager_->library(*manager_->find_library("tgt"), Caller::root());
-            return s && s->slots > 0;
+            return s && s->online && s->slots > 0;
         }));
     }
 
@@ -196,7 +196,7 @@ TEST_F(TgtInject, SigkillAtRandomInstantsLosesNoCartridge) {
                 m.start();
                 rec.wait_until([&] {
                     auto s = m.library(*m.find_library("tgt"), Caller::root());
-                    return s && s->slots > 0;
+                    return s && s->online && s->slots > 0;
                 });
                 const auto id = m.find_library("tgt")->str();
                 if (auto job = m.inject(id, 0, {}, {}, Caller::root())) {
