@@ -244,10 +244,9 @@ void journal_oprequest(const OpRequestRecord& r, const std::string& library_name
 void journal_job_end(const JobRecord& job, const std::string& library_name) {
     try {
         std::string lib = library_label(library_name, job.library);
-        std::string what = fmt::format(
-            "{} job {}", job.operation.empty() ? "library" : job.operation, job.id.str());
-        std::string moved =
-            cartridges(job.media_moved) + (job.operation == "inject" ? " imported" : " moved");
+        std::string what = fmt::format("{} job {}", operation_name(job.operation), job.id.str());
+        std::string moved = cartridges(job.media_moved) +
+                            (job.operation == OperationKind::Inject ? " imported" : " moved");
         bool failed = job.state == JobState::Failed || job.state == JobState::Invalid;
         std::string message;
         int priority = LOG_INFO;
@@ -279,7 +278,7 @@ void journal_job_end(const JobRecord& job, const std::string& library_name) {
         std::vector<Field> f{
             {"MESSAGE_ID", failed ? message_id::JobFailed : message_id::JobCompleted},
             {"NTMS_JOB", job.id.str()},
-            {"NTMS_JOB_OPERATION", job.operation},
+            {"NTMS_JOB_OPERATION", operation_name(job.operation)},
             {"NTMS_JOB_STATE", job_state_name(job.state)},
             {"NTMS_LIBRARY", job.library.str()},
             {"NTMS_LIBRARY_NAME", lib},

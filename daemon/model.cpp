@@ -1,6 +1,7 @@
 #include "model.hpp"
 
 #include <chrono>
+#include <utility>
 
 namespace ntms {
 
@@ -43,6 +44,32 @@ const char* job_state_name(JobState s) {
         return "stopped";
     }
     return "unknown";
+}
+
+namespace {
+
+constexpr std::pair<OperationKind, const char*> operation_names[] = {
+    {OperationKind::Inventory, "inventory"},   {OperationKind::DoorAccess, "dooraccess"},
+    {OperationKind::Eject, "eject"},           {OperationKind::EjectCleaner, "ejectcleaner"},
+    {OperationKind::Inject, "inject"},         {OperationKind::InjectCleaner, "injectcleaner"},
+    {OperationKind::CleanDrive, "cleandrive"}, {OperationKind::Dismount, "dismount"},
+    {OperationKind::Mount, "mount"},
+};
+
+} // namespace
+
+const char* operation_name(OperationKind k) {
+    for (const auto& [kind, name] : operation_names)
+        if (kind == k)
+            return name;
+    return "unknown";
+}
+
+std::optional<OperationKind> operation_from_name(std::string_view name) {
+    for (const auto& [kind, n] : operation_names)
+        if (n == name)
+            return kind;
+    return std::nullopt;
 }
 
 int64_t now_usec() {

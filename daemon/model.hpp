@@ -7,8 +7,30 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace ntms {
+
+// RSM's NTMS_LM_* operation codes: what a job does. Only Inject has steps so far; the others are
+// the engine's room for eject, door access, inventory and the drives.
+enum class OperationKind : uint32_t {
+    Inventory = 8,
+    DoorAccess = 9,
+    Eject = 10,
+    EjectCleaner = 11,
+    Inject = 12,
+    InjectCleaner = 13,
+    CleanDrive = 15,
+    Dismount = 16,
+    Mount = 17,
+};
+const char* operation_name(OperationKind k); // "inject", "eject", ...
+std::optional<OperationKind> operation_from_name(std::string_view name);
+
+// NTMS_PRIORITY_*: a queue runs higher priorities first, equal ones in the order they came.
+inline constexpr int32_t priority_lowest = -15;
+inline constexpr int32_t priority_normal = 0;
+inline constexpr int32_t priority_highest = 15;
 
 // NTMS_INJECT_*
 enum class InjectAction : uint32_t { Start = 0, Stop = 1, Retract = 2, StartMany = 3 };
@@ -29,21 +51,35 @@ bool is_final(JobState s);
 const char* job_state_name(JobState s); // "queued", "inprocess", ...
 
 // NTMS_OPREQ_* and NTMS_OPSTATE_*
-enum class OpRequestType : uint32_t { Unknown = 0, NewMedia = 1, Cleaner = 2, DeviceService = 3, MoveMedia = 4, Message = 5 };
-enum class OpRequestState : uint32_t { Unknown = 0, Submitted = 1, Active = 2, InProgress = 3, Refused = 4, Complete = 5 };
+enum class OpRequestType : uint32_t {
+    Unknown = 0,
+    NewMedia = 1,
+    Cleaner = 2,
+    DeviceService = 3,
+    MoveMedia = 4,
+    Message = 5
+};
+enum class OpRequestState : uint32_t {
+    Unknown = 0,
+    Submitted = 1,
+    Active = 2,
+    InProgress = 3,
+    Refused = 4,
+    Complete = 5
+};
 
 enum class MediumState : uint32_t {
-    InLibrary = 0,  // in a storage slot or drive
-    InPort = 1,     // in an IE element, waiting to be imported (left there: library full)
-    Exported = 2,   // put into the port by the library, awaiting removal by the operator
-    Gone = 3,       // no longer in the library (removed by the operator)
+    InLibrary = 0, // in a storage slot or drive
+    InPort = 1,    // in an IE element, waiting to be imported (left there: library full)
+    Exported = 2,  // put into the port by the library, awaiting removal by the operator
+    Gone = 3,      // no longer in the library (removed by the operator)
 };
 
 struct LibraryRecord {
     Guid id;
-    std::string identity;  // stable key: VPD designator, iSCSI URL, sim name
+    std::string identity; // stable key: VPD designator, iSCSI URL, sim name
     std::string name;
-    std::string device;    // last device string seen (/dev/sg3, iscsi://..., sim:...)
+    std::string device; // last device string seen (/dev/sg3, iscsi://..., sim:...)
     bool enabled = true;
     int64_t created = 0;
 };
@@ -51,7 +87,7 @@ struct LibraryRecord {
 struct MediumRecord {
     Guid id;
     Guid library;
-    std::string barcode;            // empty: unidentified
+    std::string barcode;             // empty: unidentified
     std::optional<uint16_t> element; // current element address; nullopt when Gone
     MediumState state = MediumState::InLibrary;
     int64_t updated = 0;
@@ -60,10 +96,10 @@ struct MediumRecord {
 struct JobRecord {
     Guid id;
     Guid library;
-    std::string operation = "inject";
+    OperationKind operation = OperationKind::Inject;
     InjectAction action = InjectAction::Start;
     JobState state = JobState::Queued;
-    uint32_t error = 0;          // Win32 code
+    uint32_t error = 0; // Win32 code
     std::string error_message;
     int64_t time_queued = 0;
     int64_t time_started = 0;
@@ -71,8 +107,9 @@ struct JobRecord {
     std::string application;
     uint32_t uid = 0;
     uint32_t media_moved = 0;
-    uint32_t timeout_sec = 0;    // MaxExtendSecs for this call
+    uint32_t timeout_sec = 0;     // MaxExtendSecs for this call
     std::optional<uint16_t> port; // first IE address of the chosen port, nullopt: default port
+    int32_t priority = priority_normal;
 };
 
 // A move recorded durably before MOVE MEDIUM is sent, resolved after it (or at start-up).
@@ -89,7 +126,7 @@ struct MoveIntent {
 
 struct MediumMove { // one row of a medium's history
     Guid medium;
-    Guid job;         // null for moves found by reconciliation
+    Guid job; // null for moves found by reconciliation
     std::optional<uint16_t> from, to;
     int64_t time = 0;
     std::string reason; // "inject", "reconcile", "operator-removed" ...
@@ -101,7 +138,7 @@ struct OpRequestRecord {
     OpRequestState state = OpRequestState::Submitted;
     std::string message;
     Guid library;
-    Guid job;         // null when not tied to a job
+    Guid job; // null when not tied to a job
     int64_t submitted = 0;
     int64_t changed = 0;
 };

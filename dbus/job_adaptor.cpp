@@ -65,7 +65,7 @@ sdbus::ObjectPath JobAdaptor::Library() {
     return guarded([&] { return library_path(read().library); });
 }
 std::string JobAdaptor::Operation() {
-    return guarded([&] { return read().operation; });
+    return guarded([&] { return std::string(operation_name(read().operation)); });
 }
 uint32_t JobAdaptor::Action() {
     return guarded([&] { return static_cast<uint32_t>(read().action); });

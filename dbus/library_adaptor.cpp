@@ -57,7 +57,7 @@ void LibraryAdaptor::refresh() {
     check(a.vendor != b.vendor, "Vendor");
     check(a.product != b.product, "Product");
     check(a.serial != b.serial, "Serial");
-    check(a.online != b.online, "State");
+    check(a.online() != b.online(), "State");
     check(a.offline_reason != b.offline_reason, "OfflineReason");
     check(a.enabled != b.enabled, "Enabled");
     check(a.slots != b.slots, "Slots");
@@ -101,7 +101,7 @@ std::string LibraryAdaptor::Serial() {
     return guarded([&] { return read().serial; });
 }
 std::string LibraryAdaptor::State() {
-    return guarded([&] { return std::string(read().online ? "online" : "offline"); });
+    return guarded([&] { return std::string(read().online() ? "online" : "offline"); });
 }
 std::string LibraryAdaptor::OfflineReason() {
     return guarded([&] { return read().offline_reason; });

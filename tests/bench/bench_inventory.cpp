@@ -6,7 +6,7 @@
 //   meson test -C build --benchmark --suite bench -v bench_inventory
 //   SLOTS=10000 FILL=500 build/tests/bench/bench_inventory
 #include "daemon/events.hpp"
-#include "daemon/manager.hpp"
+#include "tests/domain.hpp"
 #include "sgio/cdb.hpp"
 #include "sgio/element_status.hpp"
 #include "sgio/iscsi_transport.hpp"
@@ -142,14 +142,14 @@ int main() {
     double ours_ms = 0;
     uint32_t seen = 0;
     {
-        ntms::Manager m(cfg, w);
+        ntms::test::Domain m(cfg, w);
         m.start();
         const auto id = *m.find_library("big");
         w.wait([&] {
             auto s = m.library(id, ntms::Caller::root());
             // Online with every slot counted, or given up on (offline for another reason).
-            return s && (s->online ? s->slots == slots
-                                   : s->offline_reason != ntms::Library::reading_reason);
+            return s && (s->online() ? s->slots == slots
+                                   : s->state != ntms::LibraryState::Reading);
         });
         ours_ms = ms_since(t0);
         seen = m.library(id, ntms::Caller::root())->slots;

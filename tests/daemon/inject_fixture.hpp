@@ -3,10 +3,11 @@
 #pragma once
 
 #include "daemon/events.hpp"
-#include "daemon/manager.hpp"
-#include "daemon/store.hpp"
+#include "daemon/store/store.hpp"
 #include "sgio/virtual_changer.hpp"
+#include "tests/domain.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -67,6 +68,12 @@ public:
     std::vector<JobState> history(const Guid& id) {
         std::lock_guard lock(mutex_);
         return history_[id];
+    }
+    // How many times the job was announced in a final state (its ends).
+    size_t ends(const Guid& id) {
+        std::lock_guard lock(mutex_);
+        return static_cast<size_t>(std::count_if(history_[id].begin(), history_[id].end(),
+                                                 [](JobState s) { return is_final(s); }));
     }
     std::vector<OpRequestRecord> opreqs() {
         std::lock_guard lock(mutex_);
@@ -147,16 +154,17 @@ protected:
         cfg.database = db_path_;
         cfg.discover = false;
         cfg.libraries = std::move(libs);
-        manager_ = std::make_unique<Manager>(
-            cfg, events_, [this](const std::string& device) { return open_device(device); });
+        manager_ = std::make_unique<ntms::test::Domain>(
+            cfg, events_, [this](const std::string& device) { return open_device(device); },
+            operations_);
         manager_->start();
         for (const auto& id : manager_->libraries()) {
             const bool settled = events_.wait_until([&] {
                 auto s = manager_->library(id, Caller::root());
                 // Read for the first time: online with its slots counted, or offline with a
                 // reason other than being read.
-                return s && s->offline_reason != Library::reading_reason &&
-                       (s->online ? s->slots > 0 : !s->offline_reason.empty());
+                return s && s->state != LibraryState::Reading &&
+                       (s->online() ? s->slots > 0 : !s->offline_reason.empty());
             });
             ASSERT_TRUE(settled);
         }
@@ -204,7 +212,8 @@ protected:
     Recorder events_;
     std::mutex devices_mutex_;
     std::map<std::string, sgio::VirtualChanger*> devices_;
-    std::unique_ptr<Manager> manager_;
+    OperationFactory operations_; // empty: the standard operations
+    std::unique_ptr<ntms::test::Domain> manager_;
 };
 
 } // namespace ntms::test

@@ -30,11 +30,11 @@ protected:
         auto lib = library(device_spec());
         cfg.libraries = {lib};
         {
-            Manager m(cfg, rec);
+            Domain m(cfg, rec);
             m.start();
             rec.wait_until([&] {
                 auto s = m.library(*m.find_library("lab1"), Caller::root());
-                return s && s->online && s->slots > 0;
+                return s && s->online() && s->slots > 0;
             });
             auto job = m.inject(m.find_library("lab1")->str(), 0, {}, {}, Caller::root());
             if (job) {
@@ -55,7 +55,7 @@ protected:
     Outcome recover_and_check(int iteration) {
         start({library(device_spec())});
         auto s = manager_->library(lib_id(), Caller::root());
-        EXPECT_TRUE(s && s->online) << "iteration " << iteration;
+        EXPECT_TRUE(s && s->online()) << "iteration " << iteration;
         // Reconciliation runs on the worker before any job; wait until no intent is left.
         auto db = open_store();
         const Guid lib = lib_id();

@@ -74,7 +74,7 @@ TEST_F(DatabaseFaults, FullFilesystemGivesDatabaseFullAndTheCoreKeepsServing) {
     // Still answering: libraries, jobs, and nothing half-recorded.
     auto lib = manager_->library(lib_id(), Caller::root());
     ASSERT_TRUE(lib);
-    EXPECT_TRUE(lib->online);
+    EXPECT_TRUE(lib->online());
     auto jobs_after = manager_->jobs();
     ASSERT_TRUE(jobs_after) << jobs_after.error().message;
     EXPECT_EQ(jobs_after->size(), jobs_before->size());

@@ -3,7 +3,8 @@
 // re-adding brings the same library back (reconciled), new changers become libraries with a GUID
 // kept per identity, unusable ones are offline with a reason, configured ones are never doubled.
 // Then the sd-device side on this host.
-#include "daemon/discovery.hpp"
+#include "tests/domain.hpp"
+#include "daemon/registry/discovery.hpp"
 #include "daemon/journal.hpp"
 #include "inject_fixture.hpp"
 #include "sgio/changer.hpp"
@@ -89,7 +90,7 @@ protected:
         DaemonConfig cfg;
         cfg.database = db_path_;
         cfg.libraries = std::move(libs);
-        manager_ = std::make_unique<Manager>(
+        manager_ = std::make_unique<ntms::test::Domain>(
             cfg, events_, [this](const std::string& device) { return open_any(device); });
         manager_->start(present);
         for (const auto& id : manager_->libraries())
@@ -99,8 +100,8 @@ protected:
     // Inventoried (slots known) or offline with a reason other than being read.
     bool settled(const Guid& id) {
         return wait_library(id, [](const LibrarySnapshot& s) {
-            return (s.online && s.slots > 0) || (!s.online && !s.offline_reason.empty() &&
-                                                 s.offline_reason != Library::reading_reason);
+            return (s.online() && s.slots > 0) || (!s.online() && !s.offline_reason.empty() &&
+                                                 s.state != LibraryState::Reading);
         });
     }
     bool wait_library(const Guid& id, const std::function<bool(const LibrarySnapshot&)>& pred) {
@@ -168,7 +169,7 @@ TEST_F(Hotplug, RemovalFailsTheRunningAndQueuedJobsOfflineAndRefusesNewOnes) {
         EXPECT_EQ((*row)->error, win32::LibraryOffline);
     }
     const auto s = snap(lab1);
-    EXPECT_FALSE(s.online);
+    EXPECT_FALSE(s.online());
     EXPECT_EQ(s.offline_reason, "device removed");
 
     // Journalled: the library offline with its reason, each job's failure.
@@ -193,7 +194,7 @@ TEST_F(Hotplug, ReaddedLibraryKeepsItsGuidAndFindsWhatMovedWhileAway) {
     ASSERT_EQ(before->element, std::optional<uint16_t>(1000));
 
     manager_->device_removed(node(dev));
-    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return !s.online; }));
+    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return !s.online(); }));
     ASSERT_NO_FATAL_FAILURE(by_hand("lab1", [](sgio::Changer& ch) {
         ASSERT_TRUE(ch.move(1000, 1009)); // moved by hand while the library was away
     }));
@@ -201,7 +202,7 @@ TEST_F(Hotplug, ReaddedLibraryKeepsItsGuidAndFindsWhatMovedWhileAway) {
     // Back under another node name (renumbered), recognised by its identity.
     const std::string renumbered = dev + ",poweron=no";
     manager_->device_added(node(renumbered));
-    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return s.online; }));
+    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return s.online(); }));
     EXPECT_EQ(manager_->libraries(), std::vector<Guid>{lab1});
     EXPECT_EQ(lib_id(), lab1);
     EXPECT_TRUE(events_.added().empty()) << "the same library, not a new one";
@@ -249,7 +250,7 @@ TEST_F(Hotplug, NewChangerBecomesALibraryWhoseGuidOutlivesRemovalAndRestart) {
     }
     const std::string name = discovered_library_name(ident, "sg7");
     auto s = snap(id);
-    EXPECT_TRUE(s.online) << s.offline_reason;
+    EXPECT_TRUE(s.online()) << s.offline_reason;
     EXPECT_EQ(s.name, name);
     EXPECT_EQ(s.device, dev);
     EXPECT_EQ(s.slots, 8u);
@@ -263,10 +264,10 @@ TEST_F(Hotplug, NewChangerBecomesALibraryWhoseGuidOutlivesRemovalAndRestart) {
     EXPECT_EQ((*rec)->identity, ident.stable_key());
 
     manager_->device_removed(node(dev, "sg7"));
-    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& l) { return !l.online; }));
+    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& l) { return !l.online(); }));
     EXPECT_EQ(snap(id).offline_reason, "device removed");
     manager_->device_added(node(dev, "sg7"));
-    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& l) { return l.online; }));
+    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& l) { return l.online(); }));
     EXPECT_EQ(events_.added().size(), 1u);
 
     // A restart finds it present at start: the same GUID and name.
@@ -274,7 +275,7 @@ TEST_F(Hotplug, NewChangerBecomesALibraryWhoseGuidOutlivesRemovalAndRestart) {
     ASSERT_NO_FATAL_FAILURE(start_with({}, {node(dev, "sg3")}));
     EXPECT_EQ(manager_->libraries(), std::vector<Guid>{id});
     EXPECT_EQ(snap(id).name, name) << "the name the database has, not one from sg3";
-    EXPECT_TRUE(snap(id).online);
+    EXPECT_TRUE(snap(id).online());
 }
 
 TEST_F(Hotplug, ChangerWithoutSmcIsAnOfflineLibraryWithAReasonAndDisturbsNothing) {
@@ -293,7 +294,7 @@ TEST_F(Hotplug, ChangerWithoutSmcIsAnOfflineLibraryWithAReasonAndDisturbsNothing
         id = events_.added().front();
         ASSERT_TRUE(settled(id));
         const auto s = snap(id);
-        EXPECT_FALSE(s.online);
+        EXPECT_FALSE(s.online());
         EXPECT_NE(s.offline_reason.find("does not work as a medium changer"), std::string::npos)
             << s.offline_reason;
         EXPECT_NE(s.offline_reason.find("ILLEGAL REQUEST"), std::string::npos) << s.offline_reason;
@@ -307,7 +308,7 @@ TEST_F(Hotplug, ChangerWithoutSmcIsAnOfflineLibraryWithAReasonAndDisturbsNothing
         ASSERT_TRUE(device("lab1").operator_insert(100, "GOOD01L8"));
         auto done = events_.wait_final(*job);
         EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
-        EXPECT_TRUE(snap(lab1).online);
+        EXPECT_TRUE(snap(lab1).online());
         manager_->stop(); // every record written
     });
     EXPECT_NE(line_with(journal, {message_id::LibraryOffline, "NTMS_LIBRARY=" + id.str(),
@@ -328,7 +329,7 @@ TEST_F(Hotplug, ConfiguredLibraryFoundByLinkOrByIdentityIsNeverDoubled) {
     ASSERT_NO_FATAL_FAILURE(start_with({library(link.string())}, {node(sg.string(), "sg3")}));
     const Guid lab1 = lib_id();
     EXPECT_EQ(manager_->libraries(), std::vector<Guid>{lab1});
-    EXPECT_TRUE(snap(lab1).online);
+    EXPECT_TRUE(snap(lab1).online());
 
     manager_->device_added(node(sg.string(), "sg3"));              // the add event, again
     manager_->device_added(node(sim("slots=10,ie=1,poweron=no"))); // another path, same identity
@@ -336,13 +337,13 @@ TEST_F(Hotplug, ConfiguredLibraryFoundByLinkOrByIdentityIsNeverDoubled) {
     EXPECT_TRUE(events_.added().empty());
     EXPECT_EQ(snap(lab1).device, link.string());
     manager_->device_removed(node(sim("slots=10,ie=1,poweron=no"))); // the reserve path goes
-    EXPECT_TRUE(snap(lab1).online);
+    EXPECT_TRUE(snap(lab1).online());
 
     // Removed by its node, found again through it: the configured spelling stays.
     manager_->device_removed(node(sg.string(), "sg3"));
-    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return !s.online; }));
+    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return !s.online(); }));
     manager_->device_added(node(sg.string(), "sg3"));
-    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return s.online; }));
+    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return s.online(); }));
     EXPECT_EQ(snap(lab1).device, link.string());
     EXPECT_EQ(manager_->libraries(), std::vector<Guid>{lab1});
 }
@@ -353,7 +354,7 @@ TEST_F(Hotplug, ASecondPathTakesOverWhenThePathInUseIsRemoved) {
     ASSERT_NO_FATAL_FAILURE(start_with({}, {node(first, "sg3"), node(second, "sg8")}));
     ASSERT_EQ(events_.added().size(), 1u);
     const Guid id = events_.added().front();
-    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& s) { return s.online; }));
+    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& s) { return s.online(); }));
     EXPECT_EQ(snap(id).device, first);
     auto job = manager_->inject(id.str(), 0, {}, {}, Caller::root());
     ASSERT_TRUE(job);
@@ -364,13 +365,13 @@ TEST_F(Hotplug, ASecondPathTakesOverWhenThePathInUseIsRemoved) {
     auto end = events_.wait_final(*job);
     EXPECT_EQ(end.error, win32::LibraryOffline) << end.error_message;
     ASSERT_TRUE(wait_library(id, [&](const LibrarySnapshot& s) {
-        return s.online && s.device == second;
+        return s.online() && s.device == second;
     })) << snap(id).offline_reason;
     EXPECT_EQ(manager_->libraries(), std::vector<Guid>{id});
 
     // With no path left it is offline, and stays known.
     manager_->device_removed(node(second, "sg8"));
-    EXPECT_FALSE(snap(id).online);
+    EXPECT_FALSE(snap(id).online());
     EXPECT_EQ(snap(id).offline_reason, "device removed");
 }
 
@@ -380,11 +381,11 @@ TEST_F(Hotplug, ConfiguredLibraryAbsentAtStartComesOnlineWhenItsDeviceAppears) {
     fs::create_symlink(sg.filename(), link); // dangling until the node appears
     ASSERT_NO_FATAL_FAILURE(start_with({library(link.string())}));
     const Guid lab1 = lib_id();
-    EXPECT_FALSE(snap(lab1).online);
+    EXPECT_FALSE(snap(lab1).online());
 
     std::ofstream(sg) << sim("slots=5,ie=1") << "\n"; // closed at the end of the statement
     manager_->device_added(node(sg.string(), "sg5"));
-    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return s.online; }));
+    ASSERT_TRUE(wait_library(lab1, [](const LibrarySnapshot& s) { return s.online(); }));
     EXPECT_EQ(snap(lab1).slots, 5u);
     EXPECT_EQ(manager_->libraries(), std::vector<Guid>{lab1});
     EXPECT_TRUE(events_.added().empty());
@@ -396,7 +397,7 @@ TEST_F(Hotplug, UnknownNodesAndUnopenableDevicesChangeNothing) {
     manager_->device_removed(node("/dev/sg-ntms-test-unknown"));
     manager_->device_added(node((dir_ / "no-such-node").string()));
     EXPECT_EQ(manager_->libraries().size(), 1u);
-    EXPECT_TRUE(snap(lib_id()).online);
+    EXPECT_TRUE(snap(lib_id()).online());
     EXPECT_TRUE(events_.added().empty());
 }
 
@@ -442,7 +443,7 @@ TEST_F(Hotplug, ConcurrentAddsRemovesAndReadsSettleOnOneLibrary) {
     ASSERT_EQ(manager_->libraries().size(), 1u);
     const Guid id = manager_->libraries().front();
     EXPECT_EQ(events_.added(), std::vector<Guid>{id});
-    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& s) { return s.online; }));
+    ASSERT_TRUE(wait_library(id, [](const LibrarySnapshot& s) { return s.online(); }));
     EXPECT_TRUE(manager_->workers_alive());
     // Jobs that slipped in between failed offline or are still running; none is left queued.
     manager_->device_removed(node(dev));

@@ -1,7 +1,7 @@
 // The SQLite store against real database files, one temporary directory per test.
 #include "daemon/model.hpp"
 #include "daemon/status.hpp"
-#include "daemon/store.hpp"
+#include "daemon/store/store.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -220,7 +220,7 @@ TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, win32::DatabaseFailure);
     EXPECT_NE(r.error().message.find("database schema version 7 is newer than this ntmsd "
-                                     "supports (1)"),
+                                     "supports (2)"),
               std::string::npos)
         << r.error().message;
     EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
@@ -391,7 +391,7 @@ TEST_F(StoreTest, JobRoundTripsEveryField) {
     auto s = open();
     auto lib = library(*s);
     JobRecord j = job(lib.id, 1000);
-    j.operation = "inject";
+    j.operation = OperationKind::Inject;
     j.action = InjectAction::StartMany;
     j.state = JobState::Waiting;
     j.error = 0xfffffffeu;

@@ -2,7 +2,7 @@
 // the Version and changes nothing; a member of a library's CONTROL group may inject. Callers are
 // run under setpriv; needs root.
 #include "bus_fixture.hpp"
-#include "daemon/store.hpp"
+#include "daemon/store/store.hpp"
 
 #include <grp.h>
 #include <sstream>

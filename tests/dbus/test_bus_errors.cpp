@@ -1,7 +1,7 @@
 // Every refusal of the API over the real bus, with its exact error name, and nothing changed by
 // any of them: no job object, no job row.
 #include "bus_fixture.hpp"
-#include "daemon/store.hpp"
+#include "daemon/store/store.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -4,7 +4,7 @@
 // device entry points the way ntmsd's udev thread does. A changer found while running appears
 // with InterfacesAdded; removal and return show in State and OfflineReason on the same object.
 #include "bus_harness.hpp"
-#include "daemon/manager.hpp"
+#include "tests/domain.hpp"
 #include "dbus/bus_service.hpp"
 #include "dbus/event_queue.hpp"
 
@@ -47,7 +47,7 @@ protected:
         cfg.libraries.push_back(LibraryConfig{});
         cfg.libraries.back().name = "lab1";
         cfg.libraries.back().device = sim("lab1", "slots=6,ie=1");
-        manager_ = std::make_unique<Manager>(cfg, events_);
+        manager_ = std::make_unique<ntms::test::Domain>(cfg, events_);
         manager_->start();
         service_ =
             std::make_unique<dbus::BusService>(*manager_, events_, dbus::BusOptions{"test", 3600s});
@@ -132,7 +132,7 @@ protected:
     std::unique_ptr<TempDir> dir_;
     std::unique_ptr<PrivateBus> bus_;
     dbus::EventQueue events_;
-    std::unique_ptr<Manager> manager_;
+    std::unique_ptr<ntms::test::Domain> manager_;
     std::unique_ptr<dbus::BusService> service_;
     std::unique_ptr<sdbus::IConnection> signals_, client_;
     sdbus::Slot match_;

@@ -2,8 +2,8 @@
 // PREVENT ALLOW, no OPEN/CLOSE IE, no 28h/01h, short replies. The job must work from FULL alone,
 // and survive SIGKILL at random instants with every cartridge recorded exactly once.
 #include "daemon/events.hpp"
-#include "daemon/manager.hpp"
-#include "daemon/store.hpp"
+#include "tests/domain.hpp"
+#include "daemon/store/store.hpp"
 #include "sgio/changer.hpp"
 #include "sgio/iscsi_transport.hpp"
 #include "tgt_fixture.hpp"
@@ -93,11 +93,11 @@ protected:
     }
 
     void start_manager() {
-        manager_ = std::make_unique<Manager>(config(), events_);
+        manager_ = std::make_unique<ntms::test::Domain>(config(), events_);
         manager_->start();
         ASSERT_TRUE(events_.wait_until([&] {
             auto s = manager_->library(*manager_->find_library("tgt"), Caller::root());
-            return s && s->online && s->slots > 0;
+            return s && s->online() && s->slots > 0;
         }));
     }
 
@@ -116,7 +116,7 @@ protected:
     std::filesystem::path dir_;
     peer::TgtHarness harness_;
     Recorder events_;
-    std::unique_ptr<Manager> manager_;
+    std::unique_ptr<ntms::test::Domain> manager_;
 };
 
 } // namespace
@@ -192,11 +192,11 @@ TEST_F(TgtInject, SigkillAtRandomInstantsLosesNoCartridge) {
         if (pid == 0) {
             Recorder rec;
             {
-                Manager m(cfg, rec);
+                ntms::test::Domain m(cfg, rec);
                 m.start();
                 rec.wait_until([&] {
                     auto s = m.library(*m.find_library("tgt"), Caller::root());
-                    return s && s->online && s->slots > 0;
+                    return s && s->online() && s->slots > 0;
                 });
                 const auto id = m.find_library("tgt")->str();
                 if (auto job = m.inject(id, 0, {}, {}, Caller::root())) {

@@ -4,8 +4,8 @@
 // message. Not thread-safe: each thread opens its own Store on the same file (WAL allows it).
 #pragma once
 
-#include "model.hpp"
-#include "status.hpp"
+#include "daemon/model.hpp"
+#include "daemon/status.hpp"
 
 #include <memory>
 #include <optional>
@@ -33,12 +33,13 @@ struct StoreSettings {
 
 class Store {
 public:
-    static Expected<std::unique_ptr<Store>> open(const std::string& path, StoreOptions options = {});
+    static Expected<std::unique_ptr<Store>> open(const std::string& path,
+                                                 StoreOptions options = {});
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
     const std::string& path() const { return path_; }
     Expected<StoreSettings> settings();
 

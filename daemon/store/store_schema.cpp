@@ -1,6 +1,6 @@
 // Schema versions and the migration runner. A database is at version N when PRAGMA user_version
 // is N; each migration takes it from the previous version to its own, inside one transaction.
-#include "store.hpp"
+#include "daemon/store/store.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -101,6 +101,12 @@ CREATE INDEX oprequests_library ON oprequests (library);
 CREATE INDEX oprequests_job ON oprequests (job);
 )sql";
 
+// Version 2. Jobs of every operation kind share one queue per library, ordered by RSM's
+// NTMS_PRIORITY_* (-15 lowest .. 15 highest), then by time.
+constexpr const char* schema_v2 = R"sql(
+ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0 CHECK (priority BETWEEN -15 AND 15);
+)sql";
+
 struct Migration {
     int version;
     const char* sql;
@@ -111,6 +117,7 @@ struct Migration {
 // the transaction).
 constexpr Migration migrations[] = {
     {1, schema_v1},
+    {2, schema_v2},
 };
 
 constexpr bool in_order() {

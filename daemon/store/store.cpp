@@ -1,5 +1,5 @@
 // The SQLite store: the connection's set-up, transactions, and the statements behind each call.
-#include "store.hpp"
+#include "daemon/store/store.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -239,7 +239,7 @@ JobRecord read_job(Statement& s) {
     JobRecord j;
     j.id = s.guid(0);
     j.library = s.guid(1);
-    j.operation = s.text(2);
+    j.operation = operation_from_name(s.text(2)).value_or(OperationKind::Inject);
     j.action = s.enumerated(3, InjectAction::StartMany);
     j.state = s.enumerated(4, JobState::Stopped);
     j.error = s.u32(5);
@@ -252,13 +252,14 @@ JobRecord read_job(Statement& s) {
     j.media_moved = s.u32(12);
     j.timeout_sec = s.u32(13);
     j.port = s.element(14);
+    j.priority = static_cast<int32_t>(s.integer(15));
     return j;
 }
 
 void bind_job(Statement& s, const JobRecord& j) {
     s.bind_guid(1, j.id);
     s.bind_guid(2, j.library);
-    s.bind_text(3, j.operation);
+    s.bind_text(3, operation_name(j.operation));
     s.bind_int(4, static_cast<uint32_t>(j.action));
     s.bind_int(5, static_cast<uint32_t>(j.state));
     s.bind_int(6, j.error);
@@ -271,6 +272,7 @@ void bind_job(Statement& s, const JobRecord& j) {
     s.bind_int(13, j.media_moved);
     s.bind_int(14, j.timeout_sec);
     s.bind_element(15, j.port);
+    s.bind_int(16, j.priority);
 }
 
 MediumRecord read_medium(Statement& s) {
@@ -649,11 +651,12 @@ Expected<void> Store::set_library_enabled(const Guid& id, bool enabled) {
 Expected<void> Store::insert_job(const JobRecord& job) {
     static constexpr const char* what = "insert job";
     return run<void>(what, true, [&]() -> Expected<void> {
-        Statement s(db_, path_, what,
-                    "INSERT INTO jobs (guid, library, operation, action, state, error, "
-                    "error_message, time_queued, time_started, time_completed, application, uid, "
-                    "media_moved, timeout_sec, port) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        Statement s(
+            db_, path_, what,
+            "INSERT INTO jobs (guid, library, operation, action, state, error, "
+            "error_message, time_queued, time_started, time_completed, application, uid, "
+            "media_moved, timeout_sec, port, priority) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
         bind_job(s, job);
         return s.run();
     });
@@ -666,7 +669,7 @@ Expected<void> Store::update_job(const JobRecord& job) {
                     "UPDATE jobs SET library = ?2, operation = ?3, action = ?4, state = ?5, "
                     "error = ?6, error_message = ?7, time_queued = ?8, time_started = ?9, "
                     "time_completed = ?10, application = ?11, uid = ?12, media_moved = ?13, "
-                    "timeout_sec = ?14, port = ?15 WHERE guid = ?1");
+                    "timeout_sec = ?14, port = ?15, priority = ?16 WHERE guid = ?1");
         bind_job(s, job);
         if (auto r = s.run(); !r)
             return r;
@@ -682,7 +685,7 @@ Expected<std::optional<JobRecord>> Store::get_job(const Guid& id) {
         Statement s(db_, path_, what,
                     "SELECT guid, library, operation, action, state, error, error_message, "
                     "time_queued, time_started, time_completed, application, uid, media_moved, "
-                    "timeout_sec, port FROM jobs WHERE guid = ?1");
+                    "timeout_sec, port, priority FROM jobs WHERE guid = ?1");
         s.bind_guid(1, id);
         return first(s, read_job);
     });
@@ -695,14 +698,14 @@ Expected<std::vector<JobRecord>> Store::list_jobs(const std::optional<Guid>& lib
             Statement s(db_, path_, what,
                         "SELECT guid, library, operation, action, state, error, error_message, "
                         "time_queued, time_started, time_completed, application, uid, "
-                        "media_moved, timeout_sec, port FROM jobs "
+                        "media_moved, timeout_sec, port, priority FROM jobs "
                         "ORDER BY time_queued DESC, rowid DESC");
             return collect(s, read_job);
         }
         Statement s(db_, path_, what,
                     "SELECT guid, library, operation, action, state, error, error_message, "
                     "time_queued, time_started, time_completed, application, uid, media_moved, "
-                    "timeout_sec, port FROM jobs WHERE library = ?1 "
+                    "timeout_sec, port, priority FROM jobs WHERE library = ?1 "
                     "ORDER BY time_queued DESC, rowid DESC");
         s.bind_guid(1, *library);
         return collect(s, read_job);
@@ -723,14 +726,15 @@ Expected<std::vector<JobRecord>> Store::jobs_in_states(const std::vector<JobStat
         };
         std::vector<Row> rows;
         for (JobState state : wanted) {
-            Statement s(db_, path_, what,
-                        "SELECT guid, library, operation, action, state, error, error_message, "
-                        "time_queued, time_started, time_completed, application, uid, "
-                        "media_moved, timeout_sec, port, rowid FROM jobs WHERE state = ?1");
+            Statement s(
+                db_, path_, what,
+                "SELECT guid, library, operation, action, state, error, error_message, "
+                "time_queued, time_started, time_completed, application, uid, "
+                "media_moved, timeout_sec, port, priority, rowid FROM jobs WHERE state = ?1");
             s.bind_int(1, static_cast<uint32_t>(state));
             auto part = collect(s, [](Statement& st) {
                 JobRecord j = read_job(st);
-                return Row{j.time_queued, st.integer(15), std::move(j)};
+                return Row{j.time_queued, st.integer(16), std::move(j)};
             });
             if (!part)
                 return part.error();

@@ -1,11 +1,11 @@
 // Medium changers found through udev (sd-device): the type-8 scsi_generic nodes present at start,
 // then their add and remove events, delivered on a thread of their own. Only facts are gathered
 // here; what a device means (a configured library, a known library coming back, a new one) is
-// decided by Manager::device_added() and device_removed(), which tests drive without udev.
+// decided by Registry::device_added() and device_removed(), which tests drive without udev.
 #pragma once
 
+#include "daemon/status.hpp"
 #include "sgio/changer.hpp"
-#include "status.hpp"
 
 #include <functional>
 #include <memory>

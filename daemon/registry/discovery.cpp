@@ -1,6 +1,6 @@
-#include "discovery.hpp"
+#include "daemon/registry/discovery.hpp"
 
-#include "journal.hpp"
+#include "daemon/journal.hpp"
 
 #include <atomic>
 #include <cctype>

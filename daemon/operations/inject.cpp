@@ -1,11 +1,15 @@
-#include "inject_job.hpp"
+#include "daemon/operations/inject.hpp"
 
-#include "journal.hpp"
-#include "scsi_status.hpp"
-#include "store.hpp"
+#include "daemon/journal.hpp"
+#include "daemon/library/library.hpp"
+#include "daemon/scsi_status.hpp"
+#include "daemon/store/store.hpp"
+#include "sgio/element.hpp"
 
 #include <chrono>
 #include <fmt/format.h>
+#include <optional>
+#include <vector>
 
 namespace ntms {
 
@@ -27,52 +31,64 @@ const char* action_name(InjectAction a) {
     return "?";
 }
 
-} // namespace
+// One run of an inject job: the steps above, with what they need at hand.
+class InjectSteps {
+public:
+    explicit InjectSteps(JobContext& ctx)
+        : ctx_(ctx), lib_(ctx.library()), cat_(lib_.catalogue()), db_(ctx.db()), job_(ctx.job()),
+          ch_(*lib_.device().changer()) {}
+    Outcome run();
 
-InjectJob::InjectJob(Library& library, Store& db, JobRecord& job)
-    : lib_(library), db_(db), job_(job), ch_(*library.changer()) {}
+private:
+    enum class Wake { Full, Retracted, RetractRequest, Stop, Timeout };
 
-Expected<void> InjectJob::transition(JobState s) {
-    job_.state = s;
-    if (s == JobState::InProcess && job_.time_started == 0)
-        job_.time_started = now_usec();
-    if (auto r = db_.update_job(job_); !r)
-        return r;
-    lib_.events().job_changed(job_);
-    return {};
-}
+    Expected<Wake> wait_for_operator(const PortState& port);
+    // Returns the number of cartridges left in the port for lack of a free slot.
+    Expected<uint32_t> import_batch(const PortState& port, bool& stop_requested);
+    Expected<std::vector<sgio::ElementStatus>> read_port(const PortState& port);
+    Expected<bool> importable(const sgio::ElementStatus& e);
+    Expected<void> move_one(const sgio::ElementStatus& from, uint16_t to);
+    Expected<void> post_library_full(const PortState& port, uint32_t left);
+    Expected<void> post_insert_request(const PortState& port);
+    // Ends the open insert request, if any, in state `s` (COMPLETE or REFUSED).
+    void end_insert_request(OpRequestState s);
+    void optional_step(sgio::Result<void> r, const char* what);
+    void offline(const sgio::Error& e) { cat_.set_state(LibraryState::Offline, e.message); }
+    Outcome finish(Outcome how);
 
-void InjectJob::finish(JobState s, const Status& st) {
+    JobContext& ctx_;
+    Library& lib_;
+    Catalogue& cat_;
+    Store& db_;
+    JobRecord& job_;
+    sgio::Changer& ch_;
+    std::optional<OpRequestRecord> insert_request_; // open while the job waits for the operator
+    uint16_t insert_port_ = 0;
+};
+
+Outcome InjectSteps::finish(Outcome how) {
     // A job that ends while still waiting (failure, library gone) did not get its cartridges.
     end_insert_request(OpRequestState::Refused);
-    job_.state = s;
-    job_.error = st.code;
-    job_.error_message = st.message;
-    job_.time_completed = now_usec();
-    if (auto r = db_.update_job(job_); !r)
-        log(LOG_ERR, fmt::format("Library {}: cannot record the end of job {}: {}", lib_.name(),
-                                 job_.id.str(), r.error().message));
-    lib_.events().job_changed(job_);
-    journal_job_end(job_, lib_.name());
+    return how;
 }
 
-void InjectJob::optional_step(sgio::Result<void> r, const char* what) {
+void InjectSteps::optional_step(sgio::Result<void> r, const char* what) {
     if (!r && r.error().code != sgio::Errc::Unsupported)
         log(LOG_WARNING,
             fmt::format("Library {}: {} failed: {}", lib_.name(), what, r.error().message));
 }
 
-Expected<std::vector<sgio::ElementStatus>> InjectJob::read_port(const PortState& port) {
+Expected<std::vector<sgio::ElementStatus>> InjectSteps::read_port(const PortState& port) {
     auto r = ch_.read_status(sgio::ElementType::ImportExport, port.first, port.count);
     if (!r) {
         if (is_offline_error(r.error()))
-            lib_.set_online(false, r.error().message);
+            offline(r.error());
         return from_scsi(r.error(), "read the port");
     }
     return std::move(r).value();
 }
 
-Expected<bool> InjectJob::importable(const sgio::ElementStatus& e) {
+Expected<bool> InjectSteps::importable(const sgio::ElementStatus& e) {
     if (!e.full)
         return false;
     if (e.impexp)
@@ -84,7 +100,7 @@ Expected<bool> InjectJob::importable(const sgio::ElementStatus& e) {
     return !(*m && (*m)->state == MediumState::Exported);
 }
 
-Expected<InjectJob::Wake> InjectJob::wait_for_operator(const PortState& port) {
+Expected<InjectSteps::Wake> InjectSteps::wait_for_operator(const PortState& port) {
     const auto timeout = std::chrono::seconds(job_.timeout_sec);
     const auto deadline = Clock::now() + timeout;
     const auto poll = std::chrono::milliseconds(lib_.config().poll_interval_ms);
@@ -92,7 +108,7 @@ Expected<InjectJob::Wake> InjectJob::wait_for_operator(const PortState& port) {
     ch_.take_ie_accessed(); // only accesses from now on count
 
     for (;;) {
-        switch (lib_.wait_control(std::chrono::milliseconds(0))) {
+        switch (ctx_.wait_control(std::chrono::milliseconds(0))) {
         case JobControl::Stop:
             return Wake::Stop;
         case JobControl::Retract:
@@ -103,7 +119,7 @@ Expected<InjectJob::Wake> InjectJob::wait_for_operator(const PortState& port) {
         // A poll costs TEST UNIT READY plus the port's own elements, whatever the library's size.
         if (auto t = ch_.test_unit_ready(); !t) {
             if (is_offline_error(t.error()))
-                lib_.set_online(false, t.error().message);
+                offline(t.error());
             return from_scsi(t.error(), "test unit ready");
         }
         auto els = read_port(port);
@@ -128,7 +144,7 @@ Expected<InjectJob::Wake> InjectJob::wait_for_operator(const PortState& port) {
         PortState ps = port;
         ps.extended = !all_closed;
         ps.full = full;
-        lib_.set_port(ps);
+        cat_.set_port(ps);
         if (ch_.take_ie_accessed())
             return Wake::Retracted;
         if (seen_open && all_closed)
@@ -140,7 +156,7 @@ Expected<InjectJob::Wake> InjectJob::wait_for_operator(const PortState& port) {
             return Wake::Timeout;
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        switch (lib_.wait_control(std::min(poll, left))) {
+        switch (ctx_.wait_control(std::min(poll, left))) {
         case JobControl::Stop:
             return Wake::Stop;
         case JobControl::Retract:
@@ -151,7 +167,7 @@ Expected<InjectJob::Wake> InjectJob::wait_for_operator(const PortState& port) {
     }
 }
 
-Expected<void> InjectJob::move_one(const sgio::ElementStatus& from, uint16_t to) {
+Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t to) {
     // Identity: a record already at this port element (left there earlier), else a new medium.
     auto known = db_.medium_at(lib_.id(), from.address);
     if (!known)
@@ -174,7 +190,7 @@ Expected<void> InjectJob::move_one(const sgio::ElementStatus& from, uint16_t to)
     auto dst = ch_.read_status(sgio::ElementType::Storage, to, 1);
     if (!dst) {
         if (is_offline_error(dst.error()))
-            lib_.set_online(false, dst.error().message);
+            offline(dst.error());
         // The intent stays recorded: start-up reconciliation resolves it.
         return from_scsi(dst.error(), fmt::format("confirm the move to slot {}", to));
     }
@@ -198,8 +214,8 @@ Expected<void> InjectJob::move_one(const sgio::ElementStatus& from, uint16_t to)
     if (auto r = db_.complete_move(in, m); !r)
         return r;
     ++job_.media_moved;
-    lib_.set_slot_full(to, true);
-    lib_.events().job_changed(job_);
+    cat_.set_slot_full(to, true);
+    ctx_.announce();
     log(LOG_INFO, fmt::format("Library {}: cartridge {} moved from port element {} to slot {} "
                               "(job {})",
                               lib_.name(), m.barcode.empty() ? "(unidentified)" : m.barcode,
@@ -207,7 +223,7 @@ Expected<void> InjectJob::move_one(const sgio::ElementStatus& from, uint16_t to)
     return {};
 }
 
-Expected<void> InjectJob::post_library_full(const PortState& port, uint32_t left) {
+Expected<void> InjectSteps::post_library_full(const PortState& port, uint32_t left) {
     OpRequestRecord r;
     r.id = Guid::random();
     r.type = OpRequestType::Message;
@@ -224,7 +240,7 @@ Expected<void> InjectJob::post_library_full(const PortState& port, uint32_t left
     return {};
 }
 
-Expected<void> InjectJob::post_insert_request(const PortState& port) {
+Expected<void> InjectSteps::post_insert_request(const PortState& port) {
     OpRequestRecord r;
     r.id = Guid::random();
     r.type = OpRequestType::NewMedia;
@@ -243,7 +259,7 @@ Expected<void> InjectJob::post_insert_request(const PortState& port) {
     return {};
 }
 
-void InjectJob::end_insert_request(OpRequestState s) {
+void InjectSteps::end_insert_request(OpRequestState s) {
     if (!insert_request_)
         return;
     OpRequestRecord r = *insert_request_;
@@ -259,8 +275,8 @@ void InjectJob::end_insert_request(OpRequestState s) {
     journal_oprequest(r, lib_.name(), insert_port_);
 }
 
-Expected<uint32_t> InjectJob::import_batch(const PortState& port, bool& stop_requested) {
-    if (auto r = transition(JobState::InProcess); !r)
+Expected<uint32_t> InjectSteps::import_batch(const PortState& port, bool& stop_requested) {
+    if (auto r = ctx_.transition(JobState::InProcess); !r)
         return r.error();
     optional_step(ch_.prevent_removal(true), "lock the port");
     optional_step(ch_.close_import_export(port.first), "close the port");
@@ -279,11 +295,11 @@ Expected<uint32_t> InjectJob::import_batch(const PortState& port, bool& stop_req
         if (!*imp)
             continue;
         // STOP while moving: the move in flight finished; the rest stays in the port.
-        if (lib_.peek_control() == JobControl::Stop) {
+        if (ctx_.peek_control() == JobControl::Stop) {
             stop_requested = true;
             break;
         }
-        auto slot = lib_.pick_free_slot();
+        auto slot = cat_.pick_free_slot();
         if (!slot) {
             ++left;
             MediumRecord m;
@@ -319,23 +335,20 @@ Expected<uint32_t> InjectJob::import_batch(const PortState& port, bool& stop_req
         for (const auto& e : *after)
             ps.full = static_cast<uint16_t>(ps.full + (e.full ? 1 : 0));
     }
-    lib_.set_port(ps);
+    cat_.set_port(ps);
     return left;
 }
 
-void InjectJob::run() {
-    auto port = lib_.find_port(job_.port);
+Outcome InjectSteps::run() {
+    auto port = cat_.find_port(job_.port);
     if (!port) {
-        finish(JobState::Failed,
-               fail(win32::NotSupported,
-                    fmt::format("library {} has no import/export port{}", lib_.name(),
-                                job_.port ? fmt::format(" at element {}", *job_.port)
-                                          : std::string())));
-        return;
+        return finish(Outcome::failed(fail(
+            win32::NotSupported,
+            fmt::format("library {} has no import/export port{}", lib_.name(),
+                        job_.port ? fmt::format(" at element {}", *job_.port) : std::string()))));
     }
-    if (auto r = transition(JobState::InProcess); !r) {
-        finish(JobState::Failed, r.error());
-        return;
+    if (auto r = ctx_.transition(JobState::InProcess); !r) {
+        return finish(Outcome::failed(r.error()));
     }
     bool stop_requested = false;
     for (;;) {
@@ -344,14 +357,12 @@ void InjectJob::run() {
         optional_step(ch_.open_import_export(port->first), "open the port");
         PortState ps = *port;
         ps.extended = true;
-        lib_.set_port(ps);
-        if (auto r = transition(JobState::Waiting); !r) {
-            finish(JobState::Failed, r.error());
-            return;
+        cat_.set_port(ps);
+        if (auto r = ctx_.transition(JobState::Waiting); !r) {
+            return finish(Outcome::failed(r.error()));
         }
         if (auto r = post_insert_request(*port); !r) {
-            finish(JobState::Failed, r.error());
-            return;
+            return finish(Outcome::failed(r.error()));
         }
         log(LOG_INFO,
             fmt::format("Library {}: {} job {} waits up to {} s for the operator", lib_.name(),
@@ -360,8 +371,7 @@ void InjectJob::run() {
         // 2. Wait for the operator; the wait's request ends with it.
         auto wake = wait_for_operator(*port);
         if (!wake) {
-            finish(JobState::Failed, wake.error());
-            return;
+            return finish(Outcome::failed(wake.error()));
         }
         end_insert_request(*wake == Wake::Stop || *wake == Wake::Timeout
                                ? OpRequestState::Refused
@@ -372,16 +382,21 @@ void InjectJob::run() {
         // 3./4. Whatever woke us, what the operator put in is imported.
         auto left = import_batch(*port, stop_requested);
         if (!left) {
-            finish(JobState::Failed, left.error());
-            return;
+            return finish(Outcome::failed(left.error()));
         }
-        if (lib_.peek_control() == JobControl::Stop)
+        if (ctx_.peek_control() == JobControl::Stop)
             stop_requested = true;
         // 5. STARTMANY opens the port again until STOP or a round that timed out.
         if (stop_requested || job_.action != InjectAction::StartMany || *wake == Wake::Timeout)
             break;
     }
-    finish(stop_requested ? JobState::Stopped : JobState::Passed, Status::success());
+    return finish(stop_requested ? Outcome::stopped() : Outcome::passed());
+}
+
+} // namespace
+
+Outcome InjectOperation::run(JobContext& ctx) {
+    return InjectSteps(ctx).run();
 }
 
 } // namespace ntms

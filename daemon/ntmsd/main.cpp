@@ -1,11 +1,14 @@
 // ntmsd: wires configuration, the domain and the bus together. Nothing else lives here.
-#include "config.hpp"
+#include "daemon/config.hpp"
+#include "daemon/events.hpp"
+#include "daemon/jobs/ledger.hpp"
+#include "daemon/journal.hpp"
+#include "daemon/manager.hpp"
+#include "daemon/registry/discovery.hpp"
+#include "daemon/registry/registry.hpp"
+#include "daemon/store/shared_store.hpp"
 #include "dbus/bus_service.hpp"
 #include "dbus/event_queue.hpp"
-#include "discovery.hpp"
-#include "events.hpp"
-#include "journal.hpp"
-#include "manager.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -131,7 +134,10 @@ int run(int argc, char** argv) {
 
     // The bus thread takes the domain's events from this queue; it outlives both.
     ntms::dbus::EventQueue events;
-    ntms::Manager manager(*cfg, events);
+    ntms::SharedStore db(cfg->database);
+    ntms::JobLedger ledger(db, events);
+    ntms::Registry registry(*cfg, db, ledger, events);
+    ntms::Manager manager(registry, db, ledger, events);
     // udev is listened to before the changers present are listed, so that none slips between.
     std::optional<ntms::Discovery> discovery;
     std::vector<ntms::FoundDevice> present;
@@ -148,13 +154,13 @@ int run(int argc, char** argv) {
     } else {
         ntms::log(LOG_INFO, "discovery is off: only configured libraries are used");
     }
-    manager.start(present);
+    registry.start(present);
     // The name is taken once every library has been read for the first time (or has failed), so
     // that a client's first call does not meet a library that merely has not counted its slots
     // yet; a device that takes longer than this is announced offline, "reading its element
     // status", and comes online when done.
     sd_notify(0, "STATUS=reading the libraries' element status");
-    if (!manager.wait_first_inventory(first_inventory_limit))
+    if (!registry.wait_first_inventory(first_inventory_limit))
         ntms::log(LOG_WARNING,
                   fmt::format("some libraries are still reading their element status after {} s; "
                               "serving the bus without waiting for them",
@@ -163,18 +169,20 @@ int run(int argc, char** argv) {
                                {NTMS_VERSION, std::chrono::seconds(cfg->job_retention_sec)});
     bus.start();
     if (discovery) {
-        discovery->start([&manager](ntms::DeviceAction action, const ntms::FoundDevice& d) {
+        discovery->start([&registry](ntms::DeviceAction action, const ntms::FoundDevice& d) {
             if (action == ntms::DeviceAction::Added)
-                manager.device_added(d);
+                registry.device_added(d);
             else
-                manager.device_removed(d);
+                registry.device_removed(d);
         });
         if (discovery->following())
             ntms::log(LOG_INFO, "following medium changers added and removed through udev");
     }
-    ntms::log(LOG_INFO, fmt::format("{} started with {} libraries, database {}", version_text,
-                                    manager.libraries().size(), cfg->database));
-    sd_notifyf(0, "READY=1\nSTATUS=serving %zu libraries", manager.libraries().size());
+    const size_t count = registry.libraries().size();
+    const char* plural = count == 1 ? "library" : "libraries";
+    ntms::log(LOG_INFO, fmt::format("{} started with {} {}, database {}", version_text, count,
+                                    plural, cfg->database));
+    sd_notifyf(0, "READY=1\nSTATUS=serving %zu %s", count, plural);
 
     // The service watchdog is fed at half its period, and only while every worker is alive: a
     // library whose worker died is a daemon systemd should restart.
@@ -188,7 +196,7 @@ int run(int argc, char** argv) {
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready == 0) {
-            if (manager.workers_alive() && !bus.failed()) {
+            if (registry.workers_alive() && !bus.failed()) {
                 sd_notify(0, "WATCHDOG=1");
             } else if (!reported_dead) {
                 reported_dead = true;
@@ -213,7 +221,7 @@ int run(int argc, char** argv) {
     // that clients see how their jobs ended.
     if (discovery)
         discovery->stop();
-    manager.stop();
+    registry.stop();
     bus.stop();
     close(sfd);
     return bus.failed() ? EXIT_FAILURE : EXIT_SUCCESS;

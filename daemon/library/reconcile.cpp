@@ -1,9 +1,9 @@
-#include "reconcile.hpp"
+#include "daemon/library/reconcile.hpp"
 
-#include "journal.hpp"
-#include "library.hpp"
-#include "scsi_status.hpp"
-#include "store.hpp"
+#include "daemon/journal.hpp"
+#include "daemon/library/library.hpp"
+#include "daemon/scsi_status.hpp"
+#include "daemon/store/store.hpp"
 
 #include <fmt/format.h>
 #include <map>
@@ -52,14 +52,15 @@ LibraryRecord record_of(const Library& lib) {
 Expected<void> offline(Library& lib, const sgio::Error& e, const char* what) {
     Status s = from_scsi(e, what);
     if (is_offline_error(e))
-        lib.set_online(false, e.message);
+        lib.catalogue().set_state(LibraryState::Offline, e.message);
     return s;
 }
 
 } // namespace
 
-Expected<void> reconcile(Library& lib, Store& db) {
-    sgio::Changer& ch = *lib.changer();
+Expected<void> reconcile(Library& lib, Store& db, bool& device_read) {
+    device_read = false;
+    sgio::Changer& ch = *lib.device().changer();
     auto ident = ch.identify();
     if (!ident)
         return offline(lib, ident.error(), "identify");
@@ -84,9 +85,9 @@ Expected<void> reconcile(Library& lib, Store& db) {
         if (!r)
             return offline(lib, r.error(), "read element status");
     }
-    lib.set_online(true, {});
-    lib.set_layout(ports_for(lib.config(), *map), map->drive_count, reader, ident->vendor,
-                   ident->product, ident->serial);
+    device_read = true;
+    lib.catalogue().set_layout(ports_for(lib.config(), *map), map->drive_count, reader,
+                               ident->vendor, ident->product, ident->serial);
 
     // 1. Moves recorded as intended: did they happen?
     auto intents = db.pending_intents(lib.id());
@@ -223,7 +224,7 @@ Expected<void> reconcile(Library& lib, Store& db) {
 
     // Moved records may have been in `changes` pointing at an element vacated above; storage cache
     // reflects the device.
-    lib.set_storage(std::move(storage));
+    lib.catalogue().set_storage(storage);
     return {};
 }
 

@@ -1,0 +1,93 @@
+#include "daemon/jobs/ledger.hpp"
+
+#include "daemon/journal.hpp"
+#include "daemon/store/shared_store.hpp"
+
+#include <fmt/format.h>
+
+namespace ntms {
+
+Expected<JobPtr> JobLedger::create(JobRecord record, std::string library_name) {
+    record.state = JobState::Queued;
+    if (record.time_queued == 0)
+        record.time_queued = now_usec();
+    if (auto r = db_.with([&](Store& s) { return s.insert_job(record); }); !r)
+        return r.error();
+    events_.job_added(record);
+    return std::make_unique<Job>(Job::Key{}, std::move(record), std::move(library_name));
+}
+
+JobPtr JobLedger::adopt(JobRecord record, std::string library_name) {
+    return std::make_unique<Job>(Job::Key{}, std::move(record), std::move(library_name));
+}
+
+Expected<void> JobLedger::transition(Job& job, JobState state) {
+    JobRecord& r = job.record();
+    r.state = state;
+    if (state == JobState::InProcess && r.time_started == 0)
+        r.time_started = now_usec();
+    if (auto u = db_.with([&](Store& s) { return s.update_job(r); }); !u)
+        return u;
+    events_.job_changed(r);
+    return {};
+}
+
+void JobLedger::announce(const Job& job) {
+    events_.job_changed(job.record());
+}
+
+void JobLedger::end(JobPtr job, Outcome how) {
+    if (!job)
+        return;
+    JobRecord& r = job->record();
+    if (!is_final(how.state)) {
+        how = Outcome::failed(
+            fail(win32::InvalidState,
+                 fmt::format("ended in state {}, which is not final", job_state_name(how.state))));
+    }
+    r.state = how.state;
+    r.error = how.status.code;
+    r.error_message = std::move(how.status.message);
+    r.time_completed = now_usec();
+    // A job that cannot be recorded still ends: its clients are told, and start-up recovery ends
+    // the row that stayed behind.
+    if (auto u = db_.with([&](Store& s) { return s.update_job(r); }); !u)
+        log(LOG_ERR, fmt::format("Library {}: cannot record the end of job {}: {}",
+                                 job->library_name(), r.id.str(), u.error().message));
+    events_.job_changed(r);
+    journal_job_end(r, job->library_name());
+}
+
+std::vector<JobRecord> JobLedger::recover() {
+    auto running = db_.with([](Store& s) {
+        return s.jobs_in_states({JobState::InProcess, JobState::Waiting});
+    });
+    if (running) {
+        for (auto& j : *running)
+            end(adopt(std::move(j), {}),
+                Outcome::failed(fail(win32::OperationAborted,
+                                     "interrupted: ntmsd stopped while the job was running")));
+    }
+    // No job runs yet: an insert request still open belongs to an interrupted wait.
+    auto requests = db_.with([](Store& s) { return s.list_oprequests(); });
+    if (requests) {
+        for (auto r : *requests) {
+            const bool open = r.state == OpRequestState::Submitted ||
+                              r.state == OpRequestState::Active ||
+                              r.state == OpRequestState::InProgress;
+            if (r.type != OpRequestType::NewMedia || r.job.is_null() || !open)
+                continue;
+            r.state = OpRequestState::Refused;
+            r.changed = now_usec();
+            if (auto u = db_.with([&](Store& s) { return s.update_oprequest(r); }); !u)
+                log(LOG_ERR, fmt::format("cannot end orphaned operator request {}: {}", r.id.str(),
+                                         u.error().message));
+            else
+                journal_oprequest(r, {});
+        }
+    }
+    auto queued = db_.with([](Store& s) { return s.jobs_in_states({JobState::Queued}); });
+    return queued ? std::move(queued).value() : std::vector<JobRecord>{};
+}
+
+} // namespace ntms

@@ -1,0 +1,47 @@
+// The job engine's record keeper: it makes jobs, persists every transition, and ends them. Every
+// job of every operation kind is created by create() (or adopt() at start-up) and ended by end(),
+// the one place where a job gets its final state, error, completion time, database row, events
+// (the bus's PropertiesChanged and Completed, later JobRemoved) and journal entry. end() takes the
+// job's owning pointer, so it runs exactly once per job whatever races (see job.hpp).
+#pragma once
+
+#include "daemon/events.hpp"
+#include "daemon/jobs/job.hpp"
+
+#include <vector>
+
+namespace ntms {
+
+class SharedStore;
+
+class JobLedger {
+public:
+    JobLedger(SharedStore& db, EventSink& events) : db_(db), events_(events) {}
+    JobLedger(const JobLedger&) = delete;
+    JobLedger& operator=(const JobLedger&) = delete;
+
+    // Submission: the job is committed QUEUED and announced (JobNew goes out before the caller's
+    // reply). The caller hands it to its library's queue.
+    Expected<JobPtr> create(JobRecord record, std::string library_name);
+    // A job found QUEUED in the database at start-up: already durable and announced once.
+    JobPtr adopt(JobRecord record, std::string library_name);
+
+    // A transition of a live job (INPROCESS, WAITING): committed, then announced.
+    Expected<void> transition(Job& job, JobState state);
+    // Progress that is already durable (a move's commit counted it): announced only.
+    void announce(const Job& job);
+
+    // The one end of every job. A state that is not final is recorded as FAILED.
+    void end(JobPtr job, Outcome how);
+
+    // Start-up, before any worker runs: jobs that were running when ntmsd stopped are ended
+    // FAILED (ERROR_OPERATION_ABORTED) and the operator requests they left open are refused.
+    // Returns the jobs still QUEUED, oldest first, for their libraries to adopt.
+    std::vector<JobRecord> recover();
+
+private:
+    SharedStore& db_;
+    EventSink& events_;
+};
+
+} // namespace ntms

@@ -1,0 +1,77 @@
+// One library's jobs: the queue that owns them until its worker takes one, and the running job's
+// control (STOP, RETRACT, Cancel). One mutex decides every race between the worker taking a job
+// and a caller cancelling it: whoever holds the job under that lock owns it, and only the owner
+// ends it.
+#pragma once
+
+#include "daemon/jobs/job.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace ntms {
+
+class JobLedger;
+
+class JobQueue {
+public:
+    explicit JobQueue(JobLedger& ledger) : ledger_(ledger) {}
+    // Jobs still queued stay QUEUED in the database: they run after a restart.
+    ~JobQueue() = default;
+    JobQueue(const JobQueue&) = delete;
+    JobQueue& operator=(const JobQueue&) = delete;
+
+    // Takes a durably queued job. Higher priority first, then in the order they came.
+    void push(JobPtr job);
+
+    // The worker's wait: returns the next job, which the caller now owns and which counts as
+    // running until finished(); or null when stop() was called or `other_work` (evaluated under
+    // the queue's lock, again after every poke()) says the worker has something else to do.
+    JobPtr next(const std::function<bool()>& other_work);
+    // The worker ends the job it took, under the queue's lock: a Cancel sees it running before
+    // and ended after, never in between.
+    void finish(JobPtr job, Outcome how);
+    // Makes next() look at other_work again and wakes a running job's wait_control().
+    void poke();
+    // No job is taken any more; the running one is asked to stop.
+    void stop();
+    bool stopping() const;
+
+    enum class CancelResult {
+        Ended,    // it was queued: it has been ended CANCELLED, the device untouched
+        Stopping, // it is running: asked to stop at its next safe point
+        NotHere,  // neither queued nor running here
+    };
+    // Job.Cancel / CancelNtmsLibraryRequest. `by` names the caller in the job's message.
+    CancelResult cancel(const Guid& job, const std::string& by);
+    // STOP or RETRACT for the running job; false when that job is not the one running.
+    bool control(const Guid& job, JobControl what);
+
+    // The running job's side: waits up to `d` for a control request and returns it (clearing
+    // it). stop() reads as Stop; a poke() returns None early.
+    JobControl wait_control(std::chrono::milliseconds d);
+    JobControl peek_control() const;
+
+    // Ends every queued job with `how` (the library's device is gone).
+    void end_all(const Outcome& how);
+
+    std::optional<Guid> running() const;
+    std::vector<Guid> queued() const;
+
+private:
+    JobLedger& ledger_;
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::list<JobPtr> queue_; // in the order they run
+    std::optional<Guid> running_;
+    JobControl control_ = JobControl::None;
+    bool stopping_ = false;
+    bool poked_ = false;
+};
+
+} // namespace ntms

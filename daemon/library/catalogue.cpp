@@ -1,0 +1,157 @@
+#include "daemon/library/catalogue.hpp"
+
+#include "daemon/journal.hpp"
+
+#include <algorithm>
+
+namespace ntms {
+
+Catalogue::Catalogue(const LibraryRecord& record, const LibraryConfig& config, EventSink& events)
+    : snap_id_(record.id), events_(events) {
+    snap_.id = record.id;
+    snap_.name = config.name;
+    snap_.device = config.device;
+    snap_.enabled = record.enabled && config.enabled;
+    snap_.inject_timeout_sec = config.inject_timeout_sec;
+}
+
+LibrarySnapshot Catalogue::snapshot() const {
+    std::lock_guard lock(mutex_);
+    return snap_;
+}
+
+LibraryState Catalogue::state() const {
+    std::lock_guard lock(mutex_);
+    return snap_.state;
+}
+
+void Catalogue::set_state(LibraryState state, const std::string& reason) {
+    LibraryRecord rec;
+    bool changed = false;
+    bool online = false;
+    std::string why;
+    {
+        std::lock_guard lock(mutex_);
+        if (snap_.state == LibraryState::Removed && state != LibraryState::Reading)
+            state = LibraryState::Removed; // whatever its last commands said, it is gone
+        switch (state) {
+        case LibraryState::Online:
+            why.clear();
+            break;
+        case LibraryState::Reading:
+            why = reading_reason;
+            break;
+        case LibraryState::Removed:
+            why = removed_reason;
+            break;
+        case LibraryState::Offline:
+            why = reason;
+            break;
+        }
+        const bool was_online = snap_.state == LibraryState::Online;
+        online = state == LibraryState::Online;
+        // The journal hears of what a client sees: online or not, and why not; being read is not
+        // news (coming online afterwards is).
+        changed = state != LibraryState::Reading &&
+                  (was_online != online || (!online && snap_.offline_reason != why));
+        const bool any = changed || snap_.state != state;
+        snap_.state = state;
+        snap_.offline_reason = why;
+        rec.id = snap_.id;
+        rec.name = snap_.name;
+        rec.device = snap_.device;
+        if (!any)
+            return;
+    }
+    if (changed)
+        journal_library_state(rec, online, why);
+    notify();
+}
+
+void Catalogue::start_as(LibraryState state, const std::string& reason) {
+    std::lock_guard lock(mutex_);
+    snap_.state = state;
+    snap_.offline_reason = state == LibraryState::Reading ? std::string(reading_reason) : reason;
+}
+
+void Catalogue::set_device(const std::string& device) {
+    {
+        std::lock_guard lock(mutex_);
+        snap_.device = device;
+    }
+    notify();
+}
+
+void Catalogue::set_port(const PortState& p) {
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& q : snap_.ports)
+            if (q.first == p.first)
+                q = p;
+    }
+    notify();
+}
+
+void Catalogue::set_layout(std::vector<PortState> ports, uint32_t drives, bool barcode_reader,
+                           const std::string& vendor, const std::string& product,
+                           const std::string& serial) {
+    {
+        std::lock_guard lock(mutex_);
+        snap_.ports = std::move(ports);
+        snap_.drives = drives;
+        snap_.barcode_reader = barcode_reader;
+        snap_.vendor = vendor;
+        snap_.product = product;
+        snap_.serial = serial;
+    }
+    notify();
+}
+
+void Catalogue::set_storage(const std::vector<std::pair<uint16_t, bool>>& slots) {
+    {
+        std::lock_guard lock(mutex_);
+        free_slots_.clear();
+        for (const auto& [addr, full] : slots)
+            if (!full)
+                free_slots_.push_back(addr);
+        std::sort(free_slots_.begin(), free_slots_.end());
+        snap_.slots = static_cast<uint32_t>(slots.size());
+        snap_.free_slots = static_cast<uint32_t>(free_slots_.size());
+    }
+    notify();
+}
+
+void Catalogue::set_slot_full(uint16_t address, bool full) {
+    {
+        std::lock_guard lock(mutex_);
+        auto it = std::lower_bound(free_slots_.begin(), free_slots_.end(), address);
+        const bool listed = it != free_slots_.end() && *it == address;
+        if (full && listed)
+            free_slots_.erase(it);
+        else if (!full && !listed)
+            free_slots_.insert(it, address);
+        snap_.free_slots = static_cast<uint32_t>(free_slots_.size());
+    }
+    notify();
+}
+
+std::optional<uint16_t> Catalogue::pick_free_slot() const {
+    std::lock_guard lock(mutex_);
+    if (free_slots_.empty())
+        return std::nullopt;
+    return free_slots_.front();
+}
+
+std::optional<PortState> Catalogue::find_port(std::optional<uint16_t> address) const {
+    std::lock_guard lock(mutex_);
+    if (snap_.ports.empty())
+        return std::nullopt;
+    if (!address)
+        return snap_.ports.front();
+    for (const auto& p : snap_.ports)
+        if (*address >= p.first && *address < p.first + p.count)
+            return p;
+    return std::nullopt;
+}
+
+} // namespace ntms

@@ -1,0 +1,88 @@
+// What any thread may know of a library without touching SCSI: its state, layout, ports and free
+// slots, as last read by its worker. Readers take a snapshot; the worker (and hot-plug) update it,
+// and each change is announced through EventSink::library_changed().
+#pragma once
+
+#include "daemon/config.hpp"
+#include "daemon/events.hpp"
+#include "daemon/model.hpp"
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ntms {
+
+enum class LibraryState {
+    Reading, // its element status is being read (first time, or after its device came back)
+    Online,
+    Offline, // the device is absent or does not answer; the reason says why
+    Removed, // udev removed its device; it stays so until the device is found again
+};
+
+struct PortState {
+    uint16_t first = 0;    // address of its first IE element: the port's number
+    uint16_t count = 1;    // 1: single-cartridge port, more: magazine
+    bool locked = false;   // PREVENT held by us
+    bool extended = false; // open to the operator
+    uint16_t full = 0;     // elements holding a cartridge
+};
+
+struct LibrarySnapshot {
+    Guid id;
+    std::string name, device, vendor, product, serial;
+    LibraryState state = LibraryState::Offline;
+    std::string offline_reason; // empty when online
+    bool enabled = true;
+    uint32_t slots = 0, free_slots = 0, drives = 0;
+    bool barcode_reader = false;
+    std::vector<PortState> ports;
+    uint32_t inject_timeout_sec = 60;
+
+    bool online() const { return state == LibraryState::Online; }
+};
+
+class Catalogue {
+public:
+    static constexpr const char* reading_reason = "reading its element status";
+    static constexpr const char* removed_reason = "device removed";
+
+    Catalogue(const LibraryRecord& record, const LibraryConfig& config, EventSink& events);
+
+    LibrarySnapshot snapshot() const;
+    LibraryState state() const;
+
+    // A removed library stays Removed through Offline and Online reports (its last commands
+    // failing, say) until Reading says its device is back. Changes of state or reason go to the
+    // journal.
+    void set_state(LibraryState state, const std::string& reason = {});
+    // The state it starts in, before its worker runs: not announced, not journalled.
+    void start_as(LibraryState state, const std::string& reason);
+    void set_device(const std::string& device);
+
+    void set_port(const PortState& p);
+    // Element layout found on the device: ports (from configuration or all IE elements as one),
+    // number of drives, whether volume tags can be read.
+    void set_layout(std::vector<PortState> ports, uint32_t drives, bool barcode_reader,
+                    const std::string& vendor, const std::string& product,
+                    const std::string& serial);
+    // Storage inventory: slot address -> full.
+    void set_storage(const std::vector<std::pair<uint16_t, bool>>& slots);
+    void set_slot_full(uint16_t address, bool full);
+    std::optional<uint16_t> pick_free_slot() const;
+    // The port that `address` (an IE element address) belongs to; nullopt for no such port.
+    // With no address, the library's first port.
+    std::optional<PortState> find_port(std::optional<uint16_t> address) const;
+
+private:
+    void notify() { events_.library_changed(snap_id_); }
+
+    const Guid snap_id_;
+    EventSink& events_;
+    mutable std::mutex mutex_;
+    LibrarySnapshot snap_;
+    std::vector<uint16_t> free_slots_; // sorted ascending
+};
+
+} // namespace ntms

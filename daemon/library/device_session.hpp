@@ -1,0 +1,55 @@
+// A library's device as its worker uses it: the transport (behind a SeverableTransport that
+// hot-plug can cut off from another thread), the Changer on top of it, and a device found again
+// waiting for the worker to take it. Only the worker swaps or drops the device, on its own thread.
+#pragma once
+
+#include "daemon/library/severable_transport.hpp"
+#include "sgio/changer.hpp"
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace ntms {
+
+// Opens a device string; sgio::open_transport unless a test hands in its own.
+using TransportFactory =
+    std::function<sgio::Result<std::unique_ptr<sgio::Transport>>(const std::string& device)>;
+
+class DeviceSession {
+public:
+    explicit DeviceSession(TransportFactory factory) : factory_(std::move(factory)) {}
+
+    // Before the worker starts: the device opened at start-up, or null when absent.
+    void attach(std::unique_ptr<sgio::Transport> transport);
+
+    // Any thread. sever(): from now on every command fails as on a vanished device, and no
+    // reopening happens until arrive() hands over the device found again.
+    void sever();
+    void arrive(std::unique_ptr<sgio::Transport> transport);
+    bool removed() const;
+    // Something for the worker to do: a device that arrived, or a removed one to let go of.
+    bool pending() const;
+
+    // The worker's side.
+    // Takes a device that arrived; true when there was one.
+    bool take_arrival();
+    // Lets go of a removed device (an open sg node keeps the kernel's device); true when it did.
+    bool release_if_removed();
+    // Opens the device string again (a library that went offline); the error when it cannot.
+    sgio::Result<void> reopen(const std::string& device);
+    sgio::Changer* changer() { return changer_.get(); }
+
+private:
+    void use(std::unique_ptr<SeverableTransport> device);
+
+    TransportFactory factory_;
+    mutable std::mutex mutex_; // guards the members below against sever()/arrive()
+    std::unique_ptr<SeverableTransport> transport_;
+    std::unique_ptr<sgio::Changer> changer_;
+    std::unique_ptr<SeverableTransport> arriving_;
+    bool removed_ = false;
+};
+
+} // namespace ntms

@@ -1,0 +1,116 @@
+#include "daemon/library/worker.hpp"
+
+#include "daemon/jobs/ledger.hpp"
+#include "daemon/journal.hpp"
+#include "daemon/library/library.hpp"
+#include "daemon/library/reconcile.hpp"
+#include "daemon/store/store.hpp"
+
+#include <exception>
+#include <fmt/format.h>
+#include <new>
+
+namespace ntms {
+
+void Worker::start(std::vector<JobPtr> queued) {
+    alive_ = true;
+    thread_ = std::thread([this, q = std::move(queued)]() mutable {
+        run(std::move(q));
+        alive_ = false;
+    });
+}
+
+void Worker::join() {
+    if (thread_.joinable())
+        thread_.join();
+}
+
+void Worker::settle(Store& db, const char* what) {
+    Catalogue& cat = library_.catalogue();
+    bool device_read = false;
+    auto r = reconcile(library_, db, device_read);
+    // Online once the database matches the device (even if recording it failed: the device is
+    // fine, and the database's trouble is reported by every call that needs it).
+    if (device_read)
+        cat.set_state(LibraryState::Online);
+    if (r)
+        return;
+    const Status& e = r.error();
+    log(LOG_ERR, fmt::format("Library {}: {} failed: {}", library_.name(), what, e.message));
+    if (e.code == win32::DatabaseFailure || e.code == win32::DatabaseFull ||
+        e.code == win32::NotEnoughMemory)
+        return;
+    if (cat.state() == LibraryState::Offline || cat.state() == LibraryState::Removed)
+        return; // reconciliation already said why: the device stopped answering
+    cat.set_state(LibraryState::Offline,
+                  e.code == win32::DeviceDoorOpen
+                      ? e.message
+                      : "the device does not work as a medium changer: " + e.message);
+}
+
+Outcome Worker::run_job(Store& db, Job& job) {
+    Catalogue& cat = library_.catalogue();
+    DeviceSession& device = library_.device();
+    // An offline library tries its device again before it gives up on the job.
+    if (!cat.snapshot().online() && cat.state() != LibraryState::Removed) {
+        if (auto opened = device.reopen(cat.snapshot().device))
+            settle(db, "reconciliation");
+        else
+            cat.set_state(LibraryState::Offline, opened.error().message);
+    }
+    const LibrarySnapshot snap = cat.snapshot();
+    if (!snap.online() || !device.changer())
+        return Outcome::failed(
+            fail(win32::LibraryOffline,
+                 fmt::format("library {} is offline: {}", snap.name, snap.offline_reason)));
+    auto operation = operations_(job.record());
+    if (!operation)
+        return Outcome::failed(
+            fail(win32::NotSupported,
+                 fmt::format("ntmsd has no {} operation", operation_name(job.record().operation))));
+    JobContext ctx(job, ledger_, library_.queue(), library_, db);
+    try {
+        return operation->run(ctx);
+    } catch (const std::bad_alloc&) {
+        return Outcome::failed(fail(win32::NotEnoughMemory, "out of memory"));
+    } catch (const std::exception& e) {
+        // Operations report errors as values; this is a defect, but the job still ends.
+        return Outcome::failed(
+            fail(win32::InvalidState, fmt::format("internal error: {}", e.what())));
+    }
+}
+
+void Worker::run(std::vector<JobPtr> queued) {
+    auto opened = Store::open(db_path_);
+    if (!opened) {
+        log(LOG_ERR, fmt::format("Library {}: cannot open the database: {}", library_.name(),
+                                 opened.error().message));
+        library_.catalogue().set_state(LibraryState::Offline, opened.error().message);
+        return;
+    }
+    Store& db = **opened;
+    DeviceSession& device = library_.device();
+    JobQueue& queue = library_.queue();
+
+    if (device.changer())
+        settle(db, "start-up reconciliation");
+    for (auto& j : queued)
+        queue.push(std::move(j));
+
+    for (;;) {
+        JobPtr job = queue.next([&] { return device.pending(); });
+        if (!job) {
+            if (queue.stopping())
+                return; // queued jobs stay QUEUED in the database and run after a restart
+            if (device.release_if_removed())
+                continue;
+            if (device.take_arrival())
+                settle(db, "reconciliation"); // cartridges may have moved while it was away
+            continue;
+        }
+        Outcome how = run_job(db, *job);
+        queue.finish(std::move(job), std::move(how));
+    }
+}
+
+} // namespace ntms

@@ -1,0 +1,50 @@
+// The thread that owns a library's robot. It reads the element status first (reconciling the
+// database with it), then takes the library's jobs one at a time, runs each job's operation and
+// ends the job with what the operation reports; between jobs it takes a device that hot-plug
+// found again (and reads it), or lets go of one that was removed.
+#pragma once
+
+#include "daemon/jobs/job.hpp"
+#include "daemon/jobs/operation.hpp"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ntms {
+
+class JobLedger;
+class Library;
+class Store;
+
+class Worker {
+public:
+    Worker(Library& library, JobLedger& ledger, OperationFactory operations, std::string db_path)
+        : library_(library), ledger_(ledger), operations_(std::move(operations)),
+          db_path_(std::move(db_path)) {}
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    void start(std::vector<JobPtr> queued);
+    // After the library's queue was stopped.
+    void join();
+    bool alive() const { return alive_.load(); }
+
+private:
+    void run(std::vector<JobPtr> queued);
+    // Reads the element status into the database; a device that cannot be read this way is
+    // offline with the reason.
+    void settle(Store& db, const char* what);
+    // Runs the job's operation; how it ended.
+    Outcome run_job(Store& db, Job& job);
+
+    Library& library_;
+    JobLedger& ledger_;
+    OperationFactory operations_;
+    std::string db_path_;
+    std::thread thread_;
+    std::atomic<bool> alive_{false};
+};
+
+} // namespace ntms

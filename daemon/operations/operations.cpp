@@ -1,0 +1,20 @@
+// The operation kinds ntmsd has steps for. A kind not listed here is refused by the front door
+// and, should a job of it reach a worker anyway (a database written by a newer ntmsd), ends
+// FAILED with ERROR_NOT_SUPPORTED.
+#include "daemon/jobs/operation.hpp"
+#include "daemon/operations/inject.hpp"
+
+namespace ntms {
+
+OperationFactory standard_operations() {
+    return [](const JobRecord& job) -> std::unique_ptr<Operation> {
+        switch (job.operation) {
+        case OperationKind::Inject:
+            return std::make_unique<InjectOperation>();
+        default:
+            return nullptr;
+        }
+    };
+}
+
+} // namespace ntms
