@@ -1,5 +1,7 @@
 #include "model.hpp"
 
+#include "common/vocabulary.hpp"
+
 #include <chrono>
 
 namespace ntms {
@@ -22,27 +24,7 @@ bool is_final(JobState s) {
 }
 
 const char* job_state_name(JobState s) {
-    switch (s) {
-    case JobState::Queued:
-        return "queued";
-    case JobState::InProcess:
-        return "inprocess";
-    case JobState::Passed:
-        return "passed";
-    case JobState::Failed:
-        return "failed";
-    case JobState::Invalid:
-        return "invalid";
-    case JobState::Waiting:
-        return "waiting";
-    case JobState::Deferred:
-        return "deferred";
-    case JobState::Cancelled:
-        return "cancelled";
-    case JobState::Stopped:
-        return "stopped";
-    }
-    return "unknown";
+    return vocabulary::job_state_name(static_cast<uint32_t>(s));
 }
 
 int64_t now_usec() {
