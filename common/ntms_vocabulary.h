@@ -9,8 +9,9 @@
  * (stringize it, #CONSTANT, directly inside X: ntmsapi.h makes most of them macros or enumerators),
  * value its number, Name a CamelCase identifier for C++ constants and enumerators.
  *
- * <ntmsapi.h> is installed on its own and keeps its literal values; tests/vocabulary checks that
- * it, NtmsErrorString(3) and org.ntms.Ntms1(5) say what these lists say. Plain C99 and C++.
+ * <ntmsapi.h> is installed on its own and keeps its literal values. Adding to a list here means
+ * adding to it there and to the pages that list it, NtmsErrorString(3) and org.ntms.Ntms1(5):
+ * tests/common/check-vocabulary.py fails until they all say the same. Plain C99 and C++.
  */
 #ifndef NTMS_VOCABULARY_H
 #define NTMS_VOCABULARY_H
