@@ -290,7 +290,7 @@ def doctored(t, api, error_page, dbus_page, docs):
             api, error_page, dbus_page, docs))
     for k in LISTS:
         c, v, n, s = t.terms[k][0]
-        yield (f"a {k} added to the table",
+        yield (f"an entry added to the {k} list of the table",
                (table(**{k.replace("-", "_"): t.terms[k] + [(c + "X", v + 40, n + "X", s + "x")]}),
                 api, error_page, dbus_page, docs))
         yield (f"{c} given another value in the table",
