@@ -1,5 +1,7 @@
 #include "guid.hpp"
 
+#include "common/ntms_guid.h"
+
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -8,18 +10,6 @@
 namespace ntms {
 
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-constexpr char hex_digits[] = "0123456789abcdef";
 
 // Only reached when the kernel's random source fails: uniqueness still matters more than
 // unpredictability, so mix what the process has rather than give up.
@@ -55,24 +45,9 @@ Guid Guid::random() {
 }
 
 std::optional<Guid> Guid::parse(std::string_view text) {
-    const bool dashed = text.size() == 36;
-    if (!dashed && text.size() != 32)
-        return std::nullopt;
     Guid g;
-    size_t pos = 0;
-    for (size_t i = 0; i < g.bytes.size(); ++i) {
-        if (dashed && (pos == 8 || pos == 13 || pos == 18 || pos == 23)) {
-            if (text[pos] != '-')
-                return std::nullopt;
-            ++pos;
-        }
-        const int hi = hex_value(text[pos]);
-        const int lo = hex_value(text[pos + 1]);
-        if (hi < 0 || lo < 0)
-            return std::nullopt;
-        g.bytes[i] = static_cast<uint8_t>((hi << 4) | lo);
-        pos += 2;
-    }
+    if (!ntms_guid_parse(text.data(), text.size(), g.bytes.data()))
+        return std::nullopt;
     return g;
 }
 
@@ -84,25 +59,15 @@ bool Guid::is_null() const {
 }
 
 std::string Guid::str() const {
-    std::string s;
-    s.reserve(36);
-    for (size_t i = 0; i < bytes.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            s.push_back('-');
-        s.push_back(hex_digits[bytes[i] >> 4]);
-        s.push_back(hex_digits[bytes[i] & 0x0f]);
-    }
-    return s;
+    char text[NTMS_GUID_TEXT_SIZE];
+    ntms_guid_format(bytes.data(), text);
+    return text;
 }
 
 std::string Guid::hex() const {
-    std::string s;
-    s.reserve(32);
-    for (auto b : bytes) {
-        s.push_back(hex_digits[b >> 4]);
-        s.push_back(hex_digits[b & 0x0f]);
-    }
-    return s;
+    char text[NTMS_GUID_HEX_SIZE];
+    ntms_guid_format_hex(bytes.data(), text);
+    return text;
 }
 
 } // namespace ntms

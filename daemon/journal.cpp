@@ -2,6 +2,8 @@
 // not there (containers, tests, a daemon started by hand).
 #include "journal.hpp"
 
+#include "common/vocabulary.hpp"
+
 #include "status.hpp"
 
 #include <atomic>
@@ -107,39 +109,11 @@ std::string library_label(const std::string& name, const Guid& id) {
 }
 
 const char* oprequest_type_name(OpRequestType t) {
-    switch (t) {
-    case OpRequestType::NewMedia:
-        return "newmedia";
-    case OpRequestType::Cleaner:
-        return "cleaner";
-    case OpRequestType::DeviceService:
-        return "deviceservice";
-    case OpRequestType::MoveMedia:
-        return "movemedia";
-    case OpRequestType::Message:
-        return "message";
-    case OpRequestType::Unknown:
-        break;
-    }
-    return "unknown";
+    return vocabulary::name_of(vocabulary::opreq_types, static_cast<uint32_t>(t));
 }
 
 const char* oprequest_state_name(OpRequestState s) {
-    switch (s) {
-    case OpRequestState::Submitted:
-        return "submitted";
-    case OpRequestState::Active:
-        return "active";
-    case OpRequestState::InProgress:
-        return "inprogress";
-    case OpRequestState::Refused:
-        return "refused";
-    case OpRequestState::Complete:
-        return "complete";
-    case OpRequestState::Unknown:
-        break;
-    }
-    return "unknown";
+    return vocabulary::name_of(vocabulary::opreq_states, static_cast<uint32_t>(s));
 }
 
 // What the operator is asked to do when the request carries no text of its own.

@@ -1,7 +1,8 @@
-#include "model.hpp"
+#include "daemon/model.hpp"
+
+#include "common/vocabulary.hpp"
 
 #include <chrono>
-#include <utility>
 
 namespace ntms {
 
@@ -23,52 +24,16 @@ bool is_final(JobState s) {
 }
 
 const char* job_state_name(JobState s) {
-    switch (s) {
-    case JobState::Queued:
-        return "queued";
-    case JobState::InProcess:
-        return "inprocess";
-    case JobState::Passed:
-        return "passed";
-    case JobState::Failed:
-        return "failed";
-    case JobState::Invalid:
-        return "invalid";
-    case JobState::Waiting:
-        return "waiting";
-    case JobState::Deferred:
-        return "deferred";
-    case JobState::Cancelled:
-        return "cancelled";
-    case JobState::Stopped:
-        return "stopped";
-    }
-    return "unknown";
+    return vocabulary::job_state_name(static_cast<uint32_t>(s));
 }
 
-namespace {
-
-constexpr std::pair<OperationKind, const char*> operation_names[] = {
-    {OperationKind::Inventory, "inventory"},   {OperationKind::DoorAccess, "dooraccess"},
-    {OperationKind::Eject, "eject"},           {OperationKind::EjectCleaner, "ejectcleaner"},
-    {OperationKind::Inject, "inject"},         {OperationKind::InjectCleaner, "injectcleaner"},
-    {OperationKind::CleanDrive, "cleandrive"}, {OperationKind::Dismount, "dismount"},
-    {OperationKind::Mount, "mount"},
-};
-
-} // namespace
-
 const char* operation_name(OperationKind k) {
-    for (const auto& [kind, name] : operation_names)
-        if (kind == k)
-            return name;
-    return "unknown";
+    return vocabulary::operation_name(static_cast<uint32_t>(k));
 }
 
 std::optional<OperationKind> operation_from_name(std::string_view name) {
-    for (const auto& [kind, n] : operation_names)
-        if (n == name)
-            return kind;
+    if (auto code = vocabulary::operation_code(name))
+        return static_cast<OperationKind>(*code);
     return std::nullopt;
 }
 

@@ -2,7 +2,8 @@
 // and operator requests. Times are microseconds since the Unix epoch (0 = not yet).
 #pragma once
 
-#include "guid.hpp"
+#include "common/ntms_vocabulary.h"
+#include "daemon/guid.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -11,19 +12,10 @@
 
 namespace ntms {
 
-// RSM's NTMS_LM_* operation codes: what a job does. Only Inject has steps so far; the others are
-// the engine's room for eject, door access, inventory and the drives.
-enum class OperationKind : uint32_t {
-    Inventory = 8,
-    DoorAccess = 9,
-    Eject = 10,
-    EjectCleaner = 11,
-    Inject = 12,
-    InjectCleaner = 13,
-    CleanDrive = 15,
-    Dismount = 16,
-    Mount = 17,
-};
+// RSM's NTMS_LM_* operation codes: what a job does (common/ntms_vocabulary.h). Only Inject has
+// steps so far; the others are the engine's room for eject, door access, inventory and drives.
+#define NTMS_MODEL_ENUMERATOR_(constant, value, Name, name) Name = value,
+enum class OperationKind : uint32_t { NTMS_OPERATIONS(NTMS_MODEL_ENUMERATOR_) };
 const char* operation_name(OperationKind k); // "inject", "eject", ...
 std::optional<OperationKind> operation_from_name(std::string_view name);
 
@@ -33,40 +25,17 @@ inline constexpr int32_t priority_normal = 0;
 inline constexpr int32_t priority_highest = 15;
 
 // NTMS_INJECT_*
-enum class InjectAction : uint32_t { Start = 0, Stop = 1, Retract = 2, StartMany = 3 };
+enum class InjectAction : uint32_t { NTMS_INJECT_ACTIONS(NTMS_MODEL_ENUMERATOR_) };
 
 // NTMS_LM_* request states.
-enum class JobState : uint32_t {
-    Queued = 0,
-    InProcess = 1,
-    Passed = 2,
-    Failed = 3,
-    Invalid = 4,
-    Waiting = 5,
-    Deferred = 6,
-    Cancelled = 7,
-    Stopped = 8,
-};
+enum class JobState : uint32_t { NTMS_JOB_STATES(NTMS_MODEL_ENUMERATOR_) };
 bool is_final(JobState s);
 const char* job_state_name(JobState s); // "queued", "inprocess", ...
 
 // NTMS_OPREQ_* and NTMS_OPSTATE_*
-enum class OpRequestType : uint32_t {
-    Unknown = 0,
-    NewMedia = 1,
-    Cleaner = 2,
-    DeviceService = 3,
-    MoveMedia = 4,
-    Message = 5
-};
-enum class OpRequestState : uint32_t {
-    Unknown = 0,
-    Submitted = 1,
-    Active = 2,
-    InProgress = 3,
-    Refused = 4,
-    Complete = 5
-};
+enum class OpRequestType : uint32_t { NTMS_OPREQ_TYPES(NTMS_MODEL_ENUMERATOR_) };
+enum class OpRequestState : uint32_t { NTMS_OPREQ_STATES(NTMS_MODEL_ENUMERATOR_) };
+#undef NTMS_MODEL_ENUMERATOR_
 
 enum class MediumState : uint32_t {
     InLibrary = 0, // in a storage slot or drive

@@ -1,5 +1,8 @@
 #include "errors.hpp"
 
+#include "common/vocabulary.hpp"
+
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -7,17 +10,18 @@ namespace ntms::dbus {
 
 namespace {
 
-// Numeric values are those of winerror.h (and daemon/status.hpp); tests check they agree.
-constexpr std::array<ErrorEntry, 23> table{{
-    {5, "AccessDenied"},          {6, "InvalidHandle"},     {8, "NotEnoughMemory"},
-    {50, "NotSupported"},         {87, "InvalidParameter"}, {170, "Busy"},
-    {995, "OperationAborted"},    {1117, "IoDevice"},       {1166, "DeviceDoorOpen"},
-    {1167, "DeviceNotConnected"}, {1223, "Cancelled"},      {1460, "Timeout"},
-    {4301, "InvalidLibrary"},     {4305, "LibraryOffline"}, {4312, "ObjectNotFound"},
-    {4313, "DatabaseFailure"},    {4314, "DatabaseFull"},   {4317, "InvalidOperation"},
-    {4319, "DeviceNotAvailable"}, {4320, "RequestRefused"}, {4322, "LibraryFull"},
-    {4341, "IeportFull"},         {5023, "InvalidState"},
-}};
+// The codes of common/ntms_vocabulary.h that travel on the bus under their own name.
+constexpr size_t bus_error_count = static_cast<size_t>(std::count_if(
+    vocabulary::errors.begin(), vocabulary::errors.end(), [](const auto& e) { return e.on_bus; }));
+
+constexpr std::array<ErrorEntry, bus_error_count> table = [] {
+    std::array<ErrorEntry, bus_error_count> t{};
+    size_t n = 0;
+    for (const auto& e : vocabulary::errors)
+        if (e.on_bus)
+            t[n++] = {e.code, e.name};
+    return t;
+}();
 
 constexpr std::string_view failed_message_prefix = "error ";
 
@@ -28,19 +32,17 @@ std::span<const ErrorEntry> error_table() {
 }
 
 std::string error_name(uint32_t code) {
-    for (const auto& e : table)
-        if (e.code == code)
-            return std::string(error_prefix) + std::string(e.name);
-    return std::string(error_failed);
+    const auto* e = vocabulary::find_error(code);
+    if (!e || !e->on_bus)
+        return std::string(error_failed);
+    return std::string(error_prefix) + e->name;
 }
 
 std::optional<uint32_t> error_code(std::string_view name) {
     if (name.substr(0, error_prefix.size()) != error_prefix)
         return std::nullopt;
-    name.remove_prefix(error_prefix.size());
-    for (const auto& e : table)
-        if (e.name == name)
-            return e.code;
+    if (const auto* e = vocabulary::find_bus_error(name.substr(error_prefix.size())))
+        return e->code;
     return std::nullopt;
 }
 

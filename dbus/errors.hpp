@@ -1,7 +1,10 @@
-// The one table between Win32 error codes (the RSM contract, chosen in daemon/) and D-Bus error
-// names org.ntms.Ntms1.Error.<Name>. The daemon maps codes to names, libntms maps names back; both
-// use this file, so it depends on nothing but the standard library and sdbus-c++.
+// Win32 error codes (the RSM contract, chosen in daemon/) to D-Bus error names
+// org.ntms.Ntms1.Error.<Name> and back, for the codes common/ntms_vocabulary.h marks NTMS_BUS. The
+// daemon maps codes to names, libntms maps names back; both use this file, so it depends on
+// nothing but common/, the standard library and sdbus-c++.
 #pragma once
+
+#include "common/ntms_vocabulary.h"
 
 #include <cstdint>
 #include <optional>
@@ -12,9 +15,9 @@
 
 namespace ntms::dbus {
 
-inline constexpr std::string_view error_prefix = "org.ntms.Ntms1.Error.";
+inline constexpr std::string_view error_prefix = NTMS_DBUS_ERROR_PREFIX;
 // For a code the table does not name; the message then starts with "error <code>: ".
-inline constexpr std::string_view error_failed = "org.ntms.Ntms1.Error.Failed";
+inline constexpr std::string_view error_failed = NTMS_DBUS_ERROR_PREFIX "Failed";
 
 struct ErrorEntry {
     uint32_t code;

@@ -470,40 +470,7 @@ DWORD NtmsSetInjectTimeout(HANDLE hSession, DWORD dwSeconds) {
 DWORD NtmsGetLastError(void) { return last_error; }
 
 const char* NtmsErrorString(DWORD dwError) {
-    switch (dwError) {
-    case ERROR_SUCCESS: return "success";
-    case ERROR_ACCESS_DENIED: return "access denied";
-    case ERROR_INVALID_HANDLE: return "invalid session handle";
-    case ERROR_NOT_ENOUGH_MEMORY: return "out of memory";
-    case ERROR_NOT_READY: return "ntmsd is not running";
-    case ERROR_GEN_FAILURE: return "internal failure";
-    case ERROR_NOT_SUPPORTED: return "not supported (the library has no import/export port)";
-    case ERROR_INVALID_PARAMETER: return "invalid parameter";
-    case ERROR_INSUFFICIENT_BUFFER: return "buffer too small";
-    case ERROR_BUSY: return "busy";
-    case ERROR_OPERATION_ABORTED: return "operation aborted";
-    case ERROR_IO_DEVICE: return "device I/O error";
-    case ERROR_DEVICE_DOOR_OPEN: return "device door open";
-    case ERROR_DEVICE_NOT_CONNECTED: return "device not connected";
-    case ERROR_INVALID_COMPUTERNAME: return "invalid host name";
-    case ERROR_NO_NETWORK: return "network unreachable";
-    case ERROR_CANCELLED: return "cancelled";
-    case ERROR_TIMEOUT: return "timed out";
-    case RPC_S_NO_INTERFACES: return "the service does not offer the ntms interfaces";
-    case ERROR_NOT_CONNECTED: return "cannot reach ntmsd";
-    case ERROR_INVALID_LIBRARY: return "invalid library";
-    case ERROR_LIBRARY_OFFLINE: return "library offline";
-    case ERROR_OBJECT_NOT_FOUND: return "object not found";
-    case ERROR_DATABASE_FAILURE: return "database failure";
-    case ERROR_DATABASE_FULL: return "database full";
-    case ERROR_INVALID_OPERATION: return "invalid operation (no such running inject)";
-    case ERROR_DEVICE_NOT_AVAILABLE: return "library disabled";
-    case ERROR_REQUEST_REFUSED: return "request refused";
-    case ERROR_LIBRARY_FULL: return "library full";
-    case ERROR_IEPORT_FULL: return "import/export port full";
-    case ERROR_INVALID_STATE: return "invalid state";
-    default: return "unknown error";
-    }
+    return ntms::lib::error_text(dwError);
 }
 
 } // extern "C"

@@ -1,13 +1,16 @@
 /*
  * ntmsctl: the administrator's tool for ntmsd, written against ntmsapi.h only, so that it is
- * also the first user of the C API. See ntmsctl(1).
+ * also the first user of the C API. See ntmsctl(1). From the project it takes only the headers of
+ * common/: the vocabulary (state and action names) and the GUID text.
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <ntmsapi.h>
+#include "common/ntms_guid.h"
+#include "common/ntms_vocabulary.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <ntmsapi.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,46 +82,19 @@ static int fail(const char *what, DWORD error) {
     return exit_code(error);
 }
 
-static void guid_format(const NTMS_GUID *g, char out[37]) {
-    snprintf(out, 37, "%08lx-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", (unsigned long)g->Data1,
-             (unsigned)g->Data2, (unsigned)g->Data3, g->Data4[0], g->Data4[1], g->Data4[2],
-             g->Data4[3], g->Data4[4], g->Data4[5], g->Data4[6], g->Data4[7]);
+static void guid_format(const NTMS_GUID* g, char out[NTMS_GUID_TEXT_SIZE]) {
+    uint8_t bytes[16];
+    ntms_guid_from_fields(g->Data1, g->Data2, g->Data3, g->Data4, bytes);
+    ntms_guid_format(bytes, out);
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* The 8-4-4-4-12 form; 1 on success. */
+/* The 8-4-4-4-12 form only, as ntmsctl(1) says: 32 hex digits may be a library's name. 1 on
+ * success. */
 static int guid_parse(const char *s, NTMS_GUID *g) {
-    unsigned char b[16];
-    size_t i, n = 0;
-    if (strlen(s) != 36)
+    uint8_t bytes[16];
+    if (strlen(s) != 36 || !ntms_guid_parse(s, 36, bytes))
         return 0;
-    for (i = 0; i < 36;) {
-        int hi, lo;
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i++] != '-')
-                return 0;
-            continue;
-        }
-        hi = hexval(s[i]);
-        lo = hexval(s[i + 1]);
-        if (hi < 0 || lo < 0)
-            return 0;
-        b[n++] = (unsigned char)(hi << 4 | lo);
-        i += 2;
-    }
-    g->Data1 = (DWORD)b[0] << 24 | (DWORD)b[1] << 16 | (DWORD)b[2] << 8 | b[3];
-    g->Data2 = (WORD)(b[4] << 8 | b[5]);
-    g->Data3 = (WORD)(b[6] << 8 | b[7]);
-    memcpy(g->Data4, b + 8, 8);
+    ntms_guid_to_fields(bytes, &g->Data1, &g->Data2, &g->Data3, g->Data4);
     return 1;
 }
 
@@ -136,27 +112,41 @@ static void json_string(const char *s) {
     putchar('"');
 }
 
-static const char *job_state_name(DWORD s) {
-    static const char *names[] = {"QUEUED",  "INPROCESS", "PASSED",    "FAILED", "INVALID",
-                                  "WAITING", "DEFERRED",  "CANCELLED", "STOPPED"};
-    return s < sizeof names / sizeof names[0] ? names[s] : "UNKNOWN";
+/* A value of an RSM list (common/ntms_vocabulary.h) and its constant. */
+struct term {
+    DWORD value;
+    const char* constant;
+};
+
+#define TERM(constant, value, Name, name) {value, #constant},
+static const struct term job_states[] = {NTMS_JOB_STATES(TERM)};
+static const struct term inject_actions[] = {NTMS_INJECT_ACTIONS(TERM)};
+static const struct term opreq_types[] = {NTMS_OPREQ_TYPES(TERM)};
+static const struct term opreq_states[] = {NTMS_OPREQ_STATES(TERM)};
+#undef TERM
+
+/* The constant without its prefix ("INPROCESS" for NTMS_LM_INPROCESS), or "UNKNOWN". */
+static const char* term_name(const struct term* terms, size_t n, DWORD value) {
+    size_t i;
+    for (i = 0; i < n; ++i)
+        if (terms[i].value == value)
+            return strrchr(terms[i].constant, '_') + 1;
+    return "UNKNOWN";
 }
 
-static const char *action_name(DWORD a) {
-    static const char *names[] = {"START", "STOP", "RETRACT", "STARTMANY"};
-    return a < sizeof names / sizeof names[0] ? names[a] : "UNKNOWN";
-}
+#define TERM_NAME(terms, value) term_name(terms, sizeof terms / sizeof terms[0], value)
 
-static const char *opreq_state_name(DWORD s) {
-    static const char *names[] = {"UNKNOWN", "SUBMITTED", "ACTIVE",
-                                  "INPROGRESS", "REFUSED", "COMPLETE"};
-    return s < sizeof names / sizeof names[0] ? names[s] : "UNKNOWN";
+static const char* job_state_name(DWORD s) {
+    return TERM_NAME(job_states, s);
 }
-
-static const char *opreq_type_name(DWORD t) {
-    static const char *names[] = {"UNKNOWN", "NEWMEDIA", "CLEANER",
-                                  "DEVICESERVICE", "MOVEMEDIA", "MESSAGE"};
-    return t < sizeof names / sizeof names[0] ? names[t] : "UNKNOWN";
+static const char* action_name(DWORD a) {
+    return TERM_NAME(inject_actions, a);
+}
+static const char* opreq_state_name(DWORD s) {
+    return TERM_NAME(opreq_states, s);
+}
+static const char* opreq_type_name(DWORD t) {
+    return TERM_NAME(opreq_types, t);
 }
 
 static int job_finished(DWORD s) {

@@ -1,5 +1,8 @@
 #include "text.hpp"
 
+#include "common/ntms_guid.h"
+#include "common/vocabulary.hpp"
+
 #include <array>
 #include <cstring>
 #include <ctime>
@@ -8,75 +11,30 @@ namespace ntms::lib {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-// The 16 bytes in string order: Data1, Data2, Data3 big-endian as written, then Data4.
+// The 16 bytes in text order, as common/ntms_guid.h handles them.
 std::array<uint8_t, 16> bytes(const NTMS_GUID& g) {
     std::array<uint8_t, 16> b{};
-    for (int i = 0; i < 4; ++i)
-        b[static_cast<size_t>(i)] = static_cast<uint8_t>(g.Data1 >> (24 - 8 * i));
-    b[4] = static_cast<uint8_t>(g.Data2 >> 8);
-    b[5] = static_cast<uint8_t>(g.Data2);
-    b[6] = static_cast<uint8_t>(g.Data3 >> 8);
-    b[7] = static_cast<uint8_t>(g.Data3);
-    std::memcpy(&b[8], g.Data4, 8);
+    ntms_guid_from_fields(g.Data1, g.Data2, g.Data3, g.Data4, b.data());
     return b;
 }
 
 NTMS_GUID from_bytes(const std::array<uint8_t, 16>& b) {
     NTMS_GUID g{};
-    g.Data1 = static_cast<uint32_t>(b[0]) << 24 | static_cast<uint32_t>(b[1]) << 16 |
-              static_cast<uint32_t>(b[2]) << 8 | b[3];
-    g.Data2 = static_cast<uint16_t>(b[4] << 8 | b[5]);
-    g.Data3 = static_cast<uint16_t>(b[6] << 8 | b[7]);
-    std::memcpy(g.Data4, &b[8], 8);
+    ntms_guid_to_fields(b.data(), &g.Data1, &g.Data2, &g.Data3, g.Data4);
     return g;
 }
 
 } // namespace
 
 std::string guid_string(const NTMS_GUID& g) {
-    static constexpr char digits[] = "0123456789abcdef";
-    const auto b = bytes(g);
-    std::string s;
-    for (size_t i = 0; i < b.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            s += '-';
-        s += digits[b[i] >> 4];
-        s += digits[b[i] & 0xf];
-    }
-    return s;
+    char text[NTMS_GUID_TEXT_SIZE];
+    ntms_guid_format(bytes(g).data(), text);
+    return text;
 }
 
 std::optional<NTMS_GUID> parse_guid(std::string_view s) {
-    const bool dashed = s.size() == 36;
-    if (!dashed && s.size() != 32)
-        return std::nullopt;
     std::array<uint8_t, 16> b{};
-    size_t n = 0;
-    for (size_t i = 0; i < s.size();) {
-        if (dashed && (i == 8 || i == 13 || i == 18 || i == 23)) {
-            if (s[i] != '-')
-                return std::nullopt;
-            ++i;
-            continue;
-        }
-        const int hi = hex_value(s[i]);
-        const int lo = i + 1 < s.size() ? hex_value(s[i + 1]) : -1;
-        if (hi < 0 || lo < 0 || n >= b.size())
-            return std::nullopt;
-        b[n++] = static_cast<uint8_t>(hi << 4 | lo);
-        i += 2;
-    }
-    if (n != b.size())
+    if (!ntms_guid_parse(s.data(), s.size(), b.data()))
         return std::nullopt;
     return from_bytes(b);
 }
@@ -104,6 +62,11 @@ NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address) {
     b[14] = static_cast<uint8_t>(b[14] ^ (address >> 8));
     b[15] = static_cast<uint8_t>(b[15] ^ (address & 0xff));
     return from_bytes(b);
+}
+
+const char* error_text(uint32_t code) {
+    const auto* e = vocabulary::find_error(code);
+    return e ? e->text : "unknown error";
 }
 
 void put(char* dst, size_t n, std::string_view utf8) {

@@ -1,5 +1,5 @@
 // Conversions between the RSM C types and what travels on the bus: GUID strings and object
-// paths, UTF-8 and UTF-16 strings in fixed arrays, microseconds and SYSTEMTIME.
+// paths, UTF-8 and UTF-16 strings in fixed arrays, microseconds and SYSTEMTIME; error texts.
 #pragma once
 
 #include <ntmsapi.h>
@@ -22,6 +22,9 @@ bool same_guid(const NTMS_GUID& a, const NTMS_GUID& b);
 // An IE port has no identity of its own on the bus: its GUID is derived from its library's and
 // its first element address, so that it is stable and distinct per port.
 NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address);
+
+// NtmsErrorString's text of a Win32 code (common/ntms_vocabulary.h), "unknown error" for others.
+const char* error_text(uint32_t code);
 
 // Copies a UTF-8 string into a fixed array, truncated on a character boundary, always terminated.
 void put(char* dst, size_t n, std::string_view utf8);

@@ -1,11 +1,13 @@
 #include "daemon/operations/inject.hpp"
 
+#include "common/vocabulary.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 #include "sgio/element.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <fmt/format.h>
 #include <optional>
@@ -17,18 +19,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const char* action_name(InjectAction a) {
-    switch (a) {
-    case InjectAction::Start:
-        return "START";
-    case InjectAction::Stop:
-        return "STOP";
-    case InjectAction::Retract:
-        return "RETRACT";
-    case InjectAction::StartMany:
-        return "STARTMANY";
-    }
-    return "?";
+// "START", as RSM spells the action.
+std::string action_name(InjectAction a) {
+    std::string name = vocabulary::name_of(vocabulary::inject_actions, static_cast<uint32_t>(a));
+    for (char& c : name)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return name;
 }
 
 // One run of an inject job: the steps above, with what they need at hand.

@@ -2,8 +2,8 @@
 """The D-Bus man page against the API's sources: fails listing every method, signal, property,
 error name and constant that org.ntms.Ntms1(5) does not document, or documents differently.
 
-    check-dbus-page.py --page PAGE --errors ERRORS_CPP [--options OPTIONS_CPP]
-                       [--model MODEL_HPP] XML...
+    check-dbus-page.py --page PAGE --vocabulary DUMP_PROGRAM --errors ERRORS_HPP
+                       [--options OPTIONS_CPP] [--model MODEL_HPP] XML...
 
 What the page must hold, per interface of the XML files:
   - in the interface's section (the .SH whose listing block says "interface NAME {"), a listing
@@ -11,11 +11,12 @@ What the page must hold, per interface of the XML files:
     with its signature, access and org.freedesktop.DBus.Property.EmitsChangedSignal annotation,
     exactly as in the XML, and nothing the XML does not have;
   - in the same section, a .TP entry whose tag starts with each member's name.
-From ERRORS_CPP (the table of Win32 codes and names; the prefix and the name for unnamed codes
-come from the header next to it): a .TP entry "PREFIX.Name (code, ...)" for every name, with the
-table's code. From OPTIONS_CPP: a .TP entry for every InjectMedia option key, "key (sig)". From
-MODEL_HPP: the NTMS_INJECT_*, NTMS_LM_*, NTMS_OPREQ_*, NTMS_OPSTATE_* constants and the medium
-states of ListMedia, each a .TP entry "NAME (value)".
+From the vocabulary table (common/ntms_vocabulary.h as DUMP_PROGRAM,
+tests/common/dump-vocabulary, prints it): a .TP entry "PREFIX.Name (code, ...)" for every error
+that travels on the bus, with the table's code; the NTMS_INJECT_*, NTMS_LM_* (job states),
+NTMS_OPREQ_* and NTMS_OPSTATE_* constants, each a .TP entry "NAME (value)". From ERRORS_HPP: the
+name for codes without one. From OPTIONS_CPP: a .TP entry for every InjectMedia option key,
+"key (sig)". From MODEL_HPP: the medium states of ListMedia, each a .TP entry "name (value)".
 
 After checking the page, the checker checks itself: it removes each documented item from the page
 in turn, and changes each listed signature, and fails unless every such change is reported.
@@ -23,8 +24,8 @@ Uses only the Python standard library.
 """
 import argparse
 import functools
-import os
 import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
@@ -86,27 +87,33 @@ def strip_comments(text):
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
 
-def parse_error_table(cpp_path):
-    """[(code, name)] from the ErrorEntry table of errors.cpp."""
-    text = strip_comments(open(cpp_path, encoding="utf-8").read())
-    m = re.search(r"std::array<\s*ErrorEntry\s*,\s*(\d+)\s*>\s*\w+\s*\{\{(.*?)\}\};", text, re.S)
-    if not m:
-        raise SystemExit(f"{cpp_path}: no std::array<ErrorEntry, N> table found")
-    entries = [(int(c), n) for c, n in re.findall(r'\{\s*(\d+)\s*,\s*"(\w+)"\s*\}', m.group(2))]
-    if len(entries) != int(m.group(1)):
-        raise SystemExit(f"{cpp_path}: the table declares {m.group(1)} entries, "
-                         f"{len(entries)} were read")
-    return entries
+VOCABULARY_CONSTANTS = ("inject-action", "job-state", "opreq-type", "opreq-state")
 
 
-def parse_error_names(hpp_path):
-    """(prefix, name used for codes without one) from errors.hpp."""
+def parse_vocabulary(dump_program):
+    """(prefix, [(code, name)] of the bus errors, [(constant, value)]) from the table's dump."""
+    out = subprocess.run([dump_program], check=True, capture_output=True, text=True).stdout
+    prefix, errors, constants = None, [], []
+    for line in out.splitlines():
+        f = line.split("\t")
+        if f[0] == "prefix":
+            prefix = f[1]
+        elif f[0] == "error" and f[4] == "bus":
+            errors.append((int(f[2]), f[3]))
+        elif f[0] in VOCABULARY_CONSTANTS:
+            constants.append((f[1], int(f[2])))
+    if not prefix or not errors or not constants:
+        raise SystemExit(f"{dump_program}: no error prefix, bus errors or constants")
+    return prefix, errors, constants
+
+
+def parse_failed_name(hpp_path, prefix):
+    """The name for codes without one, from errors.hpp."""
     text = strip_comments(open(hpp_path, encoding="utf-8").read())
-    prefix = re.search(r'error_prefix\s*=\s*"([^"]+)"', text)
-    failed = re.search(r'error_failed\s*=\s*"([^"]+)"', text)
-    if not prefix or not failed:
-        raise SystemExit(f"{hpp_path}: error_prefix or error_failed not found")
-    return prefix.group(1), failed.group(1)
+    failed = re.search(r'error_failed\s*=\s*NTMS_DBUS_ERROR_PREFIX\s*"([^"]+)"', text)
+    if not failed:
+        raise SystemExit(f"{hpp_path}: error_failed not found")
+    return prefix + failed.group(1)
 
 
 CXX_SIGNATURE = {"uint32_t": "u", "int32_t": "i", "uint16_t": "q", "int16_t": "n",
@@ -135,10 +142,6 @@ def parse_options(cpp_path):
 
 
 MODEL_ENUMS = {  # enum in model.hpp -> how the page names its values
-    "InjectAction": "NTMS_INJECT_",
-    "JobState": "NTMS_LM_",
-    "OpRequestType": "NTMS_OPREQ_",
-    "OpRequestState": "NTMS_OPSTATE_",
     "MediumState": "",  # ListMedia's state strings: InLibrary -> in-library
 }
 
@@ -453,7 +456,8 @@ def self_check(page_text, src):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--page", required=True)
-    ap.add_argument("--errors", required=True, help="dbus/errors.cpp (errors.hpp next to it)")
+    ap.add_argument("--vocabulary", required=True, help="tests/common/dump-vocabulary")
+    ap.add_argument("--errors", required=True, help="dbus/errors.hpp")
     ap.add_argument("--options", help="dbus/options.cpp")
     ap.add_argument("--model", help="daemon/model.hpp")
     ap.add_argument("xml", nargs="+")
@@ -462,11 +466,10 @@ def main():
     interfaces = {}
     for path in a.xml:
         interfaces.update(parse_xml(path))
-    hpp = os.path.splitext(a.errors)[0] + ".hpp"
-    prefix, failed = parse_error_names(hpp)
-    src = Sources(interfaces, parse_error_table(a.errors), prefix, failed,
+    prefix, errors, constants = parse_vocabulary(a.vocabulary)
+    src = Sources(interfaces, errors, prefix, parse_failed_name(a.errors, prefix),
                   parse_options(a.options) if a.options else [],
-                  parse_model(a.model) if a.model else [])
+                  constants + (parse_model(a.model) if a.model else []))
     page_text = open(a.page, encoding="utf-8").read()
 
     count = sum(len(m) for m in interfaces.values())
