@@ -2,16 +2,15 @@
 // mutex for the length of its bus calls, and turns every exception into a Win32 code: nothing
 // thrown ever reaches the caller.
 #include "session.hpp"
+#include "signals.hpp"
 #include "text.hpp"
 
 #include "dbus/errors.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <new>
 #include <string_view>
-#include <thread>
 #include <unistd.h>
 
 using ntms::lib::Properties;
@@ -66,7 +65,7 @@ template <typename F> DWORD with_session(HANDLE h, F&& f) noexcept {
         auto s = ntms::lib::find_session(h);
         if (!s)
             return ERROR_INVALID_HANDLE;
-        std::lock_guard lock(s->mutex);
+        Session::Hold hold(*s);
         return f(*s);
     });
 }
@@ -414,30 +413,46 @@ DWORD WINAPI CancelNtmsLibraryRequest(HANDLE hSession, LPNTMS_GUID lpRequestId) 
 
 DWORD WINAPI WaitForNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId,
                                         DWORD dwTimeout) {
-    using Clock = std::chrono::steady_clock;
-    const auto deadline = Clock::now() + std::chrono::milliseconds(dwTimeout);
-    for (;;) {
-        uint32_t state = NTMS_OPSTATE_UNKNOWN;
-        // The session is held only while asking, so other threads can use it while this waits.
-        const DWORD rc = with_session(hSession, [&](Session& s) -> DWORD {
-            if (!lpRequestId)
-                return ERROR_INVALID_PARAMETER;
-            state = prop<uint32_t>(
-                s.properties(s.oprequest_path(ntms::lib::guid_string(*lpRequestId)),
-                             oprequest_iface),
-                "State");
-            return ERROR_SUCCESS;
+    return guarded([&]() -> DWORD {
+        const ntms::lib::Deadline deadline(dwTimeout);
+        auto s = ntms::lib::find_session(hSession);
+        if (!s)
+            return ERROR_INVALID_HANDLE;
+        if (!lpRequestId)
+            return ERROR_INVALID_PARAMETER;
+        Session::Hold hold(*s);
+        ntms::lib::Wakeup wakeup(*s);
+        const auto path = s->oprequest_path(ntms::lib::guid_string(*lpRequestId));
+        bool changed = true; // nothing read yet
+        // Subscribed before the first read: a change after it comes as a signal.
+        ntms::lib::Subscription subscription(*s, wakeup);
+        subscription.add(ntms::lib::object_rule(path), [&changed](sdbus::Message&) {
+            changed = true;
         });
-        if (rc != ERROR_SUCCESS)
-            return rc;
-        if (state == NTMS_OPSTATE_COMPLETE)
-            return ERROR_SUCCESS;
-        if (state == NTMS_OPSTATE_REFUSED)
-            return ERROR_CANCELLED;
-        if (dwTimeout != INFINITE && Clock::now() >= deadline)
-            return ERROR_TIMEOUT;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+        for (;;) {
+            s->dispatch();
+            if (s->closed())
+                return ERROR_INVALID_HANDLE;
+            if (subscription.daemon_left())
+                return ERROR_NOT_READY;
+            if (changed) {
+                changed = false;
+                const auto state = prop<uint32_t>(s->properties(path, oprequest_iface), "State");
+                if (state == NTMS_OPSTATE_COMPLETE)
+                    return ERROR_SUCCESS;
+                if (state == NTMS_OPSTATE_REFUSED)
+                    return ERROR_CANCELLED;
+                continue; // what the read brought along is dispatched first
+            }
+            if (deadline.passed())
+                return ERROR_TIMEOUT;
+            // The session is left to other threads while this one sleeps.
+            const auto bus = s->poll_data();
+            hold.release();
+            wakeup.sleep(bus, deadline);
+            hold.acquire();
+        }
+    });
 }
 
 DWORD WINAPI CancelNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId) {
