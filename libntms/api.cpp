@@ -1,6 +1,7 @@
 // The C ABI. Every entry point validates its handle through the registry, holds the session's
 // mutex for the length of its bus calls, and turns every exception into a Win32 code: nothing
 // thrown ever reaches the caller.
+#include "notification.hpp"
 #include "session.hpp"
 #include "signals.hpp"
 #include "text.hpp"
@@ -469,6 +470,54 @@ DWORD WINAPI SatisfyNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId
         if (!lpRequestId)
             return ERROR_INVALID_PARAMETER;
         s.satisfy_oprequest(s.oprequest_path(ntms::lib::guid_string(*lpRequestId)));
+        return ERROR_SUCCESS;
+    });
+}
+
+HANDLE WINAPI OpenNtmsNotification(HANDLE hSession, DWORD dwType) {
+    HANDLE h = INVALID_HANDLE_VALUE;
+    const DWORD rc = guarded([&]() -> DWORD {
+        auto s = ntms::lib::find_session(hSession);
+        if (!s)
+            return ERROR_INVALID_HANDLE;
+        if (dwType == NTMS_UNKNOWN || dwType >= NTMS_NUMBER_OF_OBJECT_TYPES)
+            return ERROR_INVALID_PARAMETER;
+        if (dwType != NTMS_LIBREQUEST && dwType != NTMS_OPREQUEST)
+            return ERROR_NOT_SUPPORTED;
+        // The rules are added (and removed, should this fail) under the session's mutex.
+        Session::Hold hold(*s);
+        if (s->closed())
+            return ERROR_INVALID_HANDLE;
+        h = ntms::lib::register_notification(std::make_shared<ntms::lib::Notification>(s, dwType));
+        return ERROR_SUCCESS;
+    });
+    last_error = rc;
+    return rc == ERROR_SUCCESS ? h : INVALID_HANDLE_VALUE;
+}
+
+DWORD WINAPI WaitForNtmsNotification(HANDLE hNotification,
+                                     LPNTMS_NOTIFICATIONINFORMATION lpNotificationInformation,
+                                     DWORD dwTimeout) {
+    return guarded([&]() -> DWORD {
+        auto n = ntms::lib::find_notification(hNotification);
+        if (!n)
+            return ERROR_INVALID_HANDLE;
+        if (!lpNotificationInformation)
+            return ERROR_INVALID_PARAMETER;
+        NTMS_NOTIFICATIONINFORMATION next{};
+        const DWORD rc = n->wait(next, dwTimeout);
+        if (rc == ERROR_SUCCESS)
+            *lpNotificationInformation = next;
+        return rc;
+    });
+}
+
+DWORD WINAPI CloseNtmsNotification(HANDLE hNotification) {
+    return guarded([&]() -> DWORD {
+        auto n = ntms::lib::unregister_notification(hNotification);
+        if (!n)
+            return ERROR_INVALID_HANDLE;
+        n->close();
         return ERROR_SUCCESS;
     });
 }
