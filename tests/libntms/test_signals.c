@@ -18,9 +18,11 @@
 
 #include <ntmsapi.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 static int failures;
@@ -445,6 +447,69 @@ static void test_job_sequence(void) {
     report(!bad, "a job's notifications: INSERT first, EVENT_COMPLETE last");
 }
 
+/* ntmsd's process id, from the bus. */
+static long daemon_pid(void) {
+    char line[128];
+    long pid = -1;
+    FILE* p = popen("busctl --system call org.freedesktop.DBus /org/freedesktop/DBus "
+                    "org.freedesktop.DBus GetConnectionUnixProcessID s org.ntms.Ntms1",
+                    "r");
+    if (!p)
+        return -1;
+    if (fgets(line, sizeof line, p) && sscanf(line, "u %ld", &pid) != 1)
+        pid = -1;
+    pclose(p);
+    return pid;
+}
+
+/*
+ * Last: ntmsd dies under a waiting request and a waiting notification. Killed, so that it cannot
+ * refuse the request on its way out (as a stopping ntmsd does): only its leaving the bus can
+ * end the waits.
+ */
+static void test_daemon_leaves(void) {
+    NTMS_GUID job, request;
+    struct waiter w;
+    struct notification_waiter nw;
+    long pid;
+    int bad = 0;
+    EXPECT(waiting_job(session, jobs, &job));
+    EXPECT(insert_request(session, requests, &job, &request));
+    pid = daemon_pid();
+    EXPECT(pid > 1);
+    if (bad || pid <= 1) {
+        report(0, "waits end with ERROR_NOT_READY when ntmsd dies");
+        return;
+    }
+    w.h = open_local("waiter");
+    w.request = request;
+    w.rc = 0xffffffffu;
+    nw.n = OpenNtmsNotification(w.h, NTMS_OPREQUEST);
+    EXPECT(nw.n != INVALID_HANDLE_VALUE);
+    EXPECT(pthread_create(&w.thread, NULL, wait_thread, &w) == 0);
+    EXPECT(pthread_create(&nw.thread, NULL, notification_thread, &nw) == 0);
+    sleep_ms(300);
+    EXPECT(kill((pid_t)pid, SIGKILL) == 0);
+    pthread_join(w.thread, NULL);
+    pthread_join(nw.thread, NULL);
+    EXPECT(w.rc == ERROR_NOT_READY);
+    EXPECT(nw.rc == ERROR_NOT_READY || nw.rc == ERROR_SUCCESS);
+    fprintf(stderr, "# after ntmsd died: WaitForNtmsOperatorRequest %lu, "
+                    "WaitForNtmsNotification %lu\n",
+            (unsigned long)w.rc, (unsigned long)nw.rc);
+    /* Whatever came first, the daemon's departure comes to the notification too. */
+    {
+        NTMS_NOTIFICATIONINFORMATION note;
+        DWORD rc = nw.rc;
+        while (rc == ERROR_SUCCESS)
+            rc = WaitForNtmsNotification(nw.n, &note, 10000);
+        EXPECT(rc == ERROR_NOT_READY);
+    }
+    EXPECT(CloseNtmsNotification(nw.n) == ERROR_SUCCESS);
+    EXPECT(CloseNtmsSession(w.h) == ERROR_SUCCESS);
+    report(!bad, "waits end with ERROR_NOT_READY when ntmsd dies");
+}
+
 int main(int argc, char** argv) {
     NTMS_GUID list[8];
     DWORD n = 8;
@@ -472,6 +537,7 @@ int main(int argc, char** argv) {
     test_reads_do_not_grow();
     test_request_latency();
     test_job_latency();
+    test_daemon_leaves();
     CloseNtmsNotification(jobs);
     CloseNtmsNotification(requests);
     CloseNtmsSession(session);
