@@ -74,16 +74,16 @@ Subscription::Subscription(Session& s, Wakeup& w) : session_(s), wakeup_(w) {
 }
 
 void Subscription::add(const std::string& rule, std::function<void(sdbus::Message&)> handler) {
-    slots_.push_back(session_.add_match(rule, [this, handler = std::move(handler)](
-                                                  sdbus::Message& m) {
-        // Called from sd-bus's C code: nothing may be thrown through it.
-        try {
-            handler(m);
-        } catch (...) {
-            // A malformed signal: the wait goes on, and its deadline still holds.
-        }
-        wakeup_.kick();
-    }));
+    slots_.push_back(
+        session_.add_match(rule, [this, handler = std::move(handler)](sdbus::Message& m) {
+            // Called from sd-bus's C code: nothing may be thrown through it.
+            try {
+                handler(m);
+            } catch (...) {
+                // A malformed signal: the wait goes on, and its deadline still holds.
+            }
+            wakeup_.kick();
+        }));
 }
 
 std::string object_rule(const std::string& path) {
