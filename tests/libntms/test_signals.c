@@ -99,12 +99,13 @@ static NTMS_GUID lab;
 
 /*
  * Follows one job through a notification until it is in `wanted` or has ended; returns its
- * state, and in *woke_ms the CLOCK_REALTIME of the notification that told it.
+ * state, and in *woke_ms the CLOCK_REALTIME of the notification that told it (-1 when the
+ * first read found it so).
  */
 static DWORD follow_job(HANDLE h, HANDLE changes, NTMS_GUID* job, DWORD wanted, double* woke_ms) {
     double deadline = now_ms() + 60000;
     int look = 1;
-    *woke_ms = clock_ms(CLOCK_REALTIME);
+    *woke_ms = -1;
     while (now_ms() < deadline) {
         NTMS_NOTIFICATIONINFORMATION note;
         DWORD rc;
@@ -314,8 +315,8 @@ static void test_request_latency(void) {
 
 static void test_job_latency(void) {
     double latency[5];
-    int i, bad = 0;
-    for (i = 0; i < 5; ++i) {
+    int i, tries = 0, bad = 0;
+    for (i = 0; i < 5 && tries < 10; ++tries) {
         NTMS_GUID job;
         NTMS_OBJECTINFORMATIONA info;
         SYSTEMTIME* t = &info.Info.LibRequest.TimeCompleted;
@@ -341,8 +342,11 @@ static void test_job_latency(void) {
         tm.tm_min = t->wMinute;
         tm.tm_sec = t->wSecond;
         ended = (double)timegm(&tm) * 1000.0 + t->wMilliseconds;
-        latency[i] = woke - ended;
+        /* Ended before the first read (no notification was needed): not a measure. */
+        if (woke >= 0)
+            latency[i++] = woke - ended;
     }
+    EXPECT(i == 5);
     if (!bad) {
         double m = median(latency, 5);
         fprintf(stderr, "# job's end to notification: median %.1f ms, %.1f..%.1f ms\n", m,
