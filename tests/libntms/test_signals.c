@@ -10,6 +10,7 @@
  *  - latency: from the daemon's act (the answer's reply, or the job's own TimeCompleted) to the
  *    wait's return, median of several rounds, well under the old 100 ms poll. Medians and a
  *    generous bound keep a loaded machine from failing it.
+ * Also: a wait on a session another thread keeps busy, and ntmsd dying under waits.
  *
  *   test_signals MONITOR-LOG
  * MONITOR-LOG: where `dbus-monitor --system --profile` writes, started by run-signals.sh.
@@ -281,6 +282,27 @@ static double answered_after(HANDLE h, HANDLE changes, long wait_ms, int* reads)
     return w.returned_ms - answered;
 }
 
+/* ---- a thread that keeps a session busy ------------------------------------------------------ */
+
+struct hammer {
+    HANDLE h;
+    volatile int stop;
+    int calls, errors;
+    pthread_t thread;
+};
+
+static void* hammer_thread(void* arg) {
+    struct hammer* m = (struct hammer*)arg;
+    while (!m->stop) {
+        DWORD rc;
+        info_of(m->h, &lab, NTMS_LIBRARY, &rc);
+        ++m->calls;
+        if (rc != ERROR_SUCCESS)
+            ++m->errors;
+    }
+    return NULL;
+}
+
 /* ---- the tests ------------------------------------------------------------------------------ */
 
 static HANDLE session, jobs;
@@ -355,6 +377,45 @@ static void test_job_latency(void) {
         EXPECT(m > -1 && m < 50);
     }
     report(!bad, "WaitForNtmsNotification tells a job's end within milliseconds of it");
+}
+
+/*
+ * The waiter's session is shared with a thread that calls all the time: its calls read the
+ * waiter's signal off the socket on the way to their replies, and must hand it on.
+ */
+static void test_shared_session(void) {
+    NTMS_GUID job, request;
+    struct waiter w;
+    struct hammer m;
+    double answered, woke;
+    int bad = 0;
+    EXPECT(waiting_job(session, jobs, &job));
+    EXPECT(insert_request(session, requests, &job, &request));
+    if (bad) {
+        report(0, "a wait wakes while another thread keeps its session busy");
+        return;
+    }
+    w.h = m.h = open_local("shared");
+    w.request = request;
+    w.rc = 0xffffffffu;
+    m.stop = 0;
+    m.calls = m.errors = 0;
+    EXPECT(pthread_create(&w.thread, NULL, wait_thread, &w) == 0);
+    EXPECT(pthread_create(&m.thread, NULL, hammer_thread, &m) == 0);
+    sleep_ms(300);
+    EXPECT(SatisfyNtmsOperatorRequest(session, &request) == ERROR_SUCCESS);
+    answered = now_ms();
+    pthread_join(w.thread, NULL);
+    m.stop = 1;
+    pthread_join(m.thread, NULL);
+    EXPECT(w.rc == ERROR_SUCCESS);
+    fprintf(stderr, "# shared session: woke %.1f ms after the answer, %d calls meanwhile\n",
+            w.returned_ms - answered, m.calls);
+    EXPECT(w.returned_ms - answered < 1000);
+    EXPECT(m.calls > 0 && m.errors == 0);
+    EXPECT(CloseNtmsSession(w.h) == ERROR_SUCCESS);
+    follow_job(session, jobs, &job, NTMS_LM_PASSED, &woke);
+    report(!bad, "a wait wakes while another thread keeps its session busy");
 }
 
 static void test_notification_handles(void) {
@@ -541,6 +602,7 @@ int main(int argc, char** argv) {
     test_reads_do_not_grow();
     test_request_latency();
     test_job_latency();
+    test_shared_session();
     test_daemon_leaves();
     CloseNtmsNotification(jobs);
     CloseNtmsNotification(requests);
