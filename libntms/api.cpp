@@ -1,17 +1,17 @@
 // The C ABI. Every entry point validates its handle through the registry, holds the session's
 // mutex for the length of its bus calls, and turns every exception into a Win32 code: nothing
 // thrown ever reaches the caller.
+#include "notification.hpp"
 #include "session.hpp"
+#include "signals.hpp"
 #include "text.hpp"
 
 #include "dbus/errors.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <new>
 #include <string_view>
-#include <thread>
 #include <unistd.h>
 
 using ntms::lib::Properties;
@@ -66,7 +66,7 @@ template <typename F> DWORD with_session(HANDLE h, F&& f) noexcept {
         auto s = ntms::lib::find_session(h);
         if (!s)
             return ERROR_INVALID_HANDLE;
-        std::lock_guard lock(s->mutex);
+        Session::Hold hold(*s);
         return f(*s);
     });
 }
@@ -414,30 +414,46 @@ DWORD WINAPI CancelNtmsLibraryRequest(HANDLE hSession, LPNTMS_GUID lpRequestId) 
 
 DWORD WINAPI WaitForNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId,
                                         DWORD dwTimeout) {
-    using Clock = std::chrono::steady_clock;
-    const auto deadline = Clock::now() + std::chrono::milliseconds(dwTimeout);
-    for (;;) {
-        uint32_t state = NTMS_OPSTATE_UNKNOWN;
-        // The session is held only while asking, so other threads can use it while this waits.
-        const DWORD rc = with_session(hSession, [&](Session& s) -> DWORD {
-            if (!lpRequestId)
-                return ERROR_INVALID_PARAMETER;
-            state = prop<uint32_t>(
-                s.properties(s.oprequest_path(ntms::lib::guid_string(*lpRequestId)),
-                             oprequest_iface),
-                "State");
-            return ERROR_SUCCESS;
+    return guarded([&]() -> DWORD {
+        const ntms::lib::Deadline deadline(dwTimeout);
+        auto s = ntms::lib::find_session(hSession);
+        if (!s)
+            return ERROR_INVALID_HANDLE;
+        if (!lpRequestId)
+            return ERROR_INVALID_PARAMETER;
+        Session::Hold hold(*s);
+        ntms::lib::Wakeup wakeup(*s);
+        const auto path = s->oprequest_path(ntms::lib::guid_string(*lpRequestId));
+        bool changed = true; // nothing read yet
+        // Subscribed before the first read: a change after it comes as a signal.
+        ntms::lib::Subscription subscription(*s, wakeup);
+        subscription.add(ntms::lib::object_rule(path), [&changed](sdbus::Message&) {
+            changed = true;
         });
-        if (rc != ERROR_SUCCESS)
-            return rc;
-        if (state == NTMS_OPSTATE_COMPLETE)
-            return ERROR_SUCCESS;
-        if (state == NTMS_OPSTATE_REFUSED)
-            return ERROR_CANCELLED;
-        if (dwTimeout != INFINITE && Clock::now() >= deadline)
-            return ERROR_TIMEOUT;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+        for (;;) {
+            s->dispatch();
+            if (s->closed())
+                return ERROR_INVALID_HANDLE;
+            if (subscription.daemon_left())
+                return ERROR_NOT_READY;
+            if (changed) {
+                changed = false;
+                const auto state = prop<uint32_t>(s->properties(path, oprequest_iface), "State");
+                if (state == NTMS_OPSTATE_COMPLETE)
+                    return ERROR_SUCCESS;
+                if (state == NTMS_OPSTATE_REFUSED)
+                    return ERROR_CANCELLED;
+                continue; // what the read brought along is dispatched first
+            }
+            if (deadline.passed())
+                return ERROR_TIMEOUT;
+            // The session is left to other threads while this one sleeps.
+            const auto bus = s->poll_data();
+            hold.release();
+            wakeup.sleep(bus, deadline);
+            hold.acquire();
+        }
+    });
 }
 
 DWORD WINAPI CancelNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId) {
@@ -454,6 +470,54 @@ DWORD WINAPI SatisfyNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId
         if (!lpRequestId)
             return ERROR_INVALID_PARAMETER;
         s.satisfy_oprequest(s.oprequest_path(ntms::lib::guid_string(*lpRequestId)));
+        return ERROR_SUCCESS;
+    });
+}
+
+HANDLE WINAPI OpenNtmsNotification(HANDLE hSession, DWORD dwType) {
+    HANDLE h = INVALID_HANDLE_VALUE;
+    const DWORD rc = guarded([&]() -> DWORD {
+        auto s = ntms::lib::find_session(hSession);
+        if (!s)
+            return ERROR_INVALID_HANDLE;
+        if (dwType == NTMS_UNKNOWN || dwType >= NTMS_NUMBER_OF_OBJECT_TYPES)
+            return ERROR_INVALID_PARAMETER;
+        if (dwType != NTMS_LIBREQUEST && dwType != NTMS_OPREQUEST)
+            return ERROR_NOT_SUPPORTED;
+        // The rules are added (and removed, should this fail) under the session's mutex.
+        Session::Hold hold(*s);
+        if (s->closed())
+            return ERROR_INVALID_HANDLE;
+        h = ntms::lib::register_notification(std::make_shared<ntms::lib::Notification>(s, dwType));
+        return ERROR_SUCCESS;
+    });
+    last_error = rc;
+    return rc == ERROR_SUCCESS ? h : INVALID_HANDLE_VALUE;
+}
+
+DWORD WINAPI WaitForNtmsNotification(HANDLE hNotification,
+                                     LPNTMS_NOTIFICATIONINFORMATION lpNotificationInformation,
+                                     DWORD dwTimeout) {
+    return guarded([&]() -> DWORD {
+        auto n = ntms::lib::find_notification(hNotification);
+        if (!n)
+            return ERROR_INVALID_HANDLE;
+        if (!lpNotificationInformation)
+            return ERROR_INVALID_PARAMETER;
+        NTMS_NOTIFICATIONINFORMATION next{};
+        const DWORD rc = n->wait(next, dwTimeout);
+        if (rc == ERROR_SUCCESS)
+            *lpNotificationInformation = next;
+        return rc;
+    });
+}
+
+DWORD WINAPI CloseNtmsNotification(HANDLE hNotification) {
+    return guarded([&]() -> DWORD {
+        auto n = ntms::lib::unregister_notification(hNotification);
+        if (!n)
+            return ERROR_INVALID_HANDLE;
+        n->close();
         return ERROR_SUCCESS;
     });
 }

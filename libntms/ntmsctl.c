@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Exit codes: a small stable table over the Win32 errors (ntmsctl(1), EXIT STATUS). */
@@ -310,13 +309,6 @@ static int parse_id(const char *arg, NTMS_GUID *id) {
     return 0;
 }
 
-static void sleep_ms(long ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
-
 /* Ctrl-C while following an inject: ask on a terminal, stop it otherwise. */
 static int want_stop(void) {
     char answer[16];
@@ -328,36 +320,41 @@ static int want_stop(void) {
     return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-static int follow(HANDLE h, NTMS_GUID *library, NTMS_GUID *job) {
+/* How long a wait for the job's next change lasts before Ctrl-C is looked at: waiting costs no
+   bus traffic, the job's changes come as notifications. */
+#define FOLLOW_SLICE_MS 250
+
+static int follow_changes(HANDLE h, HANDLE changes, NTMS_GUID *library, NTMS_GUID *job) {
     DWORD last_state = 0xffffffffu;
     char last_description[NTMS_DESCRIPTION_LENGTH] = "";
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, NULL);
+    int changed = 1;
     for (;;) {
-        NTMS_OBJECTINFORMATIONA info;
-        DWORD rc = get_info(h, job, NTMS_LIBREQUEST, &info);
-        const NTMS_LIBREQUESTINFORMATIONA *r = &info.Info.LibRequest;
-        if (rc != ERROR_SUCCESS)
-            return fail("job", rc);
-        if (r->State != last_state || strcmp(info.szDescription, last_description) != 0) {
-            if (!opt.json)
-                printf("%s %s\n", job_state_name(r->State), info.szDescription);
-            fflush(stdout);
-            last_state = r->State;
-            memcpy(last_description, info.szDescription, sizeof last_description);
-        }
-        if (job_finished(r->State)) {
-            if (opt.json) {
-                print_job(&info, 1);
-                printf("\n");
+        NTMS_NOTIFICATIONINFORMATION note;
+        DWORD rc;
+        if (changed) {
+            NTMS_OBJECTINFORMATIONA info;
+            const NTMS_LIBREQUESTINFORMATIONA *r = &info.Info.LibRequest;
+            rc = get_info(h, job, NTMS_LIBREQUEST, &info);
+            if (rc != ERROR_SUCCESS)
+                return fail("job", rc);
+            if (r->State != last_state || strcmp(info.szDescription, last_description) != 0) {
+                if (!opt.json)
+                    printf("%s %s\n", job_state_name(r->State), info.szDescription);
+                fflush(stdout);
+                last_state = r->State;
+                memcpy(last_description, info.szDescription, sizeof last_description);
             }
-            if (r->State == NTMS_LM_FAILED)
-                return exit_code(r->dwErrorCode ? r->dwErrorCode : ERROR_GEN_FAILURE);
-            if (r->State == NTMS_LM_STOPPED || r->State == NTMS_LM_CANCELLED)
-                return exit_code(ERROR_CANCELLED);
-            return EXIT_OK;
+            if (job_finished(r->State)) {
+                if (opt.json) {
+                    print_job(&info, 1);
+                    printf("\n");
+                }
+                if (r->State == NTMS_LM_FAILED)
+                    return exit_code(r->dwErrorCode ? r->dwErrorCode : ERROR_GEN_FAILURE);
+                if (r->State == NTMS_LM_STOPPED || r->State == NTMS_LM_CANCELLED)
+                    return exit_code(ERROR_CANCELLED);
+                return EXIT_OK;
+            }
         }
         if (interrupted) {
             interrupted = 0;
@@ -367,8 +364,27 @@ static int follow(HANDLE h, NTMS_GUID *library, NTMS_GUID *job) {
                     return fail("stop", rc);
             }
         }
-        sleep_ms(200);
+        rc = WaitForNtmsNotification(changes, &note, FOLLOW_SLICE_MS);
+        if (rc != ERROR_SUCCESS && rc != ERROR_TIMEOUT)
+            return fail("job", rc);
+        changed = rc == ERROR_SUCCESS && memcmp(&note.ObjectId, job, sizeof *job) == 0;
     }
+}
+
+static int follow(HANDLE h, NTMS_GUID *library, NTMS_GUID *job) {
+    struct sigaction sa;
+    HANDLE changes;
+    int rc;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    /* Open before the job is first read: a change after that read is never missed. */
+    changes = OpenNtmsNotification(h, NTMS_LIBREQUEST);
+    if (changes == INVALID_HANDLE_VALUE)
+        return fail("job", NtmsGetLastError());
+    rc = follow_changes(h, changes, library, job);
+    CloseNtmsNotification(changes);
+    return rc;
 }
 
 static int inject_command(HANDLE h, const char *arg) {

@@ -1,4 +1,5 @@
 #include "session.hpp"
+#include "signals.hpp"
 
 #include "org.ntms.Ntms1.Job.proxy.h"
 #include "org.ntms.Ntms1.Manager.proxy.h"
@@ -120,6 +121,42 @@ void Session::cancel_oprequest(const sdbus::ObjectPath& path) {
     OpRequestProxy(*bus_, path).Cancel();
 }
 
+sdbus::Slot Session::add_match(const std::string& rule, sdbus::message_handler handler) {
+    return bus_->addMatch(rule, std::move(handler));
+}
+
+void Session::dispatch() {
+    while (bus_->processPendingRequest()) {
+    }
+}
+
+void Session::dispatch_quietly() noexcept {
+    try {
+        dispatch();
+    } catch (...) {
+        // A broken connection: the next call on it says so to its caller.
+    }
+}
+
+sdbus::IConnection::PollData Session::poll_data() const { return bus_->getEventLoopPollData(); }
+
+void Session::close() noexcept {
+    closed_ = true;
+    std::lock_guard lock(wakeups_mutex_);
+    for (Wakeup* w : wakeups_)
+        w->kick();
+}
+
+void Session::enlist(Wakeup* w) {
+    std::lock_guard lock(wakeups_mutex_);
+    wakeups_.insert(w);
+}
+
+void Session::dismiss(Wakeup* w) noexcept {
+    std::lock_guard lock(wakeups_mutex_);
+    wakeups_.erase(w);
+}
+
 namespace {
 
 std::mutex registry_mutex;
@@ -131,6 +168,11 @@ std::map<uintptr_t, std::shared_ptr<Session>>& registry() {
 uintptr_t next_handle = 0x4e540000;
 
 } // namespace
+
+uintptr_t new_handle_number() {
+    std::lock_guard lock(registry_mutex);
+    return next_handle++;
+}
 
 HANDLE register_session(std::shared_ptr<Session> s) {
     std::lock_guard lock(registry_mutex);
@@ -156,6 +198,8 @@ bool unregister_session(HANDLE h) {
         registry().erase(it);
     }
     // Calls still running on another thread keep their reference; the last one closes the bus.
+    // Waits do not end by themselves: they are woken.
+    gone->close();
     return true;
 }
 

@@ -1,19 +1,25 @@
 // A session: one bus connection to one host's ntmsd, used by one thread at a time (sdbus-c++
 // connections are not thread-safe), and the registry that turns HANDLEs into sessions without
-// ever dereferencing a pointer the caller made up.
+// ever dereferencing a pointer the caller made up. How waits follow the daemon's signals on the
+// connection is told in signals.hpp.
 #pragma once
 
 #include <ntmsapi.h>
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace ntms::lib {
+
+class Wakeup;
 
 using Properties = std::map<std::string, sdbus::Variant>;
 using ManagedObjects = std::map<sdbus::ObjectPath, std::map<std::string, Properties>>;
@@ -24,8 +30,47 @@ public:
     // Throws sdbus::Error.
     Session(const std::string& host, std::string application);
 
-    // Held for the length of every call on the connection.
+    // Held for the length of every call on the connection, through Hold.
     std::mutex mutex;
+
+    // The mutex, held. Letting go of it first runs the handlers of every message the connection
+    // has read meanwhile: a method call reads whatever precedes its reply off the socket, and a
+    // signal left in sd-bus's queue would never wake the thread that waits for it.
+    class Hold {
+    public:
+        explicit Hold(Session& s) : s_(s), lock_(s.mutex) {}
+        ~Hold() {
+            if (lock_.owns_lock())
+                s_.dispatch_quietly();
+        }
+        Hold(const Hold&) = delete;
+        Hold& operator=(const Hold&) = delete;
+        void release() {
+            s_.dispatch_quietly();
+            lock_.unlock();
+        }
+        void acquire() { lock_.lock(); }
+
+    private:
+        Session& s_;
+        std::unique_lock<std::mutex> lock_;
+    };
+
+    // Signals; all three under the mutex.
+    // A match rule, removed when the slot goes; its handler runs in dispatch().
+    [[nodiscard]] sdbus::Slot add_match(const std::string& rule, sdbus::message_handler handler);
+    // Runs the handlers of every message received so far. Throws sdbus::Error when the
+    // connection is broken.
+    void dispatch();
+    // What to poll(2) on for the connection.
+    sdbus::IConnection::PollData poll_data() const;
+
+    // CloseNtmsSession: every wait on the session ends, now and later.
+    void close() noexcept;
+    bool closed() const noexcept { return closed_; }
+    // The wake-ups close() kicks: one per waiting thread or notification.
+    void enlist(Wakeup* w);
+    void dismiss(Wakeup* w) noexcept;
 
     const std::string& host() const { return host_; }
     const std::string& application() const { return application_; }
@@ -50,9 +95,14 @@ public:
     void cancel_oprequest(const sdbus::ObjectPath& path);
 
 private:
+    void dispatch_quietly() noexcept;
+
     std::string host_;
     std::string application_;
     std::unique_ptr<sdbus::IConnection> bus_;
+    std::atomic<bool> closed_{false};
+    std::mutex wakeups_mutex_;
+    std::set<Wakeup*> wakeups_;
 };
 
 // The registry. Handles are numbers that are never reused, so a closed handle stays invalid
@@ -60,5 +110,7 @@ private:
 HANDLE register_session(std::shared_ptr<Session> s);
 std::shared_ptr<Session> find_session(HANDLE h);
 bool unregister_session(HANDLE h);
+// The next handle number, for the other kinds of handle (notifications): never one of a session.
+uintptr_t new_handle_number();
 
 } // namespace ntms::lib

@@ -502,10 +502,32 @@ DWORD WINAPI WaitForNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId
 DWORD WINAPI CancelNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
 DWORD WINAPI SatisfyNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
 
+/* Notifications: the changes of one type of object (jobs or operator requests), as they happen. */
+enum NtmsNotificationOperations {
+    NTMS_OBJ_UPDATE = 1,
+    NTMS_OBJ_INSERT = 2,
+    NTMS_OBJ_DELETE = 3,
+    NTMS_EVENT_SIGNAL = 4,
+    NTMS_EVENT_COMPLETE = 5
+};
+
+typedef struct _NTMS_NOTIFICATIONINFORMATION {
+    DWORD dwOperation;
+    NTMS_GUID ObjectId;
+} NTMS_NOTIFICATIONINFORMATION, *LPNTMS_NOTIFICATIONINFORMATION;
+NTMS_STATIC_ASSERT(sizeof(NTMS_NOTIFICATIONINFORMATION) == 20, notificationinformation_size);
+
+HANDLE WINAPI OpenNtmsNotification(HANDLE hSession, DWORD dwType);
+DWORD WINAPI WaitForNtmsNotification(HANDLE hNotification,
+                                     LPNTMS_NOTIFICATIONINFORMATION lpNotificationInformation,
+                                     DWORD dwTimeout);
+DWORD WINAPI CloseNtmsNotification(HANDLE hNotification);
+
 /*
  * Linux additions. NtmsSetInjectTimeout: MaxExtendSecs (0..65535, 0 = the library's own) for the
- * session's later START/STARTMANY injects. NtmsGetLastError: this thread's reason for the last OpenNtmsSession failure
- * (the GetLastError of RSM). NtmsErrorString: a short English text for a Win32 code, never NULL.
+ * session's later START/STARTMANY injects. NtmsGetLastError: this thread's reason for the last
+ * OpenNtmsSession or OpenNtmsNotification failure (the GetLastError of RSM). NtmsErrorString: a
+ * short English text for a Win32 code, never NULL.
  */
 DWORD NtmsSetInjectTimeout(HANDLE hSession, DWORD dwSeconds);
 DWORD NtmsGetLastError(void);

@@ -8,8 +8,8 @@
  *                                  gone, req1, req2)
  *   test_api database-failure      ntmsd over a database file that is not a database
  *   test_api database-full FILLER  ntmsd's database on a tiny filesystem that FILLER fills up
- *   test_api remote SIM HOST USER@HOST UNREACHABLE   sessions through ssh, and a host where
- *                                  ssh fails
+ *   test_api remote SIM HOST USER@HOST UNREACHABLE   sessions and waits through ssh, and a
+ *                                  host where ssh fails
  *
  * SIM is the ntms-sim tool (the operator at the port); each simulated library NAME keeps its
  * state in $NTMS_TEST_DIR/NAME.state. ERROR_NOT_ENOUGH_MEMORY, the last documented code of
@@ -989,6 +989,67 @@ static void test_remote_threads(void) {
         threads_on(h, 10);
 }
 
+/* Follows a job through a notification until it is in `wanted` or has ended. */
+static DWORD follow_job(HANDLE h, HANDLE changes, NTMS_GUID* job, DWORD wanted) {
+    long deadline = now_ms() + 30000;
+    int look = 1;
+    while (now_ms() < deadline) {
+        NTMS_NOTIFICATIONINFORMATION note;
+        DWORD rc;
+        if (look) {
+            NTMS_OBJECTINFORMATIONA info = object_info(h, job, NTMS_LIBREQUEST);
+            if (info.Info.LibRequest.State == wanted || final_state(info.Info.LibRequest.State))
+                return info.Info.LibRequest.State;
+        }
+        rc = WaitForNtmsNotification(changes, &note, 5000);
+        if (rc != ERROR_SUCCESS && rc != ERROR_TIMEOUT)
+            return 0xffffffffu;
+        look = rc == ERROR_SUCCESS && same_guid(&note.ObjectId, job);
+    }
+    return 0xffffffffu;
+}
+
+/* Waits through ssh: the match rules and the signals travel over the bridge. */
+static void test_remote_waits(void) {
+    HANDLE h = OpenNtmsSessionA(remote_host, "remote", 0), local = open_local("local"), changes;
+    NTMS_GUID lab, job, list[64], request = NTMS_NULLGUID;
+    DWORD n = 64, i;
+    struct waiter w;
+    if (h == INVALID_HANDLE_VALUE) {
+        ++failures;
+        return;
+    }
+    lab = library_named(h, "lab");
+    changes = OpenNtmsNotification(h, NTMS_LIBREQUEST);
+    CHECK(changes != INVALID_HANDLE_VALUE);
+    CHECK_EQ(InjectNtmsMedia(h, &lab, &job, NTMS_INJECT_START), ERROR_SUCCESS);
+    CHECK_EQ(follow_job(h, changes, &job, NTMS_LM_WAITING), NTMS_LM_WAITING);
+    CHECK_EQ(EnumerateNtmsObject(h, NULL, list, &n, NTMS_OPREQUEST, 0), ERROR_SUCCESS);
+    for (i = 0; i < n && i < 64; ++i) {
+        NTMS_OBJECTINFORMATIONA info = object_info(h, &list[i], NTMS_OPREQUEST);
+        if (info.Info.OpRequest.State == NTMS_OPSTATE_SUBMITTED &&
+            same_guid(&info.Info.OpRequest.Arg2, &job))
+            request = list[i];
+    }
+    CHECK(!NTMS_IS_NULLGUID(request));
+    w.h = h;
+    w.request = request;
+    w.timeout = 30000;
+    w.done = 0;
+    CHECK_EQ(pthread_create(&w.thread, NULL, wait_thread, &w), 0);
+    sleep_ms(400);
+    CHECK_EQ(w.done, 0);
+    /* Answered by a local session: the remote waiter hears of it through ssh. */
+    CHECK_EQ(SatisfyNtmsOperatorRequest(local, &request), ERROR_SUCCESS);
+    pthread_join(w.thread, NULL);
+    CHECK_EQ(w.rc, ERROR_SUCCESS);
+    CHECK(w.took_ms < 5000);
+    CHECK(final_state(follow_job(h, changes, &job, NTMS_LM_PASSED)));
+    CHECK_EQ(CloseNtmsNotification(changes), ERROR_SUCCESS);
+    CHECK_EQ(CloseNtmsSession(h), ERROR_SUCCESS);
+    CHECK_EQ(CloseNtmsSession(local), ERROR_SUCCESS);
+}
+
 static void test_remote_unreachable(void) {
     long t0 = now_ms();
     HANDLE h = OpenNtmsSessionA(unreachable_host, "remote", 0);
@@ -1025,6 +1086,8 @@ int main(int argc, char** argv) {
         group("OpenNtmsSessionA(host) through ssh: libraries, a whole inject", test_remote_a);
         group("OpenNtmsSessionW(user@host) through ssh: libraries, a whole inject", test_remote_w);
         group("a remote session used by eight threads and closed under them", test_remote_threads);
+        group("through ssh, WaitForNtmsOperatorRequest and WaitForNtmsNotification wake on signals",
+              test_remote_waits);
         group("OpenNtmsSession of an unreachable host: INVALID_HANDLE_VALUE, ERROR_NOT_CONNECTED",
               test_remote_unreachable);
         return groups_failed ? 1 : 0;

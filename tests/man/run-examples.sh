@@ -200,6 +200,18 @@ run cancel "$first"
 expect_rc "cancel: a job that has ended fails" cancel 1
 check "cancel: ... with ERROR_OBJECT_NOT_FOUND" has_text "$work/cancel.err" "(error 4312)"
 
+# OpenNtmsNotification(3): jobs prints a job's changes as they come, then 3 quiet seconds end it.
+( sleep 1; "$ctl" inject lab --timeout 1 >/dev/null ) &
+injector=$!
+run jobs 3
+wait $injector || true
+expect_rc "jobs: exits 0 after the quiet seconds" jobs 0
+check "jobs: the new job" grep -q '^new: inject, state ' "$work/jobs.out"
+check "jobs: it waited for the operator" has_line "$work/jobs.out" \
+  "changed: inject, state 5, media moved: 0"
+check "jobs: it completed, nothing moved" has_line "$work/jobs.out" \
+  "completed: inject, state 2, media moved: 0"
+
 # WaitForNtmsOperatorRequest(3): a full library posts a request; opwait waits, answer answers.
 "$ctl" inject mag --timeout 120 >/dev/null
 ( operator_inserts "$mag_state" 100:OPW001L8 101:OPW002L8 && "$sim" "$mag_state" close-port ) \
