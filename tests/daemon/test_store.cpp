@@ -213,6 +213,32 @@ TEST_F(StoreTest, ForeignKeysAreEnforced) {
     EXPECT_FALSE(must(s->get_job(j.id), "get_job"));
 }
 
+// A version 1 database (before job priorities) is migrated: its jobs keep every field and get
+// the normal priority; a priority outside RSM's range is refused by the schema.
+TEST_F(StoreTest, VersionOneDatabaseGainsJobPriorities) {
+    JobRecord j;
+    {
+        auto s = open();
+        auto lib = library(*s);
+        j = job(lib.id, 1000);
+        must(s->insert_job(j), "insert_job");
+    }
+    {
+        RawDb raw(path_);
+        raw.exec("ALTER TABLE jobs DROP COLUMN priority; PRAGMA user_version = 1");
+    }
+    auto s = open();
+    EXPECT_EQ(RawDb(path_).integer("PRAGMA user_version"), 2);
+    auto got = must(s->get_job(j.id), "get_job");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->priority, priority_normal);
+    EXPECT_EQ(got->time_queued, j.time_queued);
+    j.priority = priority_highest + 1;
+    auto r = s->update_job(j);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+}
+
 TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
     { open(); }
     RawDb(path_).exec("PRAGMA user_version = 7");
@@ -403,6 +429,7 @@ TEST_F(StoreTest, JobRoundTripsEveryField) {
     j.media_moved = 3;
     j.timeout_sec = 600;
     j.port = 0xffff;
+    j.priority = priority_lowest;
     must(s->insert_job(j), "insert_job");
     auto got = must(s->get_job(j.id), "get_job");
     ASSERT_TRUE(got);
@@ -418,6 +445,7 @@ TEST_F(StoreTest, JobRoundTripsEveryField) {
     EXPECT_EQ(got->time_completed, j.time_completed);
     EXPECT_EQ(got->application, j.application);
     EXPECT_EQ(got->uid, j.uid);
+    EXPECT_EQ(got->priority, j.priority);
     EXPECT_EQ(got->media_moved, j.media_moved);
     EXPECT_EQ(got->timeout_sec, j.timeout_sec);
     EXPECT_EQ(got->port, j.port);

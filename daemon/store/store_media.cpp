@@ -1,0 +1,170 @@
+// The store: media, their history, and move intents.
+#include "daemon/store/statement.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <tuple>
+
+namespace ntms {
+
+using namespace store_detail;
+
+// ---- Media
+
+Expected<std::vector<MediumRecord>> Store::list_media(const Guid& library) {
+    static constexpr const char* what = "list media";
+    return run<std::vector<MediumRecord>>(
+        what, false, [&]() -> Expected<std::vector<MediumRecord>> {
+            Statement s(db_, path_, what,
+                        "SELECT guid, library, barcode, element, state, updated FROM media "
+                        "WHERE library = ?1 ORDER BY element IS NULL, element, rowid");
+            s.bind_guid(1, library);
+            return collect(s, read_medium);
+        });
+}
+
+Expected<std::optional<MediumRecord>> Store::medium_at(const Guid& library, uint16_t element) {
+    static constexpr const char* what = "read medium at element";
+    return run<std::optional<MediumRecord>>(
+        what, false, [&]() -> Expected<std::optional<MediumRecord>> {
+            Statement s(db_, path_, what,
+                        "SELECT guid, library, barcode, element, state, updated FROM media "
+                        "WHERE library = ?1 AND element = ?2");
+            s.bind_guid(1, library);
+            s.bind_int(2, element);
+            return first(s, read_medium);
+        });
+}
+
+Expected<std::optional<MediumRecord>> Store::get_medium(const Guid& id) {
+    static constexpr const char* what = "read medium";
+    return run<std::optional<MediumRecord>>(
+        what, false, [&]() -> Expected<std::optional<MediumRecord>> {
+            Statement s(db_, path_, what,
+                        "SELECT guid, library, barcode, element, state, updated FROM media "
+                        "WHERE guid = ?1");
+            s.bind_guid(1, id);
+            return first(s, read_medium);
+        });
+}
+
+Expected<void> Store::put_medium(const MediumRecord& medium,
+                                 const std::optional<MediumMove>& history) {
+    static constexpr const char* what = "record medium";
+    return run<void>(what, true, [&]() -> Expected<void> {
+        if (history && !history->medium.is_null() && history->medium != medium.id)
+            return fail(win32::InvalidParameter,
+                        fmt::format("history row of medium {} given with medium {}",
+                                    history->medium.str(), medium.id.str()));
+        if (auto r = write_medium(db_, path_, what, medium); !r)
+            return r;
+        if (!history)
+            return {};
+        MediumMove h = *history;
+        h.medium = medium.id;
+        return write_history(db_, path_, what, h);
+    });
+}
+
+Expected<std::vector<MediumMove>> Store::history(const Guid& medium) {
+    static constexpr const char* what = "read medium history";
+    return run<std::vector<MediumMove>>(what, false, [&]() -> Expected<std::vector<MediumMove>> {
+        Statement s(db_, path_, what,
+                    "SELECT medium, job, from_element, to_element, time, reason "
+                    "FROM media_history WHERE medium = ?1 ORDER BY time, id");
+        s.bind_guid(1, medium);
+        return collect(s, read_move);
+    });
+}
+
+// ---- Moves
+
+Expected<int64_t> Store::record_intent(const MoveIntent& intent) {
+    static constexpr const char* what = "record move intent";
+    return run<int64_t>(what, true, [&]() -> Expected<int64_t> {
+        Statement s(db_, path_, what,
+                    "INSERT INTO move_intents (job, library, medium, barcode, source, "
+                    "destination, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        s.bind_guid(1, intent.job);
+        s.bind_guid(2, intent.library);
+        s.bind_guid(3, intent.medium);
+        s.bind_optional_text(4, intent.barcode);
+        s.bind_int(5, intent.source);
+        s.bind_int(6, intent.destination);
+        s.bind_int(7, intent.created);
+        if (auto r = s.run(); !r)
+            return r.error();
+        return sqlite3_last_insert_rowid(db_);
+    });
+}
+
+Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord& medium) {
+    static constexpr const char* what = "complete move";
+    return run<void>(what, true, [&]() -> Expected<void> {
+        if (medium.id != intent.medium || medium.library != intent.library)
+            return fail(win32::InvalidParameter,
+                        fmt::format("move intent {} is for medium {} of library {}, not {} of {}",
+                                    intent.id, intent.medium.str(), intent.library.str(),
+                                    medium.id.str(), medium.library.str()));
+        // The job's count first, so that a failure in any later step is seen to undo it too.
+        {
+            Statement s(db_, path_, what,
+                        "UPDATE jobs SET media_moved = media_moved + 1 WHERE guid = ?1");
+            s.bind_guid(1, intent.job);
+            if (auto r = s.run(); !r)
+                return r;
+            if (s.changes() != 1)
+                return fail(win32::ObjectNotFound,
+                            fmt::format("complete move: no job {}", intent.job.str()));
+        }
+        if (auto r = write_medium(db_, path_, what, medium); !r)
+            return r;
+        MediumMove h;
+        h.medium = medium.id;
+        h.job = intent.job;
+        h.from = intent.source;
+        h.to = intent.destination;
+        h.time = medium.updated != 0 ? medium.updated : now_usec();
+        h.reason = "inject";
+        if (auto r = write_history(db_, path_, what, h); !r)
+            return r;
+        // Only the intent as recorded: a stale or altered copy must not complete a move.
+        Statement s(db_, path_, what,
+                    "DELETE FROM move_intents WHERE id = ?1 AND job = ?2 AND medium = ?3 AND "
+                    "source = ?4 AND destination = ?5");
+        s.bind_int(1, intent.id);
+        s.bind_guid(2, intent.job);
+        s.bind_guid(3, intent.medium);
+        s.bind_int(4, intent.source);
+        s.bind_int(5, intent.destination);
+        if (auto r = s.run(); !r)
+            return r;
+        if (s.changes() != 1)
+            return fail(win32::ObjectNotFound,
+                        fmt::format("move intent {} ({} -> {} of job {}) is not pending", intent.id,
+                                    intent.source, intent.destination, intent.job.str()));
+        return {};
+    });
+}
+
+Expected<void> Store::drop_intent(int64_t id) {
+    static constexpr const char* what = "drop move intent";
+    return run<void>(what, true, [&]() -> Expected<void> {
+        Statement s(db_, path_, what, "DELETE FROM move_intents WHERE id = ?1");
+        s.bind_int(1, id);
+        return s.run();
+    });
+}
+
+Expected<std::vector<MoveIntent>> Store::pending_intents(const Guid& library) {
+    static constexpr const char* what = "list move intents";
+    return run<std::vector<MoveIntent>>(what, false, [&]() -> Expected<std::vector<MoveIntent>> {
+        Statement s(db_, path_, what,
+                    "SELECT id, job, library, medium, barcode, source, destination, created "
+                    "FROM move_intents WHERE library = ?1 ORDER BY id");
+        s.bind_guid(1, library);
+        return collect(s, read_intent);
+    });
+}
+
+} // namespace ntms
