@@ -39,6 +39,14 @@ private:
     enum class Wake { Full, Retracted, RetractRequest, Stop, Timeout };
 
     Expected<Wake> wait_for_operator(const PortState& port);
+    // What a caller's STOP or RETRACT means to the wait; nullopt for none.
+    static std::optional<Wake> woken_by(JobControl c) {
+        if (c == JobControl::Stop)
+            return Wake::Stop;
+        if (c == JobControl::Retract)
+            return Wake::RetractRequest;
+        return std::nullopt;
+    }
     // Returns the number of cartridges left in the port for lack of a free slot.
     Expected<uint32_t> import_batch(const PortState& port, bool& stop_requested);
     Expected<std::vector<sgio::ElementStatus>> read_port(const PortState& port);
@@ -104,14 +112,8 @@ Expected<InjectSteps::Wake> InjectSteps::wait_for_operator(const PortState& port
     ch_.take_ie_accessed(); // only accesses from now on count
 
     for (;;) {
-        switch (ctx_.wait_control(std::chrono::milliseconds(0))) {
-        case JobControl::Stop:
-            return Wake::Stop;
-        case JobControl::Retract:
-            return Wake::RetractRequest;
-        case JobControl::None:
-            break;
-        }
+        if (auto w = woken_by(ctx_.wait_control(std::chrono::milliseconds(0))))
+            return *w;
         // A poll costs TEST UNIT READY plus the port's own elements, whatever the library's size.
         if (auto t = ch_.test_unit_ready(); !t) {
             if (is_offline_error(t.error()))
@@ -152,14 +154,8 @@ Expected<InjectSteps::Wake> InjectSteps::wait_for_operator(const PortState& port
             return Wake::Timeout;
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        switch (ctx_.wait_control(std::min(poll, left))) {
-        case JobControl::Stop:
-            return Wake::Stop;
-        case JobControl::Retract:
-            return Wake::RetractRequest;
-        case JobControl::None:
-            break;
-        }
+        if (auto w = woken_by(ctx_.wait_control(std::min(poll, left))))
+            return *w;
     }
 }
 
