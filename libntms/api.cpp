@@ -6,6 +6,7 @@
 #include "signals.hpp"
 #include "text.hpp"
 
+#include "common/vocabulary.hpp"
 #include "dbus/errors.hpp"
 
 #include <algorithm>
@@ -158,14 +159,16 @@ template <typename Info> DWORD fill_job(Session& s, const NTMS_GUID& id, Info& i
     info.Enabled = TRUE;
     info.Created = ntms::lib::system_time(queued);
     info.Modified = ntms::lib::system_time(std::max({queued, started, completed}));
-    ntms::lib::put(info.szName, prop<std::string>(p, "Operation"));
+    const std::string operation = prop<std::string>(p, "Operation");
+    ntms::lib::put(info.szName, operation);
     // RSM has no field for the media count: the description carries it, then the error message.
     const std::string message = prop<std::string>(p, "ErrorMessage");
     ntms::lib::put(info.szDescription,
                    "media moved: " + std::to_string(prop<uint32_t>(p, "MediaMoved")) +
                        (message.empty() ? "" : "; " + message));
     auto& r = info.Info.LibRequest;
-    r.OperationCode = NTMS_LM_INJECT;
+    // The bus names the operation ("inject"); RSM's code comes from the same table.
+    r.OperationCode = ntms::vocabulary::operation_code(operation).value_or(0);
     r.OperationOption = prop<uint32_t>(p, "Action");
     r.State = prop<uint32_t>(p, "State");
     r.Library = guid_of(prop<sdbus::ObjectPath>(p, "Library"));
