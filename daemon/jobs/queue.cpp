@@ -18,9 +18,14 @@ void JobQueue::push(JobPtr job) {
     cv_.notify_all();
 }
 
-JobPtr JobQueue::next(const std::function<bool()>& other_work) {
+JobPtr JobQueue::next(const std::function<bool()>& other_work,
+                      std::optional<std::chrono::steady_clock::time_point> until) {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || poked_ || other_work(); });
+    auto ready = [&] { return stopping_ || !queue_.empty() || poked_ || other_work(); };
+    if (until)
+        cv_.wait_until(lock, *until, ready);
+    else
+        cv_.wait(lock, ready);
     poked_ = false;
     if (stopping_ || queue_.empty() || other_work())
         return nullptr;

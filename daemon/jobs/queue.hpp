@@ -30,9 +30,11 @@ public:
     void push(JobPtr job);
 
     // The worker's wait: returns the next job, which the caller now owns and which counts as
-    // running until finished(); or null when stop() was called or `other_work` (evaluated under
-    // the queue's lock, again after every poke()) says the worker has something else to do.
-    JobPtr next(const std::function<bool()>& other_work);
+    // running until finish(); or null when stop() was called, `other_work` (evaluated under
+    // the queue's lock, again after every poke()) says the worker has something else to do, or
+    // `until` has passed.
+    JobPtr next(const std::function<bool()>& other_work,
+                std::optional<std::chrono::steady_clock::time_point> until = std::nullopt);
     // The worker ends the job it took, under the queue's lock: a Cancel sees it running before
     // and ended after, never in between.
     void finish(JobPtr job, Outcome how);

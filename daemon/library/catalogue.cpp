@@ -3,6 +3,8 @@
 #include "daemon/journal.hpp"
 
 #include <algorithm>
+#include <ctime>
+#include <fmt/format.h>
 
 namespace ntms {
 
@@ -17,7 +19,27 @@ Catalogue::Catalogue(const LibraryRecord& record, const LibraryConfig& config, E
 
 LibrarySnapshot Catalogue::snapshot() const {
     std::lock_guard lock(mutex_);
-    return snap_;
+    LibrarySnapshot s = snap_;
+    if (s.state == LibraryState::Offline && s.next_retry > 0) {
+        const time_t t = static_cast<time_t>(s.next_retry / 1000000);
+        tm local{};
+        char when[16] = "?";
+        if (localtime_r(&t, &local))
+            strftime(when, sizeof when, "%H:%M:%S", &local);
+        s.offline_reason += fmt::format("; next retry at {}", when);
+    }
+    return s;
+}
+
+void Catalogue::set_retry(std::optional<int64_t> at_usec) {
+    {
+        std::lock_guard lock(mutex_);
+        const int64_t at = at_usec.value_or(0);
+        if (snap_.next_retry == at)
+            return;
+        snap_.next_retry = at;
+    }
+    notify();
 }
 
 LibraryState Catalogue::state() const {
@@ -57,6 +79,8 @@ void Catalogue::set_state(LibraryState state, const std::string& reason) {
         const bool any = changed || snap_.state != state;
         snap_.state = state;
         snap_.offline_reason = why;
+        if (state != LibraryState::Offline)
+            snap_.next_retry = 0;
         rec.id = snap_.id;
         rec.name = snap_.name;
         rec.device = snap_.device;

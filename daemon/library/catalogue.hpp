@@ -33,7 +33,8 @@ struct LibrarySnapshot {
     Guid id;
     std::string name, device, vendor, product, serial;
     LibraryState state = LibraryState::Offline;
-    std::string offline_reason; // empty when online
+    std::string offline_reason; // empty when online; says when the next retry is, if any
+    int64_t next_retry = 0;     // an offline library tries its device again then (usec), 0: not
     bool enabled = true;
     uint32_t slots = 0, free_slots = 0, drives = 0;
     bool barcode_reader = false;
@@ -57,6 +58,9 @@ public:
     // failing, say) until Reading says its device is back. Changes of state or reason go to the
     // journal.
     void set_state(LibraryState state, const std::string& reason = {});
+    // When an offline library tries its device again (nullopt: it does not); announced, and
+    // named in the offline reason, not journalled (the worker logs each attempt).
+    void set_retry(std::optional<int64_t> at_usec);
     // The state it starts in, before its worker runs: not announced, not journalled.
     void start_as(LibraryState state, const std::string& reason);
     void set_device(const std::string& device);

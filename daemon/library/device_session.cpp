@@ -52,6 +52,12 @@ bool DeviceSession::release_if_removed() {
     return true;
 }
 
+void DeviceSession::drop() {
+    std::lock_guard lock(mutex_);
+    changer_.reset();
+    transport_.reset();
+}
+
 sgio::Result<void> DeviceSession::reopen(const std::string& device) {
     if (removed())
         return sgio::make_error(sgio::Errc::DeviceGone, SeverableTransport::severed_message);

@@ -39,6 +39,8 @@ public:
     bool release_if_removed();
     // Opens the device string again (a library that went offline); the error when it cannot.
     sgio::Result<void> reopen(const std::string& device);
+    // Lets go of the device (it is not this library's any more).
+    void drop();
     sgio::Changer* changer() { return changer_.get(); }
 
 private:

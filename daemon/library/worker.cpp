@@ -52,12 +52,8 @@ Outcome Worker::run_job(Store& db, Job& job) {
     Catalogue& cat = library_.catalogue();
     DeviceSession& device = library_.device();
     // An offline library tries its device again before it gives up on the job.
-    if (!cat.snapshot().online() && cat.state() != LibraryState::Removed) {
-        if (auto opened = device.reopen(cat.snapshot().device))
-            settle(db, "reconciliation");
-        else
-            cat.set_state(LibraryState::Offline, opened.error().message);
-    }
+    if (cat.state() == LibraryState::Offline)
+        recover(db);
     const LibrarySnapshot snap = cat.snapshot();
     if (!snap.online() || !device.changer())
         return Outcome::failed(
@@ -80,6 +76,54 @@ Outcome Worker::run_job(Store& db, Job& job) {
     }
 }
 
+bool Worker::recover(Store& db) {
+    Catalogue& cat = library_.catalogue();
+    DeviceSession& device = library_.device();
+    const std::string node = cat.snapshot().device;
+    if (auto opened = device.reopen(node); !opened) {
+        cat.set_state(LibraryState::Offline, opened.error().message);
+        return false;
+    }
+    // Whatever answers there now must be this library's changer: a library is its identity.
+    const std::string& expected = library_.identity();
+    if (auto id = device.changer()->identify(); !id) {
+        cat.set_state(LibraryState::Offline, id.error().message);
+        return false;
+    } else if (const std::string key = id->stable_key();
+               !key.empty() && expected.rfind("name:", 0) != 0 && key != expected) {
+        device.drop();
+        cat.set_state(LibraryState::Offline,
+                      fmt::format("{} now answers as another changer ({} {}{}); waiting for this "
+                                  "library's changer",
+                                  node, id->vendor, id->product,
+                                  id->serial.empty() ? "" : " serial " + id->serial));
+        return false;
+    }
+    cat.set_state(LibraryState::Reading);
+    settle(db, "reconciliation");
+    return cat.state() == LibraryState::Online;
+}
+
+void Worker::plan_retry() {
+    Catalogue& cat = library_.catalogue();
+    if (cat.state() != LibraryState::Offline) {
+        if (retry_at_ || backoff_.count() > 0) {
+            retry_at_.reset();
+            backoff_ = std::chrono::milliseconds(0);
+            cat.set_retry(std::nullopt);
+        }
+        return;
+    }
+    if (retry_at_)
+        return;
+    backoff_ = backoff_.count() == 0 ? retry_first : std::min(backoff_ * 2, retry_cap);
+    std::uniform_int_distribution<int64_t> fifth(0, backoff_.count() / 5);
+    const auto delay = backoff_ - std::chrono::milliseconds(fifth(jitter_));
+    retry_at_ = Clock::now() + delay;
+    cat.set_retry(now_usec() +
+                  std::chrono::duration_cast<std::chrono::microseconds>(delay).count());
+}
+
 void Worker::run(std::vector<JobPtr> queued) {
     auto opened = Store::open(db_path_);
     if (!opened) {
@@ -98,14 +142,23 @@ void Worker::run(std::vector<JobPtr> queued) {
         queue.push(std::move(j));
 
     for (;;) {
-        JobPtr job = queue.next([&] { return device.pending(); });
+        plan_retry();
+        JobPtr job = queue.next([&] { return device.pending(); }, retry_at_);
         if (!job) {
             if (queue.stopping())
                 return; // queued jobs stay QUEUED in the database and run after a restart
             if (device.release_if_removed())
                 continue;
-            if (device.take_arrival())
+            if (device.take_arrival()) {
                 settle(db, "reconciliation"); // cartridges may have moved while it was away
+                continue;
+            }
+            if (retry_at_ && Clock::now() >= *retry_at_) {
+                retry_at_.reset(); // the next plan_retry() waits longer if this one fails
+                log(LOG_INFO, fmt::format("Library {}: trying its device {} again", library_.name(),
+                                          library_.catalogue().snapshot().device));
+                recover(db);
+            }
             continue;
         }
         Outcome how = run_job(db, *job);

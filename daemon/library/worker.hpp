@@ -1,13 +1,18 @@
 // The thread that owns a library's robot. It reads the element status first (reconciling the
 // database with it), then takes the library's jobs one at a time, runs each job's operation and
 // ends the job with what the operation reports; between jobs it takes a device that hot-plug
-// found again (and reads it), or lets go of one that was removed.
+// found again (and reads it), or lets go of one that was removed. An offline library tries its
+// device again by itself, with a capped exponential backoff, and is online again once the device
+// answers as the same changer and its element status has been read.
 #pragma once
 
 #include "daemon/jobs/job.hpp"
 #include "daemon/jobs/operation.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +25,12 @@ class Store;
 
 class Worker {
 public:
+    // The first retry of an offline library comes after retry_first (less up to a fifth, the
+    // jitter that keeps many libraries from retrying in step); each failed one doubles the wait,
+    // up to retry_cap.
+    static constexpr std::chrono::milliseconds retry_first{1500};
+    static constexpr std::chrono::milliseconds retry_cap{30000};
+
     Worker(Library& library, JobLedger& ledger, OperationFactory operations, std::string db_path)
         : library_(library), ledger_(ledger), operations_(std::move(operations)),
           db_path_(std::move(db_path)) {}
@@ -38,6 +49,13 @@ private:
     void settle(Store& db, const char* what);
     // Runs the job's operation; how it ended.
     Outcome run_job(Store& db, Job& job);
+    // Opens the library's device again and reads it, when it answers as the same changer;
+    // whether the library is online afterwards.
+    bool recover(Store& db);
+    // Schedules the next retry of an offline library, or forgets it once it is not offline.
+    void plan_retry();
+
+    using Clock = std::chrono::steady_clock;
 
     Library& library_;
     JobLedger& ledger_;
@@ -45,6 +63,9 @@ private:
     std::string db_path_;
     std::thread thread_;
     std::atomic<bool> alive_{false};
+    std::optional<Clock::time_point> retry_at_;
+    std::chrono::milliseconds backoff_{0};
+    std::minstd_rand jitter_{std::random_device{}()};
 };
 
 } // namespace ntms
