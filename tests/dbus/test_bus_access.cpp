@@ -69,7 +69,10 @@ TEST_F(BusAccess, UnprivilegedCallerReadsButActsOnNothing) {
     const std::string lab1_path = library_path("lab1");
     auto [job, job_path] = inject(lab1, inject_start); // root's own job
     wait_state(job_path, [](uint32_t s) { return s == lm_waiting; });
-    const auto requests = managed_objects("oprequest"); // the waiting inject's insert request
+    std::vector<std::string> requests; // the waiting inject's insert request, a moment later
+    for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+         requests.empty() && std::chrono::steady_clock::now() < deadline;)
+        requests = managed_objects("oprequest");
     ASSERT_EQ(requests.size(), 1u);
     const size_t jobs_before = jobs_in_database(database());
 
@@ -156,6 +159,39 @@ TEST_F(BusAccess, MemberOfTheControlGroupInjects) {
     EXPECT_EQ(error_name(dbus_call({"cancel", job_path}, As{As::Nobody})), access_denied);
     EXPECT_EQ(error_name(dbus_call({"cancel", job_path}, member)), "");
     EXPECT_EQ(wait_final(job_path), lm_stopped);
+}
+
+// The bus policy is the gate for reading: with the narrowing that ntmsd(8) shows (a file in
+// /etc/dbus-1/system.d, here appended to the bus configuration), an outsider cannot even read a
+// property, while root and the admitted group read and act as before.
+TEST_F(BusAccess, ANarrowedBusPolicyIsTheGateForReading) {
+    const group* tape = getgrnam("tape");
+    if (!tape)
+        GTEST_SKIP() << "no group tape";
+    const std::string narrowed = R"(
+  <policy context="default">
+    <deny send_destination="org.ntms.Ntms1"/>
+    <deny receive_sender="org.ntms.Ntms1"/>
+  </policy>
+  <policy group="tape">
+    <allow send_destination="org.ntms.Ntms1"/>
+    <allow receive_sender="org.ntms.Ntms1"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.ntms.Ntms1"/>
+    <allow receive_sender="org.ntms.Ntms1"/>
+  </policy>
+)";
+    bus_.reset();
+    bus_ = std::make_unique<PrivateBus>(dir_->path(), env_path("NTMS_DBUS_POLICY"), narrowed);
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=20,ie=1")}));
+    const std::string lab1_path = library_path("lab1");
+    const As member{As::NobodyWithGroup, tape->gr_gid};
+
+    EXPECT_EQ(error_name(dbus_call({"get", lab1_path, library_iface, "FreeSlots"}, As{As::Nobody})),
+              "org.freedesktop.DBus.Error.AccessDenied");
+    EXPECT_EQ(error_name(dbus_call({"get", lab1_path, library_iface, "FreeSlots"}, member)), "");
+    EXPECT_EQ(error_name(dbus_call({"inject", library_guid("lab1"), "0", ""}, member)), "");
 }
 
 TEST_F(BusAccess, PolicyLetsOnlyThePrivilegedOwnTheName) {
