@@ -139,6 +139,25 @@ TEST_F(BusPolkit, RuleGrantingUseListsMediaButMovesNothing) {
     EXPECT_TRUE(managed_objects("job").empty());
 }
 
+// ntmsd asks without user interaction: a rule that wants an administrator to authenticate is a
+// refusal that says so.
+TEST_F(BusPolkit, RuleAskingForAuthenticationRefuses) {
+    ASSERT_NO_FATAL_FAILURE(start_polkit({{"50-ntms.rules", R"(
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.ntms.ntms1.control" && subject.user == "nobody")
+        return polkit.Result.AUTH_ADMIN;
+});
+)"}}));
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=20,ie=1")}));
+    auto inject = outcome(dbus_call({"inject", library_guid("lab1"), "0", ""}, nobody));
+    EXPECT_EQ(inject.error, access_denied);
+    EXPECT_NE(message(inject).find("polkit would authorize org.ntms.ntms1.control only after an "
+                                   "authentication, which ntmsd does not ask for"),
+              std::string::npos)
+        << message(inject);
+    EXPECT_TRUE(managed_objects("job").empty());
+}
+
 // A polkitd that takes calls and never answers: the refusal comes within the budget (3 s), the
 // next caller is refused without asking, and a member of a configured group is never held up:
 // the group decides without polkit.
