@@ -6,7 +6,12 @@
 
 #include <grp.h>
 #include <iostream>
+#include <pwd.h>
+#include <signal.h>
 #include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace ntms::bustest {
 namespace {
@@ -45,6 +50,75 @@ Outcome outcome(const CommandResult& r) {
 std::string message(const Outcome& o) {
     return o.lines.size() > 1 ? o.lines[1] : std::string();
 }
+
+// A system user for one test, unless it exists already (then it is left as it is).
+class TempUser {
+public:
+    explicit TempUser(std::string name) : name_(std::move(name)) {
+        if (getpwnam(name_.c_str()))
+            return;
+        const auto r = run_command({"useradd", "--system", "--no-create-home", "--no-user-group",
+                                    "--gid", "nogroup", "--shell", "/usr/sbin/nologin", name_});
+        if (r.status != 0)
+            throw std::runtime_error("useradd failed: " + r.err);
+        created_ = true;
+    }
+    ~TempUser() {
+        if (created_)
+            run_command({"userdel", name_});
+    }
+    TempUser(const TempUser&) = delete;
+    TempUser& operator=(const TempUser&) = delete;
+
+private:
+    std::string name_;
+    bool created_ = false;
+};
+
+// A bus connection held open by a child process running as nobody: a subject for polkit.
+class NobodysConnection {
+public:
+    explicit NobodysConnection(const std::string& address) {
+        int fds[2];
+        if (pipe(fds) != 0)
+            throw std::runtime_error("pipe failed");
+        pid_ = fork();
+        if (pid_ == 0) {
+            close(fds[0]);
+            if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+                _exit(1);
+            try {
+                auto conn = sdbus::createSessionBusConnectionWithAddress(address);
+                const std::string line = conn->getUniqueName() + "\n";
+                if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+                    _exit(1);
+                pause();
+            } catch (...) {
+            }
+            _exit(1);
+        }
+        close(fds[1]);
+        char c = 0;
+        while (read(fds[0], &c, 1) == 1 && c != '\n')
+            name_ += c;
+        close(fds[0]);
+        if (pid_ < 0 || name_.empty())
+            throw std::runtime_error("no connection as nobody");
+    }
+    ~NobodysConnection() {
+        if (pid_ > 0) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    NobodysConnection(const NobodysConnection&) = delete;
+    NobodysConnection& operator=(const NobodysConnection&) = delete;
+    const std::string& name() const { return name_; }
+
+private:
+    pid_t pid_ = -1;
+    std::string name_;
+};
 
 class BusPolkit : public BusTest {
 protected:
@@ -137,6 +211,45 @@ TEST_F(BusPolkit, RuleGrantingUseListsMediaButMovesNothing) {
     EXPECT_EQ(outcome(dbus_call({"inject", library_guid("lab1"), "0", ""}, nobody)).error,
               access_denied);
     EXPECT_TRUE(managed_objects("job").empty());
+}
+
+// ntmsd runs as user ntmsd, not root: the shipped actions name it as their owner, which is what
+// lets it ask polkit about another user's caller and pass details. Another system user may not.
+TEST_F(BusPolkit, TheDaemonsUserMayAskAboutOtherCallers) {
+    const TempUser user("ntmsd");
+    ASSERT_NO_FATAL_FAILURE(start_polkit({}));
+    const NobodysConnection subject(bus_->address());
+    auto ask_as = [&](const std::string& who) {
+        return run_command({"setpriv",
+                            "--reuid=" + who,
+                            "--regid=nogroup",
+                            "--clear-groups",
+                            "busctl",
+                            "--address=" + bus_->address(),
+                            "call",
+                            "org.freedesktop.PolicyKit1",
+                            "/org/freedesktop/PolicyKit1/Authority",
+                            "org.freedesktop.PolicyKit1.Authority",
+                            "CheckAuthorization",
+                            "(sa{sv})sa{ss}us",
+                            "system-bus-name",
+                            "1",
+                            "name",
+                            "s",
+                            subject.name(),
+                            "org.ntms.ntms1.control",
+                            "1",
+                            "library",
+                            "lab1",
+                            "0",
+                            ""});
+    };
+    const auto by_ntmsd = ask_as("ntmsd");
+    EXPECT_EQ(by_ntmsd.status, 0) << by_ntmsd.err;
+    EXPECT_EQ(by_ntmsd.out, "(bba{ss}) false false 1 \"library\" \"lab1\"\n") << by_ntmsd.err;
+    const auto by_other = ask_as("daemon");
+    EXPECT_NE(by_other.status, 0);
+    EXPECT_NE(by_other.err.find("Only trusted callers"), std::string::npos) << by_other.err;
 }
 
 // ntmsd asks without user interaction: a rule that wants an administrator to authenticate is a
