@@ -64,7 +64,7 @@ void Polkit::disconnect() {
 }
 
 Polkit::Answer Polkit::ask(const std::string& bus_name, const char* action, const Details& details,
-                           std::chrono::milliseconds timeout) {
+                           std::chrono::microseconds timeout) {
     if (!connection_) {
         connection_ = connect_();
         authority_ = sdbus::createProxy(*connection_, authority_name, authority_path);
@@ -100,11 +100,11 @@ Polkit::Verdict Polkit::check(const std::string& bus_name, Right r, const Detail
     std::vector<const char*> refused, challenged;
     for (const Right each : granting(r)) {
         const char* action = polkit_action(each);
-        // Every call gets what is left of the budget, at least a millisecond (0 is sd-bus's
-        // default of 25 s).
+        // Every call gets what is left of the budget, rounded up so that a timeout is past the
+        // deadline, and at least a millisecond (0 would be sd-bus's default of 25 s).
         const auto left =
-            std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
-                     std::chrono::milliseconds(1));
+            std::max(std::chrono::ceil<std::chrono::microseconds>(deadline - Clock::now()),
+                     std::chrono::microseconds(1000));
         try {
             switch (ask(bus_name, action, details, left)) {
             case Answer::Yes:

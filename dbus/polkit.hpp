@@ -55,7 +55,7 @@ public:
 private:
     enum class Answer { Yes, No, Challenge };
     Answer ask(const std::string& bus_name, const char* action, const Details& details,
-               std::chrono::milliseconds timeout);
+               std::chrono::microseconds timeout);
     void disconnect();
 
     Connect connect_;
