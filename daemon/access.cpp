@@ -28,6 +28,22 @@ bool member(const Caller& c, const std::vector<uint32_t>& gids) {
     });
 }
 
+bool granted_by_groups(const AccessPolicy& p, const Caller& c, Right r) {
+    switch (r) {
+    case Right::Use:
+        if (member(c, p.use))
+            return true;
+        [[fallthrough]];
+    case Right::Modify:
+        if (member(c, p.modify))
+            return true;
+        [[fallthrough]];
+    case Right::Control:
+        return member(c, p.control);
+    }
+    return false;
+}
+
 } // namespace
 
 AccessPolicy AccessPolicy::from_names(const std::vector<std::string>& use,
@@ -38,21 +54,9 @@ AccessPolicy AccessPolicy::from_names(const std::vector<std::string>& use,
 }
 
 bool AccessPolicy::allows(const Caller& c, Right r) const {
-    if (c.uid == 0)
+    if (c.uid == 0 || granted_by_groups(*this, c, r))
         return true;
-    switch (r) {
-    case Right::Use:
-        if (member(c, use))
-            return true;
-        [[fallthrough]];
-    case Right::Modify:
-        if (member(c, modify))
-            return true;
-        [[fallthrough]];
-    case Right::Control:
-        return member(c, control);
-    }
-    return false;
+    return c.authority && c.authority(r);
 }
 
 const char* right_name(Right r) {

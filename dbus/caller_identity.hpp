@@ -5,11 +5,16 @@
 // sdbus-c++ 1.2.0 hands property getters no message, so the sender is learnt from a match on
 // every incoming method call: sd-bus runs matches before it dispatches the call to an object, on
 // the same (bus) thread. Credentials are cached per unique name, which a bus never reuses.
+//
+// The Caller handed out carries polkit as its authority, for the rights no configured group
+// gives it (see dbus/polkit.hpp); polkit's reason for a refusal is kept until the message is done.
 #pragma once
 
 #include "daemon/access.hpp"
+#include "dbus/polkit.hpp"
 
 #include <memory>
+#include <mutex>
 #include <sdbus-c++/IConnection.h>
 #include <sdbus-c++/IProxy.h>
 #include <sdbus-c++/Types.h>
@@ -20,16 +25,22 @@ namespace ntms::dbus {
 
 class CallerIdentity {
 public:
-    explicit CallerIdentity(sdbus::IConnection& connection);
+    // polkit: null asks the polkit of the system bus.
+    explicit CallerIdentity(sdbus::IConnection& connection,
+                            std::shared_ptr<Polkit> polkit = nullptr);
     CallerIdentity(const CallerIdentity&) = delete;
     CallerIdentity& operator=(const CallerIdentity&) = delete;
 
     // The caller of the message being handled; root while the daemon itself builds a signal
     // (InterfacesAdded, PropertiesChanged read the getters). Throws
-    // org.ntms.Ntms1.Error.AccessDenied when the caller cannot be identified.
-    Caller current();
+    // org.ntms.Ntms1.Error.AccessDenied when the caller cannot be identified. details: what
+    // polkit rules see of the object acted on (action.lookup("library")).
+    Caller current(const Polkit::Details& details = {});
+    // Why polkit refused a right to the caller of the message being handled; empty when it was
+    // not asked or granted it.
+    std::string refusal() const;
     // Called by the loop after each processed message.
-    void message_done() { sender_.clear(); }
+    void message_done();
 
     // While one of these lives, current() is the daemon itself.
     class Internal {
@@ -44,11 +55,20 @@ public:
     };
 
 private:
+    class Ask;
+    // Shared by the authorities handed out for one message (a Caller may outlive it).
+    struct Refusal {
+        std::mutex mutex;
+        std::string reason;
+    };
+
     Caller lookup(const std::string& sender);
 
     std::unique_ptr<sdbus::IProxy> bus_; // org.freedesktop.DBus on the same connection
+    std::shared_ptr<Polkit> polkit_;
     sdbus::Slot match_;
     std::string sender_;
+    std::shared_ptr<Refusal> refusal_;
     int internal_ = 0;
     std::unordered_map<std::string, Caller> cache_;
 };

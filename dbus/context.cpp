@@ -1,7 +1,5 @@
 #include "context.hpp"
 
-#include "dbus/guard.hpp"
-
 namespace ntms::dbus {
 
 sdbus::ObjectPath library_path(const Guid& id) {
@@ -16,13 +14,11 @@ sdbus::ObjectPath oprequest_path(const Guid& id) {
     return sdbus::ObjectPath(std::string(root_path) + "/oprequest/" + id.hex());
 }
 
-void require_use(BusContext& ctx, const Guid& library, const Caller& caller) {
-    auto snap = ctx.manager.library(library, caller);
-    if (snap)
-        return;
-    if (snap.error().code == win32::ObjectNotFound && caller.uid == 0)
-        return;
-    throw_status(snap.error());
+Caller caller_for(BusContext& ctx, const Guid& library) {
+    Polkit::Details details{{"library_guid", library.str()}};
+    if (auto snap = ctx.manager.library(library, Caller::root()))
+        details.emplace("library", snap->name);
+    return ctx.callers.current(details);
 }
 
 } // namespace ntms::dbus

@@ -4,9 +4,11 @@
 
 #include "daemon/manager.hpp"
 #include "dbus/caller_identity.hpp"
+#include "dbus/guard.hpp"
 
 #include <sdbus-c++/Types.h>
 #include <string>
+#include <utility>
 
 namespace ntms::dbus {
 
@@ -38,8 +40,26 @@ struct BusContext {
     Directory& directory;
 };
 
-// Reading a library's objects (the library, its jobs and operator requests) needs USE on it. A
-// library no longer configured is known to root only. Throws the D-Bus error.
-void require_use(BusContext& ctx, const Guid& library, const Caller& caller);
+// Authorization is the manager's: the methods that act on a library or return its data (inject,
+// cancel, satisfy, ListMedia) check the caller's right there, before any work. Properties, signals
+// and the lookups that return object paths are open to every caller the bus policy admits: the
+// same data is broadcast in InterfacesAdded and PropertiesChanged anyway.
+
+// The caller of the message being handled, with the library acted on as polkit details:
+// "library" (its name) and "library_guid".
+Caller caller_for(BusContext& ctx, const Guid& library);
+
+// guarded() for a method whose rights the manager checks: when polkit refused the caller, its
+// reason is added to the AccessDenied message.
+template <typename F> auto guarded(BusContext& ctx, F&& f) -> decltype(f()) {
+    try {
+        return guarded(std::forward<F>(f));
+    } catch (const sdbus::Error& e) {
+        std::string why = ctx.callers.refusal();
+        if (why.empty() || e.getName() != error_name(win32::AccessDenied))
+            throw;
+        throw sdbus::Error(e.getName(), e.getMessage() + "; " + why);
+    }
+}
 
 } // namespace ntms::dbus

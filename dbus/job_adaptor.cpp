@@ -22,8 +22,7 @@ JobAdaptor::~JobAdaptor() {
 }
 
 const JobRecord& JobAdaptor::read() {
-    require_use(ctx_, job_.library, ctx_.callers.current());
-    return job_;
+    return job_; // open to every caller: PropertiesChanged carries the same
 }
 
 bool JobAdaptor::update(const JobRecord& job) {
@@ -51,9 +50,9 @@ bool JobAdaptor::update(const JobRecord& job) {
 }
 
 void JobAdaptor::Cancel(const OptionMap& options) {
-    guarded([&] {
+    guarded(ctx_, [&] {
         ok_or_throw(parse_cancel_options(options));
-        ok_or_throw(ctx_.manager.cancel_job(job_.id, ctx_.callers.current()));
+        ok_or_throw(ctx_.manager.cancel_job(job_.id, caller_for(ctx_, job_.library)));
         ctx_.directory.flush_events();
     });
 }

@@ -30,7 +30,8 @@ LibraryAdaptor::~LibraryAdaptor() {
 }
 
 LibrarySnapshot LibraryAdaptor::read() {
-    return value_or_throw(ctx_.manager.library(last_.id, ctx_.callers.current()));
+    // Open to every caller (InterfacesAdded and PropertiesChanged carry the same): read as ntmsd.
+    return value_or_throw(ctx_.manager.library(last_.id, Caller::root()));
 }
 
 std::vector<LibraryAdaptor::Port> LibraryAdaptor::ports(const LibrarySnapshot& s) {
@@ -71,8 +72,8 @@ void LibraryAdaptor::refresh() {
 }
 
 std::vector<LibraryAdaptor::Medium> LibraryAdaptor::ListMedia() {
-    return guarded([&] {
-        auto media = value_or_throw(ctx_.manager.media(last_.id, ctx_.callers.current()));
+    return guarded(ctx_, [&] {
+        auto media = value_or_throw(ctx_.manager.media(last_.id, caller_for(ctx_, last_.id)));
         std::vector<Medium> out;
         out.reserve(media.size());
         for (const auto& m : media)

@@ -32,14 +32,16 @@ std::tuple<std::string, sdbus::ObjectPath> ManagerAdaptor::InjectMedia(const std
                                                                        const uint32_t& action,
                                                                        const std::string& job,
                                                                        const OptionMap& options) {
-    return guarded([&] {
-        const Caller caller = ctx_.callers.current();
+    return guarded(ctx_, [&] {
+        const auto id = Guid::parse(library);
+        const Caller caller = id ? caller_for(ctx_, *id) : ctx_.callers.current();
         const InjectOptions opts = value_or_throw(parse_inject_options(options));
-        const Guid id = value_or_throw(ctx_.manager.inject(library, action, job, opts, caller));
+        const Guid started =
+            value_or_throw(ctx_.manager.inject(library, action, job, opts, caller));
         // The manager reported the new job synchronously: export it now, so that JobNew and
         // InterfacesAdded reach subscribers before this reply.
         ctx_.directory.flush_events();
-        return std::tuple<std::string, sdbus::ObjectPath>(id.str(), job_object(id));
+        return std::tuple<std::string, sdbus::ObjectPath>(started.str(), job_object(started));
     });
 }
 
@@ -53,50 +55,35 @@ sdbus::ObjectPath ManagerAdaptor::GetLibrary(const std::string& library) {
     return guarded([&] {
         // A library found a moment ago is exported before its path is handed out.
         ctx_.directory.flush_events();
-        const Caller caller = ctx_.callers.current();
-        const Guid id = value_or_throw(ctx_.manager.find_library(library));
-        (void)value_or_throw(ctx_.manager.library(id, caller));
-        return library_path(id);
+        return library_path(value_or_throw(ctx_.manager.find_library(library)));
     });
 }
 
 std::vector<sdbus::ObjectPath> ManagerAdaptor::ListLibraries() {
     return guarded([&] {
         ctx_.directory.flush_events();
-        const Caller caller = ctx_.callers.current();
         std::vector<sdbus::ObjectPath> out;
         for (const auto& id : ctx_.manager.libraries())
-            if (ctx_.manager.library(id, caller))
-                out.push_back(library_path(id));
+            out.push_back(library_path(id));
         return out;
     });
 }
 
 sdbus::ObjectPath ManagerAdaptor::GetJob(const std::string& job) {
     return guarded([&] {
-        const Caller caller = ctx_.callers.current();
         const Guid id = parse_guid(job, "job");
-        if (const JobRecord* exported = ctx_.directory.exported_job(id)) {
-            require_use(ctx_, exported->library, caller);
+        if (ctx_.directory.exported_job(id))
             return job_path(id);
-        }
-        const JobRecord record = value_or_throw(ctx_.manager.job(id));
-        require_use(ctx_, record.library, caller);
-        return ctx_.directory.show_job(record);
+        return ctx_.directory.show_job(value_or_throw(ctx_.manager.job(id)));
     });
 }
 
 sdbus::ObjectPath ManagerAdaptor::GetOperatorRequest(const std::string& request) {
     return guarded([&] {
-        const Caller caller = ctx_.callers.current();
         const Guid id = parse_guid(request, "operator request");
-        if (const OpRequestRecord* exported = ctx_.directory.exported_oprequest(id)) {
-            require_use(ctx_, exported->library, caller);
+        if (ctx_.directory.exported_oprequest(id))
             return oprequest_path(id);
-        }
-        const OpRequestRecord record = value_or_throw(ctx_.manager.oprequest(id));
-        require_use(ctx_, record.library, caller);
-        return ctx_.directory.show_oprequest(record);
+        return ctx_.directory.show_oprequest(value_or_throw(ctx_.manager.oprequest(id)));
     });
 }
 

@@ -20,8 +20,7 @@ OpRequestAdaptor::~OpRequestAdaptor() {
 }
 
 const OpRequestRecord& OpRequestAdaptor::read() {
-    require_use(ctx_, request_.library, ctx_.callers.current());
-    return request_;
+    return request_; // open to every caller: PropertiesChanged carries the same
 }
 
 void OpRequestAdaptor::update(const OpRequestRecord& r) {
@@ -37,15 +36,16 @@ void OpRequestAdaptor::update(const OpRequestRecord& r) {
 }
 
 void OpRequestAdaptor::Satisfy() {
-    guarded([&] {
-        ok_or_throw(ctx_.manager.satisfy_oprequest(request_.id, ctx_.callers.current()));
+    guarded(ctx_, [&] {
+        ok_or_throw(
+            ctx_.manager.satisfy_oprequest(request_.id, caller_for(ctx_, request_.library)));
         ctx_.directory.flush_events();
     });
 }
 
 void OpRequestAdaptor::Cancel() {
-    guarded([&] {
-        ok_or_throw(ctx_.manager.cancel_oprequest(request_.id, ctx_.callers.current()));
+    guarded(ctx_, [&] {
+        ok_or_throw(ctx_.manager.cancel_oprequest(request_.id, caller_for(ctx_, request_.library)));
         ctx_.directory.flush_events();
     });
 }

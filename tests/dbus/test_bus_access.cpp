@@ -1,6 +1,7 @@
-// Authorization from the bus's sender credentials: an unprivileged uid is refused everything but
-// the Version and changes nothing; a member of a library's CONTROL group may inject. Callers are
-// run under setpriv; needs root.
+// Authorization from the bus's sender credentials: an unprivileged uid reads every property but
+// may not act or list media, and changes nothing; a member of a library's CONTROL group may
+// inject. No polkitd is on this bus (test_bus_polkit has one). Callers are run under setpriv;
+// needs root.
 #include "bus_fixture.hpp"
 #include "daemon/store/store.hpp"
 
@@ -61,43 +62,67 @@ protected:
     }
 };
 
-TEST_F(BusAccess, UnprivilegedCallerIsDeniedAndChangesNothing) {
+TEST_F(BusAccess, UnprivilegedCallerReadsButActsOnNothing) {
     ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=20,ie=1")}));
     const As nobody{As::Nobody};
     const std::string lab1 = library_guid("lab1");
     const std::string lab1_path = library_path("lab1");
     auto [job, job_path] = inject(lab1, inject_start); // root's own job
     wait_state(job_path, [](uint32_t s) { return s == lm_waiting; });
+    std::vector<std::string> requests; // the waiting inject's insert request, a moment later
+    for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+         requests.empty() && std::chrono::steady_clock::now() < deadline;)
+        requests = managed_objects("oprequest");
+    ASSERT_EQ(requests.size(), 1u);
     const size_t jobs_before = jobs_in_database(database());
 
+    // Acting, and the media list (which no signal carries), need a right.
     EXPECT_EQ(error_name(dbus_call({"inject", lab1, "0", ""}, nobody)), access_denied);
     EXPECT_EQ(error_name(dbus_call({"inject", lab1, "1", job}, nobody)), access_denied);
     EXPECT_EQ(error_name(dbus_call({"inject", lab1, "2", job}, nobody)), access_denied);
     EXPECT_EQ(error_name(dbus_call({"cancel", job_path}, nobody)), access_denied);
-    EXPECT_EQ(error_name(dbus_call({"get-library", "lab1"}, nobody)), access_denied);
-    EXPECT_EQ(error_name(dbus_call({"get", lab1_path, library_iface, "FreeSlots"}, nobody)),
+    EXPECT_EQ(error_name(dbus_call({"call", requests[0], oprequest_iface, "Satisfy"}, nobody)),
+              access_denied);
+    EXPECT_EQ(error_name(dbus_call({"call", requests[0], oprequest_iface, "Cancel"}, nobody)),
               access_denied);
     EXPECT_EQ(error_name(dbus_call({"call", lab1_path, library_iface, "ListMedia"}, nobody)),
               access_denied);
-    EXPECT_EQ(error_name(dbus_call({"get", job_path, job_iface, "State"}, nobody)), access_denied);
-    // What is not the library's is public.
-    EXPECT_EQ(error_name(dbus_call({"get", root_path, manager_iface, "Version"}, nobody)), "");
 
-    // busctl under setpriv: the same refusal, the message names the missing right.
+    // What the signals broadcast anyway is readable by every caller the bus policy admits.
+    EXPECT_EQ(error_name(dbus_call({"get-library", "lab1"}, nobody)), "");
+    EXPECT_EQ(error_name(dbus_call({"get", lab1_path, library_iface, "FreeSlots"}, nobody)), "");
+    EXPECT_EQ(error_name(dbus_call({"get", job_path, job_iface, "State"}, nobody)), "");
+    EXPECT_EQ(error_name(dbus_call({"get", requests[0], oprequest_iface, "Message"}, nobody)), "");
+    EXPECT_EQ(error_name(dbus_call({"get", root_path, manager_iface, "Version"}, nobody)), "");
+    auto free_slots =
+        busctl({"get-property", service, lab1_path, library_iface, "FreeSlots"}, nobody);
+    EXPECT_EQ(free_slots.out, "u 20\n") << free_slots.err;
+    auto list = busctl({"call", service, root_path, manager_iface, "ListLibraries"}, nobody);
+    EXPECT_EQ(list.status, 0) << list.err;
+    EXPECT_EQ(list.out, "ao 1 \"" + lab1_path + "\"\n");
+    auto all = busctl(
+        {"call", service, root_path, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"},
+        nobody);
+    EXPECT_EQ(all.status, 0) << all.err;
+    EXPECT_NE(all.out.find(job_path), std::string::npos) << all.out;
+
+    // busctl under setpriv: the same refusal; the message names the missing right and polkit,
+    // which is not on this bus.
     auto r = busctl(
         {"call", service, root_path, manager_iface, "InjectMedia", "susa{sv}", lab1, "0", "", "0"},
         nobody);
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("uid 65534"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("lacks CONTROL access to library lab1"), std::string::npos) << r.err;
-    auto list = busctl({"call", service, root_path, manager_iface, "ListLibraries"}, nobody);
-    EXPECT_EQ(list.status, 0) << list.err;
-    EXPECT_EQ(list.out, "ao 0\n") << "a caller sees only the libraries it may use";
+    EXPECT_NE(r.err.find("polkit could not be asked about org.ntms.ntms1.control"),
+              std::string::npos)
+        << r.err;
 
     // Nothing changed: root's job still waits, no other job exists.
     EXPECT_EQ(job_state(job_path), lm_waiting);
     EXPECT_EQ(jobs_in_database(database()), jobs_before);
     EXPECT_EQ(managed_objects("job").size(), 1u);
+    EXPECT_EQ(managed_objects("oprequest").size(), 1u);
     EXPECT_EQ(get_as<uint32_t>(lab1_path, library_iface, "FreeSlots"), 20u);
 }
 
@@ -134,6 +159,39 @@ TEST_F(BusAccess, MemberOfTheControlGroupInjects) {
     EXPECT_EQ(error_name(dbus_call({"cancel", job_path}, As{As::Nobody})), access_denied);
     EXPECT_EQ(error_name(dbus_call({"cancel", job_path}, member)), "");
     EXPECT_EQ(wait_final(job_path), lm_stopped);
+}
+
+// The bus policy is the gate for reading: with the narrowing that ntmsd(8) shows (a file in
+// /etc/dbus-1/system.d, here appended to the bus configuration), an outsider cannot even read a
+// property, while root and the admitted group read and act as before.
+TEST_F(BusAccess, ANarrowedBusPolicyIsTheGateForReading) {
+    const group* tape = getgrnam("tape");
+    if (!tape)
+        GTEST_SKIP() << "no group tape";
+    const std::string narrowed = R"(
+  <policy context="default">
+    <deny send_destination="org.ntms.Ntms1"/>
+    <deny receive_sender="org.ntms.Ntms1"/>
+  </policy>
+  <policy group="tape">
+    <allow send_destination="org.ntms.Ntms1"/>
+    <allow receive_sender="org.ntms.Ntms1"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.ntms.Ntms1"/>
+    <allow receive_sender="org.ntms.Ntms1"/>
+  </policy>
+)";
+    bus_.reset();
+    bus_ = std::make_unique<PrivateBus>(dir_->path(), env_path("NTMS_DBUS_POLICY"), narrowed);
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=20,ie=1")}));
+    const std::string lab1_path = library_path("lab1");
+    const As member{As::NobodyWithGroup, tape->gr_gid};
+
+    EXPECT_EQ(error_name(dbus_call({"get", lab1_path, library_iface, "FreeSlots"}, As{As::Nobody})),
+              "org.freedesktop.DBus.Error.AccessDenied");
+    EXPECT_EQ(error_name(dbus_call({"get", lab1_path, library_iface, "FreeSlots"}, member)), "");
+    EXPECT_EQ(error_name(dbus_call({"inject", library_guid("lab1"), "0", ""}, member)), "");
 }
 
 TEST_F(BusAccess, PolicyLetsOnlyThePrivilegedOwnTheName) {
