@@ -8,6 +8,7 @@
 #include "tests/domain.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -171,11 +172,19 @@ protected:
     }
 
     sgio::Result<std::unique_ptr<sgio::Transport>> open_device(const std::string& device) {
-        if (device.rfind("sim:", 0) != 0)
+        if (device.rfind("sim:", 0) != 0 || unplugged_)
             return sgio::make_error(sgio::Errc::OpenFailed, device + ": no such device");
         auto cfg = sgio::VirtualChangerConfig::parse(device);
         if (!cfg)
             return std::move(cfg).error();
+        {
+            std::lock_guard lock(devices_mutex_);
+            if (!impostor_.empty()) { // another changer answers under this device string
+                cfg->name = impostor_;
+                cfg->serial = impostor_;
+                cfg->state_file.clear();
+            }
+        }
         auto vc = sgio::VirtualChanger::open(*cfg);
         if (!vc)
             return std::move(vc).error();
@@ -212,7 +221,9 @@ protected:
     Recorder events_;
     std::mutex devices_mutex_;
     std::map<std::string, sgio::VirtualChanger*> devices_;
-    OperationFactory operations_; // empty: the standard operations
+    OperationFactory operations_;     // empty: the standard operations
+    std::atomic<bool> unplugged_{false}; // opening any device fails, as for an absent node
+    std::string impostor_; // non-empty: opening answers as another changer, of this serial
     std::unique_ptr<ntms::test::Domain> manager_;
 };
 
