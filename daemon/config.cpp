@@ -270,6 +270,8 @@ struct Parser {
             number(0, 65535, lib.inject_timeout_sec);
         } else if (key == "PollIntervalMSec") {
             number(50, 60000, lib.poll_interval_ms);
+        } else if (key == "MaxQueuedJobs") {
+            number(1, 1000000, lib.max_queued_jobs);
         } else if (key == "UseGroups") {
             groups(lib.use_groups);
         } else if (key == "ModifyGroups") {

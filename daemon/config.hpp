@@ -11,6 +11,7 @@
 //   Enabled=yes
 //   InjectTimeoutSec=60       MaxExtendSecs: how long an inject keeps the port open (0..65535)
 //   PollIntervalMSec=500
+//   MaxQueuedJobs=1000        jobs waiting for its robot; more are refused with ERROR_BUSY
 //   UseGroups=tape
 //   ModifyGroups=
 //   ControlGroups=tape
@@ -45,6 +46,7 @@ struct LibraryConfig {
     bool enabled = true;
     uint32_t inject_timeout_sec = 60;
     uint32_t poll_interval_ms = 500;
+    uint32_t max_queued_jobs = 1000;
     std::vector<std::string> use_groups{"tape"};
     std::vector<std::string> modify_groups{};
     std::vector<std::string> control_groups{"tape"};

@@ -15,6 +15,8 @@ namespace ntms {
 namespace {
 
 constexpr uint32_t max_extend_secs = 65535;
+// The application name travels in every signal of the job: a name, not a payload.
+constexpr size_t max_application_bytes = 1024;
 
 Status no_library(const std::string& text) {
     return fail(win32::ObjectNotFound, fmt::format("no library {}", text));
@@ -86,6 +88,10 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
                         fmt::format("STOP and RETRACT need the inject job's GUID; '{}' is not one",
                                     job_text));
     }
+    if (options.application.size() > max_application_bytes)
+        return fail(win32::InvalidParameter,
+                    fmt::format("application name of {} bytes is over the maximum of {} bytes",
+                                options.application.size(), max_application_bytes));
     if (options.timeout_sec && *options.timeout_sec > max_extend_secs)
         return fail(win32::InvalidParameter, fmt::format("timeout {} s is over the maximum of {} s",
                                                          *options.timeout_sec, max_extend_secs));
@@ -130,6 +136,10 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
     if (snap.free_slots == 0)
         return fail(win32::LibraryFull,
                     fmt::format("library {} has no free storage slot", snap.name));
+    if (lib->queue().queued_count() >= lib->config().max_queued_jobs)
+        return fail(win32::Busy,
+                    fmt::format("library {} already has {} jobs queued (MaxQueuedJobs=)", snap.name,
+                                lib->config().max_queued_jobs));
 
     JobRecord job;
     job.id = Guid::random();

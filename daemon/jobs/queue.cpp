@@ -128,6 +128,11 @@ std::optional<Guid> JobQueue::running() const {
     return running_;
 }
 
+size_t JobQueue::queued_count() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+}
+
 std::vector<Guid> JobQueue::queued() const {
     std::lock_guard lock(mutex_);
     std::vector<Guid> out;

@@ -64,6 +64,7 @@ public:
 
     std::optional<Guid> running() const;
     std::vector<Guid> queued() const;
+    size_t queued_count() const;
 
 private:
     JobLedger& ledger_;

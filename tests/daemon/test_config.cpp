@@ -80,6 +80,7 @@ TEST(Config, EveryKey) {
                                                "Enabled=false\n"
                                                "InjectTimeoutSec=65535\n"
                                                "PollIntervalMSec=50\n"
+                                               "MaxQueuedJobs=7\n"
                                                "UseGroups=tape backup\n"
                                                "ModifyGroups=backup\n"
                                                "ControlGroups=operators\n"
@@ -96,6 +97,7 @@ TEST(Config, EveryKey) {
     EXPECT_FALSE(l.enabled);
     EXPECT_EQ(l.inject_timeout_sec, 65535u);
     EXPECT_EQ(l.poll_interval_ms, 50u);
+    EXPECT_EQ(l.max_queued_jobs, 7u);
     EXPECT_EQ(l.use_groups, (std::vector<std::string>{"tape", "backup"}));
     EXPECT_EQ(l.modify_groups, (std::vector<std::string>{"backup"}));
     EXPECT_EQ(l.control_groups, (std::vector<std::string>{"operators"}));
@@ -114,6 +116,7 @@ TEST(Config, LibraryDefaults) {
     EXPECT_TRUE(l.enabled);
     EXPECT_EQ(l.inject_timeout_sec, 60u);
     EXPECT_EQ(l.poll_interval_ms, 500u);
+    EXPECT_EQ(l.max_queued_jobs, 1000u);
     EXPECT_EQ(l.use_groups, (std::vector<std::string>{"tape"}));
     EXPECT_TRUE(l.modify_groups.empty());
     EXPECT_EQ(l.control_groups, (std::vector<std::string>{"tape"}));
@@ -195,6 +198,8 @@ const BadCase bad_cases[] = {
      "to 60000",
      2},
     {"[Library a]\nPollIntervalMSec=60001\n", "PollIntervalMSec=60001", 2},
+    {"[Library a]\nMaxQueuedJobs=0\n",
+     "MaxQueuedJobs=0: expected a whole number from 1 to 1000000", 2},
     {"[Library a]\nPorts=0\n", "Ports=0: '0' is not an element address", 2},
     {"[Library a]\nPorts=65536\n", "'65536' is not an element address", 2},
     {"[Library a]\nPorts=100 5-3\n", "'5-3' is not an element address", 2},

@@ -308,3 +308,34 @@ TEST_F(JobEngine, AKindWithoutStepsFailsNotSupported) {
     EXPECT_EQ(events_.ends(*job), 1u);
     EXPECT_FALSE(device().port_open());
 }
+
+// Bounded inputs: an application name over 1,024 bytes is refused as ERROR_INVALID_PARAMETER, and
+// a library's queue holds at most MaxQueuedJobs= jobs behind the running one (ERROR_BUSY);
+// neither refusal records a job.
+TEST_F(JobEngine, OversizedApplicationAndAFullQueueAreRefusedAndChangeNothing) {
+    LibraryConfig cfg = library(sim("slots=10,ie=1"));
+    cfg.max_queued_jobs = 2;
+    start({cfg});
+    InjectOptions big;
+    big.application = std::string(1025, 'a');
+    auto refused = inject("lab1", InjectAction::Start, {}, big);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, win32::InvalidParameter);
+    big.application.pop_back(); // 1,024 bytes is a name
+    auto running = inject("lab1", InjectAction::Start, {}, big);
+    ASSERT_TRUE(running) << running.error().message;
+    events_.wait_state(*running, JobState::Waiting);
+    ASSERT_TRUE(inject("lab1", InjectAction::Start));
+    ASSERT_TRUE(inject("lab1", InjectAction::Start));
+    auto busy = inject("lab1", InjectAction::Start);
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code, win32::Busy);
+    EXPECT_NE(busy.error().message.find("MaxQueuedJobs="), std::string::npos);
+    auto jobs = open_store()->list_jobs();
+    ASSERT_TRUE(jobs);
+    EXPECT_EQ(jobs->size(), 3u);
+    EXPECT_EQ(jobs->back().application, big.application);
+    // The bound is on the queue, not on the library's lifetime: a place freed is a place.
+    ASSERT_TRUE(manager_->cancel_job(jobs->front().id, Caller::root()));
+    EXPECT_TRUE(inject("lab1", InjectAction::Start));
+}
