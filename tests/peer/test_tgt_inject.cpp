@@ -2,10 +2,10 @@
 // PREVENT ALLOW, no OPEN/CLOSE IE, no 28h/01h, short replies. The job must work from FULL alone,
 // and survive SIGKILL at random instants with every cartridge recorded exactly once.
 #include "daemon/events.hpp"
-#include "tests/domain.hpp"
 #include "daemon/store/store.hpp"
 #include "sgio/changer.hpp"
 #include "sgio/iscsi_transport.hpp"
+#include "tests/domain.hpp"
 #include "tgt_fixture.hpp"
 
 #include <condition_variable>
@@ -16,6 +16,7 @@
 #include <random>
 #include <signal.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace ntms;
@@ -243,4 +244,24 @@ TEST_F(TgtInject, SigkillAtRandomInstantsLosesNoCartridge) {
         if (HasFailure())
             break;
     }
+}
+
+// The iSCSI session is dropped by the target while an inject waits (an iSCSI logout): the
+// library logs in again without a restart of ntmsd, stays online, and the waiting job imports
+// what the operator puts in afterwards.
+TEST_F(TgtInject, ADroppedSessionDoesNotStopTheLibrary) {
+    start_tgt(1);
+    start_manager();
+    auto job = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
+    ASSERT_TRUE(job) << job.error().message;
+    events_.wait(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
+    ASSERT_TRUE(harness_.drop_sessions());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500)); // several polls meanwhile
+    auto s = manager_->library(lib(), Caller::root());
+    ASSERT_TRUE(s);
+    EXPECT_TRUE(s->online()) << s->offline_reason;
+    ASSERT_TRUE(harness_.insert(100, "BACK01"));
+    auto done = events_.wait(*job, [](const JobRecord& j) { return is_final(j.state); });
+    EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
+    EXPECT_EQ(done.media_moved, 1u);
 }
