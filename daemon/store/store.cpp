@@ -1,6 +1,10 @@
 // The SQLite store: the connection's set-up, transactions, settings and the libraries.
 #include "daemon/store/statement.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <iterator>
@@ -19,11 +23,25 @@ Expected<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptio
     struct Closer {
         void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
     };
+    // The catalogue is a media history: a new file is created 0600 whatever the umask (SQLite
+    // gives its -wal and -shm files the database file's mode), and a symbolic link in place of
+    // the file is refused rather than followed.
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                              S_IRUSR | S_IWUSR);
+        fd >= 0) {
+        ::close(fd);
+    }
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(
-        path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXRESCODE,
-        nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
+                                   nullptr);
     std::unique_ptr<sqlite3, Closer> handle(raw);
+    if (rc == SQLITE_CANTOPEN_SYMLINK)
+        return fail(win32::DatabaseFailure,
+                    fmt::format("database {} is a symbolic link; ntmsd does not follow links to "
+                                "its database: name the file itself",
+                                path));
     if (rc != SQLITE_OK)
         return fail(win32::DatabaseFailure,
                     fmt::format("database {} cannot be opened: {}", path, error_text(raw, rc)));

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <random>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -285,6 +286,50 @@ TEST_F(StoreTest, ClashingTablesRollTheMigrationBack) {
     RawDb raw(path_);
     EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema"), 1);
     EXPECT_EQ(raw.integer("PRAGMA user_version"), 0);
+}
+
+// A symbolic link where the database should be is refused with a clear error, and neither the
+// link nor what it points to is touched; a dangling link too.
+TEST_F(StoreTest, ASymbolicLinkInPlaceOfTheDatabaseIsRefusedAndChangesNothing) {
+    const fs::path target = dir_ / "elsewhere.db";
+    {
+        auto s = Store::open(target.string());
+        ASSERT_TRUE(s) << s.error().message;
+        library(**s);
+    }
+    const auto size = fs::file_size(target);
+    const auto written = fs::last_write_time(target);
+    fs::create_symlink(target, path_);
+    auto r = Store::open(path_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("is a symbolic link"), std::string::npos)
+        << r.error().message;
+    EXPECT_NE(r.error().message.find(path_), std::string::npos);
+    EXPECT_TRUE(fs::is_symlink(path_));
+    EXPECT_EQ(fs::file_size(target), size);
+    EXPECT_EQ(fs::last_write_time(target), written);
+
+    fs::remove(path_);
+    fs::create_symlink(dir_ / "absent.db", path_);
+    auto dangling = Store::open(path_);
+    ASSERT_FALSE(dangling);
+    EXPECT_NE(dangling.error().message.find("is a symbolic link"), std::string::npos)
+        << dangling.error().message;
+    EXPECT_FALSE(fs::exists(dir_ / "absent.db"));
+}
+
+// A new database, its -wal and its -shm are 0600 whatever the umask: they hold media history.
+TEST_F(StoreTest, ANewDatabaseIsPrivateWhateverTheUmask) {
+    const mode_t previous = umask(0);
+    auto s = open();
+    umask(previous);
+    library(*s); // a write: the -wal and -shm files exist while the connection is open
+    for (const auto& f : {path_, path_ + "-wal", path_ + "-shm"}) {
+        struct stat st {};
+        ASSERT_EQ(stat(f.c_str(), &st), 0) << f;
+        EXPECT_EQ(st.st_mode & 0777, 0600u) << f;
+    }
 }
 
 TEST_F(StoreTest, MissingDirectoryIsAFailureNamingTheFile) {
