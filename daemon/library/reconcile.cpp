@@ -165,8 +165,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read) {
             }
             continue;
         }
-        if (p.type == sgio::ElementType::ImportExport)
-            continue; // placed by the operator, imported by the next inject
+        const bool in_port = p.type == sgio::ElementType::ImportExport;
         auto known = p.tag.empty() ? by_tag.end() : by_tag.find(p.tag);
         if (known != by_tag.end() && !claimed[known->second.id.str()]) {
             MediumRecord m = known->second;
@@ -177,20 +176,23 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read) {
             lifted.state = MediumState::Gone;
             relocating.emplace_back(lifted, std::nullopt);
             m.element = addr;
-            m.state = MediumState::InLibrary;
+            m.state = in_port ? MediumState::InPort : MediumState::InLibrary;
             m.updated = now;
             changes.emplace_back(m, move_row(m, from, addr, "reconcile"));
             continue;
         }
+        // A cartridge in a port was put there by the operator (while ntmsd was down, say): it is
+        // listed where it waits, and the next inject imports it under this identity.
         MediumRecord m;
         m.id = Guid::random();
         m.library = lib.id();
         m.barcode = p.tag;
         m.element = addr;
-        m.state = MediumState::InLibrary;
+        m.state = in_port ? MediumState::InPort : MediumState::InLibrary;
         m.updated = now;
         claimed[m.id.str()] = true;
-        changes.emplace_back(m, move_row(m, std::nullopt, addr, "inventory"));
+        changes.emplace_back(
+            m, move_row(m, std::nullopt, addr, in_port ? "found-in-port" : "inventory"));
     }
     // Records whose element is empty (or holds another cartridge) and that were not found
     // elsewhere: the cartridge has left the library.

@@ -136,10 +136,11 @@ void Worker::run(std::vector<JobPtr> queued) {
     DeviceSession& device = library_.device();
     JobQueue& queue = library_.queue();
 
-    if (device.changer())
-        settle(db, "start-up reconciliation");
+    // In the queue at once, so that a Cancel during the first read finds them; they run after it.
     for (auto& j : queued)
         queue.push(std::move(j));
+    if (device.changer())
+        settle(db, "start-up reconciliation");
 
     for (;;) {
         plan_retry();

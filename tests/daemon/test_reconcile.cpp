@@ -136,3 +136,37 @@ TEST_F(Reconcile, InterruptedJobsAreReportedAndQueuedOnesRunAfterARestart) {
     ASSERT_TRUE(device().operator_insert(100, "AFTER1"));
     EXPECT_EQ(events_.wait_final(*queued).state, JobState::Passed);
 }
+
+// A cartridge that the operator put in the port while ntmsd was not running is listed where it
+// waits (state InPort) after the start, and the next inject imports it under that identity.
+TEST_F(InjectFixture, ACartridgeFoundInThePortAtStartIsListedAndImportedAsItself) {
+    {
+        auto cfg = sgio::VirtualChangerConfig::parse(sim("slots=10,ie=1"));
+        ASSERT_TRUE(cfg);
+        auto vc = sgio::VirtualChanger::open(*cfg);
+        ASSERT_TRUE(vc);
+        ASSERT_TRUE((*vc)->operator_insert(100, "PORT01L8"));
+    }
+    start({library(sim("slots=10,ie=1"))});
+    auto media = open_store()->list_media(lib_id());
+    ASSERT_TRUE(media);
+    ASSERT_EQ(media->size(), 1u);
+    const MediumRecord found = media->front();
+    EXPECT_EQ(found.barcode, "PORT01L8");
+    EXPECT_EQ(found.state, MediumState::InPort);
+    EXPECT_EQ(found.element, std::optional<uint16_t>(100));
+    auto history = open_store()->history(found.id);
+    ASSERT_TRUE(history);
+    ASSERT_EQ(history->size(), 1u);
+    EXPECT_EQ(history->front().reason, "found-in-port");
+
+    auto job = inject("lab1", InjectAction::Start);
+    ASSERT_TRUE(job) << job.error().message;
+    const JobRecord end = events_.wait_final(*job);
+    EXPECT_EQ(end.state, JobState::Passed) << end.error_message;
+    EXPECT_EQ(end.media_moved, 1u);
+    auto after = open_store()->get_medium(found.id);
+    ASSERT_TRUE(after && *after);
+    EXPECT_EQ((*after)->state, MediumState::InLibrary);
+    EXPECT_EQ((*after)->element, std::optional<uint16_t>(1000));
+}
