@@ -317,8 +317,15 @@ void Registry::stop() {
         std::lock_guard hotplug(hotplug_mutex_);
         stopped_ = true;
     }
-    std::shared_lock lock(libraries_mutex_);
-    for (auto& [id, lib] : libraries_)
+    // Workers are joined without the registry's lock: a job ending meanwhile may still look a
+    // library up. Libraries are never removed while the registry lives.
+    std::vector<Library*> all;
+    {
+        std::shared_lock lock(libraries_mutex_);
+        for (auto& [id, lib] : libraries_)
+            all.push_back(lib.get());
+    }
+    for (Library* lib : all)
         lib->stop();
 }
 
