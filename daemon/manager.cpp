@@ -122,12 +122,14 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
                                 *options.port, snap.name));
 
     if (act == InjectAction::Stop || act == InjectAction::Retract) {
-        if (lib->queue().control(*job_id, act == InjectAction::Stop ? JobControl::Stop
-                                                                    : JobControl::Retract))
+        if (lib->queue().control(*job_id,
+                                 act == InjectAction::Stop ? JobControl::Stop : JobControl::Retract,
+                                 OperationKind::Inject))
             return *job_id;
         // STOP of an inject still waiting in the queue: it never starts.
         if (act == InjectAction::Stop &&
-            lib->queue().cancel(*job_id, who.name) != JobQueue::CancelResult::NotHere)
+            lib->queue().cancel(*job_id, who.name, OperationKind::Inject) !=
+                JobQueue::CancelResult::NotHere)
             return *job_id;
         return fail(win32::InvalidOperation,
                     fmt::format("{} is not a running inject of library {}", job_text, snap.name));

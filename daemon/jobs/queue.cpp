@@ -32,6 +32,7 @@ JobPtr JobQueue::next(const std::function<bool()>& other_work,
     JobPtr job = std::move(queue_.front());
     queue_.pop_front();
     running_ = job->id();
+    running_kind_ = job->record().operation;
     control_ = JobControl::None;
     return job;
 }
@@ -66,15 +67,19 @@ bool JobQueue::stopping() const {
     return stopping_;
 }
 
-JobQueue::CancelResult JobQueue::cancel(const Guid& id, const std::string& by) {
+JobQueue::CancelResult JobQueue::cancel(const Guid& id, const std::string& by,
+                                        std::optional<OperationKind> kind) {
     std::lock_guard lock(mutex_);
     if (running_ == id) {
+        if (kind && *kind != running_kind_)
+            return CancelResult::NotHere;
         control_ = JobControl::Stop;
         cv_.notify_all();
         return CancelResult::Stopping;
     }
-    auto it =
-        std::find_if(queue_.begin(), queue_.end(), [&](const JobPtr& j) { return j->id() == id; });
+    auto it = std::find_if(queue_.begin(), queue_.end(), [&](const JobPtr& j) {
+        return j->id() == id && (!kind || j->record().operation == *kind);
+    });
     if (it == queue_.end())
         return CancelResult::NotHere;
     JobPtr job = std::move(*it);
@@ -87,10 +92,10 @@ JobQueue::CancelResult JobQueue::cancel(const Guid& id, const std::string& by) {
     return CancelResult::Ended;
 }
 
-bool JobQueue::control(const Guid& id, JobControl what) {
+bool JobQueue::control(const Guid& id, JobControl what, std::optional<OperationKind> kind) {
     {
         std::lock_guard lock(mutex_);
-        if (running_ != id)
+        if (running_ != id || (kind && *kind != running_kind_))
             return false;
         // STOP wins over a pending RETRACT; a RETRACT never downgrades a pending STOP.
         if (control_ != JobControl::Stop)

@@ -49,10 +49,14 @@ public:
         Stopping, // it is running: asked to stop at its next safe point
         NotHere,  // neither queued nor running here
     };
-    // Job.Cancel / CancelNtmsLibraryRequest. `by` names the caller in the job's message.
-    CancelResult cancel(const Guid& job, const std::string& by);
-    // STOP or RETRACT for the running job; false when that job is not the one running.
-    bool control(const Guid& job, JobControl what);
+    // Job.Cancel / CancelNtmsLibraryRequest. `by` names the caller in the job's message; with
+    // `kind`, a job of another operation is NotHere.
+    CancelResult cancel(const Guid& job, const std::string& by,
+                        std::optional<OperationKind> kind = std::nullopt);
+    // STOP or RETRACT for the running job; false when that job is not the one running or, with
+    // `kind`, is of another operation (InjectNtmsMedia's STOP names an inject, not an eject).
+    bool control(const Guid& job, JobControl what,
+                 std::optional<OperationKind> kind = std::nullopt);
 
     // The running job's side: waits up to `d` for a control request and returns it (clearing
     // it). stop() reads as Stop; a poke() returns None early.
@@ -72,6 +76,7 @@ private:
     std::condition_variable cv_;
     std::list<JobPtr> queue_; // in the order they run
     std::optional<Guid> running_;
+    OperationKind running_kind_ = OperationKind::Inject;
     JobControl control_ = JobControl::None;
     bool stopping_ = false;
     bool poked_ = false;

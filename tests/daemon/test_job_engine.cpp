@@ -289,10 +289,39 @@ TEST_F(JobEngine, QueueOrdersByPriorityAndCancelRemovesAtomically) {
     auto row = db.with([&](Store& s) { return s.get_job(ids[1]); });
     ASSERT_TRUE(row && *row);
     EXPECT_EQ((*row)->state, JobState::Stopped);
+    // InjectNtmsMedia's STOP names an inject: a job of another kind is not its to stop.
+    JobRecord eject;
+    eject.id = Guid::random();
+    eject.library = lib->id;
+    eject.operation = OperationKind::Eject;
+    auto ej = ledger.create(eject, "q");
+    ASSERT_TRUE(ej);
+    queue.push(std::move(ej).value());
+    EXPECT_EQ(queue.cancel(eject.id, "test", OperationKind::Inject),
+              JobQueue::CancelResult::NotHere);
+    EXPECT_EQ(events.ends(eject.id), 0u);
+    auto taken = queue.next([] { return false; });
+    ASSERT_TRUE(taken);
+    while (taken->id() != eject.id) { // ids[4], ids[0], ids[3] come first
+        queue.finish(std::move(taken), Outcome::passed());
+        taken = queue.next([] { return false; });
+        ASSERT_TRUE(taken);
+    }
+    EXPECT_FALSE(queue.control(eject.id, JobControl::Stop, OperationKind::Inject));
+    EXPECT_EQ(queue.peek_control(), JobControl::None);
+    EXPECT_TRUE(queue.control(eject.id, JobControl::Stop));
+    queue.finish(std::move(taken), Outcome::stopped());
+    EXPECT_EQ(events.ends(eject.id), 1u);
     // What is left stays QUEUED when the queue goes away (a restart runs it).
+    JobRecord last;
+    last.id = Guid::random();
+    last.library = lib->id;
+    auto kept = ledger.create(last, "q");
+    ASSERT_TRUE(kept);
+    queue.push(std::move(kept).value());
     queue.stop();
     EXPECT_EQ(queue.next([] { return false; }), nullptr);
-    EXPECT_EQ(events.ends(ids[4]), 0u);
+    EXPECT_EQ(events.ends(last.id), 0u);
 }
 
 // A job whose kind has no steps ends FAILED with ERROR_NOT_SUPPORTED, once, device untouched.
