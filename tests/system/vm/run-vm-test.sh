@@ -75,9 +75,18 @@ host_failure() {
 if [ "$(id -u)" -ne 0 ]; then
   skip "needs root: debootstrap builds the guest image, and the installed files must be root's"
 fi
-for tool in qemu-system-x86_64 qemu-img mkfs.ext4 debootstrap gcc pkg-config jq; do
-  command -v "$tool" >/dev/null || skip "$tool is not installed (tools/deps.sh installs it)"
-done
+# A missing tool is one failure naming its Debian package (tools/deps.sh installs it).
+need() { command -v "$1" >/dev/null || host_failure "$1 is not installed (package $2)"; }
+need qemu-system-x86_64 qemu-system-x86
+need qemu-img qemu-utils
+need mkfs.ext4 e2fsprogs
+need debootstrap debootstrap
+need wget wget
+need gcc gcc
+need pkg-config pkg-config
+need jq jq
+need readelf binutils
+need dpkg dpkg
 
 work=$(mktemp -d "$logdir/run.XXXXXX")
 stage=$work/disk
