@@ -38,7 +38,10 @@ unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
 # One inject on a simulated library on a private system bus, start to finish (tools/demo.sh).
-demo: build
+# Only what the demo runs is compiled: the daemon, ntmsctl (with libntms) and the simulator.
+DEMO_TARGETS = ntmsd ntmsctl ntms-sim
+demo: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD) $(DEMO_TARGETS)
 	@tools/demo.sh $(BUILD)
 
 clean:
