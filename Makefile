@@ -3,7 +3,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON_TEST_ARGS ?=
 
-.PHONY: all deps build build-asan check unit demo clean
+.PHONY: all deps build build-asan check unit demo check-fresh clean
 
 all: build
 
@@ -43,6 +43,11 @@ DEMO_TARGETS = ntmsd ntmsctl ntms-sim
 demo: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD) $(DEMO_TARGETS)
 	@tools/demo.sh $(BUILD)
+
+# README's commands, exactly as written, in a fresh minimal Debian 12 root (debootstrap, cached
+# in /var/tmp/ntms-fresh); ends with make check's line. Long (an hour); not part of make check.
+check-fresh:
+	@tools/check-fresh.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
