@@ -21,7 +21,7 @@ fi
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
   bold=$'\033[1m' plain=$'\033[0m'
 else
-  bold= plain=
+  bold='' plain=''
 fi
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 # Each command as it can be pasted into a shell: words with shell syntax or none at all quoted.
