@@ -93,9 +93,17 @@ if [ "$(installed "${missing[@]}" | wc -l)" -ne ${#missing[@]} ]; then
   exit 1
 fi
 
-# Services the new packages enabled at boot: nobody asked for them.
+# Services the new packages enabled at boot: nobody asked for them. Those of systemd itself
+# (getty@tty1, systemd-pstore, where deps.sh brought systemd in) make the system bootable.
+of_systemd() {
+  local file=${1/@*./@.} owner
+  owner=$(dpkg -S "/lib/systemd/system/$file" "/usr/lib/systemd/system/$file" 2>/dev/null |
+    head -n 1 | cut -d: -f1)
+  [ "$owner" = systemd ] || [ "$owner" = systemd-sysv ]
+}
 disabled=()
 for unit in $(comm -13 <(echo "$before") <(enabled_units)); do
+  of_systemd "$unit" && continue
   if systemctl --root=/ disable "$unit" >/dev/null 2>&1 || systemctl disable "$unit" >/dev/null 2>&1; then
     disabled+=("$unit")
   fi

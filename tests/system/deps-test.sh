@@ -93,7 +93,9 @@ mkdir -p "$fake/bin" "$fake/units/multi-user.target.wants"
 touch "$fake/units/multi-user.target.wants/old.service"
 cat >"$fake/bin/dpkg-query" <<'EOF'
 #!/bin/bash
-# One status line per package asked for: installed once the fake apt-get ran.
+# dpkg -S (which file is whose) is the real one's; one status line per package asked for,
+# installed once the fake apt-get ran.
+[ "$1" = --search ] || [ "$1" = -S ] && exec /usr/bin/dpkg-query "$@"
 for a in "$@"; do
   case $a in
     -*) ;;
@@ -113,6 +115,10 @@ if [ "$1" = install ] || [ "$2" = install ] || [[ " $* " == *" install "* ]]; th
     echo "no policy-rc.d" >>"$FAKE/log"
   fi
   ln -s /dev/null "$NTMS_DEPS_UNIT_DIR/multi-user.target.wants/new.service"
+  # What installing systemd itself enables (where deps.sh brings it in): the real dpkg -S
+  # knows getty@.service as systemd's.
+  mkdir -p "$NTMS_DEPS_UNIT_DIR/getty.target.wants"
+  ln -sf /dev/null "$NTMS_DEPS_UNIT_DIR/getty.target.wants/getty@tty9.service"
   echo "Setting up fake (1.0) ..."
   touch "$FAKE/installed"
 fi
@@ -131,8 +137,10 @@ rc=$?
 [ "$rc" = 0 ] && grep -qx 'policy-rc.d says 101' "$fake/log" && [ ! -e "$fake/policy-rc.d" ]
 check $? "deps.sh installs with a policy-rc.d that refuses every service start, and removes it"
 grep -qx 'systemctl --root=/ disable new.service' "$fake/log" && ! grep -q 'old.service' "$fake/log" &&
-  grep -q 'Disabled what they enabled at boot: new.service' <<<"$out"
+  grep -q 'Disabled what they enabled at boot: new.service\.$' <<<"$out"
 check $? "deps.sh disables (and says so) the services the installation enabled, not the others"
+! grep -q 'getty@' "$fake/log"
+check $? "deps.sh leaves the units of systemd itself enabled (getty@tty9.service)"
 grep -q 'deps: installing' <<<"$out" && grep -q 'minutes' <<<"$out" && grep -q 'set up fake' <<<"$out"
 check $? "deps.sh says what is coming, how long it takes, and shows each package set up"
 { echo "exit status $rc; output:"; echo "$out"; echo "log:"; cat "$fake/log"; } | diag
