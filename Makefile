@@ -3,7 +3,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON_TEST_ARGS ?=
 
-.PHONY: all deps build build-asan check unit demo check-fresh clean
+.PHONY: all deps build build-asan check unit demo check-fresh deb clean
 
 all: build
 
@@ -49,5 +49,11 @@ demo: deps $(BUILD)/build.ninja
 check-fresh:
 	@tools/check-fresh.sh
 
+# The Debian packages (ntmsd, libntms1, libntms-dev, ntms-tools) in build-deb/, checked by
+# lintian. Not part of make check.
+deb:
+	@tools/deps.sh --packaging
+	@tools/make-deb.sh build-deb
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-deb
