@@ -99,12 +99,18 @@ cleanup() {
 trap cleanup EXIT
 tar -C "$root" -xf "$base"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+# What the installer writes and debootstrap does not: the host's name, and localhost.
+[ -s "$root/etc/hostname" ] || echo ntms-fresh >"$root/etc/hostname"
+[ -s "$root/etc/hosts" ] ||
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\tntms-fresh\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
+    >"$root/etc/hosts"
 mkdir -p "$root/root/ntms"
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) |
   tar -C "$root/root/ntms" -xf -
 mkdir -p /var/tmp/ntms-vm "$root/var/tmp/ntms-vm"
 
 log=$CACHE/last.log
+[ -z "${NTMS_FRESH_LOG:-}" ] || log=$NTMS_FRESH_LOG
 echo "check-fresh: running README.md's commands in $root (output in $log):"
 printf '  %s\n' "${commands[@]}"
 script=$run/commands.sh
