@@ -2,6 +2,9 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON_TEST_ARGS ?=
+# The directory of make deb's packages, for the QEMU system test to install instead of the build.
+override NTMS_VM_DEBS := $(if $(NTMS_VM_DEBS),$(abspath $(NTMS_VM_DEBS)))
+export NTMS_VM_DEBS
 
 .PHONY: all deps build build-asan check unit demo check-fresh deb clean
 
