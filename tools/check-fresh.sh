@@ -19,7 +19,9 @@
 # --prepare only builds (or finds) the cached root. --keep leaves the run's root in place.
 # Exit status: 0 when every README command succeeded, 1 otherwise, 2 on a usage error.
 set -euo pipefail
-
+# The whole script is one compound command, read before it runs: an edit of this file (a git
+# checkout) during an hour-long run cannot change what the run does next.
+{
 SUITE=bookworm
 CACHE=${NTMS_FRESH_CACHE:-/var/tmp/ntms-fresh}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -143,3 +145,5 @@ summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
 echo "check-fresh: README commands exit status $rc"
 echo "${summary:-no closing line: make check did not get that far}"
 [ "$rc" = 0 ] && [ -n "$summary" ]
+exit
+}
