@@ -2,6 +2,7 @@
 # make check-fresh: the README's commands, exactly as written, on a fresh minimal Debian 12.
 #
 #   tools/check-fresh.sh [--keep] [--prepare]
+#   tools/check-fresh.sh --commands      print the README commands it would run, one a line
 #
 # 1. A minimal Debian 12 root (debootstrap --variant=minbase, from the mirror of the host's apt
 #    sources or $NTMS_FRESH_MIRROR), built once and kept as a tarball in $NTMS_FRESH_CACHE
@@ -25,17 +26,28 @@ set -euo pipefail
 SUITE=bookworm
 CACHE=${NTMS_FRESH_CACHE:-/var/tmp/ntms-fresh}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-keep=0 prepare=0
+keep=0 prepare=0 list=0
 for a in "$@"; do
   case $a in
     --keep) keep=1 ;;
     --prepare) prepare=1 ;;
+    --commands) list=1 ;;
     -h | --help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check-fresh: unknown argument $a" >&2; exit 2 ;;
   esac
 done
 
 die() { echo "check-fresh: $*" >&2; exit 1; }
+
+# README's commands: the lines of its first ```sh block, comments and blank lines dropped.
+mapfile -t commands < <(awk '/^```sh$/ { inside = 1; next } inside && /^```/ { exit }
+  inside { sub(/[ \t]+#.*$/, ""); sub(/^#.*$/, ""); if ($0 ~ /[^ \t]/) print }' "$SRC/README.md")
+[ ${#commands[@]} -gt 0 ] || die "README.md has no sh block"
+if [ "$list" = 1 ]; then
+  printf '%s\n' "${commands[@]}"
+  exit 0
+fi
+
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot, mounts)"
 need() { command -v "$1" >/dev/null || die "$1 is not installed (package $2)"; }
 need debootstrap debootstrap
@@ -82,11 +94,6 @@ if [ ! -s "$base" ]; then
 fi
 echo "check-fresh: base root $base ($(du -h "$base" | cut -f1))"
 [ "$prepare" = 0 ] || exit 0
-
-# README's commands: the lines of its first ```sh block, comments and blank lines dropped.
-mapfile -t commands < <(awk '/^```sh$/ { inside = 1; next } inside && /^```/ { exit }
-  inside { sub(/[ \t]+#.*$/, ""); sub(/^#.*$/, ""); if ($0 ~ /[^ \t]/) print }' "$SRC/README.md")
-[ ${#commands[@]} -gt 0 ] || die "README.md has no sh block"
 
 run=$(mktemp -d "$CACHE/run.XXXXXX")
 root=$run/root
