@@ -2,8 +2,11 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON_TEST_ARGS ?=
+# The directory of make deb's packages, for the QEMU system test to install instead of the build.
+override NTMS_VM_DEBS := $(if $(NTMS_VM_DEBS),$(abspath $(NTMS_VM_DEBS)))
+export NTMS_VM_DEBS
 
-.PHONY: all deps build build-asan check unit demo clean
+.PHONY: all deps build build-asan check unit demo check-fresh deb clean
 
 all: build
 
@@ -38,8 +41,22 @@ unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
 # One inject on a simulated library on a private system bus, start to finish (tools/demo.sh).
-demo: build
+# Only what the demo runs is compiled: the daemon, ntmsctl (with libntms) and the simulator.
+DEMO_TARGETS = ntmsd ntmsctl ntms-sim
+demo: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD) $(DEMO_TARGETS)
 	@tools/demo.sh $(BUILD)
 
+# README's commands, exactly as written, in a fresh minimal Debian 12 root (debootstrap, cached
+# in /var/tmp/ntms-fresh); ends with make check's line. Long (an hour); not part of make check.
+check-fresh:
+	@tools/check-fresh.sh
+
+# The Debian packages (ntmsd, libntms1, libntms-dev, ntms-tools) in build-deb/, checked by
+# lintian. Not part of make check.
+deb:
+	@tools/deps.sh --packaging
+	@tools/make-deb.sh build-deb
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-deb

@@ -63,6 +63,7 @@ static int exit_code(DWORD error) {
 static struct {
     const char *host;
     int json;
+    int no_legend;
     int many;
     int wait;
     long timeout;
@@ -73,6 +74,25 @@ static volatile sig_atomic_t interrupted;
 static void on_sigint(int sig) {
     (void)sig;
     interrupted = 1;
+}
+
+/* systemd's conventions: a legend and colours only on a terminal, no colours with NO_COLOR. */
+static int on_terminal(void) {
+    const char *term = getenv("TERM");
+    return isatty(STDOUT_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+static int legend(void) {
+    return !opt.json && !opt.no_legend && on_terminal();
+}
+
+/* A state word, padded to width, in red or green where colours are wanted. */
+static void print_state(const char *word, int width, int good, int bad) {
+    const char *nc = getenv("NO_COLOR");
+    int colour = !opt.json && on_terminal() && !(nc && *nc) && (good || bad);
+    int pad = width - (int)strlen(word);
+    printf("%s%s%s%*s", colour ? (bad ? "\033[31m" : "\033[32m") : "", word,
+           colour ? "\033[0m" : "", pad > 0 ? pad : 0, "");
 }
 
 static int fail(const char *what, DWORD error) {
@@ -226,8 +246,10 @@ static void print_library(const NTMS_OBJECTINFORMATIONA *o, int first) {
                (unsigned long)l->dwNumberOfPorts);
         return;
     }
-    printf("%s  %-16s %-8s %-8s slots %lu, media %lu, drives %lu, ports %lu\n", id, o->szName,
-           o->dwOperationalState == NTMS_READY ? "online" : "offline",
+    printf("%s  %-16s ", id, o->szName);
+    print_state(o->dwOperationalState == NTMS_READY ? "online" : "offline", 8,
+                o->dwOperationalState == NTMS_READY, o->dwOperationalState != NTMS_READY);
+    printf(" %-8s slots %lu, media %lu, drives %lu, ports %lu\n",
            o->Enabled ? "enabled" : "disabled", (unsigned long)l->dwNumberOfSlots,
            (unsigned long)l->dwNumberOfMedia, (unsigned long)l->dwNumberOfDrives,
            (unsigned long)l->dwNumberOfPorts);
@@ -249,8 +271,10 @@ static void print_job(const NTMS_OBJECTINFORMATIONA *o, int first) {
         printf("}");
         return;
     }
-    printf("%s  %-9s %-9s error %-4lu %s\n", id, action_name(r->OperationOption),
-           job_state_name(r->State), (unsigned long)r->dwErrorCode, o->szDescription);
+    printf("%s  %-9s ", id, action_name(r->OperationOption));
+    print_state(job_state_name(r->State), 9, r->State == NTMS_LM_PASSED,
+                r->State == NTMS_LM_FAILED);
+    printf(" error %-4lu %s\n", (unsigned long)r->dwErrorCode, o->szDescription);
 }
 
 static void print_request(const NTMS_OBJECTINFORMATIONA *o, int first) {
@@ -270,7 +294,9 @@ static void print_request(const NTMS_OBJECTINFORMATIONA *o, int first) {
 
 typedef void (*printer)(const NTMS_OBJECTINFORMATIONA *, int);
 
-static int list_command(HANDLE h, DWORD type, printer print) {
+/* header: the column names of the legend; noun: what "N ... listed." counts. */
+static int list_command(HANDLE h, DWORD type, printer print, const char *header,
+                        const char *noun) {
     NTMS_GUID *list;
     DWORD n, i, rc = enumerate(h, NULL, type, &list, &n);
     int shown = 0;
@@ -278,6 +304,8 @@ static int list_command(HANDLE h, DWORD type, printer print) {
         return fail("enumerate", rc);
     if (opt.json)
         printf("[");
+    else if (legend())
+        printf("%s\n", header);
     for (i = 0; i < n; ++i) {
         NTMS_OBJECTINFORMATIONA info;
         /* An object may leave the bus between the two calls; that is no error. */
@@ -287,6 +315,8 @@ static int list_command(HANDLE h, DWORD type, printer print) {
     }
     if (opt.json)
         printf("]\n");
+    else if (legend())
+        printf("\n%d %s listed.\n", shown, noun);
     free(list);
     return EXIT_OK;
 }
@@ -443,7 +473,8 @@ static int request_action(HANDLE h, const char *arg, int satisfy) {
 }
 
 static void usage(FILE *f) {
-    fputs("Usage: ntmsctl [--host HOST] [--json] COMMAND [ARG]\n\n"
+    fputs("Usage: ntmsctl [--host HOST] [--json|--output=short|json] [--no-legend] [--no-pager]\n"
+          "               COMMAND [ARG]\n\n"
           "  libraries                      list the libraries\n"
           "  library GUID|NAME              show one library\n"
           "  inject GUID|NAME [--many] [--timeout S] [--wait]\n"
@@ -461,18 +492,28 @@ int main(int argc, char **argv) {
         {"host", required_argument, NULL, 'H'}, {"json", no_argument, NULL, 'j'},
         {"many", no_argument, NULL, 'm'},       {"timeout", required_argument, NULL, 't'},
         {"wait", no_argument, NULL, 'w'},       {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"output", required_argument, NULL, 'o'}, {"no-legend", no_argument, NULL, 'L'},
+        {"no-pager", no_argument, NULL, 'P'},   {NULL, 0, NULL, 0}};
     const char *cmd, *arg;
     HANDLE h;
     int c, rc, nargs;
     opt.timeout = -1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'H': opt.host = optarg; break;
         case 'j': opt.json = 1; break;
         case 'm': opt.many = 1; break;
         case 'w': opt.wait = 1; break;
+        case 'L': opt.no_legend = 1; break;
+        case 'P': break; /* ntmsctl never pages; accepted as systemd's tools accept it */
+        case 'o':
+            if (strcmp(optarg, "json") == 0 || strcmp(optarg, "short") == 0) {
+                opt.json = optarg[0] == 'j';
+                break;
+            }
+            fprintf(stderr, "ntmsctl: --output takes short or json, not '%s'\n", optarg);
+            return EXIT_USAGE;
         case 't':
             errno = 0;
             opt.timeout = strtol(optarg, &end, 10);
@@ -514,7 +555,10 @@ int main(int argc, char **argv) {
         return fail(opt.host ? opt.host : "session", NtmsGetLastError());
 
     if (strcmp(cmd, "libraries") == 0) {
-        rc = list_command(h, NTMS_LIBRARY, print_library);
+        rc = list_command(h, NTMS_LIBRARY, print_library,
+                          "ID                                    NAME             STATE    "
+                          "ENABLED  CONTENTS",
+                          "libraries");
     } else if (strcmp(cmd, "library") == 0) {
         NTMS_GUID id;
         DWORD e = find_library(h, arg, &id);
@@ -527,12 +571,17 @@ int main(int argc, char **argv) {
     } else if (strcmp(cmd, "retract") == 0) {
         rc = job_action(h, arg, NTMS_INJECT_RETRACT);
     } else if (strcmp(cmd, "jobs") == 0) {
-        rc = list_command(h, NTMS_LIBREQUEST, print_job);
+        rc = list_command(h, NTMS_LIBREQUEST, print_job,
+                          "ID                                    ACTION    STATE     ERROR      "
+                          "DESCRIPTION",
+                          "jobs");
     } else if (strcmp(cmd, "job") == 0) {
         NTMS_GUID id;
         rc = parse_id(arg, &id) ? show_command(h, &id, NTMS_LIBREQUEST, print_job) : EXIT_USAGE;
     } else if (strcmp(cmd, "requests") == 0) {
-        rc = list_command(h, NTMS_OPREQUEST, print_request);
+        rc = list_command(h, NTMS_OPREQUEST, print_request,
+                          "ID                                    TYPE     STATE      MESSAGE",
+                          "requests");
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

@@ -17,8 +17,33 @@ if [ "${NTMS_DEMO_INSIDE:-}" != 1 ]; then
     -- "$0" "$build"
 fi
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+# Bold headings on a terminal only, and never with NO_COLOR set (https://no-color.org).
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
+  bold=$'\033[1m' plain=$'\033[0m'
+else
+  bold='' plain=''
+fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+# Each command as it can be pasted into a shell: words with shell syntax or none at all quoted.
+quote() {
+  local a out=()
+  for a in "$@"; do
+    if [[ $a =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then out+=("$a"); else out+=("'${a//\'/\'\\\'\'}'"); fi
+  done
+  echo "${out[*]}"
+}
+run() { printf '$ %s\n' "$(quote "$@")"; "$@"; }
+# What busctl's raw values mean: job states are RSM's NTMS_LM_*, errors Win32 codes.
+job_state() {
+  case $1 in
+    0) echo "queued" ;; 1) echo "in process" ;; 2) echo "passed" ;; 3) echo "failed" ;;
+    5) echo "waiting for the operator" ;; 7) echo "cancelled" ;; 8) echo "stopped" ;;
+    *) echo "state $1" ;;
+  esac
+}
+explain() { printf '#   %s\n' "$*"; }
+# The values of busctl get-property's answer as run printed it ("u 2" a line), on one line.
+values() { grep -v '^\$ ' "$1" | awk '{ printf "%s%s", sep, $2; sep = " " } END { print "" }'; }
 sim=$build/sgio/ntms-sim
 ctl=$build/libntms/ntmsctl
 BUS=(busctl --system --no-pager)
@@ -32,8 +57,11 @@ run "${BUS[@]}" call org.ntms.Ntms1 /org/ntms/Ntms1 org.ntms.Ntms1.Manager Injec
   'susa{sv}' "$lib" 0 "" 1 timeout u 60 | tee "$NTMS_TEST_DIR/reply"
 job_path=$(tail -1 "$NTMS_TEST_DIR/reply" | awk '{print $3}' | tr -d '"')
 job=$(tail -1 "$NTMS_TEST_DIR/reply" | awk '{print $2}' | tr -d '"')
+explain "the job's GUID and its object path; the empty string is the job argument (none for START)"
 sleep 1
-run "${BUS[@]}" get-property org.ntms.Ntms1 "$job_path" org.ntms.Ntms1.Job State
+run "${BUS[@]}" get-property org.ntms.Ntms1 "$job_path" org.ntms.Ntms1.Job State | tee "$NTMS_TEST_DIR/state"
+st=$(values "$NTMS_TEST_DIR/state")
+explain "State $st: $(job_state "$st") (RSM's NTMS_LM_* values)"
 
 say "The operator puts cartridge DEMO01L8 into the mail slot (element 100)"
 run "$sim" "$NTMS_TEST_DIR/lab1.state" insert 100 DEMO01L8
@@ -44,7 +72,10 @@ for _ in $(seq 60); do
   case $state in 2|3|7|8) break ;; esac
   sleep 0.5
 done
-run "${BUS[@]}" get-property org.ntms.Ntms1 "$job_path" org.ntms.Ntms1.Job State MediaMoved Error
+run "${BUS[@]}" get-property org.ntms.Ntms1 "$job_path" org.ntms.Ntms1.Job State MediaMoved Error |
+  tee "$NTMS_TEST_DIR/props"
+read -r st moved err < <(values "$NTMS_TEST_DIR/props")
+explain "State $st: $(job_state "$st"); MediaMoved $moved cartridge(s); Error $err$([ "$err" = 0 ] && echo " (ERROR_SUCCESS)")"
 run "$ctl" job "$job"
 run "$sim" "$NTMS_TEST_DIR/lab1.state" status
 

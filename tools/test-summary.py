@@ -15,23 +15,31 @@ import xml.etree.ElementTree as ET
 FAILED_RESULTS = {"FAIL", "ERROR", "TIMEOUT", "UNEXPECTEDPASS", "INTERRUPT"}
 
 
+def owns(suite, test):
+    """Whether a JUnit testsuite holds the cases of the meson test named test: meson names it
+    'PROJECT.TEST' (TAP) or 'PROJECT.TEST.GTESTSUITE' (GoogleTest); a plain test program is a case
+    named TEST."""
+    return f".{test}." in f".{suite}."
+
+
 def count(path, prefix):
     passed = failed = skipped = 0
     failures = []
-    failed_owners = set()
+    failed_owners = set()  # suite names and case names of the failed cases
     root = ET.parse(path).getroot()
-    for case in root.iter("testcase"):
-        classname = case.get("classname", "")
-        name = f"{prefix}{classname}.{case.get('name', '')}"
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed += 1
-            failures.append(name)
-            failed_owners.add(classname)
-            failed_owners.add(case.get("name", ""))
-        elif case.find("skipped") is not None:
-            skipped += 1
-        else:
-            passed += 1
+    for suite in root.iter("testsuite"):
+        for case in suite.iter("testcase"):
+            classname = case.get("classname", "")
+            name = f"{prefix}{classname}.{case.get('name', '')}"
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+                failures.append(name)
+                failed_owners.add(suite.get("name", ""))
+                failed_owners.add(case.get("name", ""))
+            elif case.find("skipped") is not None:
+                skipped += 1
+            else:
+                passed += 1
 
     # Tests meson itself judged failed (exit status, crash, timeout) without a failed case above.
     log = os.path.join(os.path.dirname(path), "testlog.json")
@@ -44,7 +52,7 @@ def count(path, prefix):
                 if test.get("result") not in FAILED_RESULTS:
                     continue
                 name = test.get("name", "")
-                if any(owner == name or owner.endswith(name) for owner in failed_owners):
+                if any(owner == name or owns(owner, name) for owner in failed_owners):
                     continue
                 failed += 1
                 failures.append(f"{prefix}{name} ({test['result']}, exit status "

@@ -3,6 +3,12 @@
 # pkg-config, here meson's uninstalled libntms.pc, so that a broken .pc fails the test.
 #   compile-api.sh c99|c++ UNINSTALLED-PC-DIR OUTPUT
 set -euo pipefail
+need() {
+  command -v "$1" >/dev/null || { echo "compile-api.sh: $1 is not installed (package $2)" >&2; exit 1; }
+}
+need pkg-config pkg-config
+need gcc gcc
+need g++ g++
 kind=$1 pcdir=$2 out=$3
 src=$(dirname "$0")/test_api.c
 

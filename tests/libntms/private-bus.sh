@@ -6,8 +6,16 @@
 # Without --config ntmsd reads an empty configuration (never the host's /etc/ntmsd), without
 # --database it keeps one in the scratch directory. The command sees DBUS_SYSTEM_BUS_ADDRESS and
 # NTMS_TEST_DIR, the scratch directory, where "state=@NAME" in a library spec puts NAME.
+# The command runs once ntmsd owns org.ntms.Ntms1 (at most NTMS_BUS_READY_SECS, default 30, else
+# an error) and its libraries have been read.
 set -euo pipefail
 
+# A missing tool stops at once, naming the Debian package (tools/deps.sh installs it).
+need() {
+  command -v "$1" >/dev/null || { echo "private-bus.sh: $1 is not installed (package $2)" >&2; exit 1; }
+}
+need dbus-daemon dbus
+need busctl systemd
 ntmsd=$1 policy=$2
 shift 2
 libraries=()
@@ -73,11 +81,26 @@ export NTMS_TEST_DIR
 "$ntmsd" --log-stderr --no-discover --config "$config" --database "$database" "${specs[@]}" \
   2> "$dir/ntmsd.log" &
 daemon_pid=$!
-for _ in $(seq 200); do
-  busctl --system status org.ntms.Ntms1 >/dev/null 2>&1 && break
+# Ready once ntmsd owns its name. Asked of the bus itself: `busctl status` would also read the
+# owner's cgroup and fails where there is no systemd cgroup tree (containers, chroots).
+owned() {
+  [ "$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+    NameHasOwner s org.ntms.Ntms1 2>/dev/null)" = "b true" ]
+}
+ready_secs=${NTMS_BUS_READY_SECS:-30}
+for _ in $(seq $((ready_secs * 20))); do
+  owned && break
   kill -0 "$daemon_pid" 2>/dev/null || { cat "$dir/ntmsd.log" >&2; exit 1; }
   sleep 0.05
 done
+if ! owned; then
+  echo "private-bus.sh: ntmsd did not take the name org.ntms.Ntms1 within $ready_secs s" >&2
+  tail -20 "$dir/ntmsd.log" >&2
+  kill -KILL "$daemon_pid" 2>/dev/null
+  wait "$daemon_pid" 2>/dev/null || true
+  daemon_pid=
+  exit 1
+fi
 
 # A library is usable once its worker has read the element status, or found it offline: until
 # then it has no slots, and an inject would find it full.

@@ -16,10 +16,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ "${1:-}" != --inside ]; then
   pcdir=$1 ntmsd=$2 policy=$3 sim=$4 ctl=$5
   sshd=/usr/sbin/sshd
-  if [ ! -x "$sshd" ] || ! command -v ssh >/dev/null || ! command -v ssh-keygen >/dev/null; then
-    echo "1..0 # SKIP openssh-server and openssh-client are not installed (tools/deps.sh)"
+  # A missing tool is one failure naming its Debian package (tools/deps.sh installs it).
+  need() {
+    command -v "$1" >/dev/null && return 0
+    printf '1..1\nnot ok 1 - %s is not installed (package %s)\n' "$1" "$2"
     exit 0
-  fi
+  }
+  need "$sshd" openssh-server
+  need ssh openssh-client
+  need ssh-keygen openssh-client
+  need systemd-stdio-bridge systemd
+  need python3 python3
+  need jq jq
   tmp=$(mktemp -d)
   cleanup() {
     # sshd is stopped by the inner script; this is for when that one was killed.

@@ -84,4 +84,55 @@ expect 5 "satisfy unknown" -- "$ctl" satisfy 00000000-0000-0000-0000-00000000000
 expect 2 "cancel not a GUID" -- "$ctl" cancel nope
 
 expect 3 "unreachable host" -- env PATH=/nonexistent "$ctl" --host nowhere.invalid libraries
+# systemd's conventions: --output, a legend and colours only on a terminal, NO_COLOR, --no-pager.
+expect 0 "--output=json" -- "$ctl" --output=json libraries
+check "--output=json is --json" '[ "$(jq -r ".[] | select(.name==\"lab\") | .id" <<<"$out")" = "$lab" ]'
+expect 0 "--output short" -- "$ctl" --json --output short libraries
+check "--output=short is the table" 'grep -q "^$lab  lab " <<<"$out"'
+expect 2 "--output=xml" -- "$ctl" --output=xml libraries
+check "--output=xml names the choices" 'grep -q "short or json" "$NTMS_TEST_DIR/err"'
+expect 0 "--no-pager" -- "$ctl" --no-pager jobs
+esc=$'\033'
+check "into a pipe: no legend, no colours" \
+  '! "$ctl" libraries | grep -q -e "^ID " -e "listed\.$" -e "$esc"'
+on_tty() { TERM=xterm script -qec "$(printf "%q " "$@")" /dev/null </dev/null | tr -d "\r"; }
+out=$(on_tty "$ctl" libraries)
+check "on a terminal: a legend and a count" \
+  '[[ $(head -n 1 <<<"$out") == "ID "*" NAME "*" STATE "* ]] && grep -qx "3 libraries listed." <<<"$out"'
+check "on a terminal: the state in colour" 'grep -q "${esc}\[32monline${esc}\[0m" <<<"$out"'
+out=$(NO_COLOR=1 on_tty "$ctl" libraries)
+check "on a terminal with NO_COLOR: no colours" '! grep -q "$esc" <<<"$out" && grep -q " online " <<<"$out"'
+out=$(on_tty "$ctl" --no-legend libraries)
+check "on a terminal with --no-legend: no legend" '! grep -q -e "^ID " -e "listed\.$" <<<"$out"'
+
+# bash completion: commands, options, and names and GUIDs asked of the daemon.
+completion=$(dirname "$0")/../../libntms/ntmsctl.bash-completion
+complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted, one a line
+  bash -c 'ntmsctl() { "$NTMSCTL" "$@"; }
+    . "$1"; shift
+    COMP_WORDS=(ntmsctl "$@"); COMP_CWORD=$#
+    _ntmsctl; printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$completion" "$@"
+}
+export NTMSCTL=$ctl
+out=$(complete_words "")
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "cancel inject job jobs libraries library requests retract satisfy stop " ]'
+out=$(complete_words --no)
+check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
+out=$(complete_words inject "")
+check "completion: inject takes library names and GUIDs from the daemon" \
+  'grep -qx lab <<<"$out" && grep -qx noport <<<"$out" && grep -qx "$lab" <<<"$out"'
+out=$(complete_words --json library l)
+check "completion: after options, a prefix of a name" '[ "$out" = lab ]'
+out=$(complete_words inject lab --)
+check "completion: inject's own options" 'grep -qx -- --many <<<"$out" && grep -qx -- --timeout <<<"$out"'
+out=$(complete_words job "")
+check "completion: job takes the daemon's job GUIDs" \
+  '[ -n "$out" ] && [ "$(wc -l <<<"$out")" = "$("$ctl" --json jobs | jq length)" ]'
+running=$("$ctl" --json inject lab --timeout 300 | jq -r .job)
+out=$(complete_words stop "")
+check "completion: stop offers only the jobs that can be stopped" '[ "$out" = "$running" ]'
+"$ctl" stop "$running" >/dev/null 2>&1
+out=$(complete_words --output "")
+check "completion: --output's values" '[ "$(tr "\n" " " <<<"$out")" = "json short " ]'
+
 [ $fails -eq 0 ] || { echo "$fails checks failed" >&2; exit 1; }

@@ -20,6 +20,14 @@
 set -euo pipefail
 
 die() { echo "tgt-harness: $*" >&2; exit 1; }
+# A missing tool stops the harness at once, naming the Debian package (tools/deps.sh installs it).
+need() { command -v "$1" >/dev/null || die "$1 is not installed (package $2)"; }
+need tgtd tgt
+need tgtadm tgt
+need tgtimg tgt
+need ss iproute2
+need ps procps
+need setsid util-linux
 
 STATE=${TGT_HARNESS_DIR:-}
 if [ -z "$STATE" ] || [ ! -d "$STATE" ]; then
@@ -189,9 +197,6 @@ cmd_start() {
     [ ! -f "$STATE/env" ] || die "already started in $STATE"
     [ "$fill" -le "$slots" ] || die "FILL ($fill) exceeds SLOTS ($slots)"
     [ $((ST_FIRST + slots - 1)) -le 65535 ] || die "SLOTS too large for 16-bit addresses"
-    if ! command -v tgtd >/dev/null || ! command -v tgtadm >/dev/null; then
-        die "tgtd/tgtadm not installed"
-    fi
     watch_start=$(start_time "$watch_pid") || die "cannot watch pid $watch_pid"
 
     launch "$watch_pid" "$watch_start"

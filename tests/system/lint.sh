@@ -44,7 +44,7 @@ trap cleanup EXIT
 for page in "${pages[@]}"; do
   name=$(basename "$page")
   if ! have mandoc; then
-    fail "$name: mandoc is not installed"
+    fail "$name: mandoc is not installed (package mandoc)"
   elif out=$(mandoc -T lint -W warning "$page" 2>&1) && [ -z "$out" ]; then
     pass "$name: mandoc -T lint -W warning is silent"
   else
@@ -53,7 +53,7 @@ for page in "${pages[@]}"; do
   fi
 
   if ! have man; then
-    fail "$name: man is not installed"
+    fail "$name: man is not installed (package man-db)"
   elif MANWIDTH=80 man -l "$page" >"$tmp/rendered" 2>"$tmp/man.err" && [ -s "$tmp/rendered" ] &&
       [ ! -s "$tmp/man.err" ]; then
     pass "$name: man -l renders $(wc -l <"$tmp/rendered") lines"

@@ -38,9 +38,12 @@ die() { echo "build-image: $*" >&2; exit 1; }
 skip() { echo "build-image: $*" >&2; exit 77; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot)"
-for tool in debootstrap mkfs.ext4 wget sha256sum flock; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (tools/deps.sh)"
-done
+need() { command -v "$1" >/dev/null || die "$1 is not installed (package $2)"; }
+need debootstrap debootstrap
+need mkfs.ext4 e2fsprogs
+need wget wget
+need sha256sum coreutils
+need flock util-linux
 
 # The first mirror of the host's apt sources that serves $SUITE: deb822 files
 # (sources.list.d/*.sources) first, then one-line sources.list files. No host name is assumed.

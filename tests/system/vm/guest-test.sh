@@ -228,16 +228,27 @@ journal_tail() { journalctl -b -u ntmsd --no-pager -n 15 -o short-monotonic | se
 # directories, dbus-daemon reads the new policy, journald indexes the catalog, and the modules of
 # modules-load.d are loaded (a package does that in postinst; here systemd-modules-load does it).
 check_install() {
-  # Existing directories (and Debian's /lib -> usr/lib link) keep their owner and mode.
-  tar -C "$DISK/root" -cf - . | tar -C / -xf - --keep-directory-symlink --no-overwrite-dir ||
-    { note "copying the install tree failed"; return 1; }
-  systemd-sysusers || return 1
-  ldconfig
-  systemctl daemon-reload
-  udevadm control --reload
-  systemctl reload dbus
-  journalctl --update-catalog
-  systemctl restart systemd-modules-load.service
+  if [ -d "$DISK/debs" ]; then
+    # The packages of make deb: their maintainer scripts and dpkg triggers do all of the above.
+    # Everything they depend on is in the image; apt has no network here.
+    # (apt wants the files' absolute paths; it has nothing to download.)
+    note "apt-get install $DISK/debs/*.deb: $(cd "$DISK/debs" && echo *.deb)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$DISK"/debs/*.deb 2>&1 | tail -n 15 ||
+      return 1
+    dpkg-query -W -f '${Package} ${Version} ${Status}\n' ntmsd libntms1 libntms-dev ntms-tools |
+      sed 's/^/  /'
+  else
+    # Existing directories (and Debian's /lib -> usr/lib link) keep their owner and mode.
+    tar -C "$DISK/root" -cf - . | tar -C / -xf - --keep-directory-symlink --no-overwrite-dir ||
+      { note "copying the install tree failed"; return 1; }
+    systemd-sysusers || return 1
+    ldconfig
+    systemctl daemon-reload
+    udevadm control --reload
+    systemctl reload dbus
+    journalctl --update-catalog
+    systemctl restart systemd-modules-load.service
+  fi
   local rc=0
   id ntmsd | grep -q '(tape)' || { note "user ntmsd missing or not in group tape: $(id ntmsd 2>&1)"; rc=1; }
   ldconfig -p | grep -q 'libntms\.so\.1 ' || { note "ldconfig does not know libntms.so.1"; rc=1; }
@@ -556,6 +567,26 @@ check_stop() {
     [ "$(systemctl show -P ExecMainStatus ntmsd.service)" = 0 ]
 }
 
+# apt-get purge of the packages: nothing of theirs is left but the documented state directory
+# /var/lib/ntmsd (and the system user), ntmsd(8) FILES.
+check_purge() {
+  local pkgs=(ntms-tools libntms-dev libntms1 ntmsd) files left=0 f
+  files=$(dpkg -L "${pkgs[@]}" 2>/dev/null | sort -u)
+  # The configuration the checks above wrote is the administrator's, not the packages'.
+  rm -f /etc/ntmsd/ntmsd.conf /etc/ntmsd/ntmsd.conf.d/90-system-test.conf
+  DEBIAN_FRONTEND=noninteractive apt-get purge -y "${pkgs[@]}" 2>&1 | tail -n 5
+  dpkg-query -W -f '${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null | grep -v 'not-installed$' &&
+    { note "still known to dpkg (above)"; left=1; }
+  for f in $files; do
+    [ -d "$f" ] && continue
+    if [ -e "$f" ] || [ -L "$f" ]; then note "left behind: $f"; left=1; fi
+  done
+  [ ! -e /etc/ntmsd ] || { note "/etc/ntmsd is still there: $(ls -A /etc/ntmsd)"; left=1; }
+  [ -d /var/lib/ntmsd ] || { note "the state directory /var/lib/ntmsd is gone"; left=1; }
+  note "kept: $(ls -A /var/lib/ntmsd | tr '\n' ' ')"
+  return "$left"
+}
+
 CHECKS=(
   install "the project installs like a package (sysusers, ldconfig, systemd, udev, D-Bus, catalog)"
   changer "tgt's changer through the kernel iSCSI initiator is a /dev/sgN of type 8"
@@ -571,6 +602,10 @@ CHECKS=(
   not_a_changer "scsi_debug ptype=8 is reported as a library that cannot be used, the real one undisturbed"
   stop "systemctl stop ntmsd ends it cleanly"
 )
+if [ -d "$DISK/debs" ]; then
+  CHECKS[1]="the packages install with apt-get install ./*.deb (sysusers, ldconfig, systemd, udev, D-Bus, catalog)"
+  CHECKS+=(purge "apt-get purge leaves nothing but /var/lib/ntmsd")
+fi
 
 run_checks() {
   local i n=0 name desc log lines

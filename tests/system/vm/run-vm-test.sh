@@ -7,7 +7,9 @@
 #                                     (leave with "poweroff", or Ctrl-a x)
 #
 # 1. `meson install --destdir` of BUILDDIR into a staging tree (nothing of the build tree goes
-#    into the guest otherwise), and the Debian packages its binaries link against.
+#    into the guest otherwise), and the Debian packages its binaries link against. With
+#    NTMS_VM_DEBS=DIR, the .debs of `make deb` in DIR instead: the guest installs them with
+#    apt-get install ./*.deb, runs the same checks, and at the end purges them.
 # 2. build-image.sh: the cached Debian 12 guest image, with those packages.
 # 3. ntms-vm-inject.c compiled against the staged ntmsapi.h and libntms (pkg-config with the
 #    staging tree as sysroot).
@@ -19,7 +21,7 @@
 #    the console. No reachable Debian mirror to build the image from: the whole test is skipped,
 #    saying so.
 #
-# Environment: NTMS_VM_CACHE (image cache, default /var/tmp/ntms-vm), NTMS_VM_MIRROR (instead of
+# Environment: NTMS_VM_DEBS (see 1), NTMS_VM_CACHE (image cache, default /var/tmp/ntms-vm), NTMS_VM_MIRROR (instead of
 # the host's apt mirror), NTMS_VM_TIMEOUT (seconds the guest may run, default 480), NTMS_VM_MEM
 # (MiB, 1024), NTMS_VM_SMP (2).
 set -euo pipefail
@@ -75,9 +77,18 @@ host_failure() {
 if [ "$(id -u)" -ne 0 ]; then
   skip "needs root: debootstrap builds the guest image, and the installed files must be root's"
 fi
-for tool in qemu-system-x86_64 qemu-img mkfs.ext4 debootstrap gcc pkg-config jq; do
-  command -v "$tool" >/dev/null || skip "$tool is not installed (tools/deps.sh installs it)"
-done
+# A missing tool is one failure naming its Debian package (tools/deps.sh installs it).
+need() { command -v "$1" >/dev/null || host_failure "$1 is not installed (package $2)"; }
+need qemu-system-x86_64 qemu-system-x86
+need qemu-img qemu-utils
+need mkfs.ext4 e2fsprogs
+need debootstrap debootstrap
+need wget wget
+need gcc gcc
+need pkg-config pkg-config
+need jq jq
+need readelf binutils
+need dpkg dpkg
 
 work=$(mktemp -d "$logdir/run.XXXXXX")
 stage=$work/disk
@@ -85,16 +96,29 @@ root=$stage/root
 mkdir -p "$root" "$stage/bin"
 t_start=$(date +%s)
 
-# 1. The project, installed as a package would install it.
-prefix=$(meson introspect --buildoptions "$builddir" | jq -r '.[] | select(.name == "prefix") | .value')
-case "$prefix" in
-  /usr | /usr/local) ;;
-  *) host_failure "prefix $prefix: the guest's systemd, D-Bus and ld.so look under /usr (meson setup --prefix=/usr)" ;;
-esac
-if ! meson install -C "$builddir" --no-rebuild --destdir "$root" >>"$host_log" 2>&1; then
-  host_failure "meson install --destdir of $builddir"
+# 1. The project: the packages of make deb (unpacked here for the host's steps, installed with
+#    apt in the guest), or installed as a package would install it.
+if [ -n "${NTMS_VM_DEBS:-}" ]; then
+  debs=("$NTMS_VM_DEBS"/*.deb)
+  [ -e "${debs[0]}" ] || host_failure "NTMS_VM_DEBS=$NTMS_VM_DEBS holds no .deb (make deb)"
+  mkdir -p "$stage/debs"
+  for deb in "${debs[@]}"; do
+    case $(basename "$deb") in *-dbgsym_*) continue ;; esac
+    cp "$deb" "$stage/debs/"
+    dpkg-deb -x "$deb" "$root" || host_failure "dpkg-deb -x $deb"
+  done
+  comment "packages from $NTMS_VM_DEBS: $(cd "$stage/debs" && echo *.deb)"
+else
+  prefix=$(meson introspect --buildoptions "$builddir" | jq -r '.[] | select(.name == "prefix") | .value')
+  case "$prefix" in
+    /usr | /usr/local) ;;
+    *) host_failure "prefix $prefix: the guest's systemd, D-Bus and ld.so look under /usr (meson setup --prefix=/usr)" ;;
+  esac
+  if ! meson install -C "$builddir" --no-rebuild --destdir "$root" >>"$host_log" 2>&1; then
+    host_failure "meson install --destdir of $builddir"
+  fi
+  comment "installed $builddir (prefix $prefix): $(find "$root" -type f | wc -l) files"
 fi
-comment "installed $builddir (prefix $prefix): $(find "$root" -type f | wc -l) files"
 
 # The Debian packages that hold the libraries the installed programs and libraries link against.
 runtime_packages() {
