@@ -1,12 +1,13 @@
 # Thin entry points. Everything real lives in meson and tools/.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 MESON_TEST_ARGS ?=
 # The directory of make deb's packages, for the QEMU system test to install instead of the build.
 override NTMS_VM_DEBS := $(if $(NTMS_VM_DEBS),$(abspath $(NTMS_VM_DEBS)))
 export NTMS_VM_DEBS
 
-.PHONY: all deps build build-asan check unit demo check-fresh deb clean
+.PHONY: all deps build build-asan check check-tsan unit demo check-fresh deb clean
 
 all: build
 
@@ -37,6 +38,15 @@ check: build build-asan
 	  asan=$(ASAN_BUILD)/meson-logs/testlog.junit.xml || rc=1; \
 	exit $$rc
 
+# The unit suite under ThreadSanitizer (the job engine's races among it). Not part of make check:
+# a third full build.
+$(TSAN_BUILD)/build.ninja:
+	meson setup $(TSAN_BUILD) -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
+
+check-tsan: deps $(TSAN_BUILD)/build.ninja
+	meson compile -C $(TSAN_BUILD)
+	TSAN_OPTIONS=halt_on_error=1 meson test -C $(TSAN_BUILD) --suite unit --print-errorlogs
+
 unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
@@ -59,4 +69,4 @@ deb:
 	@tools/make-deb.sh build-deb
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-deb
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-deb

@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <optional>
 #include <poll.h>
+#include <sdbus-c++/Error.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
@@ -167,7 +168,22 @@ int run(int argc, char** argv) {
                               first_inventory_limit.count() / 1000));
     ntms::dbus::BusService bus(manager, events,
                                {NTMS_VERSION, std::chrono::seconds(cfg->job_retention_sec)});
-    bus.start();
+    try {
+        bus.start();
+    } catch (const sdbus::Error& e) {
+        const char* address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        fmt::print(stderr,
+                   "ntmsd: cannot serve org.ntms.Ntms1 on {}: {}: {}\n"
+                   "ntmsd: the bus must let this user own the name: install the policy "
+                   "org.ntms.Ntms1.conf in /usr/share/dbus-1/system.d/ (or run on a private "
+                   "bus named by DBUS_SYSTEM_BUS_ADDRESS)\n",
+                   address && *address
+                       ? fmt::format("the bus at DBUS_SYSTEM_BUS_ADDRESS={}", address)
+                       : std::string("the system bus"),
+                   e.getName(), e.getMessage());
+        registry.stop();
+        return EXIT_FAILURE;
+    }
     if (discovery) {
         discovery->start([&registry](ntms::DeviceAction action, const ntms::FoundDevice& d) {
             if (action == ntms::DeviceAction::Added)
