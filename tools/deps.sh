@@ -21,7 +21,7 @@ packages=(
   libgtest-dev libgmock-dev libinih-dev libiscsi-dev
   # the tests: processes, the private bus, man pages, tgt, sshd, polkit
   procps iproute2 util-linux dbus systemd sqlite3 jq mandoc man-db libiscsi-bin
-  tgt openssh-server openssh-client polkitd pkexec
+  tgt openssh-server openssh-client polkitd pkexec libxml2-utils
   # the QEMU system test and make check-fresh
   qemu-system-x86 qemu-utils debootstrap e2fsprogs binutils wget mtx git
 )
