@@ -173,7 +173,7 @@ int run(int argc, char** argv) {
     } catch (const sdbus::Error& e) {
         const char* address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
         fmt::print(stderr,
-                   "ntmsd: cannot serve org.ntms.Ntms1 on {}: {}: {}\n"
+                   "ntmsd: fatal: cannot serve org.ntms.Ntms1 on {}: {}: {}\n"
                    "ntmsd: the bus must let this user own the name: install the policy "
                    "org.ntms.Ntms1.conf in /usr/share/dbus-1/system.d/ (or run on a private "
                    "bus named by DBUS_SYSTEM_BUS_ADDRESS)\n",
