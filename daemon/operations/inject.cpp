@@ -350,10 +350,11 @@ Outcome InjectSteps::run() {
         PortState ps = *port;
         ps.extended = true;
         cat_.set_port(ps);
-        if (auto r = ctx_.transition(JobState::Waiting); !r) {
+        // The request exists before the job says WAITING: whoever sees the state finds it.
+        if (auto r = post_insert_request(*port); !r) {
             return finish(Outcome::failed(r.error()));
         }
-        if (auto r = post_insert_request(*port); !r) {
+        if (auto r = ctx_.transition(JobState::Waiting); !r) {
             return finish(Outcome::failed(r.error()));
         }
         log(LOG_INFO,

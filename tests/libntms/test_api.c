@@ -1004,7 +1004,8 @@ static DWORD follow_job(HANDLE h, HANDLE changes, NTMS_GUID* job, DWORD wanted) 
         rc = WaitForNtmsNotification(changes, &note, 5000);
         if (rc != ERROR_SUCCESS && rc != ERROR_TIMEOUT)
             return 0xffffffffu;
-        look = rc == ERROR_SUCCESS && same_guid(&note.ObjectId, job);
+        /* A quiet spell looks again too: a wait must not hang on one missed note. */
+        look = rc == ERROR_TIMEOUT || same_guid(&note.ObjectId, job);
     }
     return 0xffffffffu;
 }
