@@ -9,6 +9,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -21,6 +22,31 @@ namespace ntms::lib {
 
 class Wakeup;
 
+// A mutex taken in turn (first come, first served). std::mutex lets the thread that just let go
+// take it again at once: a thread calling in a loop could keep a woken waiter off its session
+// for seconds.
+class TurnMutex {
+public:
+    void lock() {
+        std::unique_lock l(m_);
+        const uint64_t mine = next_++;
+        turn_.wait(l, [&] { return serving_ == mine; });
+    }
+    void unlock() {
+        {
+            std::lock_guard l(m_);
+            ++serving_;
+        }
+        turn_.notify_all();
+    }
+
+private:
+    std::mutex m_;
+    std::condition_variable turn_;
+    uint64_t next_ = 0;
+    uint64_t serving_ = 0;
+};
+
 using Properties = std::map<std::string, sdbus::Variant>;
 using ManagedObjects = std::map<sdbus::ObjectPath, std::map<std::string, Properties>>;
 
@@ -31,7 +57,7 @@ public:
     Session(const std::string& host, std::string application);
 
     // Held for the length of every call on the connection, through Hold.
-    std::mutex mutex;
+    TurnMutex mutex;
 
     // The mutex, held. Letting go of it first runs the handlers of every message the connection
     // has read meanwhile: a method call reads whatever precedes its reply off the socket, and a
@@ -53,7 +79,7 @@ public:
 
     private:
         Session& s_;
-        std::unique_lock<std::mutex> lock_;
+        std::unique_lock<TurnMutex> lock_;
     };
 
     // Signals; all three under the mutex.
