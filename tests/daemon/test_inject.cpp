@@ -433,7 +433,8 @@ TEST_F(InjectFixture, WaitingPostsAnInsertRequestCompletedWhenThePortIsFilled) {
     ASSERT_TRUE(stored && *stored);
     EXPECT_EQ((*stored)->state, OpRequestState::Submitted);
     EXPECT_EQ((*stored)->type, OpRequestType::NewMedia);
-    EXPECT_EQ(manager_->job(*job)->state, JobState::Waiting);
+    // The request comes first; the job says WAITING right after it.
+    EXPECT_EQ(events_.wait_state(*job, JobState::Waiting).state, JobState::Waiting);
 
     ASSERT_TRUE(device().operator_insert(100, "REQ001L8"));
     auto done = events_.wait_final(*job);
@@ -448,6 +449,23 @@ TEST_F(InjectFixture, WaitingPostsAnInsertRequestCompletedWhenThePortIsFilled) {
     auto late = manager_->satisfy_oprequest(posted->id, Caller::root());
     ASSERT_FALSE(late);
     EXPECT_EQ(late.error().code, win32::InvalidState);
+}
+
+TEST_F(InjectFixture, AJobThatSaysWaitingHasItsRequestAlready) {
+    start({library(sim("slots=10,ie=1"))});
+    for (int round = 0; round < 20; ++round) {
+        auto job = inject("lab1", InjectAction::Start);
+        ASSERT_TRUE(job);
+        ASSERT_EQ(events_.wait_state(*job, JobState::Waiting).state, JobState::Waiting);
+        // Whoever sees WAITING finds the request to answer, in the store as on the bus.
+        const auto reqs = requests_of(*open_store(), OpRequestType::NewMedia);
+        const auto mine = std::count_if(reqs.begin(), reqs.end(), [&](const OpRequestRecord& r) {
+            return r.job == *job && r.state == OpRequestState::Submitted;
+        });
+        EXPECT_EQ(mine, 1) << "round " << round;
+        ASSERT_TRUE(inject("lab1", InjectAction::Stop, job->str()));
+        EXPECT_EQ(events_.wait_final(*job).state, JobState::Stopped);
+    }
 }
 
 TEST_F(InjectFixture, SatisfyOfTheInsertRequestChecksThePortLikeRetract) {
