@@ -396,7 +396,7 @@ cmd_up() {
         [ -n "$new" ] && [ "$new" != "$TGTD_PID" ] && break
         sleep 0.05
     done
-    [ -n "$new" ] && [ "$new" != "$TGTD_PID" ] || die "its supervisor started no tgtd"
+    if [ -z "$new" ] || [ "$new" = "$TGTD_PID" ]; then die "its supervisor started no tgtd"; fi
     PID=$new
     listening "$PID" "$CN" "$PORT" || die "tgtd $PID does not listen on $PORT (see $STATE/tgtd.log)"
     rm -f "$STATE/down"
