@@ -270,6 +270,14 @@ struct Parser {
             number(0, 65535, lib.inject_timeout_sec);
         } else if (key == "PollIntervalMSec") {
             number(50, 60000, lib.poll_interval_ms);
+        } else if (key == "CommandTimeoutSec") {
+            number(1, 3600, lib.command_timeout_sec);
+        } else if (key == "CheckIntervalSec") {
+            number(0, 86400, lib.check_interval_sec);
+        } else if (key == "RetryFirstMSec") {
+            number(100, 600000, lib.retry_first_ms);
+        } else if (key == "RetryMaxSec") {
+            number(1, 3600, lib.retry_max_sec);
         } else if (key == "MaxQueuedJobs") {
             number(1, 1000000, lib.max_queued_jobs);
         } else if (key == "UseGroups") {

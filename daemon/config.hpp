@@ -11,6 +11,10 @@
 //   Enabled=yes
 //   InjectTimeoutSec=60       MaxExtendSecs: how long an inject keeps the port open (0..65535)
 //   PollIntervalMSec=500
+//   CommandTimeoutSec=60      a command (other than a move) that takes longer: device not answering
+//   CheckIntervalSec=10       an idle library's device is checked this often (0: never)
+//   RetryFirstMSec=1500       an offline library retries its device after this, doubling each
+//   RetryMaxSec=30            time up to this
 //   MaxQueuedJobs=1000        jobs waiting for its robot; more are refused with ERROR_BUSY
 //   UseGroups=tape
 //   ModifyGroups=
@@ -46,6 +50,10 @@ struct LibraryConfig {
     bool enabled = true;
     uint32_t inject_timeout_sec = 60;
     uint32_t poll_interval_ms = 500;
+    uint32_t command_timeout_sec = 60;
+    uint32_t check_interval_sec = 10;
+    uint32_t retry_first_ms = 1500;
+    uint32_t retry_max_sec = 30;
     uint32_t max_queued_jobs = 1000;
     std::vector<std::string> use_groups{"tape"};
     std::vector<std::string> modify_groups{};

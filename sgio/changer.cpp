@@ -86,7 +86,7 @@ std::string Identity::stable_key() const {
 }
 
 Changer::Changer(Transport& transport, ChangerOptions options)
-    : transport_(transport), options_(options) {}
+    : transport_(transport), options_(options), reconnects_seen_(transport.reconnects()) {}
 
 Result<CommandResult> Changer::run(std::span<const uint8_t> cdb, Direction direction,
                                    std::span<uint8_t> buffer, std::chrono::milliseconds timeout) {
@@ -114,6 +114,10 @@ Result<CommandResult> Changer::run(std::span<const uint8_t> cdb, Direction direc
                 // A unit attention reports an event; the command itself was not executed.
                 if (s.asc == 0x28 && s.ascq == 0x01)
                     ie_accessed_ = true;
+                // Power on or reset (29h), or "medium may have changed" (28h/00h): the
+                // inventory read before may be wrong.
+                if (s.asc == 0x29 || (s.asc == 0x28 && s.ascq == 0x00))
+                    reset_ = true;
                 if (s.asc == 0x28 || s.asc == 0x29 || s.asc == 0x2A || s.asc == 0x3F)
                     map_.reset(); // the element map or inventory may have changed
                 last = fmt::format("{}: {}", what, describe(s));
@@ -443,6 +447,14 @@ Result<void> Changer::close_import_export(uint16_t address) {
 
 bool Changer::take_ie_accessed() {
     return std::exchange(ie_accessed_, false);
+}
+
+bool Changer::take_reset() {
+    const uint64_t reconnects = transport_.reconnects();
+    const bool reset = reset_ || reconnects != reconnects_seen_;
+    reset_ = false;
+    reconnects_seen_ = reconnects;
+    return reset;
 }
 
 } // namespace sgio

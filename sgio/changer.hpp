@@ -85,6 +85,10 @@ public:
 
     // True once after the device reported 28h/01h (import/export element accessed) on any command.
     bool take_ie_accessed();
+    // True once after the device may have forgotten or changed its state since the last call:
+    // a power-on/reset or "medium may have changed" unit attention, or a new connection to it
+    // (Transport::reconnects()). What was read of it before should be read again.
+    bool take_reset();
 
     // Lowest level: run a CDB with the retry policy. Check condition becomes Error
     // (CheckCondition), except that 28h/01h and 29h/xx unit attentions are consumed and retried.
@@ -103,6 +107,8 @@ private:
     Support support_;
     std::optional<ElementMap> map_;
     bool ie_accessed_ = false;
+    bool reset_ = false;
+    uint64_t reconnects_seen_ = 0;
     // Descriptor length last seen per element type, without and with volume tags (0: unknown).
     uint32_t descriptor_seen_[8][2] = {};
     std::vector<uint8_t> buffer_;

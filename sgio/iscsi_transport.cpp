@@ -323,6 +323,7 @@ Result<void> IscsiTransport::reconnect() {
         return e;
     }
     ctx_ = ctx->release();
+    ++reconnects_;
     return {};
 }
 

@@ -3,6 +3,7 @@
 
 #include "transport.hpp"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,6 +32,7 @@ public:
                                   std::span<uint8_t> buffer,
                                   std::chrono::milliseconds timeout) override;
     std::string name() const override { return url_; }
+    uint64_t reconnects() const override { return reconnects_.load(); }
 
 private:
     IscsiTransport(std::string url, IscsiUrl parsed, std::string initiator, iscsi_context* ctx)
@@ -50,6 +52,7 @@ private:
     IscsiUrl parsed_;
     std::string initiator_;
     iscsi_context* ctx_ = nullptr; // nullptr after a lost session until the next login
+    std::atomic<uint64_t> reconnects_{0};
     std::mutex mutex_;
 };
 

@@ -57,6 +57,11 @@ public:
 
     // "/dev/sg3", "iscsi://127.0.0.1:3260/iqn.../3", "sim:lab1"
     virtual std::string name() const = 0;
+
+    // How often it had to connect to the device again (an iSCSI session lost and logged in anew).
+    // What was read over an earlier connection may be stale: the device may have been restarted
+    // meanwhile, and a new login consumes the unit attention that would have said so.
+    virtual uint64_t reconnects() const { return 0; }
 };
 
 } // namespace sgio

@@ -19,15 +19,15 @@ void JobQueue::push(JobPtr job) {
 }
 
 JobPtr JobQueue::next(const std::function<bool()>& other_work,
-                      std::optional<std::chrono::steady_clock::time_point> until) {
+                      std::optional<std::chrono::steady_clock::time_point> until, bool hold) {
     std::unique_lock lock(mutex_);
-    auto ready = [&] { return stopping_ || !queue_.empty() || poked_ || other_work(); };
+    auto ready = [&] { return stopping_ || (!hold && !queue_.empty()) || poked_ || other_work(); };
     if (until)
         cv_.wait_until(lock, *until, ready);
     else
         cv_.wait(lock, ready);
     poked_ = false;
-    if (stopping_ || queue_.empty() || other_work())
+    if (hold || stopping_ || queue_.empty() || other_work())
         return nullptr;
     JobPtr job = std::move(queue_.front());
     queue_.pop_front();

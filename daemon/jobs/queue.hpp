@@ -32,9 +32,11 @@ public:
     // The worker's wait: returns the next job, which the caller now owns and which counts as
     // running until finish(); or null when stop() was called, `other_work` (evaluated under
     // the queue's lock, again after every poke()) says the worker has something else to do, or
-    // `until` has passed.
+    // `until` has passed. With `hold`, no job is handed out: they wait (an offline library keeps
+    // them until its device is back) and can still be cancelled.
     JobPtr next(const std::function<bool()>& other_work,
-                std::optional<std::chrono::steady_clock::time_point> until = std::nullopt);
+                std::optional<std::chrono::steady_clock::time_point> until = std::nullopt,
+                bool hold = false);
     // The worker ends the job it took, under the queue's lock: a Cancel sees it running before
     // and ended after, never in between.
     void finish(JobPtr job, Outcome how);

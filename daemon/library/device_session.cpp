@@ -72,7 +72,7 @@ void DeviceSession::use(std::unique_ptr<SeverableTransport> device) {
     std::lock_guard lock(mutex_);
     changer_.reset();
     transport_ = std::move(device);
-    changer_ = std::make_unique<sgio::Changer>(*transport_);
+    changer_ = std::make_unique<sgio::Changer>(*transport_, options_);
 }
 
 } // namespace ntms

@@ -19,7 +19,9 @@ using TransportFactory =
 
 class DeviceSession {
 public:
-    explicit DeviceSession(TransportFactory factory) : factory_(std::move(factory)) {}
+    // Every Changer on the device uses `options` (the library's command time-out).
+    explicit DeviceSession(TransportFactory factory, sgio::ChangerOptions options = {})
+        : factory_(std::move(factory)), options_(options) {}
 
     // Before the worker starts: the device opened at start-up, or null when absent.
     void attach(std::unique_ptr<sgio::Transport> transport);
@@ -47,6 +49,7 @@ private:
     void use(std::unique_ptr<SeverableTransport> device);
 
     TransportFactory factory_;
+    sgio::ChangerOptions options_;
     mutable std::mutex mutex_; // guards the members below against sever()/arrive()
     std::unique_ptr<SeverableTransport> transport_;
     std::unique_ptr<sgio::Changer> changer_;

@@ -18,12 +18,18 @@ AccessPolicy policy_of(const LibraryConfig& config) {
     return access;
 }
 
+sgio::ChangerOptions changer_options(const LibraryConfig& config) {
+    sgio::ChangerOptions o;
+    o.command_timeout = std::chrono::seconds(config.command_timeout_sec);
+    return o;
+}
+
 } // namespace
 
 Library::Library(LibraryRecord record, LibraryConfig config, const LibraryServices& services)
     : record_(std::move(record)), config_(std::move(config)), access_(policy_of(config_)),
       services_(services), catalogue_(record_, config_, services.events),
-      device_(services.transports), queue_(services.ledger),
+      device_(services.transports, changer_options(config_)), queue_(services.ledger),
       worker_(*this, services.ledger, services.operations, services.db_path) {}
 
 Library::~Library() {

@@ -28,6 +28,7 @@ public:
         return device_->execute(cdb, direction, buffer, timeout);
     }
     std::string name() const override { return device_->name(); }
+    uint64_t reconnects() const override { return device_->reconnects(); }
 
     // Any thread. A command already sent completes; the next one fails.
     void sever() { severed_.store(true); }

@@ -4,6 +4,7 @@
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
 #include "daemon/library/reconcile.hpp"
+#include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 
 #include <exception>
@@ -33,6 +34,9 @@ void Worker::settle(Store& db, const char* what) {
     // fine, and the database's trouble is reported by every call that needs it).
     if (device_read)
         cat.set_state(LibraryState::Online);
+    // What it may have forgotten before or during this read is in the database now.
+    if (sgio::Changer* ch = library_.device().changer())
+        (void)ch->take_reset();
     if (r)
         return;
     const Status& e = r.error();
@@ -79,29 +83,69 @@ Outcome Worker::run_job(Store& db, Job& job) {
 bool Worker::recover(Store& db) {
     Catalogue& cat = library_.catalogue();
     DeviceSession& device = library_.device();
-    const std::string node = cat.snapshot().device;
-    if (auto opened = device.reopen(node); !opened) {
+    if (auto opened = device.reopen(cat.snapshot().device); !opened) {
         cat.set_state(LibraryState::Offline, opened.error().message);
         return false;
     }
-    // Whatever answers there now must be this library's changer: a library is its identity.
-    const std::string& expected = library_.identity();
-    if (auto id = device.changer()->identify(); !id) {
-        cat.set_state(LibraryState::Offline, id.error().message);
+    if (!same_changer())
         return false;
-    } else if (const std::string key = id->stable_key();
-               !key.empty() && expected.rfind("name:", 0) != 0 && key != expected) {
-        device.drop();
-        cat.set_state(LibraryState::Offline,
-                      fmt::format("{} now answers as another changer ({} {}{}); waiting for this "
-                                  "library's changer",
-                                  node, id->vendor, id->product,
-                                  id->serial.empty() ? "" : " serial " + id->serial));
-        return false;
-    }
     cat.set_state(LibraryState::Reading);
     settle(db, "reconciliation");
     return cat.state() == LibraryState::Online;
+}
+
+bool Worker::same_changer() {
+    Catalogue& cat = library_.catalogue();
+    DeviceSession& device = library_.device();
+    const LibrarySnapshot snap = cat.snapshot();
+    auto id = device.changer()->identify();
+    if (!id) {
+        cat.set_state(LibraryState::Offline, id.error().message);
+        return false;
+    }
+    // A library is its identity: the key its GUID was made for and, once read, its serial
+    // number (some changers derive their designator from where they are attached, not from
+    // what they are).
+    const std::string& expected = library_.identity();
+    const std::string key = id->stable_key();
+    const bool other_key = !key.empty() && expected.rfind("name:", 0) != 0 && key != expected;
+    const bool other_serial =
+        !snap.serial.empty() && !id->serial.empty() && id->serial != snap.serial;
+    if (!other_key && !other_serial)
+        return true;
+    device.drop();
+    cat.set_state(LibraryState::Offline,
+                  fmt::format("{} now answers as another changer ({} {}{}); waiting for this "
+                              "library's changer{}",
+                              snap.device, id->vendor, id->product,
+                              id->serial.empty() ? "" : " serial " + id->serial,
+                              snap.serial.empty() ? "" : " (serial " + snap.serial + ")"));
+    return false;
+}
+
+void Worker::reread(Store& db) {
+    log(LOG_NOTICE, fmt::format("Library {}: its device was reset or connected to again; reading "
+                                "its element status again",
+                                library_.name()));
+    if (!same_changer())
+        return;
+    settle(db, "reconciliation");
+}
+
+void Worker::check() {
+    sgio::Changer* ch = library_.device().changer();
+    if (ch == nullptr || library_.device().removed())
+        return;
+    auto t = ch->test_unit_ready();
+    if (t)
+        return;
+    if (is_offline_error(t.error())) {
+        library_.catalogue().set_state(LibraryState::Offline, t.error().message);
+        return;
+    }
+    // Not ready, a door open: the device answers, and the next job says what it means to it.
+    log(LOG_WARNING, fmt::format("Library {}: its device answers TEST UNIT READY with: {}",
+                                 library_.name(), t.error().message));
 }
 
 void Worker::plan_retry() {
@@ -116,12 +160,27 @@ void Worker::plan_retry() {
     }
     if (retry_at_)
         return;
-    backoff_ = backoff_.count() == 0 ? retry_first : std::min(backoff_ * 2, retry_cap);
+    const LibraryConfig& cfg = library_.config();
+    const std::chrono::milliseconds first(cfg.retry_first_ms);
+    const auto cap =
+        std::max<std::chrono::milliseconds>(first, std::chrono::seconds(cfg.retry_max_sec));
+    backoff_ = backoff_.count() == 0 ? first : std::min(backoff_ * 2, cap);
     std::uniform_int_distribution<int64_t> fifth(0, backoff_.count() / 5);
     const auto delay = backoff_ - std::chrono::milliseconds(fifth(jitter_));
     retry_at_ = Clock::now() + delay;
     cat.set_retry(now_usec() +
                   std::chrono::duration_cast<std::chrono::microseconds>(delay).count());
+}
+
+void Worker::plan_check() {
+    const uint32_t every = library_.config().check_interval_sec;
+    if (every == 0 || library_.catalogue().state() != LibraryState::Online ||
+        !library_.device().changer()) {
+        check_at_.reset();
+        return;
+    }
+    if (!check_at_)
+        check_at_ = Clock::now() + std::chrono::seconds(every);
 }
 
 void Worker::run(std::vector<JobPtr> queued) {
@@ -135,6 +194,7 @@ void Worker::run(std::vector<JobPtr> queued) {
     Store& db = **opened;
     DeviceSession& device = library_.device();
     JobQueue& queue = library_.queue();
+    Catalogue& cat = library_.catalogue();
 
     // In the queue at once, so that a Cancel during the first read finds them; they run after it.
     for (auto& j : queued)
@@ -143,27 +203,47 @@ void Worker::run(std::vector<JobPtr> queued) {
         settle(db, "start-up reconciliation");
 
     for (;;) {
+        if (queue.stopping())
+            return; // queued jobs stay QUEUED in the database and run after a restart
+        // Only this thread sends commands, so a reset seen by one is noticed here before the
+        // next job relies on what was read.
+        if (sgio::Changer* ch = device.changer();
+            ch && cat.state() == LibraryState::Online && ch->take_reset()) {
+            reread(db);
+            continue;
+        }
         plan_retry();
-        JobPtr job = queue.next([&] { return device.pending(); }, retry_at_);
+        plan_check();
+        std::optional<Clock::time_point> wake = retry_at_;
+        if (check_at_ && (!wake || *check_at_ < *wake))
+            wake = check_at_;
+        // An offline library's jobs wait for it (a Cancel still ends them at once).
+        const bool hold = cat.state() == LibraryState::Offline;
+        JobPtr job = queue.next([&] { return device.pending(); }, wake, hold);
         if (!job) {
             if (queue.stopping())
-                return; // queued jobs stay QUEUED in the database and run after a restart
+                return;
             if (device.release_if_removed())
                 continue;
             if (device.take_arrival()) {
                 settle(db, "reconciliation"); // cartridges may have moved while it was away
                 continue;
             }
-            if (retry_at_ && Clock::now() >= *retry_at_) {
+            const auto now = Clock::now();
+            if (retry_at_ && now >= *retry_at_) {
                 retry_at_.reset(); // the next plan_retry() waits longer if this one fails
                 log(LOG_INFO, fmt::format("Library {}: trying its device {} again", library_.name(),
-                                          library_.catalogue().snapshot().device));
+                                          cat.snapshot().device));
                 recover(db);
+            } else if (check_at_ && now >= *check_at_) {
+                check_at_.reset();
+                check();
             }
             continue;
         }
         Outcome how = run_job(db, *job);
         queue.finish(std::move(job), std::move(how));
+        check_at_.reset(); // the job has just talked to the device
     }
 }
 

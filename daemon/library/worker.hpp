@@ -1,9 +1,11 @@
 // The thread that owns a library's robot. It reads the element status first (reconciling the
 // database with it), then takes the library's jobs one at a time, runs each job's operation and
 // ends the job with what the operation reports; between jobs it takes a device that hot-plug
-// found again (and reads it), or lets go of one that was removed. An offline library tries its
-// device again by itself, with a capped exponential backoff, and is online again once the device
-// answers as the same changer and its element status has been read.
+// found again (and reads it), or lets go of one that was removed, and checks that an idle device
+// still answers. A device that may have forgotten its state (reset, or a new iSCSI session) is
+// read again before the next job. An offline library keeps its queued jobs and tries its device
+// again by itself, with a capped exponential backoff; it is online again once the device answers
+// as the same changer and its element status has been read, and the jobs run then.
 #pragma once
 
 #include "daemon/jobs/job.hpp"
@@ -25,12 +27,6 @@ class Store;
 
 class Worker {
 public:
-    // The first retry of an offline library comes after retry_first (less up to a fifth, the
-    // jitter that keeps many libraries from retrying in step); each failed one doubles the wait,
-    // up to retry_cap.
-    static constexpr std::chrono::milliseconds retry_first{1500};
-    static constexpr std::chrono::milliseconds retry_cap{30000};
-
     Worker(Library& library, JobLedger& ledger, OperationFactory operations, std::string db_path)
         : library_(library), ledger_(ledger), operations_(std::move(operations)),
           db_path_(std::move(db_path)) {}
@@ -52,8 +48,19 @@ private:
     // Opens the library's device again and reads it, when it answers as the same changer;
     // whether the library is online afterwards.
     bool recover(Store& db);
-    // Schedules the next retry of an offline library, or forgets it once it is not offline.
+    // The changer on the device is this library's (its INQUIRY identity and serial number);
+    // otherwise the library is offline with the reason and the device let go.
+    bool same_changer();
+    // The device may have forgotten its state: read it again, if it is still this library's.
+    void reread(Store& db);
+    // An idle library's device still answers (TEST UNIT READY); offline with the reason if not.
+    void check();
+    // Schedules the next retry of an offline library (the first after RetryFirstMSec=, each
+    // later one twice as late up to RetryMaxSec=, less up to a fifth as jitter, so that many
+    // libraries do not retry in step), or forgets it once it is not offline.
     void plan_retry();
+    // Schedules the next check of an online, idle library (CheckIntervalSec=).
+    void plan_check();
 
     using Clock = std::chrono::steady_clock;
 
@@ -64,6 +71,7 @@ private:
     std::thread thread_;
     std::atomic<bool> alive_{false};
     std::optional<Clock::time_point> retry_at_;
+    std::optional<Clock::time_point> check_at_;
     std::chrono::milliseconds backoff_{0};
     std::minstd_rand jitter_{std::random_device{}()};
 };

@@ -81,6 +81,10 @@ TEST(Config, EveryKey) {
                                                "InjectTimeoutSec=65535\n"
                                                "PollIntervalMSec=50\n"
                                                "MaxQueuedJobs=7\n"
+                                               "CommandTimeoutSec=5\n"
+                                               "CheckIntervalSec=0\n"
+                                               "RetryFirstMSec=250\n"
+                                               "RetryMaxSec=8\n"
                                                "UseGroups=tape backup\n"
                                                "ModifyGroups=backup\n"
                                                "ControlGroups=operators\n"
@@ -98,6 +102,10 @@ TEST(Config, EveryKey) {
     EXPECT_EQ(l.inject_timeout_sec, 65535u);
     EXPECT_EQ(l.poll_interval_ms, 50u);
     EXPECT_EQ(l.max_queued_jobs, 7u);
+    EXPECT_EQ(l.command_timeout_sec, 5u);
+    EXPECT_EQ(l.check_interval_sec, 0u);
+    EXPECT_EQ(l.retry_first_ms, 250u);
+    EXPECT_EQ(l.retry_max_sec, 8u);
     EXPECT_EQ(l.use_groups, (std::vector<std::string>{"tape", "backup"}));
     EXPECT_EQ(l.modify_groups, (std::vector<std::string>{"backup"}));
     EXPECT_EQ(l.control_groups, (std::vector<std::string>{"operators"}));
@@ -117,6 +125,10 @@ TEST(Config, LibraryDefaults) {
     EXPECT_EQ(l.inject_timeout_sec, 60u);
     EXPECT_EQ(l.poll_interval_ms, 500u);
     EXPECT_EQ(l.max_queued_jobs, 1000u);
+    EXPECT_EQ(l.command_timeout_sec, 60u);
+    EXPECT_EQ(l.check_interval_sec, 10u);
+    EXPECT_EQ(l.retry_first_ms, 1500u);
+    EXPECT_EQ(l.retry_max_sec, 30u);
     EXPECT_EQ(l.use_groups, (std::vector<std::string>{"tape"}));
     EXPECT_TRUE(l.modify_groups.empty());
     EXPECT_EQ(l.control_groups, (std::vector<std::string>{"tape"}));
@@ -198,8 +210,14 @@ const BadCase bad_cases[] = {
      "to 60000",
      2},
     {"[Library a]\nPollIntervalMSec=60001\n", "PollIntervalMSec=60001", 2},
-    {"[Library a]\nMaxQueuedJobs=0\n",
-     "MaxQueuedJobs=0: expected a whole number from 1 to 1000000", 2},
+    {"[Library a]\nMaxQueuedJobs=0\n", "MaxQueuedJobs=0: expected a whole number from 1 to 1000000",
+     2},
+    {"[Library a]\nCommandTimeoutSec=0\n",
+     "CommandTimeoutSec=0: expected a whole number from 1 to 3600", 2},
+    {"[Library a]\nCheckIntervalSec=86401\n", "CheckIntervalSec=86401", 2},
+    {"[Library a]\nRetryFirstMSec=99\n",
+     "RetryFirstMSec=99: expected a whole number from 100 to 600000", 2},
+    {"[Library a]\nRetryMaxSec=0\n", "RetryMaxSec=0: expected a whole number from 1 to 3600", 2},
     {"[Library a]\nPorts=0\n", "Ports=0: '0' is not an element address", 2},
     {"[Library a]\nPorts=65536\n", "'65536' is not an element address", 2},
     {"[Library a]\nPorts=100 5-3\n", "'5-3' is not an element address", 2},

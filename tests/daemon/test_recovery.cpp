@@ -58,7 +58,8 @@ TEST_F(Recovery, OfflineLibraryRetriesAndComesBackWithoutARestart) {
     unplugged_ = false;
     ASSERT_TRUE(wait_snap([](const LibrarySnapshot& s) { return s.online(); }, 15s))
         << snap().offline_reason;
-    EXPECT_LE(std::chrono::steady_clock::now() - back, Worker::retry_first * 2 + 2s);
+    EXPECT_LE(std::chrono::steady_clock::now() - back,
+              std::chrono::milliseconds(LibraryConfig{}.retry_first_ms) * 2 + 2s);
     EXPECT_EQ(snap().next_retry, 0);
     EXPECT_EQ(snap().free_slots, 8u);
     auto job = inject("lab1", InjectAction::Start);

@@ -1,14 +1,9 @@
 // The inject flows of the daemon's core against tgt over iSCSI: no IMPEXP, no ACCESS, no
 // PREVENT ALLOW, no OPEN/CLOSE IE, no 28h/01h, short replies. The job must work from FULL alone,
 // and survive SIGKILL at random instants with every cartridge recorded exactly once.
-#include "daemon/events.hpp"
 #include "daemon/store/store.hpp"
-#include "sgio/changer.hpp"
-#include "sgio/iscsi_transport.hpp"
-#include "tests/domain.hpp"
-#include "tgt_fixture.hpp"
+#include "tgt_domain.hpp"
 
-#include <condition_variable>
 #include <filesystem>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -20,105 +15,12 @@
 #include <unistd.h>
 
 using namespace ntms;
+using peer::Recorder;
 using sgio::ElementType;
 
 namespace {
 
-class Recorder : public EventSink {
-public:
-    void job_added(const JobRecord& j) override { job_changed(j); }
-    void job_changed(const JobRecord& j) override {
-        {
-            std::lock_guard lock(mutex_);
-            jobs_[j.id] = j;
-        }
-        cv_.notify_all();
-    }
-    void library_changed(const Guid&) override { cv_.notify_all(); }
-    JobRecord wait(const Guid& id, const std::function<bool(const JobRecord&)>& pred) {
-        std::unique_lock lock(mutex_);
-        EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(60),
-                                 [&] {
-                                     auto it = jobs_.find(id);
-                                     return it != jobs_.end() && pred(it->second);
-                                 }))
-            << "job " << id.str();
-        return jobs_[id];
-    }
-    template <typename P> bool wait_until(P p) {
-        std::unique_lock lock(mutex_);
-        return cv_.wait_for(lock, std::chrono::seconds(60), p);
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::map<Guid, JobRecord> jobs_;
-};
-
-class TgtInject : public ::testing::Test {
-protected:
-    void SetUp() override {
-        if (auto why = peer::TgtHarness::missing_tools(); !why.empty())
-            GTEST_SKIP() << why;
-        dir_ = std::filesystem::temp_directory_path() / fmt::format("ntms-tgt-inject-{}", getpid());
-        std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override {
-        manager_.reset();
-        harness_.stop();
-        if (!dir_.empty())
-            std::filesystem::remove_all(dir_);
-    }
-
-    void start_tgt(unsigned ie, unsigned slots = 20, unsigned fill = 4) {
-        peer::TgtOptions o;
-        o.ie = ie;
-        o.slots = slots;
-        o.fill = fill;
-        std::string error;
-        ASSERT_TRUE(harness_.start(o, error)) << error;
-    }
-
-    DaemonConfig config() {
-        DaemonConfig cfg;
-        cfg.database = (dir_ / "ntmsd.db").string();
-        cfg.discover = false;
-        LibraryConfig lib;
-        lib.name = "tgt";
-        lib.device = harness_.library().url;
-        lib.poll_interval_ms = 50;
-        cfg.libraries = {lib};
-        return cfg;
-    }
-
-    void start_manager() {
-        manager_ = std::make_unique<ntms::test::Domain>(config(), events_);
-        manager_->start();
-        ASSERT_TRUE(events_.wait_until([&] {
-            auto s = manager_->library(*manager_->find_library("tgt"), Caller::root());
-            return s && s->online() && s->slots > 0;
-        }));
-    }
-
-    Guid lib() { return *manager_->find_library("tgt"); }
-
-    // Element status as tgt reports it, through a separate session.
-    std::vector<sgio::ElementStatus> device(ElementType t) {
-        auto tr = sgio::IscsiTransport::open(harness_.library().url);
-        EXPECT_TRUE(tr);
-        sgio::Changer ch(**tr);
-        auto r = ch.read_status(t);
-        EXPECT_TRUE(r) << r.error().message;
-        return r ? *r : std::vector<sgio::ElementStatus>{};
-    }
-
-    std::filesystem::path dir_;
-    peer::TgtHarness harness_;
-    Recorder events_;
-    std::unique_ptr<ntms::test::Domain> manager_;
-};
+class TgtInject : public peer::TgtDomainTest {};
 
 } // namespace
 

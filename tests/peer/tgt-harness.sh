@@ -7,16 +7,23 @@
 #   TGT_HARNESS_DIR=DIR tgt-harness.sh remove ADDR           operator takes it out
 #   TGT_HARNESS_DIR=DIR tgt-harness.sh place TYPE ADDR BARCODE   put a cartridge in any element
 #   TGT_HARNESS_DIR=DIR tgt-harness.sh drop-sessions    close every iSCSI connection from the target
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh sessions     print how many iSCSI connections it has
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh unbind|bind  refuse or admit logins from 127.0.0.1
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh down         kill tgtd (SIGKILL, as a crash would)
+#   TGT_HARNESS_DIR=DIR tgt-harness.sh up           start it again on the same port with the layout
+#                                                   and cartridges of start (SERIAL: a new serial)
 #   TGT_HARNESS_DIR=DIR tgt-harness.sh status       exit 0 while tgtd runs
 #
 # DIR is an existing directory owned by the caller (a fresh temp dir); all state lives there.
-# Library shape (start): SLOTS (20), DRIVES (2), IE (4), FILL (8: slots given barcodes S00001L8...).
+# Library shape (start): SLOTS (20), DRIVES (2), IE (4), FILL (8: slots given barcodes S00001L8...),
+# SERIAL (the changer's unit serial number; empty: tgt's own).
 # Element map: MT 1 | DT 2..1+DRIVES | IE 100..99+IE | ST 1000..999+SLOTS.
 #
 # tgtd never outlives its caller: it runs under a supervisor in its own session that watches
 # WATCH_PID (default: the caller of `start`) and stops tgtd when that process is gone, or at once
 # on SIGUSR1; with TGT_HARNESS_CLEANUP=1 it then also removes DIR. The control instance (-C) and
-# the TCP port are chosen free at run time.
+# the TCP port are chosen free at run time. After `down` (DIR/down exists) the supervisor waits;
+# `up` asks it (SIGUSR2) for a new tgtd on the same instance and port.
 set -euo pipefail
 
 die() { echo "tgt-harness: $*" >&2; exit 1; }
@@ -102,19 +109,34 @@ stop_tgtd() {
     rm -f "/var/run/tgtd/socket.$cn" "/var/run/tgtd/socket.$cn.lock"
 }
 
-# Runs in its own session (setsid) so signals aimed at the test's process group do not reach it.
-supervise() {
-    local cn=$1 port=$2 watch_pid=$3 watch_start=$4 pid now stop_requested=0
-    # tgtd first: ignored signals would be inherited by it.
-    tgtd -f -C "$cn" --iscsi portal="127.0.0.1:$port" </dev/null >"$STATE/tgtd.log" 2>&1 &
+# Starts tgtd in the background and sets pid. tgtd gets default signal handling, not ours.
+run_tgtd() {
+    local cn=$1 port=$2
+    (
+        trap - HUP INT TERM PIPE USR1 USR2
+        exec tgtd -f -C "$cn" --iscsi portal="127.0.0.1:$port"
+    ) </dev/null >>"$STATE/tgtd.log" 2>&1 &
     pid=$!
-    trap 'stop_requested=1' USR1
-    trap '' HUP INT TERM PIPE
     echo "$pid" >"$STATE/tgtd.pid.tmp"
     mv "$STATE/tgtd.pid.tmp" "$STATE/tgtd.pid"
-    while [ "$stop_requested" = 0 ] && alive "$pid"; do
+}
+
+# Runs in its own session (setsid) so signals aimed at the test's process group do not reach it.
+supervise() {
+    local cn=$1 port=$2 watch_pid=$3 watch_start=$4 pid now stop_requested=0 restart_requested=0
+    trap 'stop_requested=1' USR1
+    trap 'restart_requested=1' USR2
+    trap '' HUP INT TERM PIPE
+    run_tgtd "$cn" "$port"
+    while [ "$stop_requested" = 0 ]; do
         now=$(start_time "$watch_pid") || break
         [ "$now" = "$watch_start" ] || break
+        if [ "$restart_requested" = 1 ]; then
+            restart_requested=0
+            alive "$pid" || run_tgtd "$cn" "$port"
+        elif ! alive "$pid" && [ ! -e "$STATE/down" ]; then
+            break # tgtd died, and not by `down`
+        fi
         sleep 0.2 &
         wait $! || true
     done
@@ -159,6 +181,19 @@ abort_attempt() {
     rm -f "$STATE/tgtd.pid"
 }
 
+# tgtd exits at once when the instance is taken, and keeps running without a portal when the port
+# is taken: only "our pid listens on our port and answers tgtadm" (within 5 s) is success.
+listening() {
+    local pid=$1 cn=$2 port=$3
+    for _ in $(seq 100); do
+        alive "$pid" || return 1
+        ss -Hltnp "sport = :$port" 2>/dev/null | grep -q "pid=$pid," &&
+            tgtadm -C "$cn" --op show --mode sys >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # Starts tgtd under its supervisor and waits until it listens on our port. Sets CN PORT PID SUP.
 launch() {
     local watch_pid=$1 watch_start=$2 i
@@ -172,14 +207,7 @@ launch() {
         for i in $(seq 50); do [ -f "$STATE/tgtd.pid" ] && break; sleep 0.05; done
         [ -f "$STATE/tgtd.pid" ] || { abort_attempt "$SUP" "$CN"; continue; }
         PID=$(cat "$STATE/tgtd.pid")
-        # tgtd exits at once when the instance is taken, and keeps running without a portal when
-        # the port is taken: only "our pid listens on our port" is success.
-        for i in $(seq 100); do
-            alive "$PID" || break
-            ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -q "pid=$PID," &&
-                tgtadm -C "$CN" --op show --mode sys >/dev/null 2>&1 && return 0
-            sleep 0.05
-        done
+        listening "$PID" "$CN" "$PORT" && return 0
         abort_attempt "$SUP" "$CN"
     done
     die "could not start tgtd (see $STATE/tgtd.log)"
@@ -191,70 +219,84 @@ check_barcode() {
     case "$1" in *[!A-Za-z0-9]*) die "barcode '$1' must be letters and digits" ;; esac
 }
 
-cmd_start() {
-    local slots=${SLOTS:-20} drives=${DRIVES:-2} ie=${IE:-4} fill=${FILL:-8}
-    local watch_pid=${WATCH_PID:-$PPID} watch_start d i lun barcode
-    [ ! -f "$STATE/env" ] || die "already started in $STATE"
-    [ "$fill" -le "$slots" ] || die "FILL ($fill) exceeds SLOTS ($slots)"
-    [ $((ST_FIRST + slots - 1)) -le 65535 ] || die "SLOTS too large for 16-bit addresses"
-    watch_start=$(start_time "$watch_pid") || die "cannot watch pid $watch_pid"
-
-    launch "$watch_pid" "$watch_start"
-    trap 'abort_attempt "$SUP" "$CN"; rm -f "$STATE/env"' EXIT
-
-    local iqn="iqn.2025-01.test.ntms:harness-$CN"
-    lun=$((drives + 1))
-    adm --op new --mode target --tid 1 -T "$iqn"
-    for d in $(seq 1 "$drives"); do
-        tgtimg --op new --device-type tape --barcode "INIT$d" --size 1 --type data \
-            --file "$STATE/drive$d.img" >/dev/null
+# The target with its drives and its changer, cartridges in the first FILL slots, bound to
+# 127.0.0.1: what `start` builds, and `up` again.
+configure() {
+    local d i barcode
+    adm --op new --mode target --tid 1 -T "$IQN"
+    for d in $(seq 1 "$DRIVES_N"); do
+        [ -f "$STATE/drive$d.img" ] ||
+            tgtimg --op new --device-type tape --barcode "INIT$d" --size 1 --type data \
+                --file "$STATE/drive$d.img" >/dev/null
         adm --op new --mode logicalunit --tid 1 --lun "$d" -b "$STATE/drive$d.img" \
             --device-type=tape
         adm --op update --mode logicalunit --tid 1 --lun "$d" --params online=0
     done
     : >"$STATE/changer"
-    adm --op new --mode logicalunit --tid 1 --lun "$lun" -b "$STATE/changer" --device-type=changer
-    adm --op update --mode logicalunit --tid 1 --lun "$lun" --params media_home="$STATE"
-    adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+    adm --op new --mode logicalunit --tid 1 --lun "$LUN" -b "$STATE/changer" --device-type=changer
+    [ -z "$SERIAL_S" ] ||
+        adm --op update --mode logicalunit --tid 1 --lun "$LUN" --params scsi_sn="$SERIAL_S"
+    adm --op update --mode logicalunit --tid 1 --lun "$LUN" --params media_home="$STATE"
+    adm --op update --mode logicalunit --tid 1 --lun "$LUN" \
         --params element_type=1,start_address=$MT_ADDR,quantity=1
-    if [ "$drives" -gt 0 ]; then
-        adm --op update --mode logicalunit --tid 1 --lun "$lun" \
-            --params element_type=4,start_address=$DT_FIRST,quantity="$drives"
-        for d in $(seq 1 "$drives"); do
-            adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+    if [ "$DRIVES_N" -gt 0 ]; then
+        adm --op update --mode logicalunit --tid 1 --lun "$LUN" \
+            --params element_type=4,start_address=$DT_FIRST,quantity="$DRIVES_N"
+        for d in $(seq 1 "$DRIVES_N"); do
+            adm --op update --mode logicalunit --tid 1 --lun "$LUN" \
                 --params element_type=4,address=$((DT_FIRST + d - 1)),tid=1,lun="$d"
         done
     fi
-    [ "$ie" -eq 0 ] || adm --op update --mode logicalunit --tid 1 --lun "$lun" \
-        --params element_type=3,start_address=$IE_FIRST,quantity="$ie"
-    adm --op update --mode logicalunit --tid 1 --lun "$lun" \
-        --params element_type=2,start_address=$ST_FIRST,quantity="$slots"
+    [ "$IE_N" -eq 0 ] || adm --op update --mode logicalunit --tid 1 --lun "$LUN" \
+        --params element_type=3,start_address=$IE_FIRST,quantity="$IE_N"
+    adm --op update --mode logicalunit --tid 1 --lun "$LUN" \
+        --params element_type=2,start_address=$ST_FIRST,quantity="$SLOTS_N"
     # One tgtadm call per cartridge (tgt has no batch form); printf -v spares a fork per slot.
-    for ((i = 1; i <= fill; i++)); do
+    for ((i = 1; i <= FILL_N; i++)); do
         printf -v barcode 'S%05dL8' "$i"
-        adm --op update --mode logicalunit --tid 1 --lun "$lun" \
+        adm --op update --mode logicalunit --tid 1 --lun "$LUN" \
             --params "element_type=2,address=$((ST_FIRST + i - 1)),barcode=$barcode,sides=1"
     done
     adm --op bind --mode target --tid 1 -I 127.0.0.1
+}
 
+write_env() {
     cat >"$STATE/env.tmp" <<EOF
 TGT_CN=$CN
 TGT_PORT=$PORT
-TGT_IQN=$iqn
-TGT_LUN=$lun
-TGT_URL=iscsi://127.0.0.1:$PORT/$iqn/$lun
+TGT_IQN=$IQN
+TGT_LUN=$LUN
+TGT_URL=iscsi://127.0.0.1:$PORT/$IQN/$LUN
 TGTD_PID=$PID
 TGT_SUPERVISOR_PID=$SUP
 TGT_MT=$MT_ADDR
 TGT_DT_FIRST=$DT_FIRST
-TGT_DRIVES=$drives
+TGT_DRIVES=$DRIVES_N
 TGT_IE_FIRST=$IE_FIRST
-TGT_IE=$ie
+TGT_IE=$IE_N
 TGT_ST_FIRST=$ST_FIRST
-TGT_SLOTS=$slots
-TGT_FILL=$fill
+TGT_SLOTS=$SLOTS_N
+TGT_FILL=$FILL_N
+TGT_SERIAL=$SERIAL_S
 EOF
     mv "$STATE/env.tmp" "$STATE/env"
+}
+
+cmd_start() {
+    local watch_pid=${WATCH_PID:-$PPID} watch_start
+    SLOTS_N=${SLOTS:-20} DRIVES_N=${DRIVES:-2} IE_N=${IE:-4} FILL_N=${FILL:-8} SERIAL_S=${SERIAL:-}
+    [ ! -f "$STATE/env" ] || die "already started in $STATE"
+    [ "$FILL_N" -le "$SLOTS_N" ] || die "FILL ($FILL_N) exceeds SLOTS ($SLOTS_N)"
+    [ $((ST_FIRST + SLOTS_N - 1)) -le 65535 ] || die "SLOTS too large for 16-bit addresses"
+    [ -z "$SERIAL_S" ] || check_barcode "$SERIAL_S"
+    watch_start=$(start_time "$watch_pid") || die "cannot watch pid $watch_pid"
+
+    launch "$watch_pid" "$watch_start"
+    trap 'abort_attempt "$SUP" "$CN"; rm -f "$STATE/env"' EXIT
+    IQN="iqn.2025-01.test.ntms:harness-$CN"
+    LUN=$((DRIVES_N + 1))
+    configure
+    write_env
     trap - EXIT
     cat "$STATE/env"
 }
@@ -314,6 +356,55 @@ cmd_drop_sessions() {
     done
 }
 
+# Connections the target has now, over all sessions.
+cmd_sessions() {
+    load_env
+    adm --op show --mode conn --tid 1 | grep -c '^ *Connection:' || true
+}
+
+cmd_bind() {
+    load_env
+    adm --op "$1" --mode target --tid 1 -I 127.0.0.1
+}
+
+# tgtd crashes: SIGKILL, so that no session is logged out and nothing is cleaned up.
+cmd_down() {
+    load_env
+    alive "$TGT_SUPERVISOR_PID" || die "its supervisor is gone"
+    : >"$STATE/down"
+    if is_our_tgtd "$TGTD_PID" "$CN"; then
+        kill -KILL "$TGTD_PID"
+        for _ in $(seq 50); do is_our_tgtd "$TGTD_PID" "$CN" || break; sleep 0.05; done
+        ! is_our_tgtd "$TGTD_PID" "$CN" || die "tgtd $TGTD_PID survived SIGKILL"
+    fi
+}
+
+# tgtd is back on the same control instance and port, built as at start: its changer state was in
+# memory only, so the slots hold the cartridges of start again. SERIAL overrides the serial.
+cmd_up() {
+    local new=""
+    load_env
+    [ -e "$STATE/down" ] || die "tgtd is not down"
+    alive "$TGT_SUPERVISOR_PID" || die "its supervisor is gone"
+    PORT=$TGT_PORT IQN=$TGT_IQN LUN=$TGT_LUN SUP=$TGT_SUPERVISOR_PID
+    SLOTS_N=$TGT_SLOTS DRIVES_N=$TGT_DRIVES IE_N=$TGT_IE FILL_N=$TGT_FILL
+    SERIAL_S=${SERIAL-$TGT_SERIAL}
+    [ -z "$SERIAL_S" ] || check_barcode "$SERIAL_S"
+    kill -USR2 "$SUP"
+    for _ in $(seq 100); do
+        new=$(cat "$STATE/tgtd.pid" 2>/dev/null || true)
+        [ -n "$new" ] && [ "$new" != "$TGTD_PID" ] && break
+        sleep 0.05
+    done
+    if [ -z "$new" ] || [ "$new" = "$TGTD_PID" ]; then die "its supervisor started no tgtd"; fi
+    PID=$new
+    listening "$PID" "$CN" "$PORT" || die "tgtd $PID does not listen on $PORT (see $STATE/tgtd.log)"
+    rm -f "$STATE/down"
+    configure
+    write_env
+    cat "$STATE/env"
+}
+
 case "${1:-}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
@@ -322,6 +413,10 @@ insert) shift; cmd_insert "$@" ;;
 remove) shift; cmd_remove "$@" ;;
 place) shift; cmd_place "$@" ;;
 drop-sessions) cmd_drop_sessions ;;
+sessions) cmd_sessions ;;
+bind | unbind) cmd_bind "$1" ;;
+down) cmd_down ;;
+up) cmd_up ;;
 _supervise) shift; supervise "$@" ;;
-*) die "usage: tgt-harness.sh start|stop|status|insert ADDR BARCODE|remove ADDR|place TYPE ADDR BARCODE|drop-sessions" ;;
+*) die "usage: tgt-harness.sh start|stop|status|insert ADDR BARCODE|remove ADDR|place TYPE ADDR BARCODE|drop-sessions|sessions|bind|unbind|down|up" ;;
 esac

@@ -194,6 +194,37 @@ int TgtHarness::run(const std::vector<std::string>& args, const std::vector<std:
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// The KEY=VALUE lines the harness prints after start and up.
+bool TgtHarness::apply_env(const std::string& output) {
+    std::map<std::string, std::string> kv;
+    std::stringstream lines(output);
+    std::string line;
+    while (std::getline(lines, line)) {
+        const auto eq = line.find('=');
+        if (eq != std::string::npos && line.rfind("TGT", 0) == 0)
+            kv[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    if (kv.count("TGT_URL") == 0)
+        return false;
+    library_.url = kv["TGT_URL"];
+    library_.iqn = kv["TGT_IQN"];
+    library_.port = number<uint16_t>(kv, "TGT_PORT");
+    library_.control_instance = number<int>(kv, "TGT_CN");
+    library_.lun = number<int>(kv, "TGT_LUN");
+    library_.tgtd_pid = number<pid_t>(kv, "TGTD_PID");
+    library_.supervisor_pid = number<pid_t>(kv, "TGT_SUPERVISOR_PID");
+    library_.transport = number<uint16_t>(kv, "TGT_MT");
+    library_.drive_first = number<uint16_t>(kv, "TGT_DT_FIRST");
+    library_.drives = number<uint16_t>(kv, "TGT_DRIVES");
+    library_.ie_first = number<uint16_t>(kv, "TGT_IE_FIRST");
+    library_.ie = number<uint16_t>(kv, "TGT_IE");
+    library_.storage_first = number<uint16_t>(kv, "TGT_ST_FIRST");
+    library_.slots = number<uint16_t>(kv, "TGT_SLOTS");
+    library_.fill = number<uint16_t>(kv, "TGT_FILL");
+    library_.serial = kv["TGT_SERIAL"];
+    return true;
+}
+
 bool TgtHarness::start(const TgtOptions& options, std::string& error) {
     if (started_)
         return true;
@@ -212,37 +243,15 @@ bool TgtHarness::start(const TgtOptions& options, std::string& error) {
         run({"start"},
             {"WATCH_PID=" + std::to_string(::getpid()), "TGT_HARNESS_CLEANUP=1",
              "SLOTS=" + std::to_string(options.slots), "DRIVES=" + std::to_string(options.drives),
-             "IE=" + std::to_string(options.ie), "FILL=" + std::to_string(options.fill)},
+             "IE=" + std::to_string(options.ie), "FILL=" + std::to_string(options.fill),
+             "SERIAL=" + options.serial},
             out);
-    std::map<std::string, std::string> kv;
-    std::stringstream lines(out);
-    std::string line;
-    while (std::getline(lines, line)) {
-        const auto eq = line.find('=');
-        if (eq != std::string::npos && line.rfind("TGT", 0) == 0)
-            kv[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    if (rc != 0 || kv.count("TGT_URL") == 0) {
+    if (rc != 0 || !apply_env(out)) {
         error = "tgt-harness.sh start failed (exit " + std::to_string(rc) + "):\n" + out;
         started_ = true; // let stop() clean up whatever was started
         stop();
         return false;
     }
-    library_.url = kv["TGT_URL"];
-    library_.iqn = kv["TGT_IQN"];
-    library_.port = number<uint16_t>(kv, "TGT_PORT");
-    library_.control_instance = number<int>(kv, "TGT_CN");
-    library_.lun = number<int>(kv, "TGT_LUN");
-    library_.tgtd_pid = number<pid_t>(kv, "TGTD_PID");
-    library_.supervisor_pid = number<pid_t>(kv, "TGT_SUPERVISOR_PID");
-    library_.transport = number<uint16_t>(kv, "TGT_MT");
-    library_.drive_first = number<uint16_t>(kv, "TGT_DT_FIRST");
-    library_.drives = number<uint16_t>(kv, "TGT_DRIVES");
-    library_.ie_first = number<uint16_t>(kv, "TGT_IE_FIRST");
-    library_.ie = number<uint16_t>(kv, "TGT_IE");
-    library_.storage_first = number<uint16_t>(kv, "TGT_ST_FIRST");
-    library_.slots = number<uint16_t>(kv, "TGT_SLOTS");
-    library_.fill = number<uint16_t>(kv, "TGT_FILL");
     started_ = true;
 
     for (size_t i = 0; i < emergency_pids.size(); ++i) {
@@ -310,6 +319,50 @@ bool TgtHarness::drop_sessions(std::string* error) {
     if (!ok && error != nullptr)
         *error = out;
     return ok;
+}
+
+int TgtHarness::sessions() {
+    std::string out;
+    if (run({"sessions"}, {}, out) != 0)
+        return -1;
+    int n = -1;
+    std::from_chars(out.data(), out.data() + out.size(), n);
+    return n;
+}
+
+bool TgtHarness::bind(bool admit, std::string* error) {
+    std::string out;
+    const bool ok = run({admit ? "bind" : "unbind"}, {}, out) == 0;
+    if (!ok && error != nullptr)
+        *error = out;
+    return ok;
+}
+
+bool TgtHarness::down(std::string* error) {
+    std::string out;
+    const bool ok = run({"down"}, {}, out) == 0;
+    if (!ok && error != nullptr)
+        *error = out;
+    return ok;
+}
+
+bool TgtHarness::up(std::string* error, std::optional<std::string> serial) {
+    std::string out;
+    std::vector<std::string> env;
+    if (serial)
+        env.push_back("SERIAL=" + *serial);
+    const bool ok = run({"up"}, env, out) == 0 && apply_env(out);
+    if (!ok && error != nullptr)
+        *error = out;
+    return ok;
+}
+
+bool TgtHarness::stall() {
+    return started_ && library_.tgtd_pid > 0 && ::kill(library_.tgtd_pid, SIGSTOP) == 0;
+}
+
+bool TgtHarness::resume() {
+    return started_ && library_.tgtd_pid > 0 && ::kill(library_.tgtd_pid, SIGCONT) == 0;
 }
 
 std::unique_ptr<TgtHarness> TgtTest::harness_;

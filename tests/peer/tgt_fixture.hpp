@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <memory>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -19,7 +20,8 @@ struct TgtOptions {
     unsigned slots = 20;
     unsigned drives = 2;
     unsigned ie = 4;
-    unsigned fill = 8; // first `fill` slots get barcodes S00001L8, S00002L8, ...
+    unsigned fill = 8;  // first `fill` slots get barcodes S00001L8, S00002L8, ...
+    std::string serial; // the changer's unit serial number; empty: tgt's own
 };
 
 // What the harness reports after start.
@@ -36,6 +38,7 @@ struct TgtLibrary {
     uint16_t ie_first = 0, ie = 0;
     uint16_t storage_first = 0, slots = 0;
     uint16_t fill = 0;
+    std::string serial; // as set by start() or up(); empty: tgt's own
 };
 
 class TgtHarness {
@@ -62,8 +65,22 @@ public:
                std::string* error = nullptr);
     // Closes every iSCSI connection from the target side.
     bool drop_sessions(std::string* error = nullptr);
+    // The number of iSCSI connections the target has; -1 when it cannot say.
+    int sessions();
+    // Refuses (unbind) or admits (bind) logins from 127.0.0.1; sessions already in stay.
+    bool bind(bool admit, std::string* error = nullptr);
+
+    // tgtd crashes (SIGKILL) and comes back on the same port with the layout and cartridges
+    // of start: whatever moved since is forgotten, as by a restarted target. up() with a serial
+    // brings it back as another changer.
+    bool down(std::string* error = nullptr);
+    bool up(std::string* error = nullptr, std::optional<std::string> serial = std::nullopt);
+    // tgtd stops answering (SIGSTOP) and goes on (SIGCONT); stop() also resumes it.
+    bool stall();
+    bool resume();
 
 private:
+    bool apply_env(const std::string& output);
     int run(const std::vector<std::string>& args, const std::vector<std::string>& env,
             std::string& output) const;
 
