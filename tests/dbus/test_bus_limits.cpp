@@ -248,5 +248,32 @@ TEST_F(LimitsTest, HugeRequestIsRefusedWhileOthersAreServedAndMemoryReturns) {
     EXPECT_NE(last_message_.find("unknown option"), std::string::npos) << last_message_;
 }
 
+// A large message that is not ours to refuse (its signature is not InjectMedia's, so sd-bus
+// answers InvalidArgs without any copy) still leaves no buffer behind, the second time too.
+TEST_F(LimitsTest, HugeMessageOfAnotherSignatureLeavesNothingBehind) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=10,ie=1")}));
+    const pid_t pid = ntmsd_->pid();
+    auto manager = proxy(root_path);
+    const uint64_t before = rss_kib(pid);
+    ASSERT_GT(before, 0u);
+    for (int round = 1; round <= 2; ++round) {
+        auto call = manager->createMethodCall(manager_iface, "InjectMedia");
+        call << std::string("lab1") << inject_start << std::string();
+        call.openContainer("s");
+        const std::string item(100, 'i');
+        for (int i = 0; i < 200000; ++i)
+            call << item;
+        call.closeContainer();
+        EXPECT_EQ(call_error(call, 120'000'000), "org.freedesktop.DBus.Error.InvalidArgs");
+        uint64_t after = rss_kib(pid);
+        for (auto deadline = Clock::now() + 5s;
+             after >= before + 20 * 1024 && Clock::now() < deadline; after = rss_kib(pid))
+            std::this_thread::sleep_for(50ms);
+        EXPECT_LT(after, before + 20 * 1024)
+            << "round " << round << ": VmRSS " << before << " KiB before, " << after
+            << " KiB after";
+    }
+}
+
 } // namespace
 } // namespace ntms::bustest
