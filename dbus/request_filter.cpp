@@ -184,9 +184,9 @@ Expected<void> check_arguments(sd_bus_message* m, const RequestLimits& limits) {
             if (sd_bus_message_read_basic(m, t, &text) < 0 || !text)
                 break;
             if (std::strlen(text) > max_string_argument) {
-                verdict = fail(win32::InvalidParameter,
-                               fmt::format("argument {} is longer than {} bytes", arg,
-                                           max_string_argument));
+                verdict =
+                    fail(win32::InvalidParameter, fmt::format("argument {} is longer than {} bytes",
+                                                              arg, max_string_argument));
                 break;
             }
         } else if (sd_bus_message_skip(m, nullptr) < 0) {

@@ -173,7 +173,8 @@ int run(int argc, char** argv) {
                               "serving the bus without waiting for them",
                               first_inventory_limit.count() / 1000));
     ntms::dbus::BusService bus(manager, events,
-                               {NTMS_VERSION, std::chrono::seconds(cfg->job_retention_sec),
+                               {NTMS_VERSION,
+                                std::chrono::seconds(cfg->job_retention_sec),
                                 {cfg->max_options, cfg->max_option_bytes}});
     try {
         bus.start();

@@ -92,8 +92,7 @@ TEST_F(LimitsTest, OptionBytesAreBoundedByMaxOptionBytes) {
               "the options of argument 4 are larger than 2048 bytes (MaxOptionBytes= in "
               "ntmsd.conf)");
     // A value of another shape is measured too: one option holding 10,000 strings.
-    Options many_strings{
-        {"application", sdbus::Variant(std::vector<std::string>(10000, "tape"))}};
+    Options many_strings{{"application", sdbus::Variant(std::vector<std::string>(10000, "tape"))}};
     EXPECT_EQ(inject_error(lib, inject_start, many_strings), invalid_parameter);
     EXPECT_NE(last_message_.find("MaxOptionBytes="), std::string::npos) << last_message_;
     EXPECT_TRUE(managed_objects("job").empty());
@@ -190,10 +189,9 @@ TEST_F(LimitsTest, HugeRequestIsRefusedWhileOthersAreServedAndMemoryReturns) {
                 } catch (const sdbus::Error&) {
                     ok = false;
                 }
-                samples.push_back({t0,
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       Clock::now() - t0),
-                                   ok});
+                samples.push_back(
+                    {t0, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0),
+                     ok});
                 std::this_thread::sleep_for(5ms);
             }
         });
@@ -207,8 +205,7 @@ TEST_F(LimitsTest, HugeRequestIsRefusedWhileOthersAreServedAndMemoryReturns) {
         other.join();
 
         EXPECT_EQ(err, invalid_parameter);
-        EXPECT_EQ(last_message_,
-                  "argument 4 has more than 32 options (MaxOptions= in ntmsd.conf)");
+        EXPECT_EQ(last_message_, "argument 4 has more than 32 options (MaxOptions= in ntmsd.conf)");
 
         int during = 0, failed = 0;
         std::chrono::milliseconds slowest{0};
@@ -225,11 +222,10 @@ TEST_F(LimitsTest, HugeRequestIsRefusedWhileOthersAreServedAndMemoryReturns) {
         // The read buffer is freed after the reply is sent: give it a moment.
         uint64_t after = rss_kib(pid);
         for (auto deadline = Clock::now() + 5s;
-             after >= before + 20 * 1024 && Clock::now() < deadline;
-             after = rss_kib(pid))
+             after >= before + 20 * 1024 && Clock::now() < deadline; after = rss_kib(pid))
             std::this_thread::sleep_for(50ms);
-        EXPECT_LT(after, before + 20 * 1024) << "VmRSS " << before << " KiB before, " << after
-                                             << " KiB after";
+        EXPECT_LT(after, before + 20 * 1024)
+            << "VmRSS " << before << " KiB before, " << after << " KiB after";
 
         std::cout << "round " << round << ": refused in " << took.count()
                   << " ms; other client: " << samples.size() << " calls, " << during
@@ -237,8 +233,7 @@ TEST_F(LimitsTest, HugeRequestIsRefusedWhileOthersAreServedAndMemoryReturns) {
                   << " KiB before, " << after << " KiB after\n";
         RecordProperty("round" + std::to_string(round) + "_refusal_ms",
                        static_cast<int>(took.count()));
-        RecordProperty("round" + std::to_string(round) + "_rss_after_kib",
-                       static_cast<int>(after));
+        RecordProperty("round" + std::to_string(round) + "_rss_after_kib", static_cast<int>(after));
     }
     RecordProperty("rss_before_kib", static_cast<int>(before));
     // Still serving, and a call within the bounds still reaches the handler.
@@ -269,9 +264,8 @@ TEST_F(LimitsTest, HugeMessageOfAnotherSignatureLeavesNothingBehind) {
         for (auto deadline = Clock::now() + 5s;
              after >= before + 20 * 1024 && Clock::now() < deadline; after = rss_kib(pid))
             std::this_thread::sleep_for(50ms);
-        EXPECT_LT(after, before + 20 * 1024)
-            << "round " << round << ": VmRSS " << before << " KiB before, " << after
-            << " KiB after";
+        EXPECT_LT(after, before + 20 * 1024) << "round " << round << ": VmRSS " << before
+                                             << " KiB before, " << after << " KiB after";
     }
 }
 

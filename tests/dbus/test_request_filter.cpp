@@ -6,8 +6,8 @@
 
 #include <cstring>
 #include <functional>
-#include <stdexcept>
 #include <gtest/gtest.h>
+#include <stdexcept>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -105,15 +105,14 @@ TEST(RequestFilter, CountIsCheckedAtTheBound) {
     const auto r = check_arguments(over, limits);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, win32::InvalidParameter);
-    EXPECT_EQ(r.error().message,
-              "argument 4 has more than 8 options (MaxOptions= in ntmsd.conf)");
+    EXPECT_EQ(r.error().message, "argument 4 has more than 8 options (MaxOptions= in ntmsd.conf)");
     EXPECT_EQ(first_type(over), "s");
 }
 
 TEST(RequestFilter, BytesAreCheckedAtTheBound) {
     RawBus bus;
-    EXPECT_TRUE(check_arguments(bus.call([](auto* m) { one_string_option(m, 2048 - 14); }),
-                                limits));
+    EXPECT_TRUE(
+        check_arguments(bus.call([](auto* m) { one_string_option(m, 2048 - 14); }), limits));
     const auto r =
         check_arguments(bus.call([](auto* m) { one_string_option(m, 2048 - 13); }), limits);
     ASSERT_FALSE(r);
@@ -154,8 +153,7 @@ TEST(RequestFilter, NestedValuesAreMeasured) {
     EXPECT_NE(r.error().message.find("MaxOptionBytes="), std::string::npos);
     // Variants in variants, within the bounds: read to the end and passed.
     auto* nested = bus.call([](sd_bus_message* m) {
-        ASSERT_GE(sd_bus_message_append(m, "a{sv}", 1, "deep", "v", "v", "(us)", 7u, "seven"),
-                  0);
+        ASSERT_GE(sd_bus_message_append(m, "a{sv}", 1, "deep", "v", "v", "(us)", 7u, "seven"), 0);
     });
     EXPECT_TRUE(check_arguments(nested, limits));
 }
@@ -177,8 +175,7 @@ TEST(RequestFilter, TwoHundredThousandOptionsAreRefusedAtTheFirstOneOver) {
     auto* m = bus.call([](auto* msg) { numbered_options(msg, 200000); });
     const auto r = check_arguments(m, RequestLimits{});
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message,
-              "argument 4 has more than 32 options (MaxOptions= in ntmsd.conf)");
+    EXPECT_EQ(r.error().message, "argument 4 has more than 32 options (MaxOptions= in ntmsd.conf)");
 }
 
 } // namespace
