@@ -9,6 +9,7 @@
 #include <atomic>
 #include <fstream>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
 namespace ntms::bustest {
@@ -19,6 +20,10 @@ using Clock = std::chrono::steady_clock;
 
 const std::string invalid_parameter = "org.ntms.Ntms1.Error.InvalidParameter";
 
+// Under ASan or TSan their allocator serves ntmsd (ASan keeps freed blocks in quarantine), so
+// what it keeps says nothing about glibc's heap: the figures are printed, not checked.
+const bool glibc_allocator = std::string_view(NTMS_SANITIZE) == "none";
+
 // VmRSS of a process in KiB, 0 when unreadable.
 uint64_t rss_kib(pid_t pid) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -27,6 +32,16 @@ uint64_t rss_kib(pid_t pid) {
         if (line.rfind("VmRSS:", 0) == 0)
             return std::stoull(line.substr(6));
     return 0;
+}
+
+// Whether ntmsd's resident size came back within 20 MB of before. The buffer of a refused call
+// is freed after its reply is sent: give it a moment.
+bool rss_came_back(pid_t pid, uint64_t before, uint64_t& after) {
+    after = rss_kib(pid);
+    for (auto deadline = Clock::now() + 5s; after >= before + 20 * 1024 && Clock::now() < deadline;
+         after = rss_kib(pid))
+        std::this_thread::sleep_for(50ms);
+    return after < before + 20 * 1024 || !glibc_allocator;
 }
 
 // An InjectMedia call built entry by entry (a std::map of 200,000 Variants would cost this test
@@ -219,12 +234,8 @@ TEST_F(LimitsTest, HugeRequestIsRefusedWhileOthersAreServedAndMemoryReturns) {
         EXPECT_GT(during, 0) << "no call of the other client overlapped the huge one";
         EXPECT_LT(slowest, 10s) << "the other client waited " << slowest.count() << " ms";
 
-        // The read buffer is freed after the reply is sent: give it a moment.
-        uint64_t after = rss_kib(pid);
-        for (auto deadline = Clock::now() + 5s;
-             after >= before + 20 * 1024 && Clock::now() < deadline; after = rss_kib(pid))
-            std::this_thread::sleep_for(50ms);
-        EXPECT_LT(after, before + 20 * 1024)
+        uint64_t after = 0;
+        EXPECT_TRUE(rss_came_back(pid, before, after))
             << "VmRSS " << before << " KiB before, " << after << " KiB after";
 
         std::cout << "round " << round << ": refused in " << took.count()
@@ -260,12 +271,9 @@ TEST_F(LimitsTest, HugeMessageOfAnotherSignatureLeavesNothingBehind) {
             call << item;
         call.closeContainer();
         EXPECT_EQ(call_error(call, 120'000'000), "org.freedesktop.DBus.Error.InvalidArgs");
-        uint64_t after = rss_kib(pid);
-        for (auto deadline = Clock::now() + 5s;
-             after >= before + 20 * 1024 && Clock::now() < deadline; after = rss_kib(pid))
-            std::this_thread::sleep_for(50ms);
-        EXPECT_LT(after, before + 20 * 1024) << "round " << round << ": VmRSS " << before
-                                             << " KiB before, " << after << " KiB after";
+        uint64_t after = 0;
+        EXPECT_TRUE(rss_came_back(pid, before, after)) << "round " << round << ": VmRSS " << before
+                                                       << " KiB before, " << after << " KiB after";
     }
 }
 
