@@ -251,6 +251,11 @@ struct Parser {
                 boolean(cfg.discover);
             } else if (key == "JobRetentionSec") {
                 number(0, UINT32_MAX, cfg.job_retention_sec);
+            } else if (key == "MaxOptions") {
+                number(8, 65536, cfg.max_options);
+            } else if (key == "MaxOptionBytes") {
+                // The floor leaves room for every legitimate option at its longest.
+                number(2048, 128 * 1024 * 1024, cfg.max_option_bytes);
             } else {
                 fail(fmt::format("unknown key '{}' in [Daemon]", key));
             }

@@ -5,6 +5,8 @@
 //   Database=/var/lib/ntmsd/ntmsd.db
 //   Discover=yes
 //   JobRetentionSec=3600
+//   MaxOptions=32             entries of one D-Bus call's option dictionary (a{sv})
+//   MaxOptionBytes=16384      their keys and values; a call over either is refused
 //
 //   [Library lab1]            one section per library, named
 //   Device=sim:lab1,slots=40,ie=1
@@ -66,6 +68,10 @@ struct DaemonConfig {
     std::string database = "/var/lib/ntmsd/ntmsd.db";
     bool discover = true;
     uint32_t job_retention_sec = 3600;
+    // Bounds on a method call's a{sv} options, checked before they are copied. The legitimate
+    // options are a few, and small: an application name of 1,024 bytes is the largest.
+    uint32_t max_options = 32;
+    uint32_t max_option_bytes = 16384;
     std::vector<LibraryConfig> libraries;
 };
 

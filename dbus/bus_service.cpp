@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <poll.h>
 #include <set>
 #include <signal.h>
@@ -55,6 +56,7 @@ BusService::~BusService() {
 
 void BusService::start() {
     connection_ = sdbus::createSystemBusConnection();
+    filter_ = std::make_unique<RequestFilter>(*connection_, options_.limits);
     callers_ = std::make_unique<CallerIdentity>(*connection_);
     ctx_ = std::make_unique<BusContext>(BusContext{manager_, *callers_, *this});
     root_ = std::make_unique<ManagerAdaptor>(*connection_, *ctx_, options_.version);
@@ -92,6 +94,7 @@ void BusService::stop() {
     root_.reset();
     ctx_.reset();
     callers_.reset();
+    filter_.reset();
     connection_.reset();
 }
 
@@ -102,6 +105,10 @@ void BusService::run() {
             for (int i = 0; i < batch; ++i) {
                 busy = connection_->processPendingRequest();
                 callers_->message_done();
+                // A refused call may have been a message of many megabytes, freed by now; glibc
+                // keeps such memory in its heap unless asked to give it back.
+                if (filter_->take_refusal())
+                    malloc_trim(0);
                 if (!busy)
                     break;
             }

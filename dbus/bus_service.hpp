@@ -6,6 +6,7 @@
 
 #include "dbus/context.hpp"
 #include "dbus/event_queue.hpp"
+#include "dbus/request_filter.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -26,6 +27,8 @@ struct BusOptions {
     std::string version;
     // How long a finished job (or an answered operator request) stays on the bus.
     std::chrono::seconds retention{3600};
+    // What one method call may carry; checked before sdbus-c++ copies anything.
+    RequestLimits limits{};
 };
 
 class BusService final : private Directory {
@@ -73,6 +76,7 @@ private:
     EventQueue& events_;
     BusOptions options_;
     std::unique_ptr<sdbus::IConnection> connection_;
+    std::unique_ptr<RequestFilter> filter_;
     std::unique_ptr<CallerIdentity> callers_;
     std::unique_ptr<BusContext> ctx_;
     std::unique_ptr<ManagerAdaptor> root_;

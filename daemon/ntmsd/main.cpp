@@ -15,6 +15,7 @@
 #include <exception>
 #include <fmt/format.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <optional>
 #include <poll.h>
 #include <sdbus-c++/Error.h>
@@ -120,6 +121,11 @@ int run(int argc, char** argv) {
         cfg->libraries.push_back(lib);
     }
 
+    // sd-bus reads each message whole into one buffer. Once glibc has freed one large block it
+    // raises its mmap threshold, serves the next from its heap and keeps it there: a fixed
+    // threshold makes every block of 1 MiB or more a mapping of its own, unmapped when freed.
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+
     // Signals are read from a descriptor, never handled asynchronously.
     sigset_t mask;
     sigemptyset(&mask);
@@ -167,7 +173,9 @@ int run(int argc, char** argv) {
                               "serving the bus without waiting for them",
                               first_inventory_limit.count() / 1000));
     ntms::dbus::BusService bus(manager, events,
-                               {NTMS_VERSION, std::chrono::seconds(cfg->job_retention_sec)});
+                               {NTMS_VERSION,
+                                std::chrono::seconds(cfg->job_retention_sec),
+                                {cfg->max_options, cfg->max_option_bytes}});
     try {
         bus.start();
     } catch (const sdbus::Error& e) {

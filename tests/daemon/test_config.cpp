@@ -65,6 +65,8 @@ TEST(Config, MissingMainFileGivesDefaults) {
     EXPECT_EQ(cfg->database, "/var/lib/ntmsd/ntmsd.db");
     EXPECT_TRUE(cfg->discover);
     EXPECT_EQ(cfg->job_retention_sec, 3600u);
+    EXPECT_EQ(cfg->max_options, 32u);
+    EXPECT_EQ(cfg->max_option_bytes, 16384u);
     EXPECT_TRUE(cfg->libraries.empty());
 }
 
@@ -138,11 +140,18 @@ TEST(Config, LibraryDefaults) {
 TEST(Config, RangeLimitsAccepted) {
     DaemonConfig cfg;
     ASSERT_EQ(apply_error("[Daemon]\nJobRetentionSec=4294967295\n"
+                          "MaxOptions=65536\nMaxOptionBytes=134217728\n"
                           "[Library a]\nDevice=iscsi://127.0.0.1:3260/iqn.2024-01.test:x/1\n"
                           "InjectTimeoutSec=0\nPollIntervalMSec=60000\nPorts=1-65535\n",
                           &cfg),
               "");
     EXPECT_EQ(cfg.job_retention_sec, 4294967295u);
+    EXPECT_EQ(cfg.max_options, 65536u);
+    EXPECT_EQ(cfg.max_option_bytes, 134217728u);
+    DaemonConfig low;
+    ASSERT_EQ(apply_error("[Daemon]\nMaxOptions=8\nMaxOptionBytes=2048\n", &low), "");
+    EXPECT_EQ(low.max_options, 8u);
+    EXPECT_EQ(low.max_option_bytes, 2048u);
     const auto& l = cfg.libraries.at(0);
     EXPECT_EQ(l.inject_timeout_sec, 0u);
     EXPECT_EQ(l.poll_interval_ms, 60000u);
@@ -210,6 +219,11 @@ const BadCase bad_cases[] = {
      "to 60000",
      2},
     {"[Library a]\nPollIntervalMSec=60001\n", "PollIntervalMSec=60001", 2},
+    {"[Daemon]\nMaxOptions=7\n", "MaxOptions=7: expected a whole number from 8 to 65536", 2},
+    {"[Daemon]\nMaxOptions=65537\n", "MaxOptions=65537", 2},
+    {"[Daemon]\nMaxOptionBytes=2047\n",
+     "MaxOptionBytes=2047: expected a whole number from 2048 to 134217728", 2},
+    {"[Daemon]\nMaxOptionBytes=134217729\n", "MaxOptionBytes=134217729", 2},
     {"[Library a]\nMaxQueuedJobs=0\n", "MaxQueuedJobs=0: expected a whole number from 1 to 1000000",
      2},
     {"[Library a]\nCommandTimeoutSec=0\n",
