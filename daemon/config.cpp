@@ -251,6 +251,8 @@ struct Parser {
                 boolean(cfg.discover);
             } else if (key == "JobRetentionSec") {
                 number(0, UINT32_MAX, cfg.job_retention_sec);
+            } else if (key == "DatabaseCheckSec") {
+                number(1, 3600, cfg.database_check_sec);
             } else {
                 fail(fmt::format("unknown key '{}' in [Daemon]", key));
             }

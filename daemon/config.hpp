@@ -5,6 +5,7 @@
 //   Database=/var/lib/ntmsd/ntmsd.db
 //   Discover=yes
 //   JobRetentionSec=3600
+//   DatabaseCheckSec=5        how often the database path is checked (deleted or replaced file)
 //
 //   [Library lab1]            one section per library, named
 //   Device=sim:lab1,slots=40,ie=1
@@ -58,6 +59,7 @@ struct DaemonConfig {
     std::string database = "/var/lib/ntmsd/ntmsd.db";
     bool discover = true;
     uint32_t job_retention_sec = 3600;
+    uint32_t database_check_sec = 5;
     std::vector<LibraryConfig> libraries;
 };
 

@@ -1,5 +1,6 @@
 #include "daemon/store/database_file.hpp"
 
+#include "daemon/journal.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/store/unique_fd.hpp"
 
@@ -335,6 +336,9 @@ Expected<std::optional<Rescue>> DatabaseFile::rescue(Store* own) try {
                     fmt::format("database {} was written back, but not every connection could "
                                 "open it again: {}",
                                 path_, failures));
+    // Said here, whoever noticed: the keeper, or a connection opened after the file went.
+    journal_database_written_back(path_, done.found == PathState::Other, done.what, done.aside,
+                                  done.bytes);
     return std::optional<Rescue>(std::move(done));
 } catch (const std::bad_alloc&) {
     return fail(win32::NotEnoughMemory, "out of memory");

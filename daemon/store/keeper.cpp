@@ -43,7 +43,21 @@ StoreKeeper::~StoreKeeper() {
 }
 
 void StoreKeeper::start() {
+    // The file is open before start() returns: a deletion right after it is noticed.
+    connect();
     thread_ = std::thread([this] { run(); });
+}
+
+void StoreKeeper::connect() {
+    if (db_)
+        return;
+    auto opened = Store::open(path_);
+    if (!opened) {
+        unopened_ = opened.error();
+        return;
+    }
+    db_ = std::move(opened).value();
+    db_->file().remove_leftovers();
 }
 
 void StoreKeeper::stop() {
@@ -94,23 +108,6 @@ void StoreKeeper::check_now() {
 }
 
 void StoreKeeper::run() {
-    std::unique_ptr<Store> db;
-    Status unopened;
-    // The keeper's connection; while it cannot be had (the daemon already reports why the
-    // database is unusable), each check tries again.
-    auto connect = [&] {
-        if (db)
-            return;
-        auto opened = Store::open(path_);
-        if (!opened) {
-            unopened = opened.error();
-            return;
-        }
-        db = std::move(opened).value();
-        db->file().remove_leftovers();
-    };
-    connect();
-
     auto next = Clock::now() + interval_;
     std::unique_lock lock(mutex_);
     for (;;) {
@@ -120,8 +117,8 @@ void StoreKeeper::run() {
             tasks_.pop_front();
             lock.unlock();
             connect();
-            finish(task.done, db ? write_backup(db.get(), task.file.get())
-                                 : Expected<BackupReport>(unopened));
+            finish(task.done,
+                   db_ ? write_backup(task.file.get()) : Expected<BackupReport>(unopened_));
             task = Task{};
             lock.lock();
             continue;
@@ -131,8 +128,7 @@ void StoreKeeper::run() {
         if (check_asked_ || Clock::now() >= next) {
             check_asked_ = false;
             lock.unlock();
-            connect();
-            check(db.get());
+            check();
             lock.lock();
             ++checks_;
             checked_.notify_all();
@@ -141,28 +137,33 @@ void StoreKeeper::run() {
     }
     lock.unlock();
     // A file deleted within the last interval before a stop is written back all the same.
-    check(db.get());
-    checked_.notify_all();
+    check();
+    db_.reset();
 }
 
-void StoreKeeper::check(Store* db) {
-    if (!db)
+void StoreKeeper::check() {
+    connect();
+    if (!db_) {
+        // Opening writes the file back when other connections have it open; this failed.
+        if (DatabaseFile::of(path_)->check().state != PathState::Ours &&
+            unopened_.message != last_failure_) {
+            journal_database_rescue_failed(path_, unopened_.message);
+            last_failure_ = unopened_.message;
+        }
         return;
-    auto r = db->file().rescue(db);
+    }
+    auto r = db_->file().rescue(db_.get());
     if (!r) {
         if (r.error().message != last_failure_)
             journal_database_rescue_failed(path_, r.error().message);
         last_failure_ = r.error().message;
         return;
     }
-    last_failure_.clear();
-    if (*r)
-        journal_database_written_back(path_, (*r)->found == PathState::Other, (*r)->what,
-                                      (*r)->aside, (*r)->bytes);
+    last_failure_.clear(); // rescue() journals what it wrote back
 }
 
-Expected<BackupReport> StoreKeeper::write_backup(Store* db, int file) try {
-    auto name = db->file().make_temporary();
+Expected<BackupReport> StoreKeeper::write_backup(int file) try {
+    auto name = db_->file().make_temporary();
     if (!name)
         return name.error();
     struct Remove {
@@ -174,7 +175,7 @@ Expected<BackupReport> StoreKeeper::write_backup(Store* db, int file) try {
     } staged{*name};
     // Staged beside the database (disk, not memory, however large it is), then copied into the
     // caller's file: SQLite writes only files it opens itself.
-    if (auto r = db->copy_to(staged.name); !r)
+    if (auto r = db_->copy_to(staged.name); !r)
         return r.error();
     UniqueFd in(::open(staged.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!in)

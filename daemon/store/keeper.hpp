@@ -57,11 +57,16 @@ private:
     };
 
     void run();
-    void check(Store* db);
-    Expected<BackupReport> write_backup(Store* db, int file);
+    // The keeper's connection, when it can be had (the daemon reports an unusable database).
+    void connect();
+    void check();
+    Expected<BackupReport> write_backup(int file);
 
     const std::string path_;
     const std::chrono::milliseconds interval_;
+    // Opened by start(), then the thread's alone.
+    std::unique_ptr<Store> db_;
+    Status unopened_;
     std::thread thread_;
     std::mutex mutex_;
     std::condition_variable wake_, checked_;
