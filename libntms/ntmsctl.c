@@ -504,11 +504,6 @@ static int backup_command(HANDLE h, const char *path) {
     struct stat st;
     int fd, dfd, n;
     DWORD rc;
-    if (opt.host) {
-        fprintf(stderr, "ntmsctl: backup writes a file on ntmsd's own host: run it there "
-                        "(ssh %s ntmsctl backup FILE)\n", opt.host);
-        return EXIT_UNAVAILABLE;
-    }
     if (lstat(path, &st) == 0) {
         if (S_ISLNK(st.st_mode)) {
             fprintf(stderr, "ntmsctl: %s is a symbolic link; name the file itself\n", path);
@@ -632,6 +627,13 @@ int main(int argc, char **argv) {
             usage(stderr);
             return EXIT_USAGE;
         }
+    }
+
+    /* A file descriptor cannot travel over ssh. */
+    if (opt.host && strcmp(cmd, "backup") == 0) {
+        fprintf(stderr, "ntmsctl: backup writes a file on ntmsd's own host: run it there "
+                        "(ssh %s ntmsctl backup FILE)\n", opt.host);
+        return EXIT_UNAVAILABLE;
     }
 
     h = OpenNtmsSessionA(opt.host, "ntmsctl", 0);
