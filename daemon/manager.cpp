@@ -254,9 +254,8 @@ Expected<void> Manager::cancel_oprequest(const Guid& id, const Caller& who) {
 Expected<void> Manager::backup(UniqueFd file, const Caller& who, StoreKeeper::Done done) {
     // The whole history of every library: no library's group gives it.
     if (who.uid != 0 && !(who.authority && who.authority(Right::Backup)))
-        return fail(win32::AccessDenied,
-                    fmt::format("{} lacks {} access to the database", who.name,
-                                right_name(Right::Backup)));
+        return fail(win32::AccessDenied, fmt::format("{} lacks {} access to the database", who.name,
+                                                     right_name(Right::Backup)));
     if (!keeper_)
         return fail(win32::NotSupported, "this ntmsd makes no backups");
     if (!db_.usable())

@@ -33,8 +33,8 @@ struct OpRequestChanged {
 struct BusTask {
     std::function<void()> run;
 };
-using Event = std::variant<JobAdded, JobChanged, LibraryChanged, LibraryAdded, OpRequestChanged,
-                           BusTask>;
+using Event =
+    std::variant<JobAdded, JobChanged, LibraryChanged, LibraryAdded, OpRequestChanged, BusTask>;
 
 class EventQueue final : public EventSink {
 public:

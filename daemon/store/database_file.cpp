@@ -247,9 +247,9 @@ void DatabaseFile::remove_leftovers() const {
 
 Expected<std::optional<Rescue>> DatabaseFile::rescue(Store* own) try {
     if (entered())
-        return fail(win32::InvalidState,
-                    fmt::format("database {} cannot be written back from inside a transaction",
-                                path_));
+        return fail(
+            win32::InvalidState,
+            fmt::format("database {} cannot be written back from inside a transaction", path_));
     if (check().state == PathState::Ours)
         return std::optional<Rescue>();
 

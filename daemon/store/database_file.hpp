@@ -85,11 +85,12 @@ public:
     PathCheck check() const;
 
     // When the path no longer names the open file: writes the catalogue back to it and returns
-    // what was there (also said in the journal); nullopt when the path was fine. A file found in its place is never
-    // overwritten: it is renamed to PATH.replaced-DATE first. own: an idle Store of the calling
-    // thread on this file, to copy from before the gate closes, so that transactions elsewhere
-    // wait only for the files to be swapped (null: the copy is made with the gate closed). Not
-    // from inside a transaction. On failure nothing changed: the Stores go on with the old file.
+    // what was there (also said in the journal); nullopt when the path was fine. A file found in
+    // its place is never overwritten: it is renamed to PATH.replaced-DATE first. own: an idle Store
+    // of the calling thread on this file, to copy from before the gate closes, so that transactions
+    // elsewhere wait only for the files to be swapped (null: the copy is made with the gate
+    // closed). Not from inside a transaction. On failure nothing changed: the Stores go on with the
+    // old file.
     Expected<std::optional<Rescue>> rescue(Store* own);
 
     // A new empty file beside the database, 0600, named PATH.tmp-XXXXXX; its name.

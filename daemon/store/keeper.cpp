@@ -179,8 +179,9 @@ Expected<BackupReport> StoreKeeper::write_backup(int file) try {
         return r.error();
     UniqueFd in(::open(staged.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!in)
-        return fail(win32::DatabaseFailure, fmt::format("the backup staged in {} cannot be read: {}",
-                                                        staged.name, std::strerror(errno)));
+        return fail(win32::DatabaseFailure,
+                    fmt::format("the backup staged in {} cannot be read: {}", staged.name,
+                                std::strerror(errno)));
     std::vector<char> buffer(1 << 20);
     off_t at = 0;
     for (;;) {

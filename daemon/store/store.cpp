@@ -2,20 +2,19 @@
 #include "daemon/store/statement.hpp"
 #include "daemon/store/unique_fd.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <iterator>
 #include <limits>
 #include <new>
 #include <sqlite3.h>
 #include <string_view>
+#include <sys/stat.h>
 #include <tuple>
+#include <unistd.h>
 #include <utility>
 
 namespace ntms {
@@ -97,12 +96,13 @@ Expected<sqlite3*> Store::connect(const std::string& path, const StoreOptions& o
 
     // SQLite has read the file by now: the one the path named before it opened is the one it has
     // (the descriptor keeps that inode from being reused), unless the path changed meanwhile.
-    struct stat held {}, named {};
+    struct stat held {
+    }, named{};
     if (!fd || fstat(fd.get(), &held) != 0 || lstat(path.c_str(), &named) != 0 ||
         held.st_dev != named.st_dev || held.st_ino != named.st_ino)
-        return fail(win32::DatabaseFailure,
-                    fmt::format("database {} was deleted or replaced while it was being opened",
-                                path));
+        return fail(
+            win32::DatabaseFailure,
+            fmt::format("database {} was deleted or replaced while it was being opened", path));
     id = FileId{held.st_dev, held.st_ino};
     return handle.release();
 }
@@ -232,9 +232,8 @@ Expected<void> Store::copy_unlocked(const std::string& dest) {
     if (finish != SQLITE_OK)
         return db_error(out.get(), dest, "copy the database", finish);
     if (const int closed = sqlite3_close(out.release()); closed != SQLITE_OK)
-        return fail(win32::DatabaseFailure,
-                    fmt::format("copy of database {} into {}: {}", path_, dest,
-                                sqlite3_errstr(closed)));
+        return fail(win32::DatabaseFailure, fmt::format("copy of database {} into {}: {}", path_,
+                                                        dest, sqlite3_errstr(closed)));
     // SQLite synced its commit; the file's metadata too, before anyone renames it into place.
     UniqueFd written(::open(dest.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!written || fsync(written.get()) != 0)

@@ -195,9 +195,7 @@ TEST_F(DatabaseRescueTest, ReplacedDatabaseIsMovedAsideNotOverwritten) {
         fill(*shared, *worker);
         StoreKeeper keeper(path_, 1h);
         keeper.start();
-        {
-            std::ofstream(path_ + ".new") << foreign;
-        }
+        { std::ofstream(path_ + ".new") << foreign; }
         ASSERT_EQ(rename((path_ + ".new").c_str(), path_.c_str()), 0);
         keeper.check_now();
         must(worker->put_medium(medium(lib_.id, 3, "A00003L8"), std::nullopt), "put 3");
@@ -213,8 +211,7 @@ TEST_F(DatabaseRescueTest, ReplacedDatabaseIsMovedAsideNotOverwritten) {
               std::string::npos)
         << log;
     EXPECT_NE(log.find("NTMS_DATABASE_FOUND=replaced"), std::string::npos) << log;
-    EXPECT_NE(log.find("NTMS_DATABASE_ASIDE=" + aside.front().string()), std::string::npos)
-        << log;
+    EXPECT_NE(log.find("NTMS_DATABASE_ASIDE=" + aside.front().string()), std::string::npos) << log;
     expect_restart_finds({"A00001L8", "A00002L8", "A00003L8"});
 }
 
@@ -307,9 +304,8 @@ protected:
     Expected<BackupReport> backup_into(StoreKeeper& keeper, int fd) {
         std::promise<Expected<BackupReport>> result;
         auto done = result.get_future();
-        auto queued = keeper.backup(UniqueFd(dup(fd)), [&](Expected<BackupReport> r) {
-            result.set_value(std::move(r));
-        });
+        auto queued = keeper.backup(
+            UniqueFd(dup(fd)), [&](Expected<BackupReport> r) { result.set_value(std::move(r)); });
         if (!queued)
             return queued.error();
         return done.get();

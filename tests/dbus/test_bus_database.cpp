@@ -107,9 +107,7 @@ TEST_F(BusDatabase, AReplacedDatabaseIsMovedAsideAndTheCatalogueWrittenBack) {
     ASSERT_NO_FATAL_FAILURE(start_daemon(libraries(), "DatabaseCheckSec=1\n"));
     const std::string lab1 = library_guid("lab1");
     const std::string media = rows(database(), media_sql);
-    {
-        std::ofstream(dir_->file("other.db")) << "someone else's file\n";
-    }
+    { std::ofstream(dir_->file("other.db")) << "someone else's file\n"; }
     ASSERT_EQ(rename(dir_->file("other.db").c_str(), database().c_str()), 0);
     const auto end = std::chrono::steady_clock::now() + 3s;
     std::string aside;
@@ -170,9 +168,7 @@ TEST_F(BusDatabase, BackupIsRefusedWithoutTheRight) {
 TEST_F(BusDatabase, BackupIntoAFileNotOpenForWritingIsRefused) {
     ASSERT_NO_FATAL_FAILURE(start_daemon(libraries()));
     const std::string target = dir_->file("ro.db");
-    {
-        std::ofstream(target) << "keep";
-    }
+    { std::ofstream(target) << "keep"; }
     const int fd = ::open(target.c_str(), O_RDONLY | O_CLOEXEC);
     ASSERT_GE(fd, 0);
     EXPECT_EQ(error_of([&] { backup(fd); }), "org.ntms.Ntms1.Error.InvalidParameter");
