@@ -40,6 +40,8 @@ bool granted_by_groups(const AccessPolicy& p, const Caller& c, Right r) {
         [[fallthrough]];
     case Right::Control:
         return member(c, p.control);
+    case Right::Backup:
+        return false;
     }
     return false;
 }
@@ -67,6 +69,8 @@ const char* right_name(Right r) {
         return "MODIFY";
     case Right::Control:
         return "CONTROL";
+    case Right::Backup:
+        return "BACKUP";
     }
     return "?";
 }

@@ -11,7 +11,9 @@
 
 namespace ntms {
 
-enum class Right : uint32_t { Use = 1, Modify = 2, Control = 4 }; // NTMS_*_ACCESS values
+// USE, MODIFY and CONTROL are per library (NTMS_*_ACCESS values). BACKUP is of the whole
+// database, all libraries' history in it: no library's group gives it, only root and polkit.
+enum class Right : uint32_t { Use = 1, Modify = 2, Control = 4, Backup = 0x100 };
 
 struct Caller {
     uint32_t uid = 0;
@@ -38,6 +40,6 @@ struct AccessPolicy {
     bool allows(const Caller& c, Right r) const;
 };
 
-const char* right_name(Right r); // "USE", "MODIFY", "CONTROL"
+const char* right_name(Right r); // "USE", "MODIFY", "CONTROL", "BACKUP"
 
 } // namespace ntms

@@ -256,6 +256,8 @@ struct Parser {
             } else if (key == "MaxOptionBytes") {
                 // The floor leaves room for every legitimate option at its longest.
                 number(2048, 128 * 1024 * 1024, cfg.max_option_bytes);
+            } else if (key == "DatabaseCheckSec") {
+                number(1, 3600, cfg.database_check_sec);
             } else {
                 fail(fmt::format("unknown key '{}' in [Daemon]", key));
             }

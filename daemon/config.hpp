@@ -7,6 +7,7 @@
 //   JobRetentionSec=3600
 //   MaxOptions=32             entries of one D-Bus call's option dictionary (a{sv})
 //   MaxOptionBytes=16384      their keys and values; a call over either is refused
+//   DatabaseCheckSec=5        how often the database path is checked (deleted or replaced file)
 //
 //   [Library lab1]            one section per library, named
 //   Device=sim:lab1,slots=40,ie=1
@@ -72,6 +73,7 @@ struct DaemonConfig {
     // options are a few, and small: an application name of 1,024 bytes is the largest.
     uint32_t max_options = 32;
     uint32_t max_option_bytes = 16384;
+    uint32_t database_check_sec = 5;
     std::vector<LibraryConfig> libraries;
 };
 

@@ -302,4 +302,43 @@ void journal_reconciled(const LibraryRecord& lib, const std::string& what) {
     }
 }
 
+void journal_database_written_back(const std::string& path, bool replaced, const std::string& what,
+                                   const std::string& aside, int64_t bytes) {
+    try {
+        std::string message =
+            replaced ? fmt::format("Database {} was replaced while ntmsd ran ({} was there); that "
+                                   "file was moved to {} and ntmsd's catalogue ({} bytes) was "
+                                   "written back in its place",
+                                   path, what, aside, bytes)
+                     : fmt::format("Database {} was deleted while ntmsd ran; its catalogue ({} "
+                                   "bytes) was written back",
+                                   path, bytes);
+        std::vector<Field> f{
+            {"MESSAGE_ID", message_id::DatabaseWrittenBack},
+            {"NTMS_DATABASE", path},
+            {"NTMS_DATABASE_FOUND", replaced ? "replaced" : "deleted"},
+        };
+        if (replaced)
+            f.push_back({"NTMS_DATABASE_ASIDE", aside});
+        emit(LOG_WARNING, message, f);
+    } catch (...) {
+    }
+}
+
+void journal_database_rescue_failed(const std::string& path, const std::string& reason) {
+    try {
+        std::string message = fmt::format(
+            "Database {} was deleted or replaced while ntmsd ran and cannot be written back: {}; "
+            "ntmsd goes on with the file it has open and tries again",
+            path, reason);
+        std::vector<Field> f{
+            {"MESSAGE_ID", message_id::DatabaseNotWrittenBack},
+            {"NTMS_DATABASE", path},
+            {"NTMS_REASON", reason},
+        };
+        emit(LOG_CRIT, message, f);
+    } catch (...) {
+    }
+}
+
 } // namespace ntms

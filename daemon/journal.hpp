@@ -21,6 +21,10 @@ inline constexpr const char* JobFailed = "a9d7145af7484125af499cb1cffe5543";
 inline constexpr const char* LibraryOnline = "00e6dd16ae944cdd9f1e440bb834b99d";
 inline constexpr const char* LibraryOffline = "360f56304a3d4219b49176f0379bdcec";
 inline constexpr const char* MediumReconciled = "4974a161b5ed46fdbfa7b51a86d9475a";
+// The database file was deleted or replaced while ntmsd ran, and was written back.
+inline constexpr const char* DatabaseWrittenBack = "c362e2fc023e4d6e82d52722fc87e72a";
+// It was found deleted or replaced, but could not be written back (yet).
+inline constexpr const char* DatabaseNotWrittenBack = "1654e405b351490d8110bb42df79054f";
 } // namespace message_id
 
 // Plain message at a syslog priority.
@@ -45,6 +49,14 @@ void journal_job_end(const JobRecord& job, const std::string& library_name);
 void journal_library_state(const LibraryRecord& lib, bool online, const std::string& reason);
 // The database was corrected from the library's element status; NTMS_RECONCILED is what.
 void journal_reconciled(const LibraryRecord& lib, const std::string& what);
+
+// The database path no longer named ntmsd's file (what: "no file", "another file (inode N)"...);
+// the catalogue of bytes bytes was written back, and a file found in its place moved to aside.
+// NTMS_DATABASE, NTMS_DATABASE_FOUND ("deleted" or "replaced"), NTMS_DATABASE_ASIDE when replaced.
+void journal_database_written_back(const std::string& path, bool replaced, const std::string& what,
+                                   const std::string& aside, int64_t bytes);
+// The same finding, but writing back failed: NTMS_DATABASE and NTMS_REASON.
+void journal_database_rescue_failed(const std::string& path, const std::string& reason);
 
 // Where log lines go: journal when /run/systemd/journal/socket exists (or forced), else stderr.
 void set_log_target_stderr(bool force_stderr);

@@ -251,4 +251,16 @@ Expected<void> Manager::cancel_oprequest(const Guid& id, const Caller& who) {
     return finish_oprequest(id, who, OpRequestState::Refused);
 }
 
+Expected<void> Manager::backup(UniqueFd file, const Caller& who, StoreKeeper::Done done) {
+    // The whole history of every library: no library's group gives it.
+    if (who.uid != 0 && !(who.authority && who.authority(Right::Backup)))
+        return fail(win32::AccessDenied, fmt::format("{} lacks {} access to the database", who.name,
+                                                     right_name(Right::Backup)));
+    if (!keeper_)
+        return fail(win32::NotSupported, "this ntmsd makes no backups");
+    if (!db_.usable())
+        return db_.status();
+    return keeper_->backup(std::move(file), std::move(done));
+}
+
 } // namespace ntms

@@ -9,6 +9,8 @@
 #include "daemon/library/catalogue.hpp"
 #include "daemon/model.hpp"
 #include "daemon/status.hpp"
+#include "daemon/store/keeper.hpp"
+#include "daemon/store/unique_fd.hpp"
 
 #include <optional>
 #include <string>
@@ -30,8 +32,10 @@ struct InjectOptions {
 
 class Manager {
 public:
-    Manager(Registry& registry, SharedStore& db, JobLedger& ledger, EventSink& events)
-        : registry_(registry), db_(db), ledger_(ledger), events_(events) {}
+    // keeper: the database's keeper thread, for backups; without one backup() is not supported.
+    Manager(Registry& registry, SharedStore& db, JobLedger& ledger, EventSink& events,
+            StoreKeeper* keeper = nullptr)
+        : registry_(registry), db_(db), ledger_(ledger), events_(events), keeper_(keeper) {}
     Manager(const Manager&) = delete;
     Manager& operator=(const Manager&) = delete;
 
@@ -59,6 +63,11 @@ public:
     Expected<void> satisfy_oprequest(const Guid& id, const Caller& who);
     Expected<void> cancel_oprequest(const Guid& id, const Caller& who);
 
+    // An online backup of the whole database written into file (a regular file open for
+    // writing), by the keeper's thread: done is called from there once it is written, unless
+    // this returns an error (then nothing was started). Needs the BACKUP right.
+    Expected<void> backup(UniqueFd file, const Caller& who, StoreKeeper::Done done);
+
 private:
     // The library and the caller's right on it, checked before anything else is looked at.
     Expected<Library*> with_right(const Guid& id, const Caller& who, Right right) const;
@@ -68,6 +77,7 @@ private:
     SharedStore& db_;
     JobLedger& ledger_;
     EventSink& events_;
+    StoreKeeper* keeper_;
 };
 
 } // namespace ntms

@@ -177,6 +177,12 @@ void BusService::apply(const Event& e) {
         on_oprequest(r->request);
     else if (const auto* l = std::get_if<LibraryAdded>(&e))
         add_library(l->library);
+    else if (const auto* t = std::get_if<BusTask>(&e))
+        t->run();
+}
+
+void BusService::post(std::function<void()> task) {
+    events_.post(std::move(task));
 }
 
 void BusService::add_library(const Guid& id) {

@@ -67,6 +67,7 @@ private:
     const OpRequestRecord* exported_oprequest(const Guid& id) const override;
     sdbus::ObjectPath show_job(const JobRecord& job) override;
     sdbus::ObjectPath show_oprequest(const OpRequestRecord& request) override;
+    void post(std::function<void()> task) override;
     JobAdaptor& add_job(const JobRecord& job);
     OpRequestAdaptor& add_oprequest(const OpRequestRecord& r);
 

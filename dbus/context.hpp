@@ -6,6 +6,7 @@
 #include "dbus/caller_identity.hpp"
 #include "dbus/guard.hpp"
 
+#include <functional>
 #include <sdbus-c++/Types.h>
 #include <string>
 #include <utility>
@@ -32,6 +33,8 @@ public:
     // Exports the job (or request) if it is not on the bus yet; its path.
     virtual sdbus::ObjectPath show_job(const JobRecord& job) = 0;
     virtual sdbus::ObjectPath show_oprequest(const OpRequestRecord& request) = 0;
+    // Runs task on the bus thread (from any thread): how a reply made elsewhere is sent.
+    virtual void post(std::function<void()> task) = 0;
 };
 
 struct BusContext {

@@ -57,5 +57,8 @@ void EventQueue::library_added(const Guid& library) {
 void EventQueue::oprequest_changed(const OpRequestRecord& request) {
     push<OpRequestChanged>(request);
 }
+void EventQueue::post(std::function<void()> task) {
+    push<BusTask>(task);
+}
 
 } // namespace ntms::dbus

@@ -7,6 +7,7 @@
 
 #include "daemon/events.hpp"
 
+#include <functional>
 #include <mutex>
 #include <variant>
 #include <vector>
@@ -28,7 +29,12 @@ struct LibraryAdded {
 struct OpRequestChanged {
     OpRequestRecord request;
 };
-using Event = std::variant<JobAdded, JobChanged, LibraryChanged, LibraryAdded, OpRequestChanged>;
+// Work another thread hands to the bus thread: the reply to a method answered off it.
+struct BusTask {
+    std::function<void()> run;
+};
+using Event =
+    std::variant<JobAdded, JobChanged, LibraryChanged, LibraryAdded, OpRequestChanged, BusTask>;
 
 class EventQueue final : public EventSink {
 public:
@@ -48,6 +54,8 @@ public:
     void library_changed(const Guid& library) override;
     void library_added(const Guid& library) override;
     void oprequest_changed(const OpRequestRecord& request) override;
+    // task runs on the bus thread, among the events.
+    void post(std::function<void()> task);
 
 private:
     template <typename T, typename Arg> void push(const Arg& arg) noexcept;

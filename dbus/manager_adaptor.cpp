@@ -87,6 +87,31 @@ sdbus::ObjectPath ManagerAdaptor::GetOperatorRequest(const std::string& request)
     });
 }
 
+// Answered from the keeper's thread once the backup is written: the reply is handed to the bus
+// thread, the only one that touches the connection, and the Result goes with it.
+void ManagerAdaptor::Backup(sdbus::Result<>&& result, sdbus::UnixFd file) {
+    guarded(ctx_, [&] {
+        const Caller caller = ctx_.callers.current();
+        auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
+        Directory& directory = ctx_.directory;
+        auto done = [&directory, reply](Expected<BackupReport> outcome) mutable {
+            directory.post([reply = std::move(reply), outcome = std::move(outcome)] {
+                try {
+                    if (outcome)
+                        reply->returnResults();
+                    else
+                        reply->returnError(
+                            make_error(outcome.error().code, outcome.error().message));
+                } catch (const std::exception&) {
+                    // The caller left meanwhile: nobody to answer.
+                }
+            });
+        };
+        // A refusal here is thrown, and sdbus-c++ sends it as the reply; then done never runs.
+        ok_or_throw(ctx_.manager.backup(UniqueFd(file.release()), caller, std::move(done)));
+    });
+}
+
 std::string ManagerAdaptor::Version() {
     return guarded([&] { return version_; });
 }

@@ -28,6 +28,7 @@ private:
     std::vector<sdbus::ObjectPath> ListLibraries() override;
     sdbus::ObjectPath GetJob(const std::string& job) override;
     sdbus::ObjectPath GetOperatorRequest(const std::string& request) override;
+    void Backup(sdbus::Result<>&& result, sdbus::UnixFd file) override;
     std::string Version() override;
 
     // The job's object, exported again from the database when it is not on the bus.

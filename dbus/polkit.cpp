@@ -26,6 +26,8 @@ std::vector<Right> granting(Right r) {
         return {Right::Modify, Right::Control};
     case Right::Control:
         return {Right::Control};
+    case Right::Backup:
+        return {Right::Backup};
     }
     return {};
 }
@@ -47,6 +49,8 @@ const char* polkit_action(Right r) {
         return "org.ntms.ntms1.modify";
     case Right::Control:
         return "org.ntms.ntms1.control";
+    case Right::Backup:
+        return "org.ntms.ntms1.backup";
     }
     return "org.ntms.ntms1.unknown";
 }

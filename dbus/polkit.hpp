@@ -24,7 +24,8 @@
 
 namespace ntms::dbus {
 
-// "org.ntms.ntms1.use", "org.ntms.ntms1.modify", "org.ntms.ntms1.control".
+// "org.ntms.ntms1.use", "org.ntms.ntms1.modify", "org.ntms.ntms1.control", and for the whole
+// database "org.ntms.ntms1.backup".
 const char* polkit_action(Right r);
 
 class Polkit {

@@ -534,6 +534,18 @@ DWORD NtmsSetInjectTimeout(HANDLE hSession, DWORD dwSeconds) {
     });
 }
 
+DWORD NtmsBackupDatabase(HANDLE hSession, int fd) {
+    return with_session(hSession, [&](Session& s) -> DWORD {
+        if (fd < 0)
+            return ERROR_INVALID_PARAMETER;
+        // A descriptor cannot travel over ssh: the backup is made on the host itself.
+        if (!s.host().empty())
+            return ERROR_NOT_SUPPORTED;
+        s.backup(fd);
+        return ERROR_SUCCESS;
+    });
+}
+
 DWORD NtmsGetLastError(void) { return last_error; }
 
 const char* NtmsErrorString(DWORD dwError) {

@@ -9,12 +9,14 @@
 #include "common/ntms_vocabulary.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <ntmsapi.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Exit codes: a small stable table over the Win32 errors (ntmsctl(1), EXIT STATUS). */
@@ -472,6 +474,82 @@ static int request_action(HANDLE h, const char *arg, int satisfy) {
     return EXIT_OK;
 }
 
+/* FILE's directory ("." for a bare name) into dir, of size n; 0 when it does not fit. */
+static int directory_of(const char *path, char *dir, size_t n) {
+    const char *slash = strrchr(path, '/');
+    size_t len = slash ? (size_t)(slash - path) : 1;
+    if (len + 1 > n)
+        return 0;
+    if (!slash)
+        memcpy(dir, ".", 2);
+    else if (len == 0)
+        memcpy(dir, "/", 2);
+    else {
+        memcpy(dir, path, len);
+        dir[len] = '\0';
+    }
+    return 1;
+}
+
+static int local_failure(const char *path, const char *what) {
+    fprintf(stderr, "ntmsctl: %s: %s: %s\n", path, what, strerror(errno));
+    return EXIT_OTHER;
+}
+
+/* The backup goes into a new file beside FILE, created by us with our rights and mode 0600, which
+   replaces FILE in one rename once ntmsd has written and synced it: FILE is never half-written,
+   and a symbolic link at FILE is refused rather than followed or replaced. */
+static int backup_command(HANDLE h, const char *path) {
+    char dir[4096], tmp[4096 + 32];
+    struct stat st;
+    int fd, dfd, n;
+    DWORD rc;
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+            fprintf(stderr, "ntmsctl: %s is a symbolic link; name the file itself\n", path);
+            return EXIT_USAGE;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            fprintf(stderr, "ntmsctl: %s exists and is not a regular file\n", path);
+            return EXIT_USAGE;
+        }
+    } else if (errno != ENOENT) {
+        return local_failure(path, "cannot be looked at");
+    }
+    n = snprintf(tmp, sizeof tmp, "%s.ntmsctl-XXXXXX", path);
+    if (!directory_of(path, dir, sizeof dir) || n < 0 || (size_t)n >= sizeof tmp) {
+        fprintf(stderr, "ntmsctl: %s: name too long\n", path);
+        return EXIT_USAGE;
+    }
+    fd = mkstemp(tmp); /* O_EXCL, mode 0600 */
+    if (fd < 0)
+        return local_failure(dir, "no file can be created there");
+    rc = NtmsBackupDatabase(h, fd);
+    if (rc != ERROR_SUCCESS) {
+        close(fd);
+        unlink(tmp);
+        return fail("backup", rc);
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp);
+        return local_failure(tmp, "cannot be written");
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return local_failure(path, "cannot be replaced");
+    }
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    if (!opt.json && legend())
+        printf("Database backed up to %s.\n", path);
+    return EXIT_OK;
+}
+
 static void usage(FILE *f) {
     fputs("Usage: ntmsctl [--host HOST] [--json|--output=short|json] [--no-legend] [--no-pager]\n"
           "               COMMAND [ARG]\n\n"
@@ -483,7 +561,8 @@ static void usage(FILE *f) {
           "  jobs | job GUID                list the jobs, or show one\n"
           "  requests                       list the operator requests\n"
           "  satisfy REQUEST | cancel REQUEST\n"
-          "                                 answer an operator request\n",
+          "                                 answer an operator request\n"
+          "  backup FILE                    write an online backup of ntmsd's database to FILE\n",
           f);
 }
 
@@ -539,7 +618,7 @@ int main(int argc, char **argv) {
             int args;
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
-                        {"satisfy", 1},   {"cancel", 1}};
+                        {"satisfy", 1},   {"cancel", 1},  {"backup", 1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -548,6 +627,13 @@ int main(int argc, char **argv) {
             usage(stderr);
             return EXIT_USAGE;
         }
+    }
+
+    /* A file descriptor cannot travel over ssh. */
+    if (opt.host && strcmp(cmd, "backup") == 0) {
+        fprintf(stderr, "ntmsctl: backup writes a file on ntmsd's own host: run it there "
+                        "(ssh %s ntmsctl backup FILE)\n", opt.host);
+        return EXIT_UNAVAILABLE;
     }
 
     h = OpenNtmsSessionA(opt.host, "ntmsctl", 0);
@@ -582,6 +668,8 @@ int main(int argc, char **argv) {
         rc = list_command(h, NTMS_OPREQUEST, print_request,
                           "ID                                    TYPE     STATE      MESSAGE",
                           "requests");
+    } else if (strcmp(cmd, "backup") == 0) {
+        rc = backup_command(h, arg);
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

@@ -5,6 +5,7 @@
 #include "org.ntms.Ntms1.Manager.proxy.h"
 #include "org.ntms.Ntms1.OperatorRequest.proxy.h"
 
+#include <chrono>
 #include <cstdint>
 
 namespace ntms::lib {
@@ -109,6 +110,16 @@ Properties Session::properties(const sdbus::ObjectPath& path, const std::string&
         .withArguments(interface)
         .storeResultsTo(props);
     return props;
+}
+
+void Session::backup(int fd) {
+    // Minutes, not sd-bus's default 25 s: ntmsd replies only once the copy is written and synced.
+    constexpr auto backup_timeout = std::chrono::minutes(30);
+    auto p = sdbus::createProxy(*bus_, service, root_path);
+    p->callMethod("Backup")
+        .onInterface("org.ntms.Ntms1.Manager")
+        .withTimeout(backup_timeout)
+        .withArguments(sdbus::UnixFd(fd));
 }
 
 void Session::cancel_job(const sdbus::ObjectPath& path) { JobProxy(*bus_, path).Cancel({}); }

@@ -116,6 +116,8 @@ public:
     // All properties of one interface of one object, in one round trip.
     Properties properties(const sdbus::ObjectPath& path, const std::string& interface);
 
+    // Manager.Backup into fd; waits as long as a backup of a large database may take.
+    void backup(int fd);
     void cancel_job(const sdbus::ObjectPath& path);
     void satisfy_oprequest(const sdbus::ObjectPath& path);
     void cancel_oprequest(const sdbus::ObjectPath& path);

@@ -144,7 +144,9 @@ int run(int argc, char** argv) {
     ntms::SharedStore db(cfg->database);
     ntms::JobLedger ledger(db, events);
     ntms::Registry registry(*cfg, db, ledger, events);
-    ntms::Manager manager(registry, db, ledger, events);
+    // Off the bus thread: checks that the database file is still there, and makes backups.
+    ntms::StoreKeeper keeper(cfg->database, std::chrono::seconds(cfg->database_check_sec));
+    ntms::Manager manager(registry, db, ledger, events, &keeper);
     // udev is listened to before the changers present are listed, so that none slips between.
     std::optional<ntms::Discovery> discovery;
     std::vector<ntms::FoundDevice> present;
@@ -162,6 +164,8 @@ int run(int argc, char** argv) {
         ntms::log(LOG_INFO, "discovery is off: only configured libraries are used");
     }
     registry.start(present);
+    if (db.usable())
+        keeper.start();
     // The name is taken once every library has been read for the first time (or has failed), so
     // that a client's first call does not meet a library that merely has not counted its slots
     // yet; a device that takes longer than this is announced offline, "reading its element
@@ -246,6 +250,8 @@ int run(int argc, char** argv) {
     if (discovery)
         discovery->stop();
     registry.stop();
+    // Before the bus: a backup still waiting gets its answer out.
+    keeper.stop();
     bus.stop();
     close(sfd);
     return bus.failed() ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -1,71 +1,87 @@
 // The SQLite store: the connection's set-up, transactions, settings and the libraries.
 #include "daemon/store/statement.hpp"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "daemon/store/unique_fd.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <iterator>
 #include <limits>
 #include <new>
 #include <sqlite3.h>
 #include <string_view>
+#include <sys/stat.h>
 #include <tuple>
+#include <unistd.h>
 #include <utility>
 
 namespace ntms {
 
 using namespace store_detail;
 
-Expected<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) try {
-    struct Closer {
-        void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-    };
+namespace {
+
+struct Closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Handle = std::unique_ptr<sqlite3, Closer>;
+
+Expected<void> exec_on(sqlite3* db, const std::string& path, const char* sql, const char* what) {
+    if (const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK)
+        return db_error(db, path, what, rc);
+    return {};
+}
+
+Status symlink_refused(const std::string& path) {
+    return fail(win32::DatabaseFailure,
+                fmt::format("database {} is a symbolic link; ntmsd does not follow links to "
+                            "its database: name the file itself",
+                            path));
+}
+
+} // namespace
+
+Expected<sqlite3*> Store::connect(const std::string& path, const StoreOptions& options,
+                                  FileId& id) {
     // The catalogue is a media history: a new file is created 0600 whatever the umask (SQLite
     // gives its -wal and -shm files the database file's mode), and a symbolic link in place of
-    // the file is refused rather than followed.
-    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                              S_IRUSR | S_IWUSR);
-        fd >= 0) {
-        ::close(fd);
-    }
+    // the file is refused rather than followed. The descriptor also names the file SQLite opens.
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR));
+    if (!fd && errno == ELOOP)
+        return symlink_refused(path);
+    if (!fd)
+        fd.reset(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &raw,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                        SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
                                    nullptr);
-    std::unique_ptr<sqlite3, Closer> handle(raw);
+    Handle handle(raw);
     if (rc == SQLITE_CANTOPEN_SYMLINK)
-        return fail(win32::DatabaseFailure,
-                    fmt::format("database {} is a symbolic link; ntmsd does not follow links to "
-                                "its database: name the file itself",
-                                path));
+        return symlink_refused(path);
     if (rc != SQLITE_OK)
         return fail(win32::DatabaseFailure,
                     fmt::format("database {} cannot be opened: {}", path, error_text(raw, rc)));
-    // The constructor is private, hence new; the handle is handed over only once it is owned.
-    std::unique_ptr<Store> store(new Store(path, handle.get()));
-    handle.release();
-    sqlite3* db = store->db_;
+    sqlite3* db = handle.get();
 
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, options.busy_timeout_ms);
     // Refuses writes to the schema by hand (PRAGMA writable_schema and the like).
     sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, static_cast<int*>(nullptr));
 
-    if (auto r = store->exec("PRAGMA foreign_keys = ON", "enable foreign keys"); !r)
+    if (auto r = exec_on(db, path, "PRAGMA foreign_keys = ON", "enable foreign keys"); !r)
         return r.error();
     // The first statement that reads the file: a file that is not a database fails here.
-    auto mode = journal_mode(db, store->path_, "set WAL journal mode", "PRAGMA journal_mode = WAL");
+    auto mode = journal_mode(db, path, "set WAL journal mode", "PRAGMA journal_mode = WAL");
     if (!mode)
         return mode.error();
     if (*mode != "wal")
         return fail(
             win32::DatabaseFailure,
             fmt::format("database {}: cannot use WAL journal mode (got \"{}\")", path, *mode));
-    if (auto r = store->exec("PRAGMA synchronous = FULL", "set synchronous=FULL"); !r)
+    if (auto r = exec_on(db, path, "PRAGMA synchronous = FULL", "set synchronous=FULL"); !r)
         return r.error();
     if (options.max_page_count) {
         if (*options.max_page_count <= 0)
@@ -74,35 +90,157 @@ Expected<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptio
                                     *options.max_page_count));
         // PRAGMA takes no bound parameters; the value is a number, not text from outside.
         const std::string sql = fmt::format("PRAGMA max_page_count = {}", *options.max_page_count);
-        if (auto r = store->exec(sql.c_str(), "set max_page_count"); !r)
+        if (auto r = exec_on(db, path, sql.c_str(), "set max_page_count"); !r)
             return r.error();
     }
 
-    {
-        Statement check(db, store->path_, "check integrity", "PRAGMA quick_check");
-        auto rows = collect(check, [](Statement& s) { return s.text(0); });
-        if (!rows)
-            return rows.error();
-        if (rows->size() != 1 || rows->front() != "ok") {
-            // One line for the journal: the first few findings, newlines folded.
-            std::string detail;
-            for (size_t i = 0; i < rows->size() && i < 3; ++i)
-                detail += (i ? "; " : "") + (*rows)[i];
-            std::replace(detail.begin(), detail.end(), '\n', ' ');
-            return fail(win32::DatabaseFailure,
-                        fmt::format("database {} is damaged: quick_check: {}", path, detail));
-        }
-    }
+    // SQLite has read the file by now: the one the path named before it opened is the one it has
+    // (the descriptor keeps that inode from being reused), unless the path changed meanwhile.
+    struct stat held {
+    }, named{};
+    if (!fd || fstat(fd.get(), &held) != 0 || lstat(path.c_str(), &named) != 0 ||
+        held.st_dev != named.st_dev || held.st_ino != named.st_ino)
+        return fail(
+            win32::DatabaseFailure,
+            fmt::format("database {} was deleted or replaced while it was being opened", path));
+    id = FileId{held.st_dev, held.st_ino};
+    return handle.release();
+}
 
+Expected<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) try {
+    auto file = DatabaseFile::of(path);
+    // Other Stores of this process have the database open, but the path no longer names their
+    // file: it is written back first, so that this one opens the same catalogue as they do.
+    if (file->in_use() && !file->entered() && file->check().state != PathState::Ours) {
+        if (auto r = file->rescue(nullptr); !r)
+            return r.error();
+    }
+    DatabaseFile::Entry entry(*file); // no rescue while this connection is set up
+    FileId id;
+    auto db = connect(path, options, id);
+    if (!db)
+        return db.error();
+    // The constructor is private, hence new.
+    std::unique_ptr<Store> store(new Store(path, *db, file, options));
+    if (auto r = store->check_integrity(); !r)
+        return r.error();
     if (auto r = store->migrate(); !r)
         return r.error();
+    if (!file->attach(store.get(), id))
+        return fail(win32::DatabaseFailure,
+                    fmt::format("database {} is not the file ntmsd's other connections have "
+                                "open: it was replaced while this one was opened",
+                                path));
     return store;
 } catch (const std::bad_alloc&) {
     return out_of_memory();
 }
 
+Expected<void> Store::check_integrity() {
+    Statement check(db_, path_, "check integrity", "PRAGMA quick_check");
+    auto rows = collect(check, [](Statement& s) { return s.text(0); });
+    if (!rows)
+        return rows.error();
+    if (rows->size() != 1 || rows->front() != "ok") {
+        // One line for the journal: the first few findings, newlines folded.
+        std::string detail;
+        for (size_t i = 0; i < rows->size() && i < 3; ++i)
+            detail += (i ? "; " : "") + (*rows)[i];
+        std::replace(detail.begin(), detail.end(), '\n', ' ');
+        return fail(win32::DatabaseFailure,
+                    fmt::format("database {} is damaged: quick_check: {}", path_, detail));
+    }
+    return {};
+}
+
 Store::~Store() {
+    file_->detach(this);
     sqlite3_close_v2(db_);
+}
+
+void Store::disconnect() noexcept {
+    // No statement outlives a call, so the connection closes now, not as a zombie later (which
+    // would delete the -wal beside the path after the new file is there).
+    if (db_ && sqlite3_close(db_) != SQLITE_OK)
+        sqlite3_close_v2(db_);
+    db_ = nullptr;
+    try {
+        broken_ = fail(win32::DatabaseFailure,
+                       fmt::format("database {}: the connection was closed to be opened on the "
+                                   "file written back, and could not be opened again",
+                                   path_));
+    } catch (...) {
+        broken_ = out_of_memory();
+    }
+}
+
+Expected<FileId> Store::reconnect() {
+    FileId id;
+    auto db = connect(path_, options_, id);
+    if (!db) {
+        broken_ = db.error();
+        return db.error();
+    }
+    db_ = *db;
+    broken_ = {};
+    return id;
+}
+
+Expected<int64_t> Store::data_version_unlocked() {
+    if (!db_)
+        return broken_;
+    return pragma_integer("data_version");
+}
+
+Expected<void> Store::copy_to(const std::string& dest) {
+    DatabaseFile::Entry entry(*file_); // the connection stays while it is copied from
+    return copy_unlocked(dest);
+}
+
+Expected<void> Store::copy_unlocked(const std::string& dest) {
+    if (!db_)
+        return broken_;
+    if (depth_ > 0)
+        return fail(win32::InvalidState,
+                    fmt::format("database {}: no copy inside a transaction", path_));
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(dest.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW,
+                                   nullptr);
+    Handle out(raw);
+    if (rc != SQLITE_OK)
+        return fail(win32::DatabaseFailure,
+                    fmt::format("copy of database {}: {} cannot be opened: {}", path_, dest,
+                                error_text(raw, rc)));
+    sqlite3_busy_timeout(out.get(), options_.busy_timeout_ms);
+    sqlite3_backup* backup = sqlite3_backup_init(out.get(), "main", db_, "main");
+    if (!backup)
+        return db_error(out.get(), dest, "copy the database", sqlite3_errcode(out.get()));
+    // Every page in one step, under one read transaction of the source: a consistent snapshot,
+    // while writers go on (WAL). SQLITE_BUSY only when something else holds the destination.
+    int step = SQLITE_OK;
+    for (int tries = 0; tries < 50; ++tries) {
+        step = sqlite3_backup_step(backup, -1);
+        if (step != SQLITE_BUSY && step != SQLITE_LOCKED)
+            break;
+        sqlite3_sleep(20);
+    }
+    const int finish = sqlite3_backup_finish(backup);
+    if (step != SQLITE_DONE)
+        return db_error(out.get(), dest, "copy the database", step);
+    if (finish != SQLITE_OK)
+        return db_error(out.get(), dest, "copy the database", finish);
+    if (const int closed = sqlite3_close(out.release()); closed != SQLITE_OK)
+        return fail(win32::DatabaseFailure, fmt::format("copy of database {} into {}: {}", path_,
+                                                        dest, sqlite3_errstr(closed)));
+    // SQLite synced its commit; the file's metadata too, before anyone renames it into place.
+    UniqueFd written(::open(dest.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!written || fsync(written.get()) != 0)
+        return fail(win32::DatabaseFailure,
+                    fmt::format("copy of database {}: {} cannot be synced: {}", path_, dest,
+                                std::strerror(errno)));
+    return {};
 }
 
 Expected<void> Store::exec(const char* sql, const char* what) {
@@ -130,9 +268,25 @@ Status Store::sqlite_error(const char* what, int rc) const {
 
 // Nested levels are savepoints: a call made inside transaction() joins the caller's transaction.
 Expected<void> Store::begin(const char* what) {
-    const char* sql = depth_ == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested";
-    if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK)
-        return sqlite_error(what, rc);
+    return open_level(what, depth_ == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested");
+}
+
+// The outermost level holds the file's gate until it ends, so that the file is never swapped
+// under a transaction (database_file.hpp).
+Expected<void> Store::open_level(const char* what, const char* sql) {
+    if (depth_ == 0) {
+        file_->enter();
+        if (!db_) {
+            file_->leave();
+            return broken_;
+        }
+    }
+    if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+        Status error = sqlite_error(what, rc);
+        if (depth_ == 0)
+            file_->leave();
+        return error;
+    }
     ++depth_;
     return {};
 }
@@ -140,11 +294,7 @@ Expected<void> Store::begin(const char* what) {
 // Readers take no write lock: in WAL mode a deferred transaction reads one consistent snapshot
 // without waiting for a writer, and works on a full disk.
 Expected<void> Store::begin_read(const char* what) {
-    const char* sql = depth_ == 0 ? "BEGIN" : "SAVEPOINT nested";
-    if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK)
-        return sqlite_error(what, rc);
-    ++depth_;
-    return {};
+    return open_level(what, depth_ == 0 ? "BEGIN" : "SAVEPOINT nested");
 }
 
 Expected<void> Store::commit(const char* what) {
@@ -153,7 +303,8 @@ Expected<void> Store::commit(const char* what) {
     const char* sql = depth_ == 1 ? "COMMIT" : "RELEASE nested";
     const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) {
-        --depth_;
+        if (--depth_ == 0)
+            file_->leave();
         return {};
     }
     // A failed COMMIT (a full disk growing the WAL) leaves the transaction open.
@@ -175,6 +326,7 @@ void Store::rollback() {
     // I/O error or SQLITE_NOMEM).
     if (!sqlite3_get_autocommit(db_))
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    file_->leave();
 }
 
 Expected<StoreSettings> Store::settings() {

@@ -2,10 +2,13 @@
 // keys, busy timeout. Every call is one transaction; a call returning success is durable.
 // SQLITE_FULL -> ERROR_DATABASE_FULL, anything else -> ERROR_DATABASE_FAILURE, with the SQLite
 // message. Not thread-safe: each thread opens its own Store on the same file (WAL allows it).
+// The Stores of one path share a DatabaseFile, which writes the file back should it be deleted or
+// replaced while they have it open (database_file.hpp).
 #pragma once
 
 #include "daemon/model.hpp"
 #include "daemon/status.hpp"
+#include "daemon/store/database_file.hpp"
 
 #include <memory>
 #include <optional>
@@ -42,6 +45,13 @@ public:
     static constexpr int schema_version = 2;
     const std::string& path() const { return path_; }
     Expected<StoreSettings> settings();
+    // The file this Store belongs to, with the other Stores of its path.
+    DatabaseFile& file() const { return *file_; }
+
+    // An online backup: a consistent copy of the whole database, written through SQLite's backup
+    // API into dest (an empty file, or none) while other connections go on writing; durable when
+    // this returns.
+    Expected<void> copy_to(const std::string& dest);
 
     // Libraries: the GUID is created once per identity and kept forever.
     Expected<LibraryRecord> upsert_library(const std::string& identity, const std::string& name,
@@ -87,13 +97,27 @@ public:
     template <typename Fn> Expected<void> transaction(Fn&& fn);
 
 private:
-    Store(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+    friend class DatabaseFile;
+
+    Store(std::string path, sqlite3* db, std::shared_ptr<DatabaseFile> file, StoreOptions options)
+        : path_(std::move(path)), db_(db), file_(std::move(file)), options_(options) {}
+    // A configured connection on path, and the file it has open.
+    static Expected<sqlite3*> connect(const std::string& path, const StoreOptions& options,
+                                      FileId& id);
+    Expected<void> check_integrity();
     Expected<void> migrate();
+    // For DatabaseFile, with the gate held: the copy and the connection's data version (which
+    // changes when another connection commits), then the move to a new file at the path.
+    Expected<void> copy_unlocked(const std::string& dest);
+    Expected<int64_t> data_version_unlocked();
+    void disconnect() noexcept;
+    Expected<FileId> reconnect();
     Expected<void> exec(const char* sql, const char* what);
     Expected<int64_t> pragma_integer(const char* name);
     Status sqlite_error(const char* what, int rc) const;
     Expected<void> begin(const char* what = "transaction");
     Expected<void> begin_read(const char* what);
+    Expected<void> open_level(const char* what, const char* sql);
     Expected<void> commit(const char* what = "transaction");
     void rollback();
     // One public call: a transaction (a read transaction when !write) around fn, which returns
@@ -101,7 +125,10 @@ private:
     template <typename T, typename Fn> Expected<T> run(const char* what, bool write, Fn&& fn);
 
     std::string path_;
-    sqlite3* db_ = nullptr;
+    sqlite3* db_ = nullptr; // null once a reopen failed: every call then reports broken_
+    std::shared_ptr<DatabaseFile> file_;
+    StoreOptions options_;
+    Status broken_;
     int depth_ = 0; // open begin() levels; levels below the outermost are savepoints
 };
 

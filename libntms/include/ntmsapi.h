@@ -527,11 +527,14 @@ DWORD WINAPI CloseNtmsNotification(HANDLE hNotification);
  * Linux additions. NtmsSetInjectTimeout: MaxExtendSecs (0..65535, 0 = the library's own) for the
  * session's later START/STARTMANY injects. NtmsGetLastError: this thread's reason for the last
  * OpenNtmsSession or OpenNtmsNotification failure (the GetLastError of RSM). NtmsErrorString: a
- * short English text for a Win32 code, never NULL.
+ * short English text for a Win32 code, never NULL. NtmsBackupDatabase: ntmsd writes an online
+ * backup of its whole database into fd, a regular file the caller opened for writing (not for
+ * appending), and syncs it; returns once it is written. Local sessions only.
  */
 DWORD NtmsSetInjectTimeout(HANDLE hSession, DWORD dwSeconds);
 DWORD NtmsGetLastError(void);
 const char *NtmsErrorString(DWORD dwError);
+DWORD NtmsBackupDatabase(HANDLE hSession, int fd);
 
 #ifdef UNICODE
 #define OpenNtmsSession OpenNtmsSessionW

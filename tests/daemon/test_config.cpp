@@ -139,7 +139,7 @@ TEST(Config, LibraryDefaults) {
 
 TEST(Config, RangeLimitsAccepted) {
     DaemonConfig cfg;
-    ASSERT_EQ(apply_error("[Daemon]\nJobRetentionSec=4294967295\n"
+    ASSERT_EQ(apply_error("[Daemon]\nJobRetentionSec=4294967295\nDatabaseCheckSec=3600\n"
                           "MaxOptions=65536\nMaxOptionBytes=134217728\n"
                           "[Library a]\nDevice=iscsi://127.0.0.1:3260/iqn.2024-01.test:x/1\n"
                           "InjectTimeoutSec=0\nPollIntervalMSec=60000\nPorts=1-65535\n",
@@ -152,6 +152,7 @@ TEST(Config, RangeLimitsAccepted) {
     ASSERT_EQ(apply_error("[Daemon]\nMaxOptions=8\nMaxOptionBytes=2048\n", &low), "");
     EXPECT_EQ(low.max_options, 8u);
     EXPECT_EQ(low.max_option_bytes, 2048u);
+    EXPECT_EQ(cfg.database_check_sec, 3600u);
     const auto& l = cfg.libraries.at(0);
     EXPECT_EQ(l.inject_timeout_sec, 0u);
     EXPECT_EQ(l.poll_interval_ms, 60000u);
@@ -202,6 +203,8 @@ const BadCase bad_cases[] = {
     {"[Daemon]\nDiscover=yes # really\n", "Discover=yes # really: expected yes or no", 2},
     {"[Daemon]\nJobRetentionSec=4294967296\n", "JobRetentionSec=4294967296: expected a whole", 2},
     {"[Daemon]\nJobRetentionSec=-1\n", "JobRetentionSec=-1", 2},
+    {"[Daemon]\nDatabaseCheckSec=0\n", "DatabaseCheckSec=0", 2},
+    {"[Daemon]\nDatabaseCheckSec=3601\n", "DatabaseCheckSec=3601", 2},
     {"[Daemon]\nJobRetentionSec=99999999999999999999999\n", "JobRetentionSec=", 2},
     {"[Library a]\nDevice=\n", "Device=: expected a device path", 2},
     {"[Library a]\nDevice=sg3\n", "Device=sg3: expected a device path", 2},

@@ -24,7 +24,8 @@ namespace {
 const char* const all_ids[] = {message_id::OperatorRequest, message_id::InsertRequest,
                                message_id::JobCompleted,    message_id::JobFailed,
                                message_id::LibraryOnline,   message_id::LibraryOffline,
-                               message_id::MediumReconciled};
+                               message_id::MediumReconciled, message_id::DatabaseWrittenBack,
+                               message_id::DatabaseNotWrittenBack};
 
 Guid guid(const char* s) {
     auto g = Guid::parse(s);
@@ -165,6 +166,10 @@ void log_all_kinds() {
     journal_library_state(library(), true, "");
     journal_library_state(library(), false, "device removed");
     journal_reconciled(library(), "medium ABC123 found in slot 5");
+    journal_database_written_back("/var/lib/ntmsd/ntmsd.db", false, "no file", "", 65536);
+    journal_database_written_back("/var/lib/ntmsd/ntmsd.db", true, "another file (inode 12)",
+                                  "/var/lib/ntmsd/ntmsd.db.replaced-20240101T000000", 65536);
+    journal_database_rescue_failed("/var/lib/ntmsd/ntmsd.db", "No space left on device");
 }
 
 } // namespace

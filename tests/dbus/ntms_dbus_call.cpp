@@ -6,10 +6,12 @@
 //   ntms-dbus-call ADDRESS call PATH INTERFACE METHOD        (a method without arguments)
 //   ntms-dbus-call ADDRESS cancel PATH                       (Job.Cancel with no options)
 //   ntms-dbus-call ADDRESS get-library NAME
+//   ntms-dbus-call ADDRESS backup FILE                       (Backup into FILE, opened O_WRONLY)
 //
 // Prints "ok" and the result, exit 0; or "error NAME" and the message, exit 1; usage: exit 2.
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
 #include <iostream>
 #include <map>
 #include <sdbus-c++/sdbus-c++.h>
@@ -80,6 +82,18 @@ int run(const std::vector<std::string>& a) {
         sdbus::ObjectPath path;
         p->callMethod("GetLibrary").onInterface(manager).withArguments(a[2]).storeResultsTo(path);
         std::cout << "ok\n" << path << "\n";
+        return 0;
+    }
+    if (cmd == "backup" && a.size() == 3) {
+        // Opened by this process with its own rights, as ntmsctl does.
+        sdbus::UnixFd file(::open(a[2].c_str(), O_WRONLY | O_CLOEXEC), sdbus::adopt_fd);
+        if (!file.isValid()) {
+            std::cerr << "ntms-dbus-call: " << a[2] << " cannot be opened\n";
+            return 2;
+        }
+        auto p = sdbus::createProxy(*conn, service, root);
+        p->callMethod("Backup").onInterface(manager).withArguments(file);
+        std::cout << "ok\n";
         return 0;
     }
     return usage();

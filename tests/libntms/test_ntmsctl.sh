@@ -105,6 +105,34 @@ check "on a terminal with NO_COLOR: no colours" '! grep -q "$esc" <<<"$out" && g
 out=$(on_tty "$ctl" --no-legend libraries)
 check "on a terminal with --no-legend: no legend" '! grep -q -e "^ID " -e "listed\.$" <<<"$out"'
 
+# backup FILE: an online backup written by ntmsd into a file ntmsctl made, 0600, that replaces
+# FILE whole; the rows are the live database's. A link at FILE, or a directory ntmsctl cannot
+# write in, is refused with the reason, and nothing is left behind.
+bk=$NTMS_TEST_DIR/backup.db
+echo "old content" >"$bk"
+expect 0 "backup" -- "$ctl" backup "$bk"
+check "backup is a private regular file" '[ -f "$bk" ] && [ ! -L "$bk" ] && [ "$(stat -c %a "$bk")" = 600 ]'
+check "no temporary is left beside it" '[ -z "$(ls "$NTMS_TEST_DIR" | grep "backup.db.ntmsctl-")" ]'
+if command -v sqlite3 >/dev/null; then
+  rows() { sqlite3 -readonly "$1" "SELECT guid, identity FROM libraries ORDER BY guid; SELECT guid, barcode, element FROM media ORDER BY guid; SELECT count(*) FROM jobs"; }
+  check "backup passes integrity_check" '[ "$(sqlite3 -readonly "$bk" "PRAGMA integrity_check")" = ok ]'
+  check "backup has the live database's rows" '[ -n "$(rows "$bk")" ] && [ "$(rows "$bk")" = "$(rows "$NTMS_TEST_DIR/ntmsd.db")" ]'
+  check "backup knows the library lab" '[ "$(sqlite3 -readonly "$bk" "SELECT guid FROM libraries WHERE name = '"'"'lab'"'"'")" = "$lab" ]'
+fi
+ln -s "$bk" "$NTMS_TEST_DIR/link.db"
+before=$(md5sum <"$bk")
+expect 2 "backup onto a symbolic link" -- "$ctl" backup "$NTMS_TEST_DIR/link.db"
+check "the link is named and left alone" 'grep -q "symbolic link" "$NTMS_TEST_DIR/err" && [ -L "$NTMS_TEST_DIR/link.db" ] && [ "$(md5sum <"$bk")" = "$before" ]'
+expect 1 "backup into a missing directory" -- "$ctl" backup "$NTMS_TEST_DIR/absent/backup.db"
+check "the reason is given" 'grep -q "No such file or directory" "$NTMS_TEST_DIR/err" && [ ! -e "$NTMS_TEST_DIR/absent" ]'
+mkdir "$NTMS_TEST_DIR/ro" && chmod 0555 "$NTMS_TEST_DIR/ro"
+if ! setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then :; else
+  expect 1 "backup into a directory nobody may not write" -- setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" backup "$NTMS_TEST_DIR/ro/backup.db"
+  check "nothing was created there" '[ -z "$(ls -A "$NTMS_TEST_DIR/ro")" ]'
+fi
+expect 7 "backup over --host" -- "$ctl" --host nowhere.invalid backup "$bk"
+
+
 # bash completion: commands, options, and names and GUIDs asked of the daemon.
 completion=$(dirname "$0")/../../libntms/ntmsctl.bash-completion
 complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted, one a line
@@ -115,7 +143,7 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted
 }
 export NTMSCTL=$ctl
 out=$(complete_words "")
-check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "cancel inject job jobs libraries library requests retract satisfy stop " ]'
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel inject job jobs libraries library requests retract satisfy stop " ]'
 out=$(complete_words --no)
 check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
 out=$(complete_words inject "")
