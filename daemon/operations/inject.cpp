@@ -392,4 +392,82 @@ Outcome InjectOperation::run(JobContext& ctx) {
     return InjectSteps(ctx).run();
 }
 
+namespace {
+
+// At most this many cartridges are named in a message; the rest are counted.
+constexpr size_t named_at_most = 16;
+
+std::string label(const std::string& barcode) {
+    return barcode.empty() ? "unlabelled" : barcode;
+}
+
+std::string plural(size_t n, const char* what) {
+    return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (size_t i = 0; i < names.size() && i < named_at_most; ++i)
+        out += (i ? ", " : "") + names[i];
+    if (names.size() > named_at_most)
+        out += fmt::format(" and {} more", names.size() - named_at_most);
+    return out;
+}
+
+} // namespace
+
+std::string InjectOperation::account_interrupted(JobContext& ctx, bool device_read) {
+    Library& lib = ctx.library();
+    Store& db = ctx.db();
+    const JobRecord& job = ctx.job();
+    std::string account;
+
+    // Imported before the stop (reconciliation has completed the move in flight, if it happened).
+    if (auto moves = db.moves_of_job(job.id)) {
+        std::vector<std::string> names;
+        for (const auto& m : *moves) {
+            if (m.reason != "inject" || !m.to)
+                continue;
+            auto medium = db.get_medium(m.medium);
+            names.push_back(fmt::format(
+                "{} to slot {}", medium && *medium ? label((*medium)->barcode) : "unknown", *m.to));
+        }
+        account = fmt::format("{} imported before", plural(names.size(), "cartridge"));
+        if (!names.empty())
+            account += " (" + joined(names) + ")";
+    } else {
+        account = fmt::format("{} imported before (which ones cannot be read: {})",
+                              plural(job.media_moved, "cartridge"), moves.error().message);
+    }
+
+    const auto port = lib.catalogue().find_port(job.port);
+    if (!device_read || !port) {
+        const LibrarySnapshot snap = lib.catalogue().snapshot();
+        return account + fmt::format("; its port could not be read ({}): it is read again when "
+                                     "the library is back",
+                                     snap.offline_reason.empty() ? "no port known"
+                                                                 : snap.offline_reason);
+    }
+    // Reconciliation has listed every cartridge in the port (as InPort, "found-in-port").
+    std::vector<std::string> left;
+    for (uint16_t a = port->first; a < port->first + port->count; ++a) {
+        auto m = db.medium_at(lib.id(), a);
+        if (!m)
+            return account + fmt::format("; port {} cannot be listed: {}", port->first,
+                                         m.error().message);
+        if (*m && (*m)->state == MediumState::InPort)
+            left.push_back(fmt::format("{} at element {}", label((*m)->barcode), a));
+    }
+    if (left.empty())
+        return account + fmt::format("; no cartridge left in port {}", port->first);
+    // The operator may take them out rather than wait for the next inject.
+    if (auto* ch = lib.device().changer()) {
+        if (auto r = ch->prevent_removal(false); !r && r.error().code != sgio::Errc::Unsupported)
+            log(LOG_WARNING, fmt::format("Library {}: allow medium removal failed: {}", lib.name(),
+                                         r.error().message));
+    }
+    return account + fmt::format("; {} still in port {} ({}), listed there for the next inject",
+                                 plural(left.size(), "cartridge"), port->first, joined(left));
+}
+
 } // namespace ntms
