@@ -7,6 +7,7 @@
 #include "daemon/store/store.hpp"
 #include "sgio/element.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <fmt/format.h>
@@ -442,30 +443,39 @@ std::string InjectOperation::account_interrupted(JobContext& ctx, bool device_re
 
     const auto port = lib.catalogue().find_port(job.port);
     if (!device_read || !port) {
+        // Its move in flight, if any, is settled (and counted) when the device is read.
+        size_t in_flight = 0;
+        if (auto intents = db.pending_intents(lib.id()))
+            in_flight = static_cast<size_t>(
+                std::count_if(intents->begin(), intents->end(),
+                              [&](const MoveIntent& in) { return in.job == job.id; }));
+        if (in_flight > 0)
+            account += fmt::format(", {} in flight", plural(in_flight, "move"));
         const LibrarySnapshot snap = lib.catalogue().snapshot();
-        return account + fmt::format("; its port could not be read ({}): it is read again when "
-                                     "the library is back",
-                                     snap.offline_reason.empty() ? "no port known"
-                                                                 : snap.offline_reason);
+        return account +
+               fmt::format("; its port could not be read ({}): it is read again when "
+                           "the library is back",
+                           snap.offline_reason.empty() ? "no port known" : snap.offline_reason);
     }
     // Reconciliation has listed every cartridge in the port (as InPort, "found-in-port").
     std::vector<std::string> left;
     for (uint16_t a = port->first; a < port->first + port->count; ++a) {
         auto m = db.medium_at(lib.id(), a);
         if (!m)
-            return account + fmt::format("; port {} cannot be listed: {}", port->first,
-                                         m.error().message);
+            return account +
+                   fmt::format("; port {} cannot be listed: {}", port->first, m.error().message);
         if (*m && (*m)->state == MediumState::InPort)
             left.push_back(fmt::format("{} at element {}", label((*m)->barcode), a));
     }
-    if (left.empty())
-        return account + fmt::format("; no cartridge left in port {}", port->first);
-    // The operator may take them out rather than wait for the next inject.
+    // The job may have locked the port: the operator can take out what is left rather than wait
+    // for the next inject.
     if (auto* ch = lib.device().changer()) {
         if (auto r = ch->prevent_removal(false); !r && r.error().code != sgio::Errc::Unsupported)
             log(LOG_WARNING, fmt::format("Library {}: allow medium removal failed: {}", lib.name(),
                                          r.error().message));
     }
+    if (left.empty())
+        return account + fmt::format("; no cartridge left in port {}", port->first);
     return account + fmt::format("; {} still in port {} ({}), listed there for the next inject",
                                  plural(left.size(), "cartridge"), port->first, joined(left));
 }
