@@ -53,6 +53,9 @@ private:
     Expected<std::vector<sgio::ElementStatus>> read_port(const PortState& port);
     Expected<bool> importable(const sgio::ElementStatus& e);
     Expected<void> move_one(const sgio::ElementStatus& from, uint16_t to);
+    // Reads source and destination after a move: (source, destination).
+    Expected<std::pair<sgio::ElementStatus, sgio::ElementStatus>>
+    confirm(const sgio::ElementStatus& from, uint16_t to);
     Expected<void> post_library_full(const PortState& port, uint32_t left);
     Expected<void> post_insert_request(const PortState& port);
     // Ends the open insert request, if any, in state `s` (COMPLETE or REFUSED).
@@ -160,6 +163,32 @@ Expected<InjectSteps::Wake> InjectSteps::wait_for_operator(const PortState& port
     }
 }
 
+Expected<std::pair<sgio::ElementStatus, sgio::ElementStatus>>
+InjectSteps::confirm(const sgio::ElementStatus& from, uint16_t to) {
+    // A read that fails is tried again: what the robot did must be known before the next move.
+    constexpr int attempts = 3;
+    sgio::Error last;
+    for (int i = 0; i < attempts; ++i) {
+        auto src = ch_.read_status(from.type, from.address, 1);
+        if (src && !src->empty()) {
+            auto dst = ch_.read_status(sgio::ElementType::Storage, to, 1);
+            if (dst && !dst->empty())
+                return std::pair{src->front(), dst->front()};
+            last = dst ? sgio::make_error(sgio::Errc::MalformedReply, "no element status")
+                       : dst.error();
+        } else {
+            last = src ? sgio::make_error(sgio::Errc::MalformedReply, "no element status")
+                       : src.error();
+        }
+        if (is_offline_error(last)) {
+            offline(last);
+            break;
+        }
+    }
+    // The intent stays recorded: reconciliation resolves it.
+    return from_scsi(last, fmt::format("confirm the move {} -> {}", from.address, to));
+}
+
 Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t to) {
     // Identity: a record already at this port element (left there earlier), else a new medium.
     auto known = db_.medium_at(lib_.id(), from.address);
@@ -179,15 +208,19 @@ Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t t
     in.id = *id;
 
     auto moved = ch_.move(from.address, to);
-    // Whatever the answer, the destination is the truth.
-    auto dst = ch_.read_status(sgio::ElementType::Storage, to, 1);
-    if (!dst) {
-        if (is_offline_error(dst.error()))
-            offline(dst.error());
-        // The intent stays recorded: start-up reconciliation resolves it.
-        return from_scsi(dst.error(), fmt::format("confirm the move to slot {}", to));
+    // Whatever the answer, source and destination are the truth.
+    auto seen = confirm(from, to);
+    if (!seen) {
+        // Until reconciliation resolves the intent, the slot may hold the cartridge.
+        cat_.set_slot_full(to, true);
+        return seen.error();
     }
-    const bool arrived = !dst->empty() && dst->front().full;
+    const sgio::ElementStatus& dst = seen->second;
+    // The cartridge is in the slot when the slot is full and the port element no longer holds
+    // it: a failed move to a slot that was already full must not count as this cartridge's.
+    const bool arrived =
+        dst.full &&
+        (!seen->first.full || (!from.primary_tag.empty() && dst.primary_tag == from.primary_tag));
     if (!arrived) {
         if (auto r = db_.drop_intent(in.id); !r)
             return r;
@@ -200,7 +233,7 @@ Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t t
     MediumRecord m;
     m.id = in.medium;
     m.library = lib_.id();
-    m.barcode = dst->front().primary_tag.empty() ? from.primary_tag : dst->front().primary_tag;
+    m.barcode = dst.primary_tag.empty() ? from.primary_tag : dst.primary_tag;
     m.element = to;
     m.state = MediumState::InLibrary;
     m.updated = now_usec();
