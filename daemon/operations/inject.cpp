@@ -60,7 +60,9 @@ private:
     Expected<void> post_insert_request(const PortState& port);
     // Ends the open insert request, if any, in state `s` (COMPLETE or REFUSED).
     void end_insert_request(OpRequestState s);
-    void optional_step(sgio::Result<void> r, const char* what);
+    // A step the job goes on without (the device may not support it); one that fails for another
+    // reason is tried once more, since a port left open or locked stops the robot or the operator.
+    template <typename Step> void optional_step(Step step, const char* what);
     void offline(const sgio::Error& e) { cat_.set_state(LibraryState::Offline, e.message); }
     Outcome finish(Outcome how);
 
@@ -80,7 +82,10 @@ Outcome InjectSteps::finish(Outcome how) {
     return how;
 }
 
-void InjectSteps::optional_step(sgio::Result<void> r, const char* what) {
+template <typename Step> void InjectSteps::optional_step(Step step, const char* what) {
+    sgio::Result<void> r = step();
+    if (!r && r.error().code != sgio::Errc::Unsupported && !is_offline_error(r.error()))
+        r = step();
     if (!r && r.error().code != sgio::Errc::Unsupported)
         log(LOG_WARNING,
             fmt::format("Library {}: {} failed: {}", lib_.name(), what, r.error().message));
@@ -304,8 +309,8 @@ void InjectSteps::end_insert_request(OpRequestState s) {
 Expected<uint32_t> InjectSteps::import_batch(const PortState& port, bool& stop_requested) {
     if (auto r = ctx_.transition(JobState::InProcess); !r)
         return r.error();
-    optional_step(ch_.prevent_removal(true), "lock the port");
-    optional_step(ch_.close_import_export(port.first), "close the port");
+    optional_step([&] { return ch_.prevent_removal(true); }, "lock the port");
+    optional_step([&] { return ch_.close_import_export(port.first); }, "close the port");
     PortState ps = port;
     ps.locked = ch_.support().prevent_allow.value_or(false);
     ps.extended = false;
@@ -354,7 +359,7 @@ Expected<uint32_t> InjectSteps::import_batch(const PortState& port, bool& stop_r
             return r.error();
     }
     // The port is allowed again so that the operator can use it (and take out what is left).
-    optional_step(ch_.prevent_removal(false), "unlock the port");
+    optional_step([&] { return ch_.prevent_removal(false); }, "unlock the port");
     ps.locked = false;
     if (auto after = read_port(port)) {
         ps.full = 0;
@@ -379,8 +384,8 @@ Outcome InjectSteps::run() {
     bool stop_requested = false;
     for (;;) {
         // 1. Allow, unlock and extend the port.
-        optional_step(ch_.prevent_removal(false), "allow medium removal");
-        optional_step(ch_.open_import_export(port->first), "open the port");
+        optional_step([&] { return ch_.prevent_removal(false); }, "allow medium removal");
+        optional_step([&] { return ch_.open_import_export(port->first); }, "open the port");
         PortState ps = *port;
         ps.extended = true;
         cat_.set_port(ps);
