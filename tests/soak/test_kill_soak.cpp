@@ -1,9 +1,10 @@
 // kill -9 during inject, against tgt: each round the operator puts cartridges into the port, a
 // child process runs the daemon's core with an inject (START, then RETRACT once it waits) and is
 // killed with SIGKILL at a random instant of that job; a fresh core then starts on the same
-// database and device. After every restart: every cartridge is exactly once in the catalogue and
-// once on the device, at the same element (slots, port and drives alike), no job is left queued
-// or running, and the interrupted job's record accounts for the port.
+// database and device. After every restart: every job ends (an interrupted one before the
+// library is online, with a record that accounts for the port; one killed while still queued runs
+// to its end), and every cartridge is exactly once in the catalogue and once on the device, at
+// the same element (slots, port and drives alike).
 //
 // NTMS_SOAK_ROUNDS sets the number of kills (default 30, the short version in make check;
 // make soak runs 1,000). NTMS_SOAK_SEED sets the random seed. The figures are printed at the end.
@@ -41,6 +42,7 @@ struct Figures {
     int kills = 0;
     int interrupted = 0;     // the kill landed while the job ran
     int finished_before = 0; // the job had ended before the kill
+    int resumed = 0;         // the job was still queued: it ran after the restart
     size_t checked = 0;      // cartridges checked, summed over the restarts
     size_t lost = 0;
     size_t duplicated = 0;
@@ -145,11 +147,32 @@ protected:
         return {pid, id ? *id : Guid{}};
     }
 
-    // After a restart: the catalogue against the device, the jobs, the interrupted job's record.
+    // After a restart: the jobs, the catalogue against the device, the interrupted job's record.
     void check(int round, const Guid& job, Figures& f) {
         const Guid lib = *manager_->find_library("tgt");
         auto db = Store::open(config().database);
         ASSERT_TRUE(db);
+        // A job killed before it started is still queued: it runs now, and must run to its end
+        // (RETRACT, as the child would have sent, once it waits for the magazine).
+        auto open =
+            (*db)->jobs_in_states({JobState::Queued, JobState::InProcess, JobState::Waiting});
+        ASSERT_TRUE(open);
+        bool resumed = false;
+        for (const auto& o : *open) {
+            resumed = resumed || o.id == job;
+            auto w = events_.wait_job(
+                o.id,
+                [](const JobRecord& j) {
+                    return j.state == JobState::Waiting || is_final(j.state);
+                },
+                std::chrono::seconds(60));
+            if (w.state == JobState::Waiting)
+                (void)manager_->inject(lib.str(), 2, o.id.str(), {}, Caller::root());
+            if (!is_final(events_.wait_final(o.id).state)) {
+                ++f.stuck;
+                ADD_FAILURE() << "round " << round << ": job " << o.id.str() << " is stuck";
+            }
+        }
         auto media = (*db)->list_media(lib);
         ASSERT_TRUE(media);
         std::map<std::string, std::vector<uint16_t>> recorded;
@@ -196,16 +219,16 @@ protected:
                               << " but not on the device";
             }
 
-        auto open =
-            (*db)->jobs_in_states({JobState::Queued, JobState::InProcess, JobState::Waiting});
-        ASSERT_TRUE(open);
-        f.stuck += open->size();
-        EXPECT_TRUE(open->empty()) << "round " << round << ": " << open->size() << " jobs not over";
         if (job.is_null())
             return;
         auto r = (*db)->get_job(job);
         ASSERT_TRUE(r && *r);
         const JobRecord& j = **r;
+        if (resumed) {
+            ++f.resumed;
+            EXPECT_EQ(j.state, JobState::Passed) << "round " << round << ": " << j.error_message;
+            return;
+        }
         if (j.state == JobState::Passed) {
             ++f.finished_before;
             return;
@@ -293,12 +316,13 @@ TEST_F(KillSoak, SigkillAtRandomInstantsOfAnInjectLosesNoCartridge) {
             break;
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - began).count();
-    std::printf("kill soak: %d rounds, %d kills (%d mid-inject, %d after the job ended; kill "
-                "window %lld ms), %zu cartridges checked (%zu distinct), lost %zu, duplicated "
-                "%zu, misplaced %zu, stuck jobs %zu, unaccounted ports %zu, %.1f s\n",
-                f.rounds, f.kills, f.interrupted, f.finished_before, static_cast<long long>(span),
-                f.checked, inserted_.size(), f.lost, f.duplicated, f.misplaced, f.stuck,
-                f.unaccounted, seconds);
+    std::printf("kill soak: %d rounds, %d kills (%d mid-inject, %d while still queued, %d after "
+                "the job ended; kill window %lld ms), %zu cartridges checked (%zu distinct), lost "
+                "%zu, duplicated %zu, misplaced %zu, stuck jobs %zu, unaccounted ports %zu, %.1f "
+                "s\n",
+                f.rounds, f.kills, f.interrupted, f.resumed, f.finished_before,
+                static_cast<long long>(span), f.checked, inserted_.size(), f.lost, f.duplicated,
+                f.misplaced, f.stuck, f.unaccounted, seconds);
     EXPECT_EQ(f.lost + f.duplicated + f.misplaced + f.stuck + f.unaccounted, 0u);
     EXPECT_GT(f.interrupted, 0) << "no kill landed inside a job";
 }
