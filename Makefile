@@ -7,7 +7,7 @@ MESON_TEST_ARGS ?=
 override NTMS_VM_DEBS := $(if $(NTMS_VM_DEBS),$(abspath $(NTMS_VM_DEBS)))
 export NTMS_VM_DEBS
 
-.PHONY: all deps build build-asan check check-tsan unit demo check-fresh deb clean
+.PHONY: all deps build build-asan check check-tsan unit demo soak check-fresh deb clean
 
 all: build
 
@@ -56,6 +56,19 @@ DEMO_TARGETS = ntmsd ntmsctl ntms-sim
 demo: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD) $(DEMO_TARGETS)
 	@tools/demo.sh $(BUILD)
+
+# The long soaks of tests/soak, each printing its figures: 1,000 kill -9 rounds during an inject on
+# tgt, and 10,000 inject operations under 5 % injected SCSI faults on the virtual changer. make
+# check runs the same tests, short. Only the two soak programs are compiled.
+SOAK_ROUNDS ?= 1000
+SOAK_OPERATIONS ?= 10000
+soak: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD) test_kill_soak test_fault_soak
+	@rc=0; NTMS_SOAK_ROUNDS=$(SOAK_ROUNDS) NTMS_SOAK_OPERATIONS=$(SOAK_OPERATIONS) \
+	  meson test -C $(BUILD) --suite soak --no-rebuild --timeout-multiplier 0 --print-errorlogs || rc=1; \
+	awk '/^(kill|fault) soak:/ { on = 1; print; next } on && /^  / { print; next } { on = 0 }' \
+	  $(BUILD)/meson-logs/testlog.txt; \
+	exit $$rc
 
 # README's commands, exactly as written, in a fresh minimal Debian 12 root (debootstrap, cached
 # in /var/tmp/ntms-fresh); ends with make check's line. Long (an hour); not part of make check.

@@ -58,16 +58,20 @@ void JobLedger::end(JobPtr job, Outcome how) {
     journal_job_end(r, job->library_name());
 }
 
-std::vector<JobRecord> JobLedger::recover() {
+Outcome JobLedger::interrupted(const std::string& account) {
+    std::string message = "interrupted: ntmsd stopped while the job was running";
+    if (!account.empty())
+        message += "; " + account;
+    return Outcome::failed(fail(win32::OperationAborted, std::move(message)));
+}
+
+JobLedger::Recovered JobLedger::recover() {
+    Recovered found;
     auto running = db_.with([](Store& s) {
         return s.jobs_in_states({JobState::InProcess, JobState::Waiting});
     });
-    if (running) {
-        for (auto& j : *running)
-            end(adopt(std::move(j), {}),
-                Outcome::failed(fail(win32::OperationAborted,
-                                     "interrupted: ntmsd stopped while the job was running")));
-    }
+    if (running)
+        found.interrupted = std::move(running).value();
     // No job runs yet: an insert request still open belongs to an interrupted wait.
     auto requests = db_.with([](Store& s) { return s.list_oprequests(); });
     if (requests) {
@@ -87,7 +91,9 @@ std::vector<JobRecord> JobLedger::recover() {
         }
     }
     auto queued = db_.with([](Store& s) { return s.jobs_in_states({JobState::Queued}); });
-    return queued ? std::move(queued).value() : std::vector<JobRecord>{};
+    if (queued)
+        found.queued = std::move(queued).value();
+    return found;
 }
 
 } // namespace ntms

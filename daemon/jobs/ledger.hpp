@@ -34,10 +34,19 @@ public:
     // The one end of every job. A state that is not final is recorded as FAILED.
     void end(JobPtr job, Outcome how);
 
-    // Start-up, before any worker runs: jobs that were running when ntmsd stopped are ended
-    // FAILED (ERROR_OPERATION_ABORTED) and the operator requests they left open are refused.
-    // Returns the jobs still QUEUED, oldest first, for their libraries to adopt.
-    std::vector<JobRecord> recover();
+    // What start-up finds in the database, oldest first.
+    struct Recovered {
+        std::vector<JobRecord> queued;      // still QUEUED: their libraries adopt and run them
+        std::vector<JobRecord> interrupted; // running when ntmsd stopped: see interrupted()
+    };
+    // Start-up, before any worker runs: the operator requests that interrupted jobs left open
+    // are refused, and the jobs are handed back. An interrupted job is not resumed (its caller
+    // and its operator are gone); its library's worker ends it once it has read the device, so
+    // that its record can say what it left behind (the cartridges in the port).
+    Recovered recover();
+    // How an interrupted job ends: FAILED, ERROR_OPERATION_ABORTED, with `account` (what its
+    // operation found afterwards) after the reason.
+    static Outcome interrupted(const std::string& account);
 
 private:
     SharedStore& db_;

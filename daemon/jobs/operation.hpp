@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace ntms {
 
@@ -48,6 +49,14 @@ class Operation {
 public:
     virtual ~Operation() = default;
     virtual Outcome run(JobContext& ctx) = 0;
+    // A job of this kind was running when ntmsd stopped; the engine ends it (FAILED,
+    // ERROR_OPERATION_ABORTED) once its library's device was read (device_read) or found
+    // unreadable. Returns what the job left behind, for its record; empty: nothing to say.
+    virtual std::string account_interrupted(JobContext& ctx, bool device_read) {
+        (void)ctx;
+        (void)device_read;
+        return {};
+    }
 };
 
 // The steps for a job's operation kind; null for a kind with none (the job then fails with

@@ -62,8 +62,8 @@ void Library::device_arrived(std::unique_ptr<sgio::Transport> transport,
     queue_.poke();
 }
 
-void Library::start(std::vector<JobPtr> queued) {
-    worker_.start(std::move(queued));
+void Library::start(std::vector<JobPtr> queued, std::vector<JobPtr> interrupted) {
+    worker_.start(std::move(queued), std::move(interrupted));
 }
 
 void Library::stop() {

@@ -64,8 +64,9 @@ public:
     void device_removed();
     void device_arrived(std::unique_ptr<sgio::Transport> transport, const std::string& device);
 
-    // Starts the worker with the jobs found queued at start-up (they run after the first read).
-    void start(std::vector<JobPtr> queued);
+    // Starts the worker with the jobs found queued at start-up (they run after the first read)
+    // and those found interrupted (ended with what they left once the device was read).
+    void start(std::vector<JobPtr> queued, std::vector<JobPtr> interrupted = {});
     // Stops the worker; the running job stops at its next safe point, queued jobs stay QUEUED.
     void stop();
     // The worker thread is running (it ends only on stop() or when it cannot work at all).

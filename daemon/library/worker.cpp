@@ -13,7 +13,8 @@
 
 namespace ntms {
 
-void Worker::start(std::vector<JobPtr> queued) {
+void Worker::start(std::vector<JobPtr> queued, std::vector<JobPtr> interrupted) {
+    interrupted_ = std::move(interrupted);
     alive_ = true;
     thread_ = std::thread([this, q = std::move(queued)]() mutable {
         run(std::move(q));
@@ -31,9 +32,12 @@ void Worker::settle(Store& db, const char* what) {
     bool device_read = false;
     auto r = reconcile(library_, db, device_read);
     // Online once the database matches the device (even if recording it failed: the device is
-    // fine, and the database's trouble is reported by every call that needs it).
-    if (device_read)
+    // fine, and the database's trouble is reported by every call that needs it); by then the
+    // jobs that a stop interrupted are over, and their records say what is in the port.
+    if (device_read) {
+        end_interrupted(db, true);
         cat.set_state(LibraryState::Online);
+    }
     // What it may have forgotten before or during this read is in the database now.
     if (sgio::Changer* ch = library_.device().changer())
         (void)ch->take_reset();
@@ -50,6 +54,25 @@ void Worker::settle(Store& db, const char* what) {
                   e.code == win32::DeviceDoorOpen
                       ? e.message
                       : "the device does not work as a medium changer: " + e.message);
+}
+
+void Worker::end_interrupted(Store& db, bool device_read) {
+    for (auto& job : interrupted_) {
+        // Reconciliation may have completed the job's last move: its row has the count.
+        if (auto fresh = db.get_job(job->id()); fresh && *fresh)
+            job->record() = std::move(**fresh);
+        std::string account;
+        if (auto operation = operations_(job->record())) {
+            JobContext ctx(*job, ledger_, library_.queue(), library_, db);
+            try {
+                account = operation->account_interrupted(ctx, device_read);
+            } catch (const std::exception& e) {
+                account = fmt::format("what it left is unknown: {}", e.what());
+            }
+        }
+        ledger_.end(std::move(job), JobLedger::interrupted(account));
+    }
+    interrupted_.clear();
 }
 
 Outcome Worker::run_job(Store& db, Job& job) {
@@ -201,6 +224,7 @@ void Worker::run(std::vector<JobPtr> queued) {
         queue.push(std::move(j));
     if (device.changer())
         settle(db, "start-up reconciliation");
+    end_interrupted(db, false); // those the device could not be read for
 
     for (;;) {
         if (queue.stopping())

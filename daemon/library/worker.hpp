@@ -33,7 +33,9 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
-    void start(std::vector<JobPtr> queued);
+    // Interrupted jobs (running when ntmsd stopped) are ended once the device has been read, or
+    // found unreadable, before the library says it is online.
+    void start(std::vector<JobPtr> queued, std::vector<JobPtr> interrupted = {});
     // After the library's queue was stopped.
     void join();
     bool alive() const { return alive_.load(); }
@@ -43,6 +45,8 @@ private:
     // Reads the element status into the database; a device that cannot be read this way is
     // offline with the reason.
     void settle(Store& db, const char* what);
+    // Ends the interrupted jobs with their operation's account of what they left.
+    void end_interrupted(Store& db, bool device_read);
     // Runs the job's operation; how it ended.
     Outcome run_job(Store& db, Job& job);
     // Opens the library's device again and reads it, when it answers as the same changer;
@@ -68,6 +72,7 @@ private:
     JobLedger& ledger_;
     OperationFactory operations_;
     std::string db_path_;
+    std::vector<JobPtr> interrupted_; // the worker thread's own until it has ended them
     std::thread thread_;
     std::atomic<bool> alive_{false};
     std::optional<Clock::time_point> retry_at_;

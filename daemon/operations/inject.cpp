@@ -7,6 +7,7 @@
 #include "daemon/store/store.hpp"
 #include "sgio/element.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <fmt/format.h>
@@ -52,11 +53,16 @@ private:
     Expected<std::vector<sgio::ElementStatus>> read_port(const PortState& port);
     Expected<bool> importable(const sgio::ElementStatus& e);
     Expected<void> move_one(const sgio::ElementStatus& from, uint16_t to);
+    // Reads source and destination after a move: (source, destination).
+    Expected<std::pair<sgio::ElementStatus, sgio::ElementStatus>>
+    confirm(const sgio::ElementStatus& from, uint16_t to);
     Expected<void> post_library_full(const PortState& port, uint32_t left);
     Expected<void> post_insert_request(const PortState& port);
     // Ends the open insert request, if any, in state `s` (COMPLETE or REFUSED).
     void end_insert_request(OpRequestState s);
-    void optional_step(sgio::Result<void> r, const char* what);
+    // A step the job goes on without (the device may not support it); one that fails for another
+    // reason is tried once more, since a port left open or locked stops the robot or the operator.
+    template <typename Step> void optional_step(Step step, const char* what);
     void offline(const sgio::Error& e) { cat_.set_state(LibraryState::Offline, e.message); }
     Outcome finish(Outcome how);
 
@@ -76,7 +82,10 @@ Outcome InjectSteps::finish(Outcome how) {
     return how;
 }
 
-void InjectSteps::optional_step(sgio::Result<void> r, const char* what) {
+template <typename Step> void InjectSteps::optional_step(Step step, const char* what) {
+    sgio::Result<void> r = step();
+    if (!r && r.error().code != sgio::Errc::Unsupported && !is_offline_error(r.error()))
+        r = step();
     if (!r && r.error().code != sgio::Errc::Unsupported)
         log(LOG_WARNING,
             fmt::format("Library {}: {} failed: {}", lib_.name(), what, r.error().message));
@@ -159,6 +168,32 @@ Expected<InjectSteps::Wake> InjectSteps::wait_for_operator(const PortState& port
     }
 }
 
+Expected<std::pair<sgio::ElementStatus, sgio::ElementStatus>>
+InjectSteps::confirm(const sgio::ElementStatus& from, uint16_t to) {
+    // A read that fails is tried again: what the robot did must be known before the next move.
+    constexpr int attempts = 3;
+    sgio::Error last;
+    for (int i = 0; i < attempts; ++i) {
+        auto src = ch_.read_status(from.type, from.address, 1);
+        if (src && !src->empty()) {
+            auto dst = ch_.read_status(sgio::ElementType::Storage, to, 1);
+            if (dst && !dst->empty())
+                return std::pair{src->front(), dst->front()};
+            last = dst ? sgio::make_error(sgio::Errc::MalformedReply, "no element status")
+                       : dst.error();
+        } else {
+            last = src ? sgio::make_error(sgio::Errc::MalformedReply, "no element status")
+                       : src.error();
+        }
+        if (is_offline_error(last)) {
+            offline(last);
+            break;
+        }
+    }
+    // The intent stays recorded: reconciliation resolves it.
+    return from_scsi(last, fmt::format("confirm the move {} -> {}", from.address, to));
+}
+
 Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t to) {
     // Identity: a record already at this port element (left there earlier), else a new medium.
     auto known = db_.medium_at(lib_.id(), from.address);
@@ -178,15 +213,19 @@ Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t t
     in.id = *id;
 
     auto moved = ch_.move(from.address, to);
-    // Whatever the answer, the destination is the truth.
-    auto dst = ch_.read_status(sgio::ElementType::Storage, to, 1);
-    if (!dst) {
-        if (is_offline_error(dst.error()))
-            offline(dst.error());
-        // The intent stays recorded: start-up reconciliation resolves it.
-        return from_scsi(dst.error(), fmt::format("confirm the move to slot {}", to));
+    // Whatever the answer, source and destination are the truth.
+    auto seen = confirm(from, to);
+    if (!seen) {
+        // Until reconciliation resolves the intent, the slot may hold the cartridge.
+        cat_.set_slot_full(to, true);
+        return seen.error();
     }
-    const bool arrived = !dst->empty() && dst->front().full;
+    const sgio::ElementStatus& dst = seen->second;
+    // The cartridge is in the slot when the slot is full and the port element no longer holds
+    // it: a failed move to a slot that was already full must not count as this cartridge's.
+    const bool arrived =
+        dst.full &&
+        (!seen->first.full || (!from.primary_tag.empty() && dst.primary_tag == from.primary_tag));
     if (!arrived) {
         if (auto r = db_.drop_intent(in.id); !r)
             return r;
@@ -199,7 +238,7 @@ Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t t
     MediumRecord m;
     m.id = in.medium;
     m.library = lib_.id();
-    m.barcode = dst->front().primary_tag.empty() ? from.primary_tag : dst->front().primary_tag;
+    m.barcode = dst.primary_tag.empty() ? from.primary_tag : dst.primary_tag;
     m.element = to;
     m.state = MediumState::InLibrary;
     m.updated = now_usec();
@@ -270,8 +309,8 @@ void InjectSteps::end_insert_request(OpRequestState s) {
 Expected<uint32_t> InjectSteps::import_batch(const PortState& port, bool& stop_requested) {
     if (auto r = ctx_.transition(JobState::InProcess); !r)
         return r.error();
-    optional_step(ch_.prevent_removal(true), "lock the port");
-    optional_step(ch_.close_import_export(port.first), "close the port");
+    optional_step([&] { return ch_.prevent_removal(true); }, "lock the port");
+    optional_step([&] { return ch_.close_import_export(port.first); }, "close the port");
     PortState ps = port;
     ps.locked = ch_.support().prevent_allow.value_or(false);
     ps.extended = false;
@@ -320,7 +359,7 @@ Expected<uint32_t> InjectSteps::import_batch(const PortState& port, bool& stop_r
             return r.error();
     }
     // The port is allowed again so that the operator can use it (and take out what is left).
-    optional_step(ch_.prevent_removal(false), "unlock the port");
+    optional_step([&] { return ch_.prevent_removal(false); }, "unlock the port");
     ps.locked = false;
     if (auto after = read_port(port)) {
         ps.full = 0;
@@ -345,8 +384,8 @@ Outcome InjectSteps::run() {
     bool stop_requested = false;
     for (;;) {
         // 1. Allow, unlock and extend the port.
-        optional_step(ch_.prevent_removal(false), "allow medium removal");
-        optional_step(ch_.open_import_export(port->first), "open the port");
+        optional_step([&] { return ch_.prevent_removal(false); }, "allow medium removal");
+        optional_step([&] { return ch_.open_import_export(port->first); }, "open the port");
         PortState ps = *port;
         ps.extended = true;
         cat_.set_port(ps);
@@ -390,6 +429,93 @@ Outcome InjectSteps::run() {
 
 Outcome InjectOperation::run(JobContext& ctx) {
     return InjectSteps(ctx).run();
+}
+
+namespace {
+
+// At most this many cartridges are named in a message; the rest are counted.
+constexpr size_t named_at_most = 16;
+
+std::string label(const std::string& barcode) {
+    return barcode.empty() ? "unlabelled" : barcode;
+}
+
+std::string plural(size_t n, const char* what) {
+    return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (size_t i = 0; i < names.size() && i < named_at_most; ++i)
+        out += (i ? ", " : "") + names[i];
+    if (names.size() > named_at_most)
+        out += fmt::format(" and {} more", names.size() - named_at_most);
+    return out;
+}
+
+} // namespace
+
+std::string InjectOperation::account_interrupted(JobContext& ctx, bool device_read) {
+    Library& lib = ctx.library();
+    Store& db = ctx.db();
+    const JobRecord& job = ctx.job();
+    std::string account;
+
+    // Imported before the stop (reconciliation has completed the move in flight, if it happened).
+    if (auto moves = db.moves_of_job(job.id)) {
+        std::vector<std::string> names;
+        for (const auto& m : *moves) {
+            if (m.reason != "inject" || !m.to)
+                continue;
+            auto medium = db.get_medium(m.medium);
+            names.push_back(fmt::format(
+                "{} to slot {}", medium && *medium ? label((*medium)->barcode) : "unknown", *m.to));
+        }
+        account = fmt::format("{} imported before", plural(names.size(), "cartridge"));
+        if (!names.empty())
+            account += " (" + joined(names) + ")";
+    } else {
+        account = fmt::format("{} imported before (which ones cannot be read: {})",
+                              plural(job.media_moved, "cartridge"), moves.error().message);
+    }
+
+    const auto port = lib.catalogue().find_port(job.port);
+    if (!device_read || !port) {
+        // Its move in flight, if any, is settled (and counted) when the device is read.
+        size_t in_flight = 0;
+        if (auto intents = db.pending_intents(lib.id()))
+            in_flight = static_cast<size_t>(
+                std::count_if(intents->begin(), intents->end(),
+                              [&](const MoveIntent& in) { return in.job == job.id; }));
+        if (in_flight > 0)
+            account += fmt::format(", {} in flight", plural(in_flight, "move"));
+        const LibrarySnapshot snap = lib.catalogue().snapshot();
+        return account +
+               fmt::format("; its port could not be read ({}): it is read again when "
+                           "the library is back",
+                           snap.offline_reason.empty() ? "no port known" : snap.offline_reason);
+    }
+    // Reconciliation has listed every cartridge in the port (as InPort, "found-in-port").
+    std::vector<std::string> left;
+    for (uint16_t a = port->first; a < port->first + port->count; ++a) {
+        auto m = db.medium_at(lib.id(), a);
+        if (!m)
+            return account +
+                   fmt::format("; port {} cannot be listed: {}", port->first, m.error().message);
+        if (*m && (*m)->state == MediumState::InPort)
+            left.push_back(fmt::format("{} at element {}", label((*m)->barcode), a));
+    }
+    // The job may have locked the port: the operator can take out what is left rather than wait
+    // for the next inject.
+    if (auto* ch = lib.device().changer()) {
+        if (auto r = ch->prevent_removal(false); !r && r.error().code != sgio::Errc::Unsupported)
+            log(LOG_WARNING, fmt::format("Library {}: allow medium removal failed: {}", lib.name(),
+                                         r.error().message));
+    }
+    if (left.empty())
+        return account + fmt::format("; no cartridge left in port {}", port->first);
+    return account + fmt::format("; {} still in port {} ({}), listed there for the next inject",
+                                 plural(left.size(), "cartridge"), port->first, joined(left));
 }
 
 } // namespace ntms

@@ -20,6 +20,10 @@ class InjectOperation final : public Operation {
 public:
     // Drives the job to PASSED, STOPPED or FAILED.
     Outcome run(JobContext& ctx) override;
+    // After a stop of ntmsd: how many cartridges the job imported (which, to which slots) and
+    // which are still in its port, listed there as InPort for the next inject. The port is
+    // allowed again, so that the operator can take them out instead.
+    std::string account_interrupted(JobContext& ctx, bool device_read) override;
 };
 
 } // namespace ntms

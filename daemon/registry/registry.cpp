@@ -55,9 +55,9 @@ void Registry::start(const std::vector<FoundDevice>& present) {
                                  db_.path(), db_.status().message));
         return;
     }
-    // Jobs that were running when the daemon stopped are over; media they moved are recorded and
-    // unresolved moves are settled by each library's reconciliation.
-    std::vector<JobRecord> queued = ledger_.recover();
+    // Jobs that were running when the daemon stopped are over: each library's worker ends them
+    // after its reconciliation has settled their unresolved moves and read the port.
+    JobLedger::Recovered found = ledger_.recover();
 
     for (const auto& cfg : config_.libraries)
         open_library(cfg);
@@ -65,8 +65,8 @@ void Registry::start(const std::vector<FoundDevice>& present) {
         add_device(device, false);
     // Queued jobs go back to their libraries, oldest first; jobs of libraries no longer
     // configured (nor found present) cannot run.
-    std::map<Guid, std::vector<JobPtr>> per_library;
-    for (auto& j : queued) {
+    std::map<Guid, std::vector<JobPtr>> per_library, interrupted;
+    for (auto& j : found.queued) {
         if (Library* lib = find(j.library)) {
             per_library[j.library].push_back(ledger_.adopt(std::move(j), lib->name()));
             continue;
@@ -75,9 +75,17 @@ void Registry::start(const std::vector<FoundDevice>& present) {
                     Outcome::failed(fail(win32::ObjectNotFound,
                                          "the job's library is no longer configured or present")));
     }
+    for (auto& j : found.interrupted) {
+        if (Library* lib = find(j.library)) {
+            interrupted[j.library].push_back(ledger_.adopt(std::move(j), lib->name()));
+            continue;
+        }
+        ledger_.end(ledger_.adopt(std::move(j), {}),
+                    JobLedger::interrupted("its library is no longer configured or present"));
+    }
     std::shared_lock lock(libraries_mutex_);
     for (auto& [id, lib] : libraries_)
-        lib->start(std::move(per_library[id]));
+        lib->start(std::move(per_library[id]), std::move(interrupted[id]));
 }
 
 void Registry::open_library(const LibraryConfig& cfg) {

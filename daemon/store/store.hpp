@@ -75,6 +75,8 @@ public:
     Expected<std::optional<MediumRecord>> get_medium(const Guid& id);
     Expected<void> put_medium(const MediumRecord& medium, const std::optional<MediumMove>& history);
     Expected<std::vector<MediumMove>> history(const Guid& medium);
+    // The history rows a job wrote (the cartridges it moved), oldest first.
+    Expected<std::vector<MediumMove>> moves_of_job(const Guid& job);
 
     // Moves: record_intent before MOVE MEDIUM; complete_move after it succeeded applies, in one
     // transaction, the medium's new place, its history row, the job's media_moved + 1 and the

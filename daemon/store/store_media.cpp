@@ -77,6 +77,17 @@ Expected<std::vector<MediumMove>> Store::history(const Guid& medium) {
     });
 }
 
+Expected<std::vector<MediumMove>> Store::moves_of_job(const Guid& job) {
+    static constexpr const char* what = "read a job's moves";
+    return run<std::vector<MediumMove>>(what, false, [&]() -> Expected<std::vector<MediumMove>> {
+        Statement s(db_, path_, what,
+                    "SELECT medium, job, from_element, to_element, time, reason "
+                    "FROM media_history WHERE job = ?1 ORDER BY time, id");
+        s.bind_guid(1, job);
+        return collect(s, read_move);
+    });
+}
+
 // ---- Moves
 
 Expected<int64_t> Store::record_intent(const MoveIntent& intent) {
