@@ -60,6 +60,7 @@ $(FUZZ_BUILD)/build.ninja:
 fuzz:
 	@tools/deps.sh --fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BUILD)/build.ninja
+	@ninja -C $(FUZZ_BUILD) build.ninja >/dev/null # meson must know a target added since setup
 	meson compile -C $(FUZZ_BUILD) $(FUZZ_TARGETS)
 	@tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 

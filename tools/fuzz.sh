@@ -28,13 +28,17 @@ fi
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
+for t in "${targets[@]}"; do
+  [ -x "$build/tests/fuzz/fuzz_$t" ] ||
+    { echo "fuzz: $build/tests/fuzz/fuzz_$t is not built (make fuzz builds it)" >&2; exit 2; }
+done
+
 work=$build/fuzz
 failed=()
 total=0
 printf '%-16s %12s %10s %8s %8s %8s\n' target executions 'exec/s' cov features corpus
 for t in "${targets[@]}"; do
   exe=$build/tests/fuzz/fuzz_$t
-  [ -x "$exe" ] || { echo "fuzz: $exe is not built (make fuzz builds it)" >&2; exit 2; }
   mkdir -p "$work/corpus/$t" "$work/artifacts/$t"
   args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1
     -artifact_prefix="$work/artifacts/$t/")
