@@ -2,12 +2,14 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 MESON_TEST_ARGS ?=
 # The directory of make deb's packages, for the QEMU system test to install instead of the build.
 override NTMS_VM_DEBS := $(if $(NTMS_VM_DEBS),$(abspath $(NTMS_VM_DEBS)))
 export NTMS_VM_DEBS
 
-.PHONY: all deps build build-asan check check-tsan unit demo soak check-fresh deb clean
+.PHONY: all deps build build-asan check check-tsan unit demo soak fuzz check-fresh deb clean
 
 all: build
 
@@ -47,6 +49,21 @@ check-tsan: deps $(TSAN_BUILD)/build.ninja
 	meson compile -C $(TSAN_BUILD)
 	TSAN_OPTIONS=halt_on_error=1 meson test -C $(TSAN_BUILD) --suite unit --print-errorlogs
 
+# Every parser's libFuzzer target (tests/fuzz/README.md), built with clang and ASan+UBSan in
+# $(FUZZ_BUILD), each run for FUZZ_SECONDS (60) one after the other, with executions and exec/s
+# per target. make check runs the same targets briefly without clang. Not part of make check.
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.cpp,%,$(wildcard tests/fuzz/fuzz_*.cpp))
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang-14 CXX=clang++-14 meson setup $(FUZZ_BUILD) -Dfuzzing=true \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz:
+	@tools/deps.sh --fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BUILD)/build.ninja
+	@ninja -C $(FUZZ_BUILD) build.ninja >/dev/null # meson must know a target added since setup
+	meson compile -C $(FUZZ_BUILD) $(FUZZ_TARGETS)
+	@tools/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
@@ -82,4 +99,4 @@ deb:
 	@tools/make-deb.sh build-deb
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-deb
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) build-deb

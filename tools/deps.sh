@@ -1,10 +1,11 @@
 #!/bin/bash
 # Installs, from Debian 12's packages, everything the build, make demo, make check (every test
-# and benchmark) and, with --packaging, make deb use. Idempotent: silent and quick when every
-# package is there.
+# and benchmark), with --packaging what make deb uses and with --fuzz what make fuzz uses (clang
+# and libFuzzer, which nothing else needs). Idempotent: silent and quick when every package is
+# there.
 #
-#   tools/deps.sh [--packaging]     install what is missing (as root)
-#   tools/deps.sh --list [--packaging]   print the package list, one a line
+#   tools/deps.sh [--packaging] [--fuzz]          install what is missing (as root)
+#   tools/deps.sh --list [--packaging] [--fuzz]   print the package list, one a line
 #
 # Packages are installed without recommends and with a policy-rc.d that lets no maintainer script
 # start a service; services they enable at boot (ssh, tgt) are disabled again afterwards: the tests
@@ -26,16 +27,19 @@ packages=(
   qemu-system-x86 qemu-utils debootstrap e2fsprogs binutils wget mtx git
 )
 packaging=(debhelper dpkg-dev fakeroot lintian)
+fuzz=(clang-14 libclang-rt-14-dev)
 
-list=0 with_packaging=0
+list=0 with_packaging=0 with_fuzz=0
 for a in "$@"; do
   case $a in
     --list) list=1 ;;
     --packaging) with_packaging=1 ;;
-    *) echo "deps: unknown argument $a (usage: deps.sh [--list] [--packaging])" >&2; exit 2 ;;
+    --fuzz) with_fuzz=1 ;;
+    *) echo "deps: unknown argument $a (usage: deps.sh [--list] [--packaging] [--fuzz])" >&2; exit 2 ;;
   esac
 done
 [ "$with_packaging" = 0 ] || packages+=("${packaging[@]}")
+[ "$with_fuzz" = 0 ] || packages+=("${fuzz[@]}")
 if [ "$list" = 1 ]; then
   printf '%s\n' "${packages[@]}" | sort -u
   exit 0

@@ -38,7 +38,8 @@ void append_part(std::string& name, std::string_view part) {
         part.remove_suffix(1);
     if (part.empty())
         return;
-    if (!name.empty())
+    // One '_' between parts, also where a part ended in a replaced character.
+    if (!name.empty() && name.back() != '_')
         name.push_back('_');
     for (char c : part) {
         const bool safe = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';

@@ -467,6 +467,11 @@ TEST(DiscoveryNames, VendorProductAndSerialFromInquiry) {
     id.product = "MSL G3 Series";
     id.serial = "DEC:0042 ";
     EXPECT_EQ(discovered_library_name(id, "sg3"), "HP_Q_MSL_G3_Series_DEC_0042");
+    // A part that ends or starts with a replaced character still meets the next with one '_'.
+    id.vendor = "IBM/";
+    id.product = "ULT3580 (c)";
+    id.serial = ":0042";
+    EXPECT_EQ(discovered_library_name(id, "sg3"), "IBM_ULT3580_c_0042");
     EXPECT_EQ(discovered_library_name(sgio::Identity{}, "sg4"), "sg4");
     EXPECT_EQ(discovered_library_name(sgio::Identity{}, ""), "changer");
 }

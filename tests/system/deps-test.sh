@@ -21,7 +21,7 @@ check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
 diag() { sed 's/^/# /'; }
 
 # 1. need TOOL PACKAGE, as written in the scripts.
-"$src/tools/deps.sh" --list --packaging >"$tmp/packages"
+"$src/tools/deps.sh" --list --packaging --fuzz >"$tmp/packages"
 grep -rhoE '^ *need ("?[$/A-Za-z0-9_.+{}-]+"?) [a-z0-9.+-]+$' "$src/tests" "$src/tools" |
   sed -E 's/^ *need //; s/"//g' | sort -u >"$tmp/needs"
 # Essential packages are on every Debian system; deps.sh need not name them.
