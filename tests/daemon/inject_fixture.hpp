@@ -49,9 +49,15 @@ public:
         return added_;
     }
 
+    // How long the waits below wait when not told (30 s; slower peers set more).
+    void set_limit(std::chrono::milliseconds limit) { limit_ = limit; }
+
     // Waits until pred(job) holds; fails the test after `limit`.
+    JobRecord wait_job(const Guid& id, const std::function<bool(const JobRecord&)>& pred) {
+        return wait_job(id, pred, limit_);
+    }
     JobRecord wait_job(const Guid& id, const std::function<bool(const JobRecord&)>& pred,
-                       std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+                       std::chrono::milliseconds limit) {
         std::unique_lock lock(mutex_);
         const bool ok = cv_.wait_for(lock, limit, [&] {
             auto it = jobs_.find(id);
@@ -97,13 +103,14 @@ public:
         EXPECT_TRUE(found) << "no operator request event as expected";
         return found;
     }
-    template <typename Pred>
-    bool wait_until(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+    template <typename Pred> bool wait_until(Pred p) { return wait_until(p, limit_); }
+    template <typename Pred> bool wait_until(Pred p, std::chrono::milliseconds limit) {
         std::unique_lock lock(mutex_);
         return cv_.wait_for(lock, limit, p);
     }
 
 private:
+    std::chrono::milliseconds limit_ = std::chrono::seconds(30);
     std::mutex mutex_;
     std::condition_variable cv_;
     std::map<Guid, JobRecord> jobs_;

@@ -23,12 +23,12 @@ class TgtInject : public peer::TgtDomainTest {};
 
 TEST_F(TgtInject, SingleCartridgePortImportsWhenFull) {
     start_tgt(1);
-    start_manager();
+    ASSERT_TRUE(start_manager());
     auto job = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
     ASSERT_TRUE(job) << job.error().message;
-    events_.wait(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
+    events_.wait_job(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
     ASSERT_TRUE(harness_.insert(100, "TGTIN1"));
-    auto done = events_.wait(*job, [](const JobRecord& j) { return is_final(j.state); });
+    auto done = events_.wait_job(*job, [](const JobRecord& j) { return is_final(j.state); });
     EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
     EXPECT_EQ(done.media_moved, 1u);
 
@@ -46,19 +46,19 @@ TEST_F(TgtInject, SingleCartridgePortImportsWhenFull) {
 
 TEST_F(TgtInject, MagazineWaitsForRetractThenImportsAll) {
     start_tgt(3);
-    start_manager();
+    ASSERT_TRUE(start_manager());
     auto job = manager_->inject(lib().str(), 3, {}, {}, Caller::root()); // STARTMANY
     ASSERT_TRUE(job);
-    events_.wait(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
+    events_.wait_job(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
     ASSERT_TRUE(harness_.insert(100, "MAGT1"));
     ASSERT_TRUE(harness_.insert(102, "MAGT2"));
     // tgt never reports the port closed: RETRACT tells the job to look now.
     ASSERT_TRUE(manager_->inject(lib().str(), 2, job->str(), {}, Caller::root()));
-    events_.wait(*job, [](const JobRecord& j) {
+    events_.wait_job(*job, [](const JobRecord& j) {
         return j.media_moved == 2 && j.state == JobState::Waiting;
     });
     ASSERT_TRUE(manager_->inject(lib().str(), 1, job->str(), {}, Caller::root())); // STOP
-    auto done = events_.wait(*job, [](const JobRecord& j) { return is_final(j.state); });
+    auto done = events_.wait_job(*job, [](const JobRecord& j) { return is_final(j.state); });
     EXPECT_EQ(done.state, JobState::Stopped);
     EXPECT_EQ(done.media_moved, 2u);
     for (const auto& e : device(ElementType::ImportExport))
@@ -67,12 +67,12 @@ TEST_F(TgtInject, MagazineWaitsForRetractThenImportsAll) {
 
 TEST_F(TgtInject, TimeoutWithNothingInsertedPasses) {
     start_tgt(1);
-    start_manager();
+    ASSERT_TRUE(start_manager());
     InjectOptions o;
     o.timeout_sec = 1;
     auto job = manager_->inject(lib().str(), 0, {}, o, Caller::root());
     ASSERT_TRUE(job);
-    auto done = events_.wait(*job, [](const JobRecord& j) { return is_final(j.state); });
+    auto done = events_.wait_job(*job, [](const JobRecord& j) { return is_final(j.state); });
     EXPECT_EQ(done.state, JobState::Passed);
     EXPECT_EQ(done.media_moved, 0u);
 }
@@ -82,17 +82,17 @@ TEST_F(TgtInject, TimeoutWithNothingInsertedPasses) {
 // what the operator puts in afterwards.
 TEST_F(TgtInject, ADroppedSessionDoesNotStopTheLibrary) {
     start_tgt(1);
-    start_manager();
+    ASSERT_TRUE(start_manager());
     auto job = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
     ASSERT_TRUE(job) << job.error().message;
-    events_.wait(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
+    events_.wait_job(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
     ASSERT_TRUE(harness_.drop_sessions());
     std::this_thread::sleep_for(std::chrono::milliseconds(500)); // several polls meanwhile
     auto s = manager_->library(lib(), Caller::root());
     ASSERT_TRUE(s);
     EXPECT_TRUE(s->online()) << s->offline_reason;
     ASSERT_TRUE(harness_.insert(100, "BACK01"));
-    auto done = events_.wait(*job, [](const JobRecord& j) { return is_final(j.state); });
+    auto done = events_.wait_job(*job, [](const JobRecord& j) { return is_final(j.state); });
     EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
     EXPECT_EQ(done.media_moved, 1u);
 }

@@ -121,10 +121,10 @@ protected:
     void inject_one(const std::string& barcode) {
         auto job = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
         ASSERT_TRUE(job) << job.error().message;
-        events_.wait(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
+        events_.wait_job(*job, [](const JobRecord& j) { return j.state == JobState::Waiting; });
         ASSERT_TRUE(harness_.insert(harness_.library().ie_first, barcode));
         const JobRecord done =
-            events_.wait(*job, [](const JobRecord& j) { return is_final(j.state); });
+            events_.wait_job(*job, [](const JobRecord& j) { return is_final(j.state); });
         EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
         EXPECT_EQ(done.media_moved, 1u);
     }
@@ -140,18 +140,18 @@ protected:
 // device with the old tgtd's memory, is gone from the catalogue too.
 TEST_F(TgtRecovery, ARestartedTargetIsReadAgainAndTheQueuedJobRuns) {
     start_tgt(1);
-    start_manager();
+    ASSERT_TRUE(start_manager());
     inject_one("PRE001");
     const uint32_t free_before = snap().free_slots;
     auto first = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
     ASSERT_TRUE(first) << first.error().message;
-    events_.wait(*first, [](const JobRecord& j) { return j.state == JobState::Waiting; });
+    events_.wait_job(*first, [](const JobRecord& j) { return j.state == JobState::Waiting; });
     auto second = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
     ASSERT_TRUE(second) << second.error().message;
 
     std::string error;
     ASSERT_TRUE(harness_.down(&error)) << error;
-    const JobRecord failed = events_.wait(
+    const JobRecord failed = events_.wait_job(
         *first, [](const JobRecord& j) { return is_final(j.state); }, 30s);
     EXPECT_EQ(failed.state, JobState::Failed);
     EXPECT_EQ(failed.error, win32::LibraryOffline) << failed.error_message;
@@ -163,18 +163,18 @@ TEST_F(TgtRecovery, ARestartedTargetIsReadAgainAndTheQueuedJobRuns) {
         [](const LibrarySnapshot& s) { return contains(s.offline_reason, "next retry at"); }, 10s))
         << snap().offline_reason;
     std::this_thread::sleep_for(2s);
-    EXPECT_EQ(events_.wait(*second, [](const JobRecord&) { return true; }).state, JobState::Queued);
+    EXPECT_EQ(events_.wait_job(*second, [](const JobRecord&) { return true; }).state, JobState::Queued);
 
     ASSERT_TRUE(harness_.up(&error)) << error;
     wait_online_since(Clock::now());
-    events_.wait(
+    events_.wait_job(
         *second, [](const JobRecord& j) { return j.state == JobState::Waiting; }, 30s);
     expect_catalogue_matches_device();
     EXPECT_EQ(snap().free_slots, free_before + 1); // PRE001 went with the old tgtd's memory
 
     ASSERT_TRUE(harness_.insert(harness_.library().ie_first, "AFTER1"));
     const JobRecord done =
-        events_.wait(*second, [](const JobRecord& j) { return is_final(j.state); });
+        events_.wait_job(*second, [](const JobRecord& j) { return is_final(j.state); });
     EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
     EXPECT_EQ(done.media_moved, 1u);
     expect_catalogue_matches_device();
@@ -184,7 +184,7 @@ TEST_F(TgtRecovery, ARestartedTargetIsReadAgainAndTheQueuedJobRuns) {
 // changer that answers after a restart from the one before.
 TEST_F(TgtRecovery, AnotherChangerAtTheSameUrlIsNotTakenForTheLibrary) {
     start_tgt(1);
-    start_manager();
+    ASSERT_TRUE(start_manager());
     const Guid id = lib();
     const std::string serial = snap().serial;
     ASSERT_FALSE(serial.empty());
@@ -225,7 +225,7 @@ TEST_F(TgtRecovery, AnotherChangerAtTheSameUrlIsNotTakenForTheLibrary) {
 TEST_F(TgtRecovery, AStalledTargetTimesOutAndTheLibraryComesBack) {
     with_sim_ = true;
     start_tgt(1);
-    start_manager();
+    ASSERT_TRUE(start_manager());
     const Guid sim = *manager_->find_library("sim");
     ASSERT_TRUE(events_.wait_until([&] { return snap(sim).online(); }));
 
@@ -243,7 +243,7 @@ TEST_F(TgtRecovery, AStalledTargetTimesOutAndTheLibraryComesBack) {
         quick.timeout_sec = 1;
         auto other = manager_->inject(sim.str(), 0, {}, quick, Caller::root());
         ASSERT_TRUE(other) << other.error().message;
-        const JobRecord end = events_.wait(
+        const JobRecord end = events_.wait_job(
             *other, [](const JobRecord& j) { return is_final(j.state); }, 20s);
         EXPECT_EQ(end.state, JobState::Passed) << end.error_message;
     }
@@ -254,25 +254,25 @@ TEST_F(TgtRecovery, AStalledTargetTimesOutAndTheLibraryComesBack) {
     // While a job waits at the port, with another queued behind it.
     auto first = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
     ASSERT_TRUE(first) << first.error().message;
-    events_.wait(*first, [](const JobRecord& j) { return j.state == JobState::Waiting; });
+    events_.wait_job(*first, [](const JobRecord& j) { return j.state == JobState::Waiting; });
     auto second = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
     ASSERT_TRUE(second) << second.error().message;
     ASSERT_TRUE(harness_.stall());
-    const JobRecord failed = events_.wait(
+    const JobRecord failed = events_.wait_job(
         *first, [](const JobRecord& j) { return is_final(j.state); }, 30s);
     EXPECT_EQ(failed.state, JobState::Failed);
     EXPECT_EQ(failed.error, win32::LibraryOffline) << failed.error_message;
     EXPECT_TRUE(contains(failed.error_message, "timed out")) << failed.error_message;
     EXPECT_FALSE(snap().online());
     // The queued job waits for its library instead of failing with it.
-    EXPECT_EQ(events_.wait(*second, [](const JobRecord&) { return true; }).state, JobState::Queued);
+    EXPECT_EQ(events_.wait_job(*second, [](const JobRecord&) { return true; }).state, JobState::Queued);
     ASSERT_TRUE(harness_.resume());
     wait_online_since(Clock::now());
-    events_.wait(
+    events_.wait_job(
         *second, [](const JobRecord& j) { return j.state == JobState::Waiting; }, 30s);
     ASSERT_TRUE(harness_.insert(harness_.library().ie_first, "STALL1"));
     const JobRecord done =
-        events_.wait(*second, [](const JobRecord& j) { return is_final(j.state); });
+        events_.wait_job(*second, [](const JobRecord& j) { return is_final(j.state); });
     EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
     EXPECT_EQ(done.media_moved, 1u);
     expect_catalogue_matches_device();
@@ -284,7 +284,7 @@ TEST_F(TgtRecovery, AStalledTargetTimesOutAndTheLibraryComesBack) {
 // into a slot while it was logged out is in the catalogue afterwards.
 TEST_F(TgtRecovery, ALoggedOutSessionLogsInAgainAndTheDeviceIsReadAgain) {
     start_tgt(1);
-    start_manager();
+    ASSERT_TRUE(start_manager());
     ASSERT_GE(harness_.sessions(), 1);
 
     std::string error;

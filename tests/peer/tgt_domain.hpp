@@ -5,6 +5,7 @@
 #include "daemon/events.hpp"
 #include "sgio/changer.hpp"
 #include "sgio/iscsi_transport.hpp"
+#include "tests/daemon/inject_fixture.hpp"
 #include "tests/domain.hpp"
 #include "tgt_fixture.hpp"
 
@@ -20,43 +21,13 @@
 
 namespace peer {
 
-class Recorder : public ntms::EventSink {
-public:
-    void job_added(const ntms::JobRecord& j) override { job_changed(j); }
-    void job_changed(const ntms::JobRecord& j) override {
-        {
-            std::lock_guard lock(mutex_);
-            jobs_[j.id] = j;
-        }
-        cv_.notify_all();
-    }
-    void library_changed(const ntms::Guid&) override { cv_.notify_all(); }
-    ntms::JobRecord wait(const ntms::Guid& id,
-                         const std::function<bool(const ntms::JobRecord&)>& pred,
-                         std::chrono::milliseconds limit = std::chrono::seconds(60)) {
-        std::unique_lock lock(mutex_);
-        EXPECT_TRUE(cv_.wait_for(lock, limit,
-                                 [&] {
-                                     auto it = jobs_.find(id);
-                                     return it != jobs_.end() && pred(it->second);
-                                 }))
-            << "job " << id.str();
-        return jobs_[id];
-    }
-    template <typename P>
-    bool wait_until(P p, std::chrono::milliseconds limit = std::chrono::seconds(60)) {
-        std::unique_lock lock(mutex_);
-        return cv_.wait_for(lock, limit, p);
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    std::map<ntms::Guid, ntms::JobRecord> jobs_;
-};
+// Peers answer slower than the virtual changer: waits give them 60 s.
+using Recorder = ntms::test::Recorder;
 
 class TgtDomainTest : public ::testing::Test {
 protected:
+    TgtDomainTest() { events_.set_limit(std::chrono::seconds(60)); }
+
     void SetUp() override {
         if (auto why = TgtHarness::missing_tools(); !why.empty())
             GTEST_SKIP() << why;
@@ -95,13 +66,16 @@ protected:
         return cfg;
     }
 
-    void start_manager() {
+    // The core on the database and tgt; false (a failure) when library tgt does not come online.
+    bool start_manager() {
         manager_ = std::make_unique<ntms::test::Domain>(config(), events_);
         manager_->start();
-        ASSERT_TRUE(events_.wait_until([&] {
+        const bool online = events_.wait_until([&] {
             auto s = manager_->library(*manager_->find_library("tgt"), ntms::Caller::root());
             return s && s->online() && s->slots > 0;
-        }));
+        });
+        EXPECT_TRUE(online) << "library tgt did not come online";
+        return online;
     }
 
     ntms::Guid lib() { return *manager_->find_library("tgt"); }

@@ -8,14 +8,9 @@
 //
 // NTMS_SOAK_ROUNDS sets the number of kills (default 30, the short version in make check;
 // make soak runs 1,000). NTMS_SOAK_SEED sets the random seed. The figures are printed at the end.
-#include "daemon/events.hpp"
 #include "daemon/store/store.hpp"
-#include "sgio/changer.hpp"
-#include "sgio/iscsi_transport.hpp"
 #include "soak_env.hpp"
-#include "tests/daemon/inject_fixture.hpp"
-#include "tests/domain.hpp"
-#include "tgt_fixture.hpp"
+#include "tgt_domain.hpp"
 
 #include <filesystem>
 #include <fmt/format.h>
@@ -51,56 +46,8 @@ struct Figures {
     size_t unaccounted = 0; // interrupted jobs whose record does not name the port's cartridges
 };
 
-class KillSoak : public ::testing::Test {
+class KillSoak : public peer::TgtDomainTest {
 protected:
-    void SetUp() override {
-        if (auto why = peer::TgtHarness::missing_tools(); !why.empty())
-            GTEST_SKIP() << why;
-        dir_ = std::filesystem::temp_directory_path() / fmt::format("ntms-kill-soak-{}", getpid());
-        std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
-    }
-    void TearDown() override {
-        manager_.reset();
-        harness_.stop();
-        if (!dir_.empty())
-            std::filesystem::remove_all(dir_);
-    }
-
-    DaemonConfig config() {
-        DaemonConfig cfg;
-        cfg.database = (dir_ / "ntmsd.db").string();
-        cfg.discover = false;
-        LibraryConfig lib;
-        lib.name = "tgt";
-        lib.device = harness_.library().url;
-        lib.poll_interval_ms = 50;
-        cfg.libraries = {lib};
-        return cfg;
-    }
-
-    bool start_manager() {
-        manager_ = std::make_unique<ntms::test::Domain>(config(), events_);
-        manager_->start();
-        // Interrupted jobs end before the library says online.
-        return events_.wait_until([&] {
-            auto s = manager_->library(*manager_->find_library("tgt"), Caller::root());
-            return s && s->online() && s->slots > 0;
-        });
-    }
-
-    // Element status as tgt reports it, through a session of its own.
-    std::vector<sgio::ElementStatus> device(ElementType t) {
-        auto tr = sgio::IscsiTransport::open(harness_.library().url);
-        EXPECT_TRUE(tr);
-        if (!tr)
-            return {};
-        sgio::Changer ch(**tr);
-        auto r = ch.read_status(t);
-        EXPECT_TRUE(r) << r.error().message;
-        return r ? *r : std::vector<sgio::ElementStatus>{};
-    }
-
     // The child: one inject that imports what is in the port. It writes the job's GUID to `out`
     // as soon as the job exists, then runs it to its end unless it is killed first.
     [[noreturn]] void child(int out) {
@@ -252,10 +199,6 @@ protected:
         }
     }
 
-    std::filesystem::path dir_;
-    peer::TgtHarness harness_;
-    ntms::test::Recorder events_;
-    std::unique_ptr<ntms::test::Domain> manager_;
     std::vector<std::string> inserted_; // every barcode the operator put in
 };
 
