@@ -40,14 +40,15 @@ check: build build-asan
 	  asan=$(ASAN_BUILD)/meson-logs/testlog.junit.xml || rc=1; \
 	exit $$rc
 
-# The unit suite under ThreadSanitizer (the job engine's races among it). Not part of make check:
+# The unit and D-Bus suites under ThreadSanitizer (the job engine's races among them; the daemon
+# on the private bus is the TSan build too). Not part of make check:
 # a third full build.
 $(TSAN_BUILD)/build.ninja:
 	meson setup $(TSAN_BUILD) -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug
 
 check-tsan: deps $(TSAN_BUILD)/build.ninja
 	meson compile -C $(TSAN_BUILD)
-	TSAN_OPTIONS=halt_on_error=1 meson test -C $(TSAN_BUILD) --suite unit --print-errorlogs
+	TSAN_OPTIONS=halt_on_error=1 meson test -C $(TSAN_BUILD) --suite unit --suite dbus --print-errorlogs
 
 # Every parser's libFuzzer target (tests/fuzz/README.md), built with clang and ASan+UBSan in
 # $(FUZZ_BUILD), each run for FUZZ_SECONDS (60) one after the other, with executions and exec/s

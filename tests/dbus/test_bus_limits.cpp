@@ -7,6 +7,7 @@
 #include "bus_fixture.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string_view>
@@ -232,7 +233,12 @@ TEST_F(LimitsTest, HugeRequestIsRefusedWhileOthersAreServedAndMemoryReturns) {
         }
         EXPECT_EQ(failed, 0);
         EXPECT_GT(during, 0) << "no call of the other client overlapped the huge one";
-        EXPECT_LT(slowest, 10s) << "the other client waited " << slowest.count() << " ms";
+        std::printf("other client's slowest call: %lld ms\n",
+                    static_cast<long long>(slowest.count()));
+        // A sanitizer slows the daemon several times over: there the figure is only printed.
+        if (glibc_allocator) {
+            EXPECT_LT(slowest, 10s) << "the other client waited " << slowest.count() << " ms";
+        }
 
         uint64_t after = 0;
         EXPECT_TRUE(rss_came_back(pid, before, after))
