@@ -106,9 +106,13 @@ template <typename Info> DWORD fill_library(Session& s, const NTMS_GUID& id, Inf
     info.Enabled = prop<bool>(p, "Enabled") ? TRUE : FALSE;
     info.dwOperationalState = online ? NTMS_READY : NTMS_NOT_PRESENT;
     ntms::lib::put(info.szName, prop<std::string>(p, "Name"));
-    ntms::lib::put(info.szDescription, prop<std::string>(p, "Vendor") + " " +
-                                           prop<std::string>(p, "Product") + " (" +
-                                           prop<std::string>(p, "Device") + ")");
+    // An offline library's description says why, and when its device is tried again.
+    const std::string reason = prop<std::string>(p, "OfflineReason");
+    ntms::lib::put(info.szDescription,
+                   !online && !reason.empty()
+                       ? "offline: " + reason
+                       : prop<std::string>(p, "Vendor") + " " + prop<std::string>(p, "Product") +
+                             " (" + prop<std::string>(p, "Device") + ")");
     auto& l = info.Info.Library;
     l.LibraryType = NTMS_LIBRARYTYPE_ONLINE;
     l.InventoryMethod = NTMS_INVENTORY_FAST;

@@ -255,6 +255,9 @@ static void print_library(const NTMS_OBJECTINFORMATIONA *o, int first) {
            o->Enabled ? "enabled" : "disabled", (unsigned long)l->dwNumberOfSlots,
            (unsigned long)l->dwNumberOfMedia, (unsigned long)l->dwNumberOfDrives,
            (unsigned long)l->dwNumberOfPorts);
+    /* Why it is offline and when its device is tried again (libntms puts it there). */
+    if (o->dwOperationalState != NTMS_READY && strncmp(o->szDescription, "offline: ", 9) == 0)
+        printf("%38s%s\n", "", o->szDescription);
 }
 
 static void print_job(const NTMS_OBJECTINFORMATIONA *o, int first) {

@@ -21,6 +21,13 @@ lab=$(jq -r '.[] | select(.name=="lab") | .id' <<<"$out")
 expect 0 "library by name" -- "$ctl" --json library lab
 check "library by name gives its GUID" '[ "$(jq -r .id <<<"$out")" = "$lab" ]'
 expect 0 "library by GUID" -- "$ctl" library "$lab"
+# An offline library says why, and when its device is tried again.
+expect 0 "an offline library" -- "$ctl" library gone
+check "an offline library: its reason and next retry under its line" \
+  '[[ $(sed -n 2p <<<"$out") =~ ^\ +offline:\ .*/dev/sg-ntms-test-absent.*next\ retry\ at\ [0-9]{2}:[0-9]{2}:[0-9]{2}$ ]]'
+expect 0 "an offline library --json" -- "$ctl" --json library gone
+check "an offline library --json: online false, the reason as description" \
+  '[ "$(jq -r .online <<<"$out")" = false ] && [[ $(jq -r .description <<<"$out") == "offline: "* ]]'
 expect 5 "unknown library" -- "$ctl" library nosuch
 expect 2 "usage" -- "$ctl" frobnicate
 expect 2 "bad timeout" -- "$ctl" inject lab --timeout -1
@@ -98,7 +105,7 @@ check "into a pipe: no legend, no colours" \
 on_tty() { TERM=xterm script -qec "$(printf "%q " "$@")" /dev/null </dev/null | tr -d "\r"; }
 out=$(on_tty "$ctl" libraries)
 check "on a terminal: a legend and a count" \
-  '[[ $(head -n 1 <<<"$out") == "ID "*" NAME "*" STATE "* ]] && grep -qx "3 libraries listed." <<<"$out"'
+  '[[ $(head -n 1 <<<"$out") == "ID "*" NAME "*" STATE "* ]] && grep -qx "4 libraries listed." <<<"$out"'
 check "on a terminal: the state in colour" 'grep -q "${esc}\[32monline${esc}\[0m" <<<"$out"'
 out=$(NO_COLOR=1 on_tty "$ctl" libraries)
 check "on a terminal with NO_COLOR: no colours" '! grep -q "$esc" <<<"$out" && grep -q " online " <<<"$out"'
