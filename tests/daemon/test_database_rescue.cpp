@@ -3,6 +3,7 @@
 #include "daemon/journal.hpp"
 #include "daemon/store/keeper.hpp"
 #include "daemon/store/store.hpp"
+#include "tests/daemon/must.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -26,20 +27,7 @@ using namespace std::chrono_literals;
 namespace ntms {
 namespace {
 
-template <typename T> T must(Expected<T> e, const char* what) {
-    if (!e) {
-        ADD_FAILURE() << what << ": " << e.error().message;
-        throw std::runtime_error(what);
-    }
-    return std::move(e).value();
-}
-
-void must(Expected<void> e, const char* what) {
-    if (!e) {
-        ADD_FAILURE() << what << ": " << e.error().message;
-        throw std::runtime_error(what);
-    }
-}
+using test::must;
 
 MediumRecord medium(const Guid& lib, uint16_t element, const std::string& barcode) {
     MediumRecord m;

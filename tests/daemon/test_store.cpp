@@ -2,6 +2,7 @@
 #include "daemon/model.hpp"
 #include "daemon/status.hpp"
 #include "daemon/store/store.hpp"
+#include "tests/daemon/must.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -22,20 +23,7 @@ namespace fs = std::filesystem;
 namespace ntms {
 namespace {
 
-template <typename T> T must(Expected<T> e, const char* what) {
-    if (!e) {
-        ADD_FAILURE() << what << ": " << e.error().message;
-        throw std::runtime_error(what);
-    }
-    return std::move(e).value();
-}
-
-void must(Expected<void> e, const char* what) {
-    if (!e) {
-        ADD_FAILURE() << what << ": " << e.error().message;
-        throw std::runtime_error(what);
-    }
-}
+using test::must;
 
 // A second, plain connection: sees what is on disk, not what the Store believes.
 class RawDb {
