@@ -5,8 +5,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "ntmsctl.h"
+
 #include "common/ntms_guid.h"
-#include "common/ntms_vocabulary.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,15 +63,6 @@ static int exit_code(DWORD error) {
     }
 }
 
-static struct {
-    const char *host;
-    int json;
-    int no_legend;
-    int many;
-    int wait;
-    long timeout;
-} opt;
-
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig) {
@@ -78,35 +70,10 @@ static void on_sigint(int sig) {
     interrupted = 1;
 }
 
-/* systemd's conventions: a legend and colours only on a terminal, no colours with NO_COLOR. */
-static int on_terminal(void) {
-    const char *term = getenv("TERM");
-    return isatty(STDOUT_FILENO) && !(term && strcmp(term, "dumb") == 0);
-}
-
-static int legend(void) {
-    return !opt.json && !opt.no_legend && on_terminal();
-}
-
-/* A state word, padded to width, in red or green where colours are wanted. */
-static void print_state(const char *word, int width, int good, int bad) {
-    const char *nc = getenv("NO_COLOR");
-    int colour = !opt.json && on_terminal() && !(nc && *nc) && (good || bad);
-    int pad = width - (int)strlen(word);
-    printf("%s%s%s%*s", colour ? (bad ? "\033[31m" : "\033[32m") : "", word,
-           colour ? "\033[0m" : "", pad > 0 ? pad : 0, "");
-}
-
 static int fail(const char *what, DWORD error) {
     fprintf(stderr, "ntmsctl: %s: %s (error %lu)\n", what, NtmsErrorString(error),
             (unsigned long)error);
     return exit_code(error);
-}
-
-static void guid_format(const NTMS_GUID* g, char out[NTMS_GUID_TEXT_SIZE]) {
-    uint8_t bytes[16];
-    ntms_guid_from_fields(g->Data1, g->Data2, g->Data3, g->Data4, bytes);
-    ntms_guid_format(bytes, out);
 }
 
 /* The 8-4-4-4-12 form only, as ntmsctl(1) says: 32 hex digits may be a library's name. 1 on
@@ -117,57 +84,6 @@ static int guid_parse(const char *s, NTMS_GUID *g) {
         return 0;
     ntms_guid_to_fields(bytes, &g->Data1, &g->Data2, &g->Data3, g->Data4);
     return 1;
-}
-
-static void json_string(const char *s) {
-    putchar('"');
-    for (; *s; ++s) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
-/* A value of an RSM list (common/ntms_vocabulary.h) and its constant. */
-struct term {
-    DWORD value;
-    const char* constant;
-};
-
-#define TERM(constant, value, Name, name) {value, #constant},
-static const struct term job_states[] = {NTMS_JOB_STATES(TERM)};
-static const struct term inject_actions[] = {NTMS_INJECT_ACTIONS(TERM)};
-static const struct term opreq_types[] = {NTMS_OPREQ_TYPES(TERM)};
-static const struct term opreq_states[] = {NTMS_OPREQ_STATES(TERM)};
-#undef TERM
-
-/* The constant without its prefix ("INPROCESS" for NTMS_LM_INPROCESS), or "UNKNOWN". */
-static const char* term_name(const struct term* terms, size_t n, DWORD value) {
-    size_t i;
-    for (i = 0; i < n; ++i)
-        if (terms[i].value == value)
-            return strrchr(terms[i].constant, '_') + 1;
-    return "UNKNOWN";
-}
-
-#define TERM_NAME(terms, value) term_name(terms, sizeof terms / sizeof terms[0], value)
-
-static const char* job_state_name(DWORD s) {
-    return TERM_NAME(job_states, s);
-}
-static const char* action_name(DWORD a) {
-    return TERM_NAME(inject_actions, a);
-}
-static const char* opreq_state_name(DWORD s) {
-    return TERM_NAME(opreq_states, s);
-}
-static const char* opreq_type_name(DWORD t) {
-    return TERM_NAME(opreq_types, t);
 }
 
 static int job_finished(DWORD s) {
@@ -229,72 +145,6 @@ static DWORD find_library(HANDLE h, const char *arg, NTMS_GUID *out) {
     }
     free(list);
     return rc;
-}
-
-static void print_library(const NTMS_OBJECTINFORMATIONA *o, int first) {
-    char id[37];
-    const NTMS_LIBRARYINFORMATION *l = &o->Info.Library;
-    guid_format(&o->ObjectGuid, id);
-    if (opt.json) {
-        printf("%s{\"id\":\"%s\",\"name\":", first ? "" : ",", id);
-        json_string(o->szName);
-        printf(",\"description\":");
-        json_string(o->szDescription);
-        printf(",\"online\":%s,\"enabled\":%s,\"slots\":%lu,\"media\":%lu,\"drives\":%lu,"
-               "\"ports\":%lu}",
-               o->dwOperationalState == NTMS_READY ? "true" : "false",
-               o->Enabled ? "true" : "false", (unsigned long)l->dwNumberOfSlots,
-               (unsigned long)l->dwNumberOfMedia, (unsigned long)l->dwNumberOfDrives,
-               (unsigned long)l->dwNumberOfPorts);
-        return;
-    }
-    printf("%s  %-16s ", id, o->szName);
-    print_state(o->dwOperationalState == NTMS_READY ? "online" : "offline", 8,
-                o->dwOperationalState == NTMS_READY, o->dwOperationalState != NTMS_READY);
-    printf(" %-8s slots %lu, media %lu, drives %lu, ports %lu\n",
-           o->Enabled ? "enabled" : "disabled", (unsigned long)l->dwNumberOfSlots,
-           (unsigned long)l->dwNumberOfMedia, (unsigned long)l->dwNumberOfDrives,
-           (unsigned long)l->dwNumberOfPorts);
-    /* Why it is offline and when its device is tried again (libntms puts it there). */
-    if (o->dwOperationalState != NTMS_READY && strncmp(o->szDescription, "offline: ", 9) == 0)
-        printf("%38s%s\n", "", o->szDescription);
-}
-
-static void print_job(const NTMS_OBJECTINFORMATIONA *o, int first) {
-    char id[37], lib[37];
-    const NTMS_LIBREQUESTINFORMATIONA *r = &o->Info.LibRequest;
-    guid_format(&o->ObjectGuid, id);
-    guid_format(&r->Library, lib);
-    if (opt.json) {
-        printf("%s{\"id\":\"%s\",\"library\":\"%s\",\"action\":\"%s\",\"state\":\"%s\","
-               "\"error\":%lu,\"description\":",
-               first ? "" : ",", id, lib, action_name(r->OperationOption),
-               job_state_name(r->State), (unsigned long)r->dwErrorCode);
-        json_string(o->szDescription);
-        printf(",\"application\":");
-        json_string(r->szApplication);
-        printf("}");
-        return;
-    }
-    printf("%s  %-9s ", id, action_name(r->OperationOption));
-    print_state(job_state_name(r->State), 9, r->State == NTMS_LM_PASSED,
-                r->State == NTMS_LM_FAILED);
-    printf(" error %-4lu %s\n", (unsigned long)r->dwErrorCode, o->szDescription);
-}
-
-static void print_request(const NTMS_OBJECTINFORMATIONA *o, int first) {
-    char id[37];
-    const NTMS_OPREQUESTINFORMATIONA *r = &o->Info.OpRequest;
-    guid_format(&o->ObjectGuid, id);
-    if (opt.json) {
-        printf("%s{\"id\":\"%s\",\"type\":\"%s\",\"state\":\"%s\",\"message\":", first ? "" : ",",
-               id, opreq_type_name(r->Request), opreq_state_name(r->State));
-        json_string(r->szMessage);
-        printf("}");
-        return;
-    }
-    printf("%s  %-8s %-10s %s\n", id, opreq_type_name(r->Request), opreq_state_name(r->State),
-           r->szMessage);
 }
 
 typedef void (*printer)(const NTMS_OBJECTINFORMATIONA *, int);

@@ -1,0 +1,41 @@
+/*
+ * ntmsctl's parts: the options every part reads, and how objects are printed (ntmsctl_output.c):
+ * a table on a terminal, one line each in a pipe, JSON with --json.
+ */
+#ifndef NTMSCTL_H
+#define NTMSCTL_H
+
+#include "common/ntms_guid.h"
+
+#include <ntmsapi.h>
+
+struct ntmsctl_options {
+    const char *host;
+    int json;
+    int no_legend;
+    int many;
+    int wait;
+    long timeout;
+};
+extern struct ntmsctl_options opt;
+
+/* A terminal gets a legend and colours (systemd's conventions; NO_COLOR turns colours off). */
+int on_terminal(void);
+int legend(void);
+/* A state word, padded to width, in red or green where colours are wanted. */
+void print_state(const char *word, int width, int good, int bad);
+void guid_format(const NTMS_GUID *g, char out[NTMS_GUID_TEXT_SIZE]);
+void json_string(const char *s);
+
+/* Names of the RSM lists' values, without their prefix ("INPROCESS"), or "UNKNOWN". */
+const char *job_state_name(DWORD s);
+const char *action_name(DWORD a);
+const char *opreq_state_name(DWORD s);
+const char *opreq_type_name(DWORD t);
+
+/* One object, as a line or (with --json) an object; first: no comma before it. */
+void print_library(const NTMS_OBJECTINFORMATIONA *o, int first);
+void print_job(const NTMS_OBJECTINFORMATIONA *o, int first);
+void print_request(const NTMS_OBJECTINFORMATIONA *o, int first);
+
+#endif
