@@ -76,6 +76,13 @@ struct VcParsed {
 };
 // origin names the file in error messages.
 Result<VcParsed> parse_state(std::string_view text, const std::string& origin);
+// The first line of a state file: its id and generation.
+struct Header {
+    uint64_t id = 0;
+    uint64_t generation = 0;
+};
+// Returns an error text, empty on success.
+std::string parse_header(std::string_view line, Header& h);
 
 // The state file and its lock. All methods except attach() expect lock() to be held.
 class VcStateFile {
