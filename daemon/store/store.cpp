@@ -74,7 +74,16 @@ Expected<sqlite3*> Store::connect(const std::string& path, const StoreOptions& o
     if (auto r = exec_on(db, path, "PRAGMA foreign_keys = ON", "enable foreign keys"); !r)
         return r.error();
     // The first statement that reads the file: a file that is not a database fails here.
+    // SQLite answers SQLITE_BUSY at once, without its busy handler, when two connections change
+    // the journal mode of a new file together (one holds the lock the other must upgrade): the
+    // change is tried again for as long as the busy timeout allows.
     auto mode = journal_mode(db, path, "set WAL journal mode", "PRAGMA journal_mode = WAL");
+    for (int waited = 0; !mode && (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY &&
+                         waited < options.busy_timeout_ms;
+         waited += 10) {
+        sqlite3_sleep(10);
+        mode = journal_mode(db, path, "set WAL journal mode", "PRAGMA journal_mode = WAL");
+    }
     if (!mode)
         return mode.error();
     if (*mode != "wal")
