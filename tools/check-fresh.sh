@@ -8,9 +8,9 @@
 #    sources or $NTMS_FRESH_MIRROR), built once and kept as a tarball in $NTMS_FRESH_CACHE
 #    (default /var/tmp/ntms-fresh). Each run unpacks a pristine copy of it.
 # 2. The checkout (the files git knows, tracked or not ignored; build trees are ignored) is copied
-#    to /root/ntms in that root.
+#    to /usr/src/ntms in that root.
 # 3. The command lines of README.md's first sh block run there one after another, as root, in
-#    /root/ntms, in a chroot inside a private mount namespace with /proc, /sys, /dev and /dev/pts
+#    /usr/src/ntms, in a chroot inside a private mount namespace with /proc, /sys, /dev and /dev/pts
 #    of the host (the tests need root, mount namespaces, /dev/net/tun-free loopback networking;
 #    QEMU runs without KVM). The guest image cache of the system test, /var/tmp/ntms-vm, is the
 #    host's (bound in), so that it is built once for the host and for fresh roots.
@@ -113,9 +113,9 @@ cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 [ -s "$root/etc/hosts" ] ||
   printf '127.0.0.1\tlocalhost\n127.0.1.1\tntms-fresh\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
     >"$root/etc/hosts"
-mkdir -p "$root/root/ntms"
+mkdir -p "$root/usr/src/ntms"
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) |
-  tar -C "$root/root/ntms" -xf -
+  tar -C "$root/usr/src/ntms" -xf -
 mkdir -p /var/tmp/ntms-vm "$root/var/tmp/ntms-vm"
 
 log=$CACHE/last.log
@@ -125,7 +125,7 @@ printf '  %s\n' "${commands[@]}"
 script=$run/commands.sh
 {
   echo 'set -e'
-  echo 'cd /root/ntms'
+  echo 'cd /usr/src/ntms'
   for c in "${commands[@]}"; do
     printf 'echo %q\n' "# $c"
     echo "$c"
