@@ -64,6 +64,9 @@ public:
     // medium waits in its library's eject queue for the next START).
     Expected<Guid> eject(const std::string& medium, uint32_t action, const std::string& job,
                          const EjectOptions& options, const Caller& who);
+    // The library an eject call is about (the medium's, or the named job's), for polkit's
+    // details; nullopt when the text names neither.
+    std::optional<Guid> eject_library(const std::string& medium, const std::string& job) const;
     // Job.Cancel / CancelNtmsLibraryRequest: a queued job ends CANCELLED untouched, a running
     // one is asked to stop and ends with what it did.
     Expected<void> cancel_job(const Guid& job, const Caller& who);

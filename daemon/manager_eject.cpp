@@ -33,6 +33,20 @@ const char* medium_state_text(MediumState s) {
 
 } // namespace
 
+std::optional<Guid> Manager::eject_library(const std::string& medium,
+                                           const std::string& job) const {
+    if (auto id = Guid::parse(medium)) {
+        auto m = db_.with([&](Store& s) { return s.get_medium(*id); });
+        if (m && *m)
+            return (*m)->library;
+    }
+    if (auto id = Guid::parse(job)) {
+        if (auto j = this->job(*id))
+            return j->library;
+    }
+    return std::nullopt;
+}
+
 Expected<Guid> Manager::stop_eject(const std::string& job_text, const Caller& who) {
     auto id = Guid::parse(job_text);
     if (!id)
