@@ -21,6 +21,9 @@ DWORD WINAPI EjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID 
         std::map<std::string, sdbus::Variant> options;
         if (!s.application().empty())
             options.emplace("application", sdbus::Variant(s.application()));
+        // The session's MaxExtendSecs (NtmsSetInjectTimeout), which RSM applies to ejects too.
+        if (starts && s.inject_timeout != 0)
+            options.emplace("timeout", sdbus::Variant(static_cast<uint32_t>(s.inject_timeout)));
         const std::string media =
             lpMediaId && dwAction != NTMS_EJECT_STOP ? ntms::lib::guid_string(*lpMediaId) : "";
         const std::string job =
