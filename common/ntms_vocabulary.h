@@ -1,7 +1,7 @@
 /*
  * The RSM vocabulary of the project, written once: Win32 error codes with their D-Bus names and
- * texts, job (library request) states, operation kinds, inject actions, operator request types
- * and states. Each list is an X-macro: a consumer defines X to make what it needs (constants, a
+ * texts, job (library request) states, operation kinds, inject and eject actions, operator
+ * request types and states. Each list is an X-macro: a consumer defines X to make what it needs (constants, a
  * switch, a table) and expands the list, so that ntmsd, the D-Bus error mapping, libntms and
  * ntmsctl cannot disagree.
  *
@@ -94,6 +94,15 @@
     X(NTMS_INJECT_STOP,      1, Stop,      "stop")                                                 \
     X(NTMS_INJECT_RETRACT,   2, Retract,   "retract")                                              \
     X(NTMS_INJECT_STARTMANY, 3, StartMany, "startmany")
+
+/* EjectNtmsMedia's dwAction, NtmsEjectOperation: X(CONSTANT, value, Name, "name"). */
+#define NTMS_EJECT_ACTIONS(X)                                                                      \
+    X(NTMS_EJECT_START,     0, Start,     "start")                                                 \
+    X(NTMS_EJECT_STOP,      1, Stop,      "stop")                                                  \
+    X(NTMS_EJECT_QUEUE,     2, Queue,     "queue")                                                 \
+    X(NTMS_EJECT_FORCE,     3, Force,     "force")                                                 \
+    X(NTMS_EJECT_IMMEDIATE, 4, Immediate, "immediate")                                             \
+    X(NTMS_EJECT_ASK_USER,  5, AskUser,   "ask_user")
 
 /* Operator request types, NtmsOpreqCommand: X(CONSTANT, value, Name, "name"). */
 #define NTMS_OPREQ_TYPES(X)                                                                        \

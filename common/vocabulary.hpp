@@ -35,6 +35,7 @@ inline constexpr std::array errors{NTMS_ERRORS(NTMS_VOCABULARY_ERROR_)};
 inline constexpr std::array job_states{NTMS_JOB_STATES(NTMS_VOCABULARY_TERM_)};
 inline constexpr std::array operations{NTMS_OPERATIONS(NTMS_VOCABULARY_TERM_)};
 inline constexpr std::array inject_actions{NTMS_INJECT_ACTIONS(NTMS_VOCABULARY_TERM_)};
+inline constexpr std::array eject_actions{NTMS_EJECT_ACTIONS(NTMS_VOCABULARY_TERM_)};
 inline constexpr std::array opreq_types{NTMS_OPREQ_TYPES(NTMS_VOCABULARY_TERM_)};
 inline constexpr std::array opreq_states{NTMS_OPREQ_STATES(NTMS_VOCABULARY_TERM_)};
 

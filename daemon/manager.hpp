@@ -12,8 +12,11 @@
 #include "daemon/store/keeper.hpp"
 #include "daemon/store/unique_fd.hpp"
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ntms {
@@ -29,6 +32,10 @@ struct InjectOptions {
     std::string application;
     std::optional<uint16_t> port; // an IE element address of the port to use
 };
+
+// EjectNtmsMedia's options, as InjectMedia's: the time the operator has to take the media out
+// (MaxExtendSecs), the application, and the port (an IE element address of it).
+using EjectOptions = InjectOptions;
 
 class Manager {
 public:
@@ -52,6 +59,14 @@ public:
     // Returns the job's GUID: a new one for START/STARTMANY, the named one for STOP/RETRACT.
     Expected<Guid> inject(const std::string& library, uint32_t action, const std::string& job,
                           const InjectOptions& options, const Caller& who);
+    // EjectNtmsMedia (manager_eject.cpp): the checks in RSM's order, nothing changed on failure.
+    // START and FORCE return the new job's GUID, STOP the named one, QUEUE the null GUID (the
+    // medium waits in its library's eject queue for the next START).
+    Expected<Guid> eject(const std::string& medium, uint32_t action, const std::string& job,
+                         const EjectOptions& options, const Caller& who);
+    // The library an eject call is about (the medium's, or the named job's), for polkit's
+    // details; nullopt when the text names neither.
+    std::optional<Guid> eject_library(const std::string& medium, const std::string& job) const;
     // Job.Cancel / CancelNtmsLibraryRequest: a queued job ends CANCELLED untouched, a running
     // one is asked to stop and ends with what it did.
     Expected<void> cancel_job(const Guid& job, const Caller& who);
@@ -73,11 +88,17 @@ private:
     Expected<Library*> with_right(const Guid& id, const Caller& who, Right right) const;
     Expected<void> finish_oprequest(const Guid& id, const Caller& who, OpRequestState to);
 
+    Expected<Guid> stop_eject(const std::string& job_text, const Caller& who);
+
     Registry& registry_;
     SharedStore& db_;
     JobLedger& ledger_;
     EventSink& events_;
     StoreKeeper* keeper_;
+    // NTMS_EJECT_QUEUE's media per (library, port), for the next START; in memory only: nothing
+    // has moved for them yet.
+    std::mutex eject_mutex_;
+    std::map<std::pair<Guid, uint16_t>, std::vector<Guid>> eject_queue_;
 };
 
 } // namespace ntms

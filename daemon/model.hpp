@@ -12,8 +12,8 @@
 
 namespace ntms {
 
-// RSM's NTMS_LM_* operation codes: what a job does (common/ntms_vocabulary.h). Only Inject has
-// steps so far; the others are the engine's room for eject, door access, inventory and drives.
+// RSM's NTMS_LM_* operation codes: what a job does (common/ntms_vocabulary.h). Inject and Eject
+// have steps so far; the others are the engine's room for door access, inventory and drives.
 #define NTMS_MODEL_ENUMERATOR_(constant, value, Name, name) Name = value,
 enum class OperationKind : uint32_t { NTMS_OPERATIONS(NTMS_MODEL_ENUMERATOR_) };
 const char* operation_name(OperationKind k); // "inject", "eject", ...
@@ -26,6 +26,8 @@ inline constexpr int32_t priority_highest = 15;
 
 // NTMS_INJECT_*
 enum class InjectAction : uint32_t { NTMS_INJECT_ACTIONS(NTMS_MODEL_ENUMERATOR_) };
+// NTMS_EJECT_*
+enum class EjectAction : uint32_t { NTMS_EJECT_ACTIONS(NTMS_MODEL_ENUMERATOR_) };
 
 // NTMS_LM_* request states.
 enum class JobState : uint32_t { NTMS_JOB_STATES(NTMS_MODEL_ENUMERATOR_) };
@@ -41,7 +43,8 @@ enum class MediumState : uint32_t {
     InLibrary = 0, // in a storage slot or drive
     InPort = 1,    // in an IE element, waiting to be imported (left there: library full)
     Exported = 2,  // put into the port by the library, awaiting removal by the operator
-    Gone = 3,      // no longer in the library (removed by the operator)
+    Gone = 3,      // outside the library (taken out by the operator, or missing): the record and
+                   // its history stay; an inject of its barcode brings it back under its GUID
 };
 
 struct LibraryRecord {
@@ -66,6 +69,8 @@ struct JobRecord {
     Guid id;
     Guid library;
     OperationKind operation = OperationKind::Inject;
+    // The action the job was started with, as its operation numbers it: NTMS_INJECT_* for an
+    // inject, NTMS_EJECT_* (START or FORCE) for an eject, read with eject_action().
     InjectAction action = InjectAction::Start;
     JobState state = JobState::Queued;
     uint32_t error = 0; // Win32 code
@@ -98,7 +103,10 @@ struct MediumMove { // one row of a medium's history
     Guid job; // null for moves found by reconciliation
     std::optional<uint16_t> from, to;
     int64_t time = 0;
-    std::string reason; // "inject", "reconcile", "operator-removed" ...
+    // "inject", "reconcile", "found-in-port", "missing"; an eject writes "eject-requested" (to
+    // and from empty: the job that will eject it), "eject" (slot -> port), "operator-removed"
+    // (port -> outside) and "eject-returned" (port -> slot, after a time-out or STOP).
+    std::string reason;
 };
 
 struct OpRequestRecord {
@@ -111,6 +119,11 @@ struct OpRequestRecord {
     int64_t submitted = 0;
     int64_t changed = 0;
 };
+
+// An eject job's action (its record holds the NTMS_EJECT_* value in `action`).
+inline EjectAction eject_action(const JobRecord& job) {
+    return static_cast<EjectAction>(static_cast<uint32_t>(job.action));
+}
 
 int64_t now_usec();
 

@@ -45,6 +45,24 @@ std::tuple<std::string, sdbus::ObjectPath> ManagerAdaptor::InjectMedia(const std
     });
 }
 
+std::tuple<std::string, sdbus::ObjectPath> ManagerAdaptor::EjectMedia(const std::string& media,
+                                                                      const uint32_t& action,
+                                                                      const std::string& job,
+                                                                      const OptionMap& options) {
+    return guarded(ctx_, [&] {
+        // polkit is told the library the medium (or the job to stop) belongs to.
+        const auto lib = ctx_.manager.eject_library(media, job);
+        const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
+        const EjectOptions opts = value_or_throw(parse_inject_options(options));
+        const Guid started = value_or_throw(ctx_.manager.eject(media, action, job, opts, caller));
+        if (started.is_null()) // QUEUE: no job
+            return std::tuple<std::string, sdbus::ObjectPath>(std::string(),
+                                                              sdbus::ObjectPath("/"));
+        ctx_.directory.flush_events();
+        return std::tuple<std::string, sdbus::ObjectPath>(started.str(), job_object(started));
+    });
+}
+
 sdbus::ObjectPath ManagerAdaptor::job_object(const Guid& id) {
     if (ctx_.directory.exported_job(id))
         return job_path(id);

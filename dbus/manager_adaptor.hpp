@@ -24,6 +24,10 @@ private:
                                                            const uint32_t& action,
                                                            const std::string& job,
                                                            const OptionMap& options) override;
+    std::tuple<std::string, sdbus::ObjectPath> EjectMedia(const std::string& media,
+                                                          const uint32_t& action,
+                                                          const std::string& job,
+                                                          const OptionMap& options) override;
     sdbus::ObjectPath GetLibrary(const std::string& library) override;
     std::vector<sdbus::ObjectPath> ListLibraries() override;
     sdbus::ObjectPath GetJob(const std::string& job) override;

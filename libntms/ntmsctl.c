@@ -199,7 +199,7 @@ static int want_stop(void) {
     char answer[16];
     if (!isatty(STDIN_FILENO))
         return 1;
-    fprintf(stderr, "\nStop the inject? [y/N] ");
+    fprintf(stderr, "\nStop the job? [y/N] ");
     if (!fgets(answer, sizeof answer, stdin))
         return 1;
     return answer[0] == 'y' || answer[0] == 'Y';
@@ -209,6 +209,7 @@ static int want_stop(void) {
    bus traffic, the job's changes come as notifications. */
 #define FOLLOW_SLICE_MS 250
 
+/* library: the inject's library; NULL for an eject, which is stopped by its GUID alone. */
 static int follow_changes(HANDLE h, HANDLE changes, NTMS_GUID *library, NTMS_GUID *job) {
     DWORD last_state = 0xffffffffu;
     char last_description[NTMS_DESCRIPTION_LENGTH] = "";
@@ -244,7 +245,8 @@ static int follow_changes(HANDLE h, HANDLE changes, NTMS_GUID *library, NTMS_GUI
         if (interrupted) {
             interrupted = 0;
             if (want_stop()) {
-                rc = InjectNtmsMedia(h, library, job, NTMS_INJECT_STOP);
+                rc = library ? InjectNtmsMedia(h, library, job, NTMS_INJECT_STOP)
+                             : EjectNtmsMedia(h, NULL, job, NTMS_EJECT_STOP);
                 if (rc != ERROR_SUCCESS && rc != ERROR_INVALID_OPERATION)
                     return fail("stop", rc);
             }
@@ -300,6 +302,46 @@ static int inject_command(HANDLE h, const char *arg) {
     return follow(h, &library, &job);
 }
 
+/* eject MEDIUM (START, or FORCE, or QUEUE), eject (START of the queued media), eject --stop JOB.
+   MEDIUM is the medium's GUID. */
+static int eject_command(HANDLE h, const char *arg) {
+    NTMS_GUID medium, job;
+    char id[37];
+    DWORD rc, action = opt.queue ? NTMS_EJECT_QUEUE : opt.force ? NTMS_EJECT_FORCE : NTMS_EJECT_START;
+    if (opt.stop) {
+        if (!parse_id(opt.stop, &job))
+            return EXIT_USAGE;
+        rc = EjectNtmsMedia(h, NULL, &job, NTMS_EJECT_STOP);
+        return rc == ERROR_SUCCESS ? EXIT_OK : fail("stop", rc);
+    }
+    if (arg && !parse_id(arg, &medium))
+        return EXIT_USAGE;
+    if (opt.timeout >= 0 && (rc = NtmsSetInjectTimeout(h, (DWORD)opt.timeout)) != ERROR_SUCCESS)
+        return fail("timeout", rc);
+    memset(&job, 0, sizeof job);
+    rc = EjectNtmsMedia(h, arg ? &medium : NULL, &job, action);
+    if (rc != ERROR_SUCCESS)
+        return fail("eject", rc);
+    if (action == NTMS_EJECT_QUEUE) {
+        if (opt.json)
+            printf("{\"queued\":\"%s\"}\n", arg);
+        else if (legend())
+            printf("Queued for the next eject.\n");
+        return EXIT_OK;
+    }
+    guid_format(&job, id);
+    if (!opt.wait) {
+        if (opt.json)
+            printf("{\"job\":\"%s\"}\n", id);
+        else
+            printf("%s\n", id);
+        return EXIT_OK;
+    }
+    if (!opt.json)
+        printf("job %s\n", id);
+    return follow(h, NULL, &job);
+}
+
 /* STOP and RETRACT name the job's library too: it is read from the job. */
 static int job_action(HANDLE h, const char *arg, DWORD action) {
     NTMS_GUID job;
@@ -310,7 +352,10 @@ static int job_action(HANDLE h, const char *arg, DWORD action) {
     rc = get_info(h, &job, NTMS_LIBREQUEST, &info);
     if (rc != ERROR_SUCCESS)
         return fail(arg, rc);
-    rc = InjectNtmsMedia(h, &info.Info.LibRequest.Library, &job, action);
+    if (info.Info.LibRequest.OperationCode == NTMS_LM_EJECT && action == NTMS_INJECT_STOP)
+        rc = EjectNtmsMedia(h, NULL, &job, NTMS_EJECT_STOP);
+    else
+        rc = InjectNtmsMedia(h, &info.Info.LibRequest.Library, &job, action);
     if (rc != ERROR_SUCCESS)
         return fail(action == NTMS_INJECT_STOP ? "stop" : "retract", rc);
     return EXIT_OK;
@@ -410,7 +455,9 @@ static void usage(FILE *f) {
           "  library GUID|NAME              show one library\n"
           "  inject GUID|NAME [--many] [--timeout S] [--wait]\n"
           "                                 open the library's port and import what is put in\n"
-          "  stop JOB | retract JOB         stop an inject, or check its port now\n"
+          "  eject [MEDIUM] [--queue|--force] [--timeout S] [--wait] | eject --stop JOB\n"
+          "                                 present a medium at the port for the operator\n"
+          "  stop JOB | retract JOB         stop an inject or eject, or check an inject's port\n"
           "  jobs | job GUID                list the jobs, or show one\n"
           "  requests                       list the operator requests\n"
           "  satisfy REQUEST | cancel REQUEST\n"
@@ -425,7 +472,9 @@ int main(int argc, char **argv) {
         {"many", no_argument, NULL, 'm'},       {"timeout", required_argument, NULL, 't'},
         {"wait", no_argument, NULL, 'w'},       {"help", no_argument, NULL, 'h'},
         {"output", required_argument, NULL, 'o'}, {"no-legend", no_argument, NULL, 'L'},
-        {"no-pager", no_argument, NULL, 'P'},   {NULL, 0, NULL, 0}};
+        {"no-pager", no_argument, NULL, 'P'},   {"queue", no_argument, NULL, 'q'},
+        {"force", no_argument, NULL, 'f'},      {"stop", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0}};
     const char *cmd, *arg;
     HANDLE h;
     int c, rc, nargs;
@@ -437,6 +486,9 @@ int main(int argc, char **argv) {
         case 'j': opt.json = 1; break;
         case 'm': opt.many = 1; break;
         case 'w': opt.wait = 1; break;
+        case 'q': opt.queue = 1; break;
+        case 'f': opt.force = 1; break;
+        case 's': opt.stop = optarg; break;
         case 'L': opt.no_legend = 1; break;
         case 'P': break; /* ntmsctl never pages; accepted as systemd's tools accept it */
         case 'o':
@@ -471,12 +523,17 @@ int main(int argc, char **argv) {
             int args;
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
-                        {"satisfy", 1},   {"cancel", 1},  {"backup", 1}};
+                        {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
                 break;
-        if (i == sizeof commands / sizeof commands[0] || nargs != 1 + commands[i].args) {
+        /* eject's MEDIUM is left out to eject the queue, and with --stop. */
+        if (i == sizeof commands / sizeof commands[0] ||
+            (nargs != 1 + commands[i].args &&
+             !(strcmp(cmd, "eject") == 0 && nargs == 1 && !opt.queue && !opt.force)) ||
+            (opt.stop && (strcmp(cmd, "eject") != 0 || nargs != 1 || opt.queue || opt.force)) ||
+            (opt.queue && opt.force)) {
             usage(stderr);
             return EXIT_USAGE;
         }
@@ -505,6 +562,8 @@ int main(int argc, char **argv) {
                                 : fail(arg, e);
     } else if (strcmp(cmd, "inject") == 0) {
         rc = inject_command(h, arg);
+    } else if (strcmp(cmd, "eject") == 0) {
+        rc = eject_command(h, arg);
     } else if (strcmp(cmd, "stop") == 0) {
         rc = job_action(h, arg, NTMS_INJECT_STOP);
     } else if (strcmp(cmd, "retract") == 0) {

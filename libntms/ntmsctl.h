@@ -16,6 +16,9 @@ struct ntmsctl_options {
     int many;
     int wait;
     long timeout;
+    int queue;         /* eject --queue */
+    int force;         /* eject --force */
+    const char *stop;  /* eject --stop JOB */
 };
 extern struct ntmsctl_options opt;
 
@@ -29,7 +32,9 @@ void json_string(const char *s);
 
 /* Names of the RSM lists' values, without their prefix ("INPROCESS"), or "UNKNOWN". */
 const char *job_state_name(DWORD s);
-const char *action_name(DWORD a);
+/* The action of a job of this operation (NTMS_LM_INJECT, NTMS_LM_EJECT): an eject's START is
+   "EJECT". */
+const char *action_name(DWORD operation, DWORD a);
 const char *opreq_state_name(DWORD s);
 const char *opreq_type_name(DWORD t);
 

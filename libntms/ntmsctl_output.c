@@ -61,6 +61,7 @@ struct term {
 #define TERM(constant, value, Name, name) {value, #constant},
 static const struct term job_states[] = {NTMS_JOB_STATES(TERM)};
 static const struct term inject_actions[] = {NTMS_INJECT_ACTIONS(TERM)};
+static const struct term eject_actions[] = {NTMS_EJECT_ACTIONS(TERM)};
 static const struct term opreq_types[] = {NTMS_OPREQ_TYPES(TERM)};
 static const struct term opreq_states[] = {NTMS_OPREQ_STATES(TERM)};
 #undef TERM
@@ -79,7 +80,10 @@ static const char* term_name(const struct term* terms, size_t n, DWORD value) {
 const char* job_state_name(DWORD s) {
     return TERM_NAME(job_states, s);
 }
-const char* action_name(DWORD a) {
+const char* action_name(DWORD operation, DWORD a) {
+    /* An eject's START reads EJECT: the column would not tell it from an inject otherwise. */
+    if (operation == NTMS_LM_EJECT)
+        return a == NTMS_EJECT_START ? "EJECT" : TERM_NAME(eject_actions, a);
     return TERM_NAME(inject_actions, a);
 }
 const char* opreq_state_name(DWORD s) {
@@ -126,7 +130,7 @@ void print_job(const NTMS_OBJECTINFORMATIONA *o, int first) {
     if (opt.json) {
         printf("%s{\"id\":\"%s\",\"library\":\"%s\",\"action\":\"%s\",\"state\":\"%s\","
                "\"error\":%lu,\"description\":",
-               first ? "" : ",", id, lib, action_name(r->OperationOption),
+               first ? "" : ",", id, lib, action_name(r->OperationCode, r->OperationOption),
                job_state_name(r->State), (unsigned long)r->dwErrorCode);
         json_string(o->szDescription);
         printf(",\"application\":");
@@ -134,7 +138,7 @@ void print_job(const NTMS_OBJECTINFORMATIONA *o, int first) {
         printf("}");
         return;
     }
-    printf("%s  %-9s ", id, action_name(r->OperationOption));
+    printf("%s  %-9s ", id, action_name(r->OperationCode, r->OperationOption));
     print_state(job_state_name(r->State), 9, r->State == NTMS_LM_PASSED,
                 r->State == NTMS_LM_FAILED);
     printf(" error %-4lu %s\n", (unsigned long)r->dwErrorCode, o->szDescription);

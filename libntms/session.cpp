@@ -77,6 +77,12 @@ Session::inject(const std::string& library, uint32_t action, const std::string& 
     return ManagerProxy(*bus_).InjectMedia(library, action, job, options);
 }
 
+std::tuple<std::string, sdbus::ObjectPath>
+Session::eject(const std::string& media, uint32_t action, const std::string& job,
+               const std::map<std::string, sdbus::Variant>& options) {
+    return ManagerProxy(*bus_).EjectMedia(media, action, job, options);
+}
+
 sdbus::ObjectPath Session::library_path(const std::string& library) {
     return ManagerProxy(*bus_).GetLibrary(library);
 }

@@ -107,6 +107,9 @@ public:
     std::tuple<std::string, sdbus::ObjectPath> inject(const std::string& library, uint32_t action,
                                                       const std::string& job,
                                                       const std::map<std::string, sdbus::Variant>& options);
+    std::tuple<std::string, sdbus::ObjectPath> eject(const std::string& media, uint32_t action,
+                                                     const std::string& job,
+                                                     const std::map<std::string, sdbus::Variant>& options);
     sdbus::ObjectPath library_path(const std::string& library);
     std::vector<sdbus::ObjectPath> library_paths();
     sdbus::ObjectPath job_path(const std::string& job);

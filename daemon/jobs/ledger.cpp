@@ -7,12 +7,22 @@
 
 namespace ntms {
 
-Expected<JobPtr> JobLedger::create(JobRecord record, std::string library_name) {
+Expected<JobPtr> JobLedger::create(JobRecord record, std::string library_name,
+                                   const std::function<Expected<void>(Store&)>& also) {
     record.state = JobState::Queued;
     if (record.time_queued == 0)
         record.time_queued = now_usec();
-    if (auto r = db_.with([&](Store& s) { return s.insert_job(record); }); !r)
-        return r.error();
+    auto inserted = db_.with([&](Store& s) -> Expected<void> {
+        if (!also)
+            return s.insert_job(record);
+        return s.transaction([&]() -> Expected<void> {
+            if (auto r = s.insert_job(record); !r)
+                return r;
+            return also(s);
+        });
+    });
+    if (!inserted)
+        return inserted.error();
     events_.job_added(record);
     return std::make_unique<Job>(Job::Key{}, std::move(record), std::move(library_name));
 }

@@ -8,11 +8,13 @@
 #include "daemon/events.hpp"
 #include "daemon/jobs/job.hpp"
 
+#include <functional>
 #include <vector>
 
 namespace ntms {
 
 class SharedStore;
+class Store;
 
 class JobLedger {
 public:
@@ -22,7 +24,10 @@ public:
 
     // Submission: the job is committed QUEUED and announced (JobNew goes out before the caller's
     // reply). The caller hands it to its library's queue.
-    Expected<JobPtr> create(JobRecord record, std::string library_name);
+    // `also` (when given) writes what the operation needs with the job, in the same transaction:
+    // the job is committed with it or not at all.
+    Expected<JobPtr> create(JobRecord record, std::string library_name,
+                            const std::function<Expected<void>(Store&)>& also = {});
     // A job found QUEUED in the database at start-up: already durable and announced once.
     JobPtr adopt(JobRecord record, std::string library_name);
 

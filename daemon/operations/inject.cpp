@@ -52,6 +52,8 @@ private:
     Expected<uint32_t> import_batch(const PortState& port, bool& stop_requested);
     Expected<std::vector<sgio::ElementStatus>> read_port(const PortState& port);
     Expected<bool> importable(const sgio::ElementStatus& e);
+    // The medium a cartridge in the port is: known there, known outside by its barcode, or new.
+    Expected<Guid> identity(const sgio::ElementStatus& e);
     Expected<void> move_one(const sgio::ElementStatus& from, uint16_t to);
     // Reads source and destination after a move: (source, destination).
     Expected<std::pair<sgio::ElementStatus, sgio::ElementStatus>>
@@ -99,6 +101,23 @@ Expected<std::vector<sgio::ElementStatus>> InjectSteps::read_port(const PortStat
         return from_scsi(r.error(), "read the port");
     }
     return std::move(r).value();
+}
+
+Expected<Guid> InjectSteps::identity(const sgio::ElementStatus& e) {
+    // A record already at this port element (left there earlier)...
+    auto known = db_.medium_at(lib_.id(), e.address);
+    if (!known)
+        return known.error();
+    if (*known)
+        return (*known)->id;
+    // ... or a cartridge that was taken out of a library before (ejected): same medium, same
+    // GUID and history. Only a new barcode (or none) makes a new medium.
+    auto outside = db_.outside_medium(e.primary_tag);
+    if (!outside)
+        return outside.error();
+    if (*outside)
+        return (*outside)->id;
+    return Guid::random();
 }
 
 Expected<bool> InjectSteps::importable(const sgio::ElementStatus& e) {
@@ -195,14 +214,13 @@ InjectSteps::confirm(const sgio::ElementStatus& from, uint16_t to) {
 }
 
 Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t to) {
-    // Identity: a record already at this port element (left there earlier), else a new medium.
-    auto known = db_.medium_at(lib_.id(), from.address);
-    if (!known)
-        return known.error();
+    auto medium = identity(from);
+    if (!medium)
+        return medium.error();
     MoveIntent in;
     in.job = job_.id;
     in.library = lib_.id();
-    in.medium = *known ? (*known)->id : Guid::random();
+    in.medium = *medium;
     in.barcode = from.primary_tag;
     in.source = from.address;
     in.destination = to;
@@ -338,7 +356,10 @@ Expected<uint32_t> InjectSteps::import_batch(const PortState& port, bool& stop_r
             if (!known)
                 return known.error();
             if (!*known) { // keep track of it where it waits
-                m.id = Guid::random();
+                auto id = identity(e);
+                if (!id)
+                    return id.error();
+                m.id = *id;
                 m.library = lib_.id();
                 m.barcode = e.primary_tag;
                 m.element = e.address;

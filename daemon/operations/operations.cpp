@@ -2,6 +2,7 @@
 // and, should a job of it reach a worker anyway (a database written by a newer ntmsd), ends
 // FAILED with ERROR_NOT_SUPPORTED.
 #include "daemon/jobs/operation.hpp"
+#include "daemon/operations/eject.hpp"
 #include "daemon/operations/inject.hpp"
 
 namespace ntms {
@@ -11,6 +12,8 @@ OperationFactory standard_operations() {
         switch (job.operation) {
         case OperationKind::Inject:
             return std::make_unique<InjectOperation>();
+        case OperationKind::Eject:
+            return std::make_unique<EjectOperation>();
         default:
             return nullptr;
         }

@@ -88,6 +88,12 @@ public:
     Expected<void> drop_intent(int64_t id);
     Expected<std::vector<MoveIntent>> pending_intents(const Guid& library);
 
+    // Eject (store_eject.cpp). The latest Gone medium of this barcode in any library: the one an
+    // inject of the barcode brings back. The queued or running jobs that are to eject medium
+    // (from its "eject-requested" history rows).
+    Expected<std::optional<MediumRecord>> outside_medium(const std::string& barcode);
+    Expected<std::vector<Guid>> open_ejects_of(const Guid& medium);
+
     // Operator requests.
     Expected<void> insert_oprequest(const OpRequestRecord& r);
     Expected<void> update_oprequest(const OpRequestRecord& r);

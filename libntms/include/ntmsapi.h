@@ -200,6 +200,15 @@ enum NtmsInjectOperation {
 /* The spelling of the SDK documentation. */
 #define NTMS_INJECT_START_MANY NTMS_INJECT_STARTMANY
 
+enum NtmsEjectOperation {
+    NTMS_EJECT_START = 0,
+    NTMS_EJECT_STOP = 1,
+    NTMS_EJECT_QUEUE = 2,
+    NTMS_EJECT_FORCE = 3,
+    NTMS_EJECT_IMMEDIATE = 4,
+    NTMS_EJECT_ASK_USER = 5
+};
+
 enum NtmsLmOperation {
     NTMS_LM_REMOVE = 0,
     NTMS_LM_DISABLECHANGER = 1,
@@ -487,6 +496,8 @@ DWORD WINAPI CloseNtmsSession(HANDLE hSession);
 /* Libraries and their requests. */
 DWORD WINAPI InjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpLibraryId,
                              LPNTMS_GUID lpInjectOperation, DWORD dwAction);
+DWORD WINAPI EjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpEjectOperation,
+                            DWORD dwAction);
 DWORD WINAPI EnumerateNtmsObject(HANDLE hSession, const LPNTMS_GUID lpContainerId,
                                  LPNTMS_GUID lpList, LPDWORD lpdwListSize, DWORD dwType,
                                  DWORD dwOptions);

@@ -27,10 +27,11 @@ import re
 import subprocess
 import sys
 
-LISTS = ("job-state", "operation", "inject-action", "opreq-type", "opreq-state")
+LISTS = ("job-state", "operation", "inject-action", "eject-action", "opreq-type", "opreq-state")
 # The enums of ntmsapi.h that must hold exactly the values of a list (operation kinds are a
 # subset of NtmsLmOperation: only those ntmsd runs).
 ENUM_OF_LIST = {"job-state": "NtmsLmState", "inject-action": "NtmsInjectOperation",
+                "eject-action": "NtmsEjectOperation",
                 "opreq-type": "NtmsOpreqCommand", "opreq-state": "NtmsOpreqState"}
 ERROR_CONSTANT = r"(?:ERROR_[A-Z0-9_]+|RPC_S_[A-Z0-9_]+)"
 

@@ -4,7 +4,7 @@
  * tests/system/check-dbus-page.py):
  *   error  CONSTANT  code  Name  bus|local  text
  *   LIST   CONSTANT  value  Name  name        (LIST: job-state, operation, inject-action,
- *                                              opreq-type, opreq-state)
+ *                                              eject-action, opreq-type, opreq-state)
  *   prefix  org.ntms.Ntms1.Error.
  * Built as C99 with -pedantic, it is also the proof that C programs can include the table.
  */
@@ -22,6 +22,8 @@
 #define OPERATION(constant, value, Name, name) TERM_LINE("operation", constant, value, Name, name)
 #define INJECT_ACTION(constant, value, Name, name)                                                 \
     TERM_LINE("inject-action", constant, value, Name, name)
+#define EJECT_ACTION(constant, value, Name, name)                                                  \
+    TERM_LINE("eject-action", constant, value, Name, name)
 #define OPREQ_TYPE(constant, value, Name, name) TERM_LINE("opreq-type", constant, value, Name, name)
 #define OPREQ_STATE(constant, value, Name, name)                                                   \
     TERM_LINE("opreq-state", constant, value, Name, name)
@@ -32,6 +34,7 @@ int main(void) {
     NTMS_JOB_STATES(JOB_STATE)
     NTMS_OPERATIONS(OPERATION)
     NTMS_INJECT_ACTIONS(INJECT_ACTION)
+    NTMS_EJECT_ACTIONS(EJECT_ACTION)
     NTMS_OPREQ_TYPES(OPREQ_TYPE)
     NTMS_OPREQ_STATES(OPREQ_STATE)
     return 0;

@@ -119,17 +119,21 @@ TEST(Vocabulary, ModelEnumsHoldTheTablesValues) {
     EXPECT_STREQ(job_state_name(JobState::Name), name);
 #define NTMS_INJECT_ACTION_(constant, value, Name, name)                                           \
     NTMS_EXPECT_VALUE_(InjectAction, Name, value) << #constant;
+#define NTMS_EJECT_ACTION_(constant, value, Name, name)                                            \
+    NTMS_EXPECT_VALUE_(EjectAction, Name, value) << #constant;
 #define NTMS_OPREQ_TYPE_(constant, value, Name, name)                                              \
     NTMS_EXPECT_VALUE_(OpRequestType, Name, value) << #constant;
 #define NTMS_OPREQ_STATE_(constant, value, Name, name)                                             \
     NTMS_EXPECT_VALUE_(OpRequestState, Name, value) << #constant;
     NTMS_JOB_STATES(NTMS_JOB_STATE_)
     NTMS_INJECT_ACTIONS(NTMS_INJECT_ACTION_)
+    NTMS_EJECT_ACTIONS(NTMS_EJECT_ACTION_)
     NTMS_OPREQ_TYPES(NTMS_OPREQ_TYPE_)
     NTMS_OPREQ_STATES(NTMS_OPREQ_STATE_)
 #undef NTMS_EXPECT_VALUE_
 #undef NTMS_JOB_STATE_
 #undef NTMS_INJECT_ACTION_
+#undef NTMS_EJECT_ACTION_
 #undef NTMS_OPREQ_TYPE_
 #undef NTMS_OPREQ_STATE_
     EXPECT_STREQ(job_state_name(static_cast<JobState>(99)), "unknown");

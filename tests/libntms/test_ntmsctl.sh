@@ -140,6 +140,50 @@ fi
 expect 7 "backup over --host" -- "$ctl" --host nowhere.invalid backup "$bk"
 
 
+# eject: the media's GUIDs from the library's ListMedia (ntmsctl does not list media yet).
+lab_path=$(busctl --system call org.ntms.Ntms1 /org/ntms/Ntms1 org.ntms.Ntms1.Manager GetLibrary \
+  s lab | sed -n 's/^o "\(.*\)"$/\1/p')
+medium_of() {
+  busctl --system call org.ntms.Ntms1 "$lab_path" org.ntms.Ntms1.Library ListMedia |
+    grep -o "\"[0-9a-f-]\{36\}\" \"$1\"" | cut -d'"' -f2
+}
+m1=$(medium_of S00001L8) m2=$(medium_of S00002L8) m3=$(medium_of S00003L8)
+check "eject: the media are listed" '[ ${#m1} = 36 ] && [ ${#m2} = 36 ] && [ ${#m3} = 36 ]'
+expect 2 "eject: a barcode is not a GUID" -- "$ctl" eject S00001L8
+expect 2 "eject: --queue and --force together" -- "$ctl" eject "$m1" --queue --force
+expect 2 "eject --stop with a medium" -- "$ctl" eject "$m1" --stop "$m1"
+expect 5 "eject: an unknown medium" -- "$ctl" eject 00000000-0000-0000-0000-000000000001
+job_state() { "$ctl" --json job "$1" | jq -r .state; }
+wait_state() { for _ in $(seq 100); do [ "$(job_state "$1")" = "$2" ] && return 0; sleep 0.1; done; return 1; }
+port_full() { "$sim" "$state" status | grep -Eq "^ie +100 +full"; }
+# --wait follows the eject until the operator has taken the cartridge out of port 100.
+( for _ in $(seq 100); do port_full && break; sleep 0.1; done
+  "$sim" "$state" remove 100 >/dev/null ) &
+expect 0 "eject --wait" -- "$ctl" --json eject "$m1" --timeout 20 --wait
+wait
+check "eject --wait: PASSED, one cartridge, action EJECT" \
+  '[ "$(jq -r .state <<<"$out")" = PASSED ] && [ "$(jq -r .action <<<"$out")" = EJECT ] && [ "$(jq -r .description <<<"$out")" = "media moved: 1" ]'
+check "eject: the medium is listed gone" \
+  'busctl --system call org.ntms.Ntms1 "$lab_path" org.ntms.Ntms1.Library ListMedia | grep -q "\"$m1\" \"S00001L8\" \"gone\" 0"'
+expect 7 "eject: a medium outside the library" -- "$ctl" eject "$m1"
+# Without --wait: the job's GUID; --stop brings the cartridge back and ends it STOPPED.
+expect 0 "eject" -- "$ctl" --json eject "$m2" --timeout 300
+job=$(jq -r .job <<<"$out")
+check "eject: the job waits for the operator" 'wait_state "$job" WAITING'
+expect 0 "eject --stop" -- "$ctl" eject --stop "$job"
+check "eject --stop: STOPPED" 'wait_state "$job" STOPPED'
+check "eject --stop: the cartridge is back" '! port_full'
+expect 6 "eject --stop of a finished eject" -- "$ctl" eject --stop "$job"
+# --queue: one medium per element of the single-cartridge port; eject alone ejects the queue,
+# and stop JOB stops an eject as it stops an inject.
+expect 0 "eject --queue" -- "$ctl" eject "$m2" --queue
+expect 1 "eject --queue beyond the port's one element (ERROR_BUSY)" -- "$ctl" eject "$m3" --queue
+expect 0 "eject the queue" -- "$ctl" --json eject --timeout 300
+job=$(jq -r .job <<<"$out")
+check "eject the queue: it waits" 'wait_state "$job" WAITING'
+expect 0 "stop an eject" -- "$ctl" stop "$job"
+check "stop an eject: STOPPED" 'wait_state "$job" STOPPED'
+
 # bash completion: commands, options, and names and GUIDs asked of the daemon.
 completion=$(dirname "$0")/../../libntms/ntmsctl.bash-completion
 complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted, one a line
@@ -150,7 +194,7 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted
 }
 export NTMSCTL=$ctl
 out=$(complete_words "")
-check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel inject job jobs libraries library requests retract satisfy stop " ]'
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel eject inject job jobs libraries library requests retract satisfy stop " ]'
 out=$(complete_words --no)
 check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
 out=$(complete_words inject "")
@@ -160,6 +204,8 @@ out=$(complete_words --json library l)
 check "completion: after options, a prefix of a name" '[ "$out" = lab ]'
 out=$(complete_words inject lab --)
 check "completion: inject's own options" 'grep -qx -- --many <<<"$out" && grep -qx -- --timeout <<<"$out"'
+out=$(complete_words eject "$m2" --)
+check "completion: eject's own options" 'grep -qx -- --queue <<<"$out" && grep -qx -- --stop <<<"$out" && grep -qx -- --wait <<<"$out"'
 out=$(complete_words job "")
 check "completion: job takes the daemon's job GUIDs" \
   '[ -n "$out" ] && [ "$(wc -l <<<"$out")" = "$("$ctl" --json jobs | jq length)" ]'

@@ -248,5 +248,23 @@ run opwait 0
 expect_rc "opwait: nothing left to wait for" opwait 0
 check "opwait: ... prints nothing" [ ! -s "$work/opwait.out" ]
 
+# EjectNtmsMedia(3): the first cartridge of mag goes to its port; the operator takes it out.
+mag_path=$(busctl --system call org.ntms.Ntms1 /org/ntms/Ntms1 org.ntms.Ntms1.Manager GetLibrary \
+  s mag | sed -n 's/^o "\(.*\)"$/\1/p')
+medium=$(busctl --system call org.ntms.Ntms1 "$mag_path" org.ntms.Ntms1.Library ListMedia |
+  grep -o '"[0-9a-f-]\{36\}" "S00001L8"' | cut -d'"' -f2)
+# The port element that holds this cartridge (the job picks an empty one).
+port_holding() { "$sim" "$1" status | awk -v b="$2" '$1 == "ie" && $4 == b { print $2; f = 1 } END { exit !f }'; }
+( wait_for 60 port_holding "$mag_state" S00001L8 &&
+  "$sim" "$mag_state" remove "$(port_holding "$mag_state" S00001L8)" ) >/dev/null &
+operator=$!
+run eject "$medium"
+wait $operator || true
+expect_rc "eject: the operator took the cartridge out" eject 0
+check "eject: ... and it says so" has_line "$work/eject.out" "eject: taken out"
+run eject "$medium"
+expect_rc "eject: a medium outside the library fails" eject 1
+check "eject: ... with ERROR_LIBRARY_OFFLINE" has_text "$work/eject.err" "(error 4305)"
+
 echo "1..$n"
 [ $failed -eq 0 ]

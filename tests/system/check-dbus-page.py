@@ -87,7 +87,7 @@ def strip_comments(text):
     return re.sub(r"/\*.*?\*/", "", text, flags=re.S)
 
 
-VOCABULARY_CONSTANTS = ("inject-action", "job-state", "opreq-type", "opreq-state")
+VOCABULARY_CONSTANTS = ("inject-action", "eject-action", "job-state", "opreq-type", "opreq-state")
 
 
 def parse_vocabulary(dump_program):

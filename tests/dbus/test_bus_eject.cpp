@@ -1,0 +1,137 @@
+// Manager.EjectMedia over the real bus, with busctl as the client: a medium found in ListMedia is
+// ejected, taken out by the operator (ntms-sim), and listed as gone; QUEUE's reply; the errors of
+// bad calls, which change nothing.
+#include "bus_fixture.hpp"
+
+#include <regex>
+#include <thread>
+
+namespace ntms::bustest {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The nth text between double quotes of a busctl reply.
+std::string quoted(const std::string& s, size_t nth = 0) {
+    std::smatch m;
+    std::string rest = s;
+    for (size_t i = 0; std::regex_search(rest, m, std::regex("\"([^\"]*)\"")); ++i) {
+        if (i == nth)
+            return m[1];
+        rest = m.suffix();
+    }
+    return {};
+}
+
+class BusEject : public BusTest {
+protected:
+    // The GUID of the medium of this barcode, from the library's ListMedia.
+    std::string medium_guid(const std::string& lib_path, const std::string& barcode) {
+        auto r = busctl({"call", service, lib_path, library_iface, "ListMedia"});
+        EXPECT_EQ(r.status, 0) << r.err;
+        std::smatch m;
+        const std::regex entry("\"([0-9a-f-]{36})\" \"" + barcode + "\" \"([a-z-]+)\"");
+        EXPECT_TRUE(std::regex_search(r.out, m, entry)) << r.out;
+        return m.size() > 1 ? m[1].str() : std::string();
+    }
+    std::string list_media(const std::string& lib_path) {
+        return busctl({"call", service, lib_path, library_iface, "ListMedia"}).out;
+    }
+    void wait_state(const std::string& job_path, const std::string& want) {
+        std::string last;
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            last = busctl({"get-property", service, job_path, job_iface, "State"}).out;
+            if (last == want + "\n")
+                return;
+            std::this_thread::sleep_for(50ms);
+        }
+        ADD_FAILURE() << job_path << " State is " << last << ", never " << want;
+    }
+    CommandResult eject(const std::string& medium, const std::string& action,
+                       const std::string& job = {}) {
+        return busctl({"call", service, root_path, manager_iface, "EjectMedia", "susa{sv}", medium,
+                       action, job, "1", "application", "s", "busctl"});
+    }
+};
+
+TEST_F(BusEject, BusctlEjectsAMediumTheOperatorTakesOut) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=10,ie=2,fill=3")}));
+    const std::string lib_path = library_path("lab1");
+    const std::string guid = medium_guid(lib_path, "S00002L8");
+    ASSERT_EQ(guid.size(), 36u);
+
+    auto call = eject(guid, "0");
+    ASSERT_EQ(call.status, 0) << call.err;
+    ASSERT_EQ(call.out.rfind("so ", 0), 0u) << call.out;
+    const std::string job_path = quoted(call.out, 1);
+    ASSERT_EQ(job_path.rfind("/org/ntms/Ntms1/job/", 0), 0u) << call.out;
+    auto op = busctl({"get-property", service, job_path, job_iface, "Operation", "Action",
+                      "Application"});
+    EXPECT_EQ(op.out, "s \"eject\"\nu 0\ns \"busctl\"\n") << op.err;
+
+    wait_state(job_path, "u 5"); // WAITING: in the port, the operator asked
+    EXPECT_NE(list_media(lib_path).find("\"S00002L8\" \"exported\" 100"), std::string::npos);
+    ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"remove", "100"}));
+    wait_state(job_path, "u 2"); // PASSED
+
+    auto moved = busctl({"get-property", service, job_path, job_iface, "MediaMoved", "Error"});
+    EXPECT_EQ(moved.out, "u 1\nu 0\n");
+    const std::string after = list_media(lib_path);
+    EXPECT_NE(after.find("\"" + guid + "\" \"S00002L8\" \"gone\" 0"), std::string::npos) << after;
+    auto free = busctl({"get-property", service, lib_path, library_iface, "FreeSlots"});
+    EXPECT_EQ(free.out, "u 8\n");
+
+    // QUEUE has no job: the empty GUID and "/".
+    const std::string other = medium_guid(lib_path, "S00001L8");
+    auto queued = eject(other, "2");
+    ASSERT_EQ(queued.status, 0) << queued.err;
+    EXPECT_EQ(queued.out, "so \"\" \"/\"\n");
+}
+
+TEST_F(BusEject, BadCallsAnswerTheirErrorsAndChangeNothing) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=10,ie=1,fill=2")}));
+    const std::string lib_path = library_path("lab1");
+    const std::string guid = medium_guid(lib_path, "S00001L8");
+    const std::string before = list_media(lib_path);
+
+    struct Case {
+        std::string medium, action, job, error;
+    };
+    const std::string unknown = "0badc0de-0000-4000-8000-000000000001";
+    for (const auto& c : std::vector<Case>{
+             {guid, "4", "", "org.ntms.Ntms1.Error.InvalidParameter"},
+             {guid, "5", "", "org.ntms.Ntms1.Error.InvalidParameter"},
+             {guid, "6", "", "org.ntms.Ntms1.Error.InvalidParameter"},
+             {"S00001L8", "0", "", "org.ntms.Ntms1.Error.InvalidParameter"},
+             {"", "3", "", "org.ntms.Ntms1.Error.InvalidParameter"},
+             {unknown, "0", "", "org.ntms.Ntms1.Error.ObjectNotFound"},
+             {"", "1", unknown, "org.ntms.Ntms1.Error.InvalidOperation"},
+             {"", "1", "nope", "org.ntms.Ntms1.Error.InvalidParameter"},
+         }) {
+        // The error's name, through the generic proxy (busctl prints only the message).
+        const std::string name = error_of([&] {
+            std::string job;
+            sdbus::ObjectPath path;
+            proxy(root_path)
+                ->callMethod("EjectMedia")
+                .onInterface(manager_iface)
+                .withArguments(c.medium, static_cast<uint32_t>(std::stoul(c.action)), c.job,
+                               Options{})
+                .storeResultsTo(job, path);
+        });
+        EXPECT_EQ(name, c.error) << c.medium << " " << c.action << ": " << last_message_;
+        auto r = eject(c.medium, c.action, c.job);
+        EXPECT_NE(r.status, 0) << c.medium << " " << c.action;
+        EXPECT_FALSE(r.err.empty());
+    }
+    // An unknown option is named.
+    auto opt = busctl({"call", service, root_path, manager_iface, "EjectMedia", "susa{sv}", guid,
+                       "0", "", "1", "colour", "s", "red"});
+    EXPECT_NE(opt.err.find("colour"), std::string::npos) << opt.err;
+    EXPECT_EQ(list_media(lib_path), before);
+    EXPECT_TRUE(managed_objects("job").empty());
+}
+
+} // namespace
+} // namespace ntms::bustest
