@@ -3,6 +3,7 @@
 // FAILED with ERROR_NOT_SUPPORTED.
 #include "daemon/jobs/operation.hpp"
 #include "daemon/operations/inject.hpp"
+#include "daemon/operations/inventory.hpp"
 
 namespace ntms {
 
@@ -11,6 +12,8 @@ OperationFactory standard_operations() {
         switch (job.operation) {
         case OperationKind::Inject:
             return std::make_unique<InjectOperation>();
+        case OperationKind::Inventory:
+            return std::make_unique<InventoryOperation>();
         default:
             return nullptr;
         }
