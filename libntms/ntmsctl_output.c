@@ -89,6 +89,13 @@ const char* opreq_type_name(DWORD t) {
     return TERM_NAME(opreq_types, t);
 }
 
+/* A job's action in its operation's own list (an inventory's FAST is not an inject's STOP). */
+static const char *job_action_name(const NTMS_LIBREQUESTINFORMATIONA *r) {
+    if (r->OperationCode == NTMS_LM_INVENTORY)
+        return inventory_method_name(r->OperationOption);
+    return action_name(r->OperationOption);
+}
+
 void print_library(const NTMS_OBJECTINFORMATIONA *o, int first) {
     char id[37];
     const NTMS_LIBRARYINFORMATION *l = &o->Info.Library;
@@ -126,7 +133,7 @@ void print_job(const NTMS_OBJECTINFORMATIONA *o, int first) {
     if (opt.json) {
         printf("%s{\"id\":\"%s\",\"library\":\"%s\",\"action\":\"%s\",\"state\":\"%s\","
                "\"error\":%lu,\"description\":",
-               first ? "" : ",", id, lib, action_name(r->OperationOption),
+               first ? "" : ",", id, lib, job_action_name(r),
                job_state_name(r->State), (unsigned long)r->dwErrorCode);
         json_string(o->szDescription);
         printf(",\"application\":");
@@ -134,7 +141,7 @@ void print_job(const NTMS_OBJECTINFORMATIONA *o, int first) {
         printf("}");
         return;
     }
-    printf("%s  %-9s ", id, action_name(r->OperationOption));
+    printf("%s  %-9s ", id, job_action_name(r));
     print_state(job_state_name(r->State), 9, r->State == NTMS_LM_PASSED,
                 r->State == NTMS_LM_FAILED);
     printf(" error %-4lu %s\n", (unsigned long)r->dwErrorCode, o->szDescription);
