@@ -287,6 +287,17 @@ struct Parser {
             number(1, 3600, lib.retry_max_sec);
         } else if (key == "MaxQueuedJobs") {
             number(1, 1000000, lib.max_queued_jobs);
+        } else if (key == "InventoryMethod") {
+            if (value == "fast")
+                lib.inventory_method = 1;
+            else if (value == "default")
+                lib.inventory_method = 3;
+            else if (value == "slot")
+                lib.inventory_method = 4;
+            else
+                bad("expected fast, default or slot");
+        } else if (key == "AutoImport") {
+            boolean(lib.auto_import);
         } else if (key == "UseGroups") {
             groups(lib.use_groups);
         } else if (key == "ModifyGroups") {

@@ -58,6 +58,11 @@ struct LibraryConfig {
     uint32_t retry_first_ms = 1500;
     uint32_t retry_max_sec = 30;
     uint32_t max_queued_jobs = 1000;
+    // NTMS_INVENTORY_FAST 1, DEFAULT 3 (a full INITIALIZE ELEMENT STATUS) or SLOT 4: what an
+    // inventory with NTMS_INVENTORY_DEFAULT does.
+    uint32_t inventory_method = 3;
+    // A cartridge the port watcher sees arrive with no job running is imported at once.
+    bool auto_import = false;
     std::vector<std::string> use_groups{"tape"};
     std::vector<std::string> modify_groups{};
     std::vector<std::string> control_groups{"tape"};

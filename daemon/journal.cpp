@@ -302,6 +302,55 @@ void journal_reconciled(const LibraryRecord& lib, const std::string& what) {
     }
 }
 
+void journal_medium_gone(const LibraryRecord& lib, const MediumRecord& m,
+                         std::optional<uint16_t> from, const Guid& job) {
+    try {
+        std::string name = library_label(lib.name, lib.id);
+        std::string label = m.barcode.empty() ? "an unlabelled cartridge" : "cartridge " + m.barcode;
+        std::string message =
+            fmt::format("Library {}: {}{} is no longer in the library; its record is kept outside "
+                        "it",
+                        name, label, from ? fmt::format(" (last at element {})", *from) : "");
+        std::vector<Field> f{
+            {"MESSAGE_ID", message_id::MediumGone},
+            {"NTMS_LIBRARY", lib.id.str()},
+            {"NTMS_LIBRARY_NAME", name},
+            {"NTMS_MEDIUM", m.id.str()},
+            {"NTMS_BARCODE", m.barcode},
+        };
+        if (from)
+            f.push_back({"NTMS_ELEMENT", std::to_string(*from)});
+        if (!job.is_null())
+            f.push_back({"NTMS_JOB", job.str()});
+        emit(LOG_NOTICE, message, f);
+    } catch (...) {
+    }
+}
+
+void journal_port_change(const LibraryRecord& lib, const MediumRecord& m, uint16_t element,
+                         bool arrived) {
+    try {
+        std::string name = library_label(lib.name, lib.id);
+        std::string label = m.barcode.empty() ? "an unlabelled cartridge" : "cartridge " + m.barcode;
+        std::string message =
+            arrived ? fmt::format("Library {}: {} was put into port element {}", name, label,
+                                  element)
+                    : fmt::format("Library {}: {} was taken out of port element {}", name, label,
+                                  element);
+        std::vector<Field> f{
+            {"MESSAGE_ID", message_id::PortChanged},
+            {"NTMS_LIBRARY", lib.id.str()},
+            {"NTMS_LIBRARY_NAME", name},
+            {"NTMS_MEDIUM", m.id.str()},
+            {"NTMS_BARCODE", m.barcode},
+            {"NTMS_ELEMENT", std::to_string(element)},
+            {"NTMS_PORT_EVENT", arrived ? "arrived" : "removed"},
+        };
+        emit(LOG_NOTICE, message, f);
+    } catch (...) {
+    }
+}
+
 void journal_database_written_back(const std::string& path, bool replaced, const std::string& what,
                                    const std::string& aside, int64_t bytes) {
     try {

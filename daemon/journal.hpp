@@ -21,6 +21,10 @@ inline constexpr const char* JobFailed = "a9d7145af7484125af499cb1cffe5543";
 inline constexpr const char* LibraryOnline = "00e6dd16ae944cdd9f1e440bb834b99d";
 inline constexpr const char* LibraryOffline = "360f56304a3d4219b49176f0379bdcec";
 inline constexpr const char* MediumReconciled = "4974a161b5ed46fdbfa7b51a86d9475a";
+// A cartridge the database knew is no longer in the library: its record is kept, outside it.
+inline constexpr const char* MediumGone = "cf3ddcaa53604b0ea070096759d335d8";
+// A cartridge appeared in a port, or left it, with no job running (the port watcher).
+inline constexpr const char* PortChanged = "831b49d77c874ffcacfaee34379dc83d";
 // The database file was deleted or replaced while ntmsd ran, and was written back.
 inline constexpr const char* DatabaseWrittenBack = "c362e2fc023e4d6e82d52722fc87e72a";
 // It was found deleted or replaced, but could not be written back (yet).
@@ -49,6 +53,15 @@ void journal_job_end(const JobRecord& job, const std::string& library_name);
 void journal_library_state(const LibraryRecord& lib, bool online, const std::string& reason);
 // The database was corrected from the library's element status; NTMS_RECONCILED is what.
 void journal_reconciled(const LibraryRecord& lib, const std::string& what);
+// The cartridge of medium m, last at element `from`, is no longer in the library (found missing by
+// an inventory or reconciliation, or taken out of a port): NTMS_MEDIUM, NTMS_BARCODE, NTMS_ELEMENT
+// when known, NTMS_JOB when an inventory job found it.
+void journal_medium_gone(const LibraryRecord& lib, const MediumRecord& m,
+                         std::optional<uint16_t> from, const Guid& job);
+// The port watcher saw a cartridge appear in (arrived) or leave port element `element` with no
+// job running: NTMS_MEDIUM, NTMS_BARCODE, NTMS_ELEMENT, NTMS_PORT_EVENT ("arrived", "removed").
+void journal_port_change(const LibraryRecord& lib, const MediumRecord& m, uint16_t element,
+                         bool arrived);
 
 // The database path no longer named ntmsd's file (what: "no file", "another file (inode N)"...);
 // the catalogue of bytes bytes was written back, and a file found in its place moved to aside.

@@ -67,6 +67,11 @@ public:
     // The library an eject call is about (the medium's, or the named job's), for polkit's
     // details; nullopt when the text names neither.
     std::optional<Guid> eject_library(const std::string& medium, const std::string& job) const;
+    // InventoryNtmsLibrary (Library.Inventory): NTMS_INVENTORY_FAST or DEFAULT queue an
+    // inventory job and return its GUID; STOP stops the library's running (or queued) inventory
+    // and returns that job's GUID. OMID: ERROR_NOT_SUPPORTED.
+    Expected<Guid> inventory(const Guid& library, uint32_t action, const std::string& application,
+                             const Caller& who);
     // Job.Cancel / CancelNtmsLibraryRequest: a queued job ends CANCELLED untouched, a running
     // one is asked to stop and ends with what it did.
     Expected<void> cancel_job(const Guid& job, const Caller& who);
@@ -86,6 +91,12 @@ public:
 private:
     // The library and the caller's right on it, checked before anything else is looked at.
     Expected<Library*> with_right(const Guid& id, const Caller& who, Right right) const;
+    // The checks every library operation makes after its parameters, in RSM's order: database,
+    // library, CONTROL right, enabled, online. The library on success.
+    Expected<Library*> operable(const Guid& library, const Caller& who) const;
+    // A new job of `kind` durably queued on the library (ERROR_BUSY when its queue is full).
+    Expected<Guid> submit(Library& lib, OperationKind kind, uint32_t action,
+                          const std::string& application, const Caller& who);
     Expected<void> finish_oprequest(const Guid& id, const Caller& who, OpRequestState to);
 
     Expected<Guid> stop_eject(const std::string& job_text, const Caller& who);

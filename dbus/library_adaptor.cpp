@@ -83,6 +83,22 @@ std::vector<LibraryAdaptor::Medium> LibraryAdaptor::ListMedia() {
     });
 }
 
+sdbus::ObjectPath LibraryAdaptor::job_object(const Guid& id) {
+    // The manager reported a new job synchronously: JobNew and InterfacesAdded go out first.
+    ctx_.directory.flush_events();
+    if (ctx_.directory.exported_job(id))
+        return job_path(id);
+    return ctx_.directory.show_job(value_or_throw(ctx_.manager.job(id)));
+}
+
+std::tuple<std::string, sdbus::ObjectPath> LibraryAdaptor::Inventory(const uint32_t& action) {
+    return guarded(ctx_, [&] {
+        const Guid job = value_or_throw(
+            ctx_.manager.inventory(last_.id, action, std::string(), caller_for(ctx_, last_.id)));
+        return std::tuple<std::string, sdbus::ObjectPath>(job.str(), job_object(job));
+    });
+}
+
 std::string LibraryAdaptor::Id() {
     return guarded([&] { return read().id.str(); });
 }
@@ -124,6 +140,9 @@ std::vector<LibraryAdaptor::Port> LibraryAdaptor::Ports() {
 }
 uint32_t LibraryAdaptor::InjectTimeout() {
     return guarded([&] { return read().inject_timeout_sec; });
+}
+uint32_t LibraryAdaptor::InventoryMethod() {
+    return guarded([&] { return read().inventory_method; });
 }
 
 } // namespace ntms::dbus

@@ -32,6 +32,7 @@ private:
     static std::vector<Port> ports(const LibrarySnapshot& s);
 
     std::vector<Medium> ListMedia() override;
+    std::tuple<std::string, sdbus::ObjectPath> Inventory(const uint32_t& action) override;
     std::string Id() override;
     std::string Name() override;
     std::string Device() override;
@@ -46,6 +47,9 @@ private:
     uint32_t Drives() override;
     std::vector<Port> Ports() override;
     uint32_t InjectTimeout() override;
+    uint32_t InventoryMethod() override;
+    // A job the manager just made or named, exported before its path is handed out.
+    sdbus::ObjectPath job_object(const Guid& id);
 
     BusContext& ctx_;
     LibrarySnapshot last_;

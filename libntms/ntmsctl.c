@@ -36,7 +36,7 @@ enum {
     EXIT_TIMEOUT = 11
 };
 
-static int exit_code(DWORD error) {
+int exit_code(DWORD error) {
     switch (error) {
     case ERROR_SUCCESS: return EXIT_OK;
     case ERROR_INVALID_PARAMETER: return EXIT_USAGE;
@@ -70,7 +70,7 @@ static void on_sigint(int sig) {
     interrupted = 1;
 }
 
-static int fail(const char *what, DWORD error) {
+int fail(const char *what, DWORD error) {
     fprintf(stderr, "ntmsctl: %s: %s (error %lu)\n", what, NtmsErrorString(error),
             (unsigned long)error);
     return exit_code(error);
@@ -91,7 +91,7 @@ static int job_finished(DWORD s) {
            s == NTMS_LM_CANCELLED || s == NTMS_LM_STOPPED;
 }
 
-static DWORD get_info(HANDLE h, NTMS_GUID *id, DWORD type, NTMS_OBJECTINFORMATIONA *info) {
+DWORD get_info(HANDLE h, NTMS_GUID *id, DWORD type, NTMS_OBJECTINFORMATIONA *info) {
     memset(info, 0, sizeof *info);
     info->dwSize = sizeof *info;
     info->dwType = type;
@@ -99,7 +99,7 @@ static DWORD get_info(HANDLE h, NTMS_GUID *id, DWORD type, NTMS_OBJECTINFORMATIO
 }
 
 /* A growing list from EnumerateNtmsObject; the caller frees *list. */
-static DWORD enumerate(HANDLE h, NTMS_GUID *container, DWORD type, NTMS_GUID **list,
+DWORD enumerate(HANDLE h, NTMS_GUID *container, DWORD type, NTMS_GUID **list,
                        DWORD *count) {
     DWORD size = 8, rc;
     *list = NULL;
@@ -125,7 +125,7 @@ static DWORD enumerate(HANDLE h, NTMS_GUID *container, DWORD type, NTMS_GUID **l
 }
 
 /* A library by GUID or by name. */
-static DWORD find_library(HANDLE h, const char *arg, NTMS_GUID *out) {
+DWORD find_library(HANDLE h, const char *arg, NTMS_GUID *out) {
     NTMS_GUID *list;
     DWORD n, i, rc;
     if (guid_parse(arg, out))
@@ -194,7 +194,7 @@ static int parse_id(const char *arg, NTMS_GUID *id) {
     return 0;
 }
 
-/* Ctrl-C while following an inject: ask on a terminal, stop it otherwise. */
+/* Ctrl-C while following a job: ask on a terminal, stop it otherwise. */
 static int want_stop(void) {
     char answer[16];
     if (!isatty(STDIN_FILENO))
@@ -245,8 +245,7 @@ static int follow_changes(HANDLE h, HANDLE changes, NTMS_GUID *library, NTMS_GUI
         if (interrupted) {
             interrupted = 0;
             if (want_stop()) {
-                rc = library ? InjectNtmsMedia(h, library, job, NTMS_INJECT_STOP)
-                             : EjectNtmsMedia(h, NULL, job, NTMS_EJECT_STOP);
+                rc = stop_job(h, library, job);
                 if (rc != ERROR_SUCCESS && rc != ERROR_INVALID_OPERATION)
                     return fail("stop", rc);
             }
@@ -258,7 +257,7 @@ static int follow_changes(HANDLE h, HANDLE changes, NTMS_GUID *library, NTMS_GUI
     }
 }
 
-static int follow(HANDLE h, NTMS_GUID *library, NTMS_GUID *job) {
+int follow(HANDLE h, NTMS_GUID *library, NTMS_GUID *job) {
     struct sigaction sa;
     HANDLE changes;
     int rc;
@@ -352,10 +351,9 @@ static int job_action(HANDLE h, const char *arg, DWORD action) {
     rc = get_info(h, &job, NTMS_LIBREQUEST, &info);
     if (rc != ERROR_SUCCESS)
         return fail(arg, rc);
-    if (info.Info.LibRequest.OperationCode == NTMS_LM_EJECT && action == NTMS_INJECT_STOP)
-        rc = EjectNtmsMedia(h, NULL, &job, NTMS_EJECT_STOP);
-    else
-        rc = InjectNtmsMedia(h, &info.Info.LibRequest.Library, &job, action);
+    /* STOP in the job's own operation (inject, eject or inventory); RETRACT is an inject's. */
+    rc = action == NTMS_INJECT_STOP ? stop_job(h, &info.Info.LibRequest.Library, &job)
+                                    : InjectNtmsMedia(h, &info.Info.LibRequest.Library, &job, action);
     if (rc != ERROR_SUCCESS)
         return fail(action == NTMS_INJECT_STOP ? "stop" : "retract", rc);
     return EXIT_OK;
@@ -457,7 +455,10 @@ static void usage(FILE *f) {
           "                                 open the library's port and import what is put in\n"
           "  eject [MEDIUM] [--queue|--force] [--timeout S] [--wait] | eject --stop JOB\n"
           "                                 present a medium at the port for the operator\n"
-          "  stop JOB | retract JOB         stop an inject or eject, or check an inject's port\n"
+          "  inventory GUID|NAME [--method METHOD] [--wait]\n"
+          "                                 make ntmsd's database equal the library's contents\n"
+          "                                 (METHOD: default, fast or stop)\n"
+          "  stop JOB | retract JOB         stop a job, or check an inject's port now\n"
           "  jobs | job GUID                list the jobs, or show one\n"
           "  requests                       list the operator requests\n"
           "  satisfy REQUEST | cancel REQUEST\n"
@@ -474,11 +475,13 @@ int main(int argc, char **argv) {
         {"output", required_argument, NULL, 'o'}, {"no-legend", no_argument, NULL, 'L'},
         {"no-pager", no_argument, NULL, 'P'},   {"queue", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},      {"stop", required_argument, NULL, 's'},
+        {"method", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0}};
     const char *cmd, *arg;
     HANDLE h;
     int c, rc, nargs;
     opt.timeout = -1;
+    opt.method = NTMS_INVENTORY_DEFAULT;
     while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
         char *end;
         switch (c) {
@@ -491,6 +494,13 @@ int main(int argc, char **argv) {
         case 's': opt.stop = optarg; break;
         case 'L': opt.no_legend = 1; break;
         case 'P': break; /* ntmsctl never pages; accepted as systemd's tools accept it */
+        case 'M':
+            if (!inventory_method(optarg, &opt.method)) {
+                fprintf(stderr, "ntmsctl: --method takes fast, default or stop, not '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'o':
             if (strcmp(optarg, "json") == 0 || strcmp(optarg, "short") == 0) {
                 opt.json = optarg[0] == 'j';
@@ -523,7 +533,8 @@ int main(int argc, char **argv) {
             int args;
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
-                        {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1}};
+                        {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
+                        {"inventory", 1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -582,6 +593,8 @@ int main(int argc, char **argv) {
                           "requests");
     } else if (strcmp(cmd, "backup") == 0) {
         rc = backup_command(h, arg);
+    } else if (strcmp(cmd, "inventory") == 0) {
+        rc = inventory_command(h, arg);
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

@@ -19,6 +19,7 @@ struct ntmsctl_options {
     int queue;         /* eject --queue */
     int force;         /* eject --force */
     const char *stop;  /* eject --stop JOB */
+    DWORD method; /* inventory: NTMS_INVENTORY_* */
 };
 extern struct ntmsctl_options opt;
 
@@ -42,5 +43,24 @@ const char *opreq_type_name(DWORD t);
 void print_library(const NTMS_OBJECTINFORMATIONA *o, int first);
 void print_job(const NTMS_OBJECTINFORMATIONA *o, int first);
 void print_request(const NTMS_OBJECTINFORMATIONA *o, int first);
+
+/* Shared by the commands (ntmsctl.c). */
+int exit_code(DWORD error);
+int fail(const char *what, DWORD error);
+DWORD get_info(HANDLE h, NTMS_GUID *id, DWORD type, NTMS_OBJECTINFORMATIONA *info);
+/* A growing list from EnumerateNtmsObject; the caller frees *list. */
+DWORD enumerate(HANDLE h, NTMS_GUID *container, DWORD type, NTMS_GUID **list, DWORD *count);
+/* A library by GUID or by name. */
+DWORD find_library(HANDLE h, const char *arg, NTMS_GUID *out);
+/* Follows a job until it ends, printing its changes; its exit code. */
+int follow(HANDLE h, NTMS_GUID *library, NTMS_GUID *job);
+
+/* The library commands (ntmsctl_library.c). */
+/* "fast", "default", "stop" as NTMS_INVENTORY_*; 1 on success. */
+int inventory_method(const char *word, DWORD *method);
+const char *inventory_method_name(DWORD method);
+/* STOP for a running job of any kind ntmsctl starts. */
+DWORD stop_job(HANDLE h, NTMS_GUID *library, NTMS_GUID *job);
+int inventory_command(HANDLE h, const char *arg);
 
 #endif

@@ -84,6 +84,9 @@ const char* action_name(DWORD operation, DWORD a) {
     /* An eject's START reads EJECT: the column would not tell it from an inject otherwise. */
     if (operation == NTMS_LM_EJECT)
         return a == NTMS_EJECT_START ? "EJECT" : TERM_NAME(eject_actions, a);
+    /* An inventory's FAST is not an inject's STOP. */
+    if (operation == NTMS_LM_INVENTORY)
+        return inventory_method_name(a);
     return TERM_NAME(inject_actions, a);
 }
 const char* opreq_state_name(DWORD s) {

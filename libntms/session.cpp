@@ -87,6 +87,18 @@ sdbus::ObjectPath Session::library_path(const std::string& library) {
     return ManagerProxy(*bus_).GetLibrary(library);
 }
 
+std::tuple<std::string, sdbus::ObjectPath>
+Session::library_job(const sdbus::ObjectPath& library, const char* method, uint32_t action) {
+    auto p = sdbus::createProxy(*bus_, service, library);
+    std::string job;
+    sdbus::ObjectPath path;
+    p->callMethod(method)
+        .onInterface("org.ntms.Ntms1.Library")
+        .withArguments(action)
+        .storeResultsTo(job, path);
+    return {job, path};
+}
+
 std::vector<sdbus::ObjectPath> Session::library_paths() {
     return ManagerProxy(*bus_).ListLibraries();
 }

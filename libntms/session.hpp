@@ -111,6 +111,9 @@ public:
                                                      const std::string& job,
                                                      const std::map<std::string, sdbus::Variant>& options);
     sdbus::ObjectPath library_path(const std::string& library);
+    // A Library method that starts a job, such as Inventory(u) or AccessDoor(u): (job, path).
+    std::tuple<std::string, sdbus::ObjectPath> library_job(const sdbus::ObjectPath& library,
+                                                           const char* method, uint32_t action);
     std::vector<sdbus::ObjectPath> library_paths();
     sdbus::ObjectPath job_path(const std::string& job);
     sdbus::ObjectPath oprequest_path(const std::string& request);

@@ -390,9 +390,9 @@ Result<void> Changer::move(uint16_t source, uint16_t destination) {
     return {};
 }
 
-Result<void> Changer::initialize(std::optional<std::pair<uint16_t, uint16_t>> range) {
+Result<void> Changer::initialize(std::optional<std::pair<uint16_t, uint16_t>> range, bool fast) {
     if (range && support_.initialize_range.value_or(true)) {
-        auto c = cdb::initialize_element_status_with_range(range->first, range->second);
+        auto c = cdb::initialize_element_status_with_range(range->first, range->second, fast);
         auto r = run(c.span(), Direction::None, {}, options_.initialize_timeout);
         if (r) {
             support_.initialize_range = true;

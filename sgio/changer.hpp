@@ -75,7 +75,10 @@ public:
 
     // MOVE MEDIUM with the first transport element from the map (0 when the map has none).
     Result<void> move(uint16_t source, uint16_t destination);
-    Result<void> initialize(std::optional<std::pair<uint16_t, uint16_t>> range = std::nullopt);
+    // INITIALIZE ELEMENT STATUS; with a range (first, count), WITH RANGE (37h) where the device
+    // supports it (fast: presence only, no volume tags), else the plain command over everything.
+    Result<void> initialize(std::optional<std::pair<uint16_t, uint16_t>> range = std::nullopt,
+                            bool fast = false);
 
     // Optional commands: Unsupported is returned once and remembered; later calls return
     // Unsupported at once without touching the device.

@@ -15,6 +15,7 @@ Catalogue::Catalogue(const LibraryRecord& record, const LibraryConfig& config, E
     snap_.device = config.device;
     snap_.enabled = record.enabled && config.enabled;
     snap_.inject_timeout_sec = config.inject_timeout_sec;
+    snap_.inventory_method = config.inventory_method;
 }
 
 LibrarySnapshot Catalogue::snapshot() const {

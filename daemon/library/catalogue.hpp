@@ -40,6 +40,7 @@ struct LibrarySnapshot {
     bool barcode_reader = false;
     std::vector<PortState> ports;
     uint32_t inject_timeout_sec = 60;
+    uint32_t inventory_method = 3; // NTMS_INVENTORY_*: what a DEFAULT inventory does
 
     bool online() const { return state == LibraryState::Online; }
 };

@@ -58,7 +58,8 @@ Expected<void> offline(Library& lib, const sgio::Error& e, const char* what) {
 
 } // namespace
 
-Expected<void> reconcile(Library& lib, Store& db, bool& device_read) {
+Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileReport* report,
+                         const Guid& job) {
     device_read = false;
     sgio::Changer& ch = *lib.device().changer();
     auto ident = ch.identify();
@@ -138,7 +139,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read) {
     const int64_t now = now_usec();
     auto move_row = [&](const MediumRecord& m, std::optional<uint16_t> from,
                         std::optional<uint16_t> to, const char* reason) {
-        return MediumMove{m.id, Guid{}, from, to, now, reason};
+        return MediumMove{m.id, job, from, to, now, reason};
     };
 
     // Elements holding a cartridge: keep, re-identify or adopt.
@@ -219,10 +220,25 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read) {
     });
     if (!applied)
         return applied;
+    ReconcileReport counts;
+    for (const auto& [m, h] : changes) {
+        if (!h)
+            ++counts.updated;
+        else if (h->from)
+            ++counts.relocated;
+        else
+            ++counts.added;
+    }
+    counts.gone = static_cast<uint32_t>(vacated.size());
+    if (report)
+        *report = counts;
     if (!vacated.empty() || !changes.empty())
         journal_reconciled(record_of(lib),
                            fmt::format("inventory: {} media records updated, {} no longer present",
                                        changes.size(), vacated.size()));
+    // Each cartridge that left is named: its record stays, with its history, outside the library.
+    for (const auto& [m, h] : vacated)
+        journal_medium_gone(record_of(lib), m, h ? h->from : std::nullopt, job);
 
     // Moved records may have been in `changes` pointing at an element vacated above; storage cache
     // reflects the device.

@@ -4,6 +4,7 @@
 #include "daemon/jobs/operation.hpp"
 #include "daemon/operations/eject.hpp"
 #include "daemon/operations/inject.hpp"
+#include "daemon/operations/inventory.hpp"
 
 namespace ntms {
 
@@ -14,6 +15,8 @@ OperationFactory standard_operations() {
             return std::make_unique<InjectOperation>();
         case OperationKind::Eject:
             return std::make_unique<EjectOperation>();
+        case OperationKind::Inventory:
+            return std::make_unique<InventoryOperation>();
         default:
             return nullptr;
         }

@@ -498,6 +498,7 @@ DWORD WINAPI InjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpLibraryId,
                              LPNTMS_GUID lpInjectOperation, DWORD dwAction);
 DWORD WINAPI EjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpEjectOperation,
                             DWORD dwAction);
+DWORD WINAPI InventoryNtmsLibrary(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction);
 DWORD WINAPI EnumerateNtmsObject(HANDLE hSession, const LPNTMS_GUID lpContainerId,
                                  LPNTMS_GUID lpList, LPDWORD lpdwListSize, DWORD dwType,
                                  DWORD dwOptions);

@@ -805,6 +805,47 @@ static void test_threads(void) {
     threads_on(open_local("threads"), 40);
 }
 
+/* InventoryNtmsLibrary: its codes change nothing; FAST queues a job that finds a cartridge put
+   into a slot by hand. RSM's call returns no GUID: the job is the library's new request. */
+static void test_inventory(void) {
+    NTMS_GUID lab = library_named(session, "lab"), gone = library_named(session, "gone");
+    NTMS_GUID bogus = {
+        0x0f1e2d3cu, 0x4b5a, 0x4978, {0x86, 0x95, 0xa4, 0xb3, 0xc2, 0xd1, 0xe0, 0xf9}};
+    NTMS_GUID before[256], after[256];
+    DWORD nb = 256, na = 256, i, j;
+    HANDLE closed = open_local("closed");
+    CHECK_EQ(CloseNtmsSession(closed), ERROR_SUCCESS);
+    start_codes();
+    CHECK_EQ(InventoryNtmsLibrary(closed, &lab, NTMS_INVENTORY_FAST), ERROR_INVALID_HANDLE);
+    CHECK_EQ(InventoryNtmsLibrary(session, NULL, NTMS_INVENTORY_FAST), ERROR_INVALID_PARAMETER);
+    CHECK_EQ(InventoryNtmsLibrary(session, &lab, NTMS_INVENTORY_NONE), ERROR_INVALID_PARAMETER);
+    CHECK_EQ(InventoryNtmsLibrary(session, &lab, NTMS_INVENTORY_SLOT), ERROR_INVALID_PARAMETER);
+    CHECK_EQ(InventoryNtmsLibrary(session, &lab, NTMS_INVENTORY_OMID), ERROR_NOT_SUPPORTED);
+    CHECK_EQ(InventoryNtmsLibrary(session, &lab, NTMS_INVENTORY_STOP), ERROR_INVALID_OPERATION);
+    CHECK_EQ(InventoryNtmsLibrary(session, &bogus, NTMS_INVENTORY_FAST), ERROR_OBJECT_NOT_FOUND);
+    CHECK_EQ(InventoryNtmsLibrary(session, &gone, NTMS_INVENTORY_FAST), ERROR_LIBRARY_OFFLINE);
+    end_codes();
+
+    operator_does("lab", "place 1019 HAND01L8");
+    CHECK_EQ(EnumerateNtmsObject(session, &lab, before, &nb, NTMS_LIBREQUEST, 0), ERROR_SUCCESS);
+    CHECK_EQ(InventoryNtmsLibrary(session, &lab, NTMS_INVENTORY_FAST), ERROR_SUCCESS);
+    CHECK_EQ(EnumerateNtmsObject(session, &lab, after, &na, NTMS_LIBREQUEST, 0), ERROR_SUCCESS);
+    CHECK_EQ(na, nb + 1);
+    for (i = 0; i < na; ++i) {
+        int known = 0;
+        for (j = 0; j < nb; ++j)
+            known |= same_guid(&after[i], &before[j]);
+        if (!known) {
+            NTMS_OBJECTINFORMATIONA info;
+            CHECK_EQ(wait_job(session, &after[i], NTMS_LM_PASSED), NTMS_LM_PASSED);
+            info = object_info(session, &after[i], NTMS_LIBREQUEST);
+            CHECK_EQ(info.Info.LibRequest.OperationCode, NTMS_LM_INVENTORY);
+            CHECK_EQ(info.Info.LibRequest.OperationOption, NTMS_INVENTORY_FAST);
+            CHECK(strstr(info.szDescription, "inventory: 1 new, ") != NULL);
+        }
+    }
+}
+
 static int run_local(void) {
     group("closed, NULL, garbage and INVALID_HANDLE_VALUE handles are ERROR_INVALID_HANDLE",
           test_handles);
@@ -854,6 +895,8 @@ static int run_local(void) {
     group("an inject's insert request: Satisfy checks the port, Cancel stops the job",
           test_insert_request);
     group("one session used by eight threads and closed under them", test_threads);
+    group("InventoryNtmsLibrary: its error codes, and a FAST inventory that finds a cartridge",
+          test_inventory);
     CHECK_EQ(CloseNtmsSession(session), ERROR_SUCCESS);
     return groups_failed || failures ? 1 : 0;
 }

@@ -185,6 +185,24 @@ expect 0 "stop an eject" -- "$ctl" stop "$job"
 check "stop an eject: STOPPED" 'wait_state "$job" STOPPED'
 
 # bash completion: commands, options, and names and GUIDs asked of the daemon.
+# inventory: a cartridge placed by hand and one taken out behind ntmsd's back; --wait follows the
+# job, whose description says what changed, and the database then lists what the library holds.
+"$sim" "$state" place 1015 HAND01L8 >/dev/null
+expect 0 "inventory --wait" -- "$ctl" --json inventory lab --method fast --wait
+check "inventory job passed and counted the new cartridge" \
+  '[ "$(jq -r .state <<<"$out")" = PASSED ] && [[ $(jq -r .description <<<"$out") == *"inventory: 1 new, "* ]] && [ "$(jq -r .action <<<"$out")" = FAST ]'
+expect 0 "inventory without --wait" -- "$ctl" --json inventory lab
+check "inventory without --wait names the library and method" \
+  '[ "$(jq -r .library <<<"$out")" = "$lab" ] && [ "$(jq -r .method <<<"$out")" = DEFAULT ]'
+expect 2 "inventory: a bad method" -- "$ctl" inventory lab --method omid
+expect 7 "inventory of an offline library" -- "$ctl" inventory gone
+expect 5 "inventory of an unknown library" -- "$ctl" inventory nosuch
+for _ in $(seq 50); do
+  "$ctl" --json jobs | jq -e '[.[] | select(.action=="DEFAULT" and (.state=="QUEUED" or .state=="INPROCESS"))] | length == 0' >/dev/null && break
+  sleep 0.1
+done
+expect 6 "inventory stop with none running" -- "$ctl" inventory lab --method stop
+
 completion=$(dirname "$0")/../../libntms/ntmsctl.bash-completion
 complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted, one a line
   bash -c 'ntmsctl() { "$NTMSCTL" "$@"; }
@@ -194,7 +212,7 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted
 }
 export NTMSCTL=$ctl
 out=$(complete_words "")
-check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel eject inject job jobs libraries library requests retract satisfy stop " ]'
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel eject inject inventory job jobs libraries library requests retract satisfy stop " ]'
 out=$(complete_words --no)
 check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
 out=$(complete_words inject "")
@@ -213,6 +231,10 @@ running=$("$ctl" --json inject lab --timeout 300 | jq -r .job)
 out=$(complete_words stop "")
 check "completion: stop offers only the jobs that can be stopped" '[ "$out" = "$running" ]'
 "$ctl" stop "$running" >/dev/null 2>&1
+out=$(complete_words inventory lab --)
+check "completion: inventory's own options" 'grep -qx -- --method <<<"$out" && grep -qx -- --wait <<<"$out"'
+out=$(complete_words inventory lab --method "")
+check "completion: --method's values" '[ "$(tr "\n" " " <<<"$out")" = "default fast stop " ]'
 out=$(complete_words --output "")
 check "completion: --output's values" '[ "$(tr "\n" " " <<<"$out")" = "json short " ]'
 

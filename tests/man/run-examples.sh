@@ -147,6 +147,16 @@ check "inject: it ends with one cartridge moved" \
   [ "$(tail -n 1 "$work/inject.out")" = "passed: media moved: 1" ]
 check "inject: the cartridge is in a storage slot of the library" in_storage "$lab_state" MAN001L8
 
+# InventoryNtmsLibrary(3): a fast inventory of lab is queued and passes.
+lab_id=$("$ctl" --json library lab | jq -r .id)
+run inventory "$lab_id"
+expect_rc "inventory: queued" inventory 0
+check "inventory: ... and says so" has_line "$work/inventory.out" "inventory queued"
+check "inventory: the job passes" wait_for 30 bash -c \
+  "\"$ctl\" --json jobs | jq -e '[.[] | select(.action == \"FAST\" and .state == \"PASSED\")] | length == 1'"
+run inventory 00000000-0000-0000-0000-000000000001
+expect_rc "inventory: an unknown library fails" inventory 1
+
 # libntms(3): every library and its jobs.
 run status
 expect_rc "status: exits 0" status 0
