@@ -1,6 +1,7 @@
 // The C ABI. Every entry point validates its handle through the registry, holds the session's
 // mutex for the length of its bus calls, and turns every exception into a Win32 code: nothing
 // thrown ever reaches the caller.
+#include "last_error.hpp"
 #include "notification.hpp"
 #include "session.hpp"
 #include "signals.hpp"
@@ -18,9 +19,13 @@
 using ntms::lib::Properties;
 using ntms::lib::Session;
 
+namespace ntms::lib {
+thread_local DWORD last_error = ERROR_SUCCESS;
+} // namespace ntms::lib
+
 namespace {
 
-thread_local DWORD last_error = ERROR_SUCCESS;
+using ntms::lib::last_error;
 
 constexpr const char* library_iface = "org.ntms.Ntms1.Library";
 constexpr const char* job_iface = "org.ntms.Ntms1.Job";
