@@ -51,17 +51,39 @@ std::optional<NTMS_GUID> path_guid(std::string_view path) {
 
 bool same_guid(const NTMS_GUID& a, const NTMS_GUID& b) { return bytes(a) == bytes(b); }
 
-NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address) {
+namespace {
+
+using Mask = std::array<uint8_t, 16>;
+
+NTMS_GUID derived_guid(const NTMS_GUID& library, const Mask& mask, uint16_t address) {
     auto b = bytes(library);
-    // A fixed mask keeps port GUIDs apart from library GUIDs; the address tells ports apart.
-    static constexpr std::array<uint8_t, 16> mask{0x9e, 0x27, 0xa1, 0x5c, 0x1e, 0x90,
-                                                  0x00, 0x00, 0x00, 0x00, 0x4d, 0xb3,
-                                                  0x61, 0xc8, 0x00, 0x00};
+    // A fixed mask per kind keeps these GUIDs apart from library GUIDs and from each other; the
+    // address tells the objects of one kind apart.
     for (size_t i = 0; i < b.size(); ++i)
         b[i] = static_cast<uint8_t>(b[i] ^ mask[i]);
     b[14] = static_cast<uint8_t>(b[14] ^ (address >> 8));
     b[15] = static_cast<uint8_t>(b[15] ^ (address & 0xff));
     return from_bytes(b);
+}
+
+} // namespace
+
+NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address) {
+    static constexpr Mask mask{0x9e, 0x27, 0xa1, 0x5c, 0x1e, 0x90, 0x00, 0x00,
+                               0x00, 0x00, 0x4d, 0xb3, 0x61, 0xc8, 0x00, 0x00};
+    return derived_guid(library, mask, address);
+}
+
+NTMS_GUID slot_guid(const NTMS_GUID& library, uint16_t address) {
+    static constexpr Mask mask{0x3b, 0x81, 0x5e, 0x07, 0xc2, 0x6a, 0x00, 0x00,
+                               0x00, 0x00, 0x19, 0xf4, 0xa7, 0x52, 0x00, 0x00};
+    return derived_guid(library, mask, address);
+}
+
+NTMS_GUID changer_guid(const NTMS_GUID& library) {
+    static constexpr Mask mask{0x6d, 0x0c, 0x33, 0xe9, 0x75, 0x1f, 0x00, 0x00,
+                               0x00, 0x00, 0xb8, 0x2e, 0x0d, 0x94, 0x00, 0x00};
+    return derived_guid(library, mask, 0);
 }
 
 const char* error_text(uint32_t code) {
