@@ -4,13 +4,14 @@
  * library fields that come from them, object types that are not modelled (ERROR_NOT_SUPPORTED,
  * never ERROR_INVALID_PARAMETER), and functions that are not implemented
  * (ERROR_CALL_NOT_IMPLEMENTED, also as the thread's last error). TAP on stdout.
- *   test_objects
+ *   test_objects NTMS-SIM          (NTMS_TEST_DIR: where the libraries' state files are)
  */
+#define _POSIX_C_SOURCE 200809L /* nanosleep() */
 #include <ntmsapi.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failures;
 static int groups_failed;
@@ -34,6 +35,7 @@ static int groups;
     } while (0)
 
 static HANDLE session;
+static const char* sim;
 
 static void group(const char* name, void (*run)(void)) {
     failures = 0;
@@ -136,7 +138,7 @@ static void test_media_everywhere(void) {
     DWORD n = 16;
     /* Without a container: the media of every library. */
     CHECK_EQ(EnumerateNtmsObject(session, NULL, all, &n, NTMS_PHYSICAL_MEDIA, 0), ERROR_SUCCESS);
-    CHECK_EQ(n, 6);
+    CHECK_EQ(n, 4 + 2 + 1);
     n = 16;
     CHECK_EQ(EnumerateNtmsObject(session, &bogus, all, &n, NTMS_PHYSICAL_MEDIA, 0),
              ERROR_OBJECT_NOT_FOUND);
@@ -144,12 +146,71 @@ static void test_media_everywhere(void) {
     info_a(&lab, NTMS_PHYSICAL_MEDIA, ERROR_OBJECT_NOT_FOUND);
 }
 
+static void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* Polls the job until it is in `wanted` or has ended; returns the state it stopped at. */
+static DWORD wait_job(NTMS_GUID* job, DWORD wanted) {
+    int i;
+    for (i = 0; i < 300; ++i) {
+        NTMS_OBJECTINFORMATIONA info = info_a(job, NTMS_LIBREQUEST, ERROR_SUCCESS);
+        DWORD s = info.Info.LibRequest.State;
+        if (s == wanted || s == NTMS_LM_PASSED || s == NTMS_LM_FAILED || s == NTMS_LM_STOPPED ||
+            s == NTMS_LM_CANCELLED)
+            return s;
+        sleep_ms(100);
+    }
+    return 0xffffffffu;
+}
+
+/* The operator at a simulated library: ntms-sim STATE insert ADDR BARCODE. */
+static void operator_inserts(const char* library, const char* what) {
+    char cmd[1024];
+    const char* dir = getenv("NTMS_TEST_DIR");
+    snprintf(cmd, sizeof cmd, "'%s' '%s/%s.state' insert %s >/dev/null", sim, dir ? dir : ".",
+             library, what);
+    CHECK_EQ(system(cmd), 0);
+}
+
+/* full: one free slot and a magazine of two; of two cartridges put in, one stays in the port. */
+static void test_medium_in_port(void) {
+    NTMS_GUID full = library_named("full"), job, port, media[8];
+    DWORD n = 1, i, in_port = 0;
+    CHECK_EQ(EnumerateNtmsObject(session, &full, &port, &n, NTMS_IEPORT, 0), ERROR_SUCCESS);
+    CHECK_EQ(InjectNtmsMedia(session, &full, &job, NTMS_INJECT_START), ERROR_SUCCESS);
+    CHECK_EQ(wait_job(&job, NTMS_LM_WAITING), NTMS_LM_WAITING);
+    operator_inserts("full", "100 PORT01");
+    operator_inserts("full", "101 PORT02");
+    CHECK_EQ(InjectNtmsMedia(session, &full, &job, NTMS_INJECT_RETRACT), ERROR_SUCCESS);
+    CHECK_EQ(wait_job(&job, NTMS_LM_PASSED), NTMS_LM_PASSED);
+    n = 8;
+    CHECK_EQ(EnumerateNtmsObject(session, &full, media, &n, NTMS_PHYSICAL_MEDIA, 0), ERROR_SUCCESS);
+    CHECK_EQ(n, 3);
+    for (i = 0; i < n && i < 8; ++i) {
+        NTMS_OBJECTINFORMATIONA a = info_a(&media[i], NTMS_PHYSICAL_MEDIA, ERROR_SUCCESS);
+        if (a.Info.PhysicalMedia.LocationType != NTMS_IEPORT)
+            continue;
+        ++in_port;
+        CHECK(same_guid(&a.Info.PhysicalMedia.Location, &port));
+        CHECK(same_guid(&a.Info.PhysicalMedia.CurrentLibrary, &full));
+        CHECK(NTMS_IS_NULLGUID(a.Info.PhysicalMedia.HomeSlot));
+        CHECK_EQ(strncmp(a.Info.PhysicalMedia.szBarCode, "PORT0", 5), 0);
+        CHECK_EQ(strncmp(a.szDescription, "in-port at element 10", 21), 0);
+        CHECK_EQ(a.dwOperationalState, NTMS_READY);
+    }
+    CHECK_EQ(in_port, 1);
+}
+
 static void test_changers(void) {
     NTMS_GUID lab = library_named("lab"), changers[8], one;
     DWORD n = 8;
     NTMS_OBJECTINFORMATIONA a;
     CHECK_EQ(EnumerateNtmsObject(session, NULL, changers, &n, NTMS_CHANGER, 0), ERROR_SUCCESS);
-    CHECK_EQ(n, 2);
+    CHECK_EQ(n, 3);
     n = 1;
     CHECK_EQ(EnumerateNtmsObject(session, &lab, &one, &n, NTMS_CHANGER, 0), ERROR_SUCCESS);
     CHECK_EQ(n, 1);
@@ -163,10 +224,10 @@ static void test_changers(void) {
 }
 
 static void test_not_modelled(void) {
-    static const DWORD types[] = {NTMS_OBJECT,       NTMS_CHANGER_TYPE,   NTMS_COMPUTER,
-                                  NTMS_DRIVE,        NTMS_DRIVE_TYPE,     NTMS_IEDOOR,
-                                  NTMS_LOGICAL_MEDIA, NTMS_MEDIA_POOL,    NTMS_MEDIA_TYPE,
-                                  NTMS_PARTITION,    NTMS_STORAGESLOT,    NTMS_UI_DESTINATION};
+    static const DWORD types[] = {NTMS_OBJECT,        NTMS_CHANGER_TYPE, NTMS_COMPUTER,
+                                  NTMS_DRIVE,         NTMS_DRIVE_TYPE,   NTMS_IEDOOR,
+                                  NTMS_LOGICAL_MEDIA, NTMS_MEDIA_POOL,   NTMS_MEDIA_TYPE,
+                                  NTMS_PARTITION,     NTMS_STORAGESLOT,  NTMS_UI_DESTINATION};
     static const DWORD invalid[] = {NTMS_UNKNOWN, NTMS_NUMBER_OF_OBJECT_TYPES, 999};
     NTMS_GUID lab = library_named("lab"), list[4];
     size_t i;
@@ -192,9 +253,9 @@ static void test_not_implemented(void) {
     NTMS_GUID lab = library_named("lab"), media = NTMS_NULLGUID, pool = NTMS_NULLGUID;
     static const WCHAR name[] = {'p', 'o', 'o', 'l', 0};
     DWORD size = 0;
-    CHECK_EQ(MountNtmsMedia(session, &media, &lab, 1, NTMS_MOUNT_READ, NTMS_PRIORITY_NORMAL, 0,
-                            NULL),
-             ERROR_CALL_NOT_IMPLEMENTED);
+    CHECK_EQ(
+        MountNtmsMedia(session, &media, &lab, 1, NTMS_MOUNT_READ, NTMS_PRIORITY_NORMAL, 0, NULL),
+        ERROR_CALL_NOT_IMPLEMENTED);
     CHECK_EQ(NtmsGetLastError(), ERROR_CALL_NOT_IMPLEMENTED);
     CHECK_EQ(DismountNtmsMedia(session, &media, 1, NTMS_DISMOUNT_DEFERRED),
              ERROR_CALL_NOT_IMPLEMENTED);
@@ -209,16 +270,24 @@ static void test_not_implemented(void) {
     info_a(&lab, NTMS_LIBRARY, ERROR_SUCCESS);
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_objects NTMS-SIM\n");
+        return 2;
+    }
+    sim = argv[1];
     session = OpenNtmsSessionA(NULL, "test_objects", 0);
     if (session == INVALID_HANDLE_VALUE) {
         printf("Bail out! OpenNtmsSession: %s\n", NtmsErrorString(NtmsGetLastError()));
         return 1;
     }
-    group("NTMS_PHYSICAL_MEDIA of a library with a barcode reader, A and W", test_media_with_barcodes);
+    group("NTMS_PHYSICAL_MEDIA of a library with a barcode reader, A and W",
+          test_media_with_barcodes);
     group("NTMS_PHYSICAL_MEDIA of a library without one", test_media_without_barcodes);
     group("NTMS_PHYSICAL_MEDIA of every library; unknown container and GUID",
           test_media_everywhere);
+    group("NTMS_PHYSICAL_MEDIA left in the port of a full library is located there",
+          test_medium_in_port);
     group("NTMS_CHANGER: one per library", test_changers);
     group("types not modelled answer ERROR_NOT_SUPPORTED, non-types ERROR_INVALID_PARAMETER",
           test_not_modelled);
