@@ -242,11 +242,11 @@ DWORD WINAPI EjectDiskFromSADriveA(LPCSTR, LPCSTR, LPCSTR, HWND, LPCSTR, LPCSTR,
     return not_implemented();
 }
 
-DWORD WINAPI GetVolumesFromDriveW(LPWSTR, LPWSTR *, LPWSTR *) {
+DWORD WINAPI GetVolumesFromDriveW(LPWSTR, LPWSTR*, LPWSTR*) {
     return not_implemented();
 }
 
-DWORD WINAPI GetVolumesFromDriveA(LPSTR, LPSTR *, LPSTR *) {
+DWORD WINAPI GetVolumesFromDriveA(LPSTR, LPSTR*, LPSTR*) {
     return not_implemented();
 }
 

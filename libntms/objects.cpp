@@ -2,9 +2,8 @@
 // records are filled by the same templates: put() writes UTF-8 or UTF-16 by the array's type.
 #include "objects.hpp"
 
-#include "text.hpp"
-
 #include "common/vocabulary.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -59,8 +58,8 @@ std::vector<sdbus::ObjectPath> libraries_of(Session& s, const NTMS_GUID* contain
 
 template <typename Info> void fill_common_library(const Properties& p, Info& info) {
     info.Enabled = prop<bool>(p, "Enabled") ? TRUE : FALSE;
-    info.dwOperationalState = prop<std::string>(p, "State") == "online" ? NTMS_READY
-                                                                       : NTMS_NOT_PRESENT;
+    info.dwOperationalState =
+        prop<std::string>(p, "State") == "online" ? NTMS_READY : NTMS_NOT_PRESENT;
 }
 
 template <typename Info> DWORD fill_library(Session& s, const NTMS_GUID& id, Info& info) {
@@ -91,9 +90,8 @@ template <typename Info> DWORD fill_library(Session& s, const NTMS_GUID& id, Inf
     if (!media.empty()) {
         l.dwNumberOfMedia = static_cast<DWORD>(std::count_if(media.begin(), media.end(), present));
         // ntmsd publishes no reader flag: a barcode it read from a volume tag proves one.
-        l.BarCodeReaderInstalled = std::any_of(media.begin(), media.end(), [](const Medium& m) {
-                                       return !m.get<1>().empty();
-                                   })
+        l.BarCodeReaderInstalled = std::any_of(media.begin(), media.end(),
+                                               [](const Medium& m) { return !m.get<1>().empty(); })
                                        ? TRUE
                                        : FALSE;
     }
@@ -135,8 +133,8 @@ template <typename Info> DWORD fill_port(Session& s, const NTMS_GUID& id, Info& 
             if (!same_guid(port_guid(library, port.get<0>()), id))
                 continue;
             fill_common_library(p, info);
-            put(info.szName, prop<std::string>(p, "Name") + " port " +
-                                 std::to_string(port.get<0>()));
+            put(info.szName,
+                prop<std::string>(p, "Name") + " port " + std::to_string(port.get<0>()));
             put(info.szDescription, std::to_string(port.get<1>()) +
                                         (port.get<1>() == 1 ? " element" : " elements") +
                                         (port.get<2>() ? ", locked" : ", unlocked"));
@@ -179,8 +177,8 @@ template <typename Info> DWORD fill_medium(Session& s, const NTMS_GUID& id, Info
             } else if (m.get<4>() == InPort) {
                 pm.CurrentLibrary = library;
                 pm.LocationType = NTMS_IEPORT;
-                const auto ports = prop<std::vector<Port>>(s.properties(path, library_iface),
-                                                           "Ports");
+                const auto ports =
+                    prop<std::vector<Port>>(s.properties(path, library_iface), "Ports");
                 for (const auto& port : ports)
                     if (address >= port.get<0>() && address - port.get<0>() < port.get<1>())
                         pm.Location = port_guid(library, port.get<0>());
@@ -249,13 +247,20 @@ template <typename Info> DWORD fill_oprequest(Session& s, const NTMS_GUID& id, I
 
 template <typename Info> DWORD fill(Session& s, const NTMS_GUID& id, Info& info) {
     switch (info.dwType) {
-    case NTMS_LIBRARY: return fill_library(s, id, info);
-    case NTMS_CHANGER: return fill_changer(s, id, info);
-    case NTMS_IEPORT: return fill_port(s, id, info);
-    case NTMS_PHYSICAL_MEDIA: return fill_medium(s, id, info);
-    case NTMS_LIBREQUEST: return fill_job(s, id, info);
-    case NTMS_OPREQUEST: return fill_oprequest(s, id, info);
-    default: return type_supported(info.dwType);
+    case NTMS_LIBRARY:
+        return fill_library(s, id, info);
+    case NTMS_CHANGER:
+        return fill_changer(s, id, info);
+    case NTMS_IEPORT:
+        return fill_port(s, id, info);
+    case NTMS_PHYSICAL_MEDIA:
+        return fill_medium(s, id, info);
+    case NTMS_LIBREQUEST:
+        return fill_job(s, id, info);
+    case NTMS_OPREQUEST:
+        return fill_oprequest(s, id, info);
+    default:
+        return type_supported(info.dwType);
     }
 }
 
@@ -296,7 +301,8 @@ DWORD type_supported(DWORD type) {
     case NTMS_IEPORT:
     case NTMS_PHYSICAL_MEDIA:
     case NTMS_LIBREQUEST:
-    case NTMS_OPREQUEST: return ERROR_SUCCESS;
+    case NTMS_OPREQUEST:
+        return ERROR_SUCCESS;
     default:
         return type > NTMS_UNKNOWN && type < NTMS_NUMBER_OF_OBJECT_TYPES ? ERROR_NOT_SUPPORTED
                                                                          : ERROR_INVALID_PARAMETER;
@@ -321,15 +327,17 @@ DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type,
         for (const auto& path : s.library_paths())
             list.push_back(guid_of(path));
         break;
-    case NTMS_LIBREQUEST: list = requests(s, container, type); break;
+    case NTMS_LIBREQUEST:
+        list = requests(s, container, type);
+        break;
     case NTMS_CHANGER:
         for (const auto& path : libraries_of(s, container))
             list.push_back(changer_guid(guid_of(path)));
         break;
     case NTMS_IEPORT:
         for (const auto& path : libraries_of(s, container))
-            for (const auto& port : prop<std::vector<Port>>(s.properties(path, library_iface),
-                                                            "Ports"))
+            for (const auto& port :
+                 prop<std::vector<Port>>(s.properties(path, library_iface), "Ports"))
                 list.push_back(port_guid(guid_of(path), port.get<0>()));
         break;
     case NTMS_PHYSICAL_MEDIA:
@@ -343,7 +351,8 @@ DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type,
             }
         }
         break;
-    default: return ERROR_NOT_SUPPORTED;
+    default:
+        return ERROR_NOT_SUPPORTED;
     }
     out = std::move(list);
     return ERROR_SUCCESS;

@@ -26,8 +26,7 @@ DWORD type_supported(DWORD type);
 
 // The objects of a type, in a library when container is given (for the types that live in one;
 // ERROR_INVALID_PARAMETER for the others). Throws sdbus::Error (an unknown library).
-DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type,
-                   std::vector<NTMS_GUID>& out);
+DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type, std::vector<NTMS_GUID>& out);
 
 // Fills info, whose dwType says what id is, from the bus; ERROR_OBJECT_NOT_FOUND when it is not
 // one of those. Throws sdbus::Error.

@@ -138,7 +138,10 @@ typedef struct _NTMS_OPREQUESTINFORMATIONW {
 } NTMS_OPREQUESTINFORMATIONW;
 
 /* The computer: how long finished requests are kept, and its policies. */
-enum NtmsLibRequestFlags { NTMS_LIBREQFLAGS_NOAUTOPURGE = 0x01, NTMS_LIBREQFLAGS_NOFAILEDPURGE = 0x02 };
+enum NtmsLibRequestFlags {
+    NTMS_LIBREQFLAGS_NOAUTOPURGE = 0x01,
+    NTMS_LIBREQFLAGS_NOFAILEDPURGE = 0x02
+};
 
 enum NtmsOpRequestFlags {
     NTMS_OPREQFLAGS_NOAUTOPURGE = 0x01,

@@ -156,7 +156,8 @@ PROBE_HEAD = r"""
                      :                                                                             \
                      : "i"((int)(unsigned)((unsigned long long)(long long)(value) & 0xffffffffu)), \
                        "i"((int)(unsigned)((unsigned long long)(long long)(value) >> 32)))
-#define NTMS_PROBE_NAME(key, name) __asm__ volatile(".ascii \"@ntms@ " key " " NTMS_PROBE_STR(name) "\"")
+#define NTMS_PROBE_NAME(key, name)                                                                 \
+    __asm__ volatile(".ascii \"@ntms@ " key " " NTMS_PROBE_STR(name) "\"")
 """
 
 
@@ -281,7 +282,8 @@ def check_ours(v, references, include, cc, workdir, errors):
         for mode in MODES:
             label = f"{arch}/{mode}"
             ours, err = compile_probe(our_cmd(cc, include, arch, mode),
-                                      probe_source(v, errors, False), workdir, "ours-" + label.replace("/", "-"))
+                                      probe_source(v, errors, False), workdir,
+                                      "ours-" + label.replace("/", "-"))
             if ours is None:
                 shown = [l for l in err.splitlines() if "error" in l][:20]
                 problems.append(f"{label}: the probe does not compile with ours:")
@@ -390,8 +392,9 @@ def main():
                     ref_problems += ["  " + l for l in err.splitlines() if "error" in l][:20]
                 else:
                     references[label] = ref
-        results.append((f"the probe compiles against mingw-w64 ({len(references.get('x86_64/A', {}))}"
-                        " facts per target)", ref_problems))
+        facts = len(references.get("x86_64/A", {}))
+        results.append((f"the probe compiles against mingw-w64 ({facts} facts per target)",
+                        ref_problems))
         if ref_problems:
             return report(results)
         problems = check_ours(v, references, a.ours, a.cc, workdir, errors)
