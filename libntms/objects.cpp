@@ -19,6 +19,9 @@ constexpr const char* oprequest_iface = "org.ntms.Ntms1.OperatorRequest";
 
 using Port = sdbus::Struct<uint16_t, uint16_t, bool, bool, uint16_t>;
 
+// The DeviceType RSM gives changers: FILE_DEVICE_CHANGER of winioctl.h.
+constexpr DWORD file_device_changer = 0x30;
+
 // Library.ListMedia's states, in its numbering.
 enum MediumState : uint32_t { InLibrary = 0, InPort = 1, Exported = 2, Gone = 3 };
 
@@ -117,12 +120,40 @@ template <typename Info> DWORD fill_changer(Session& s, const NTMS_GUID& id, Inf
             prop<std::string>(p, "Vendor") + " " + prop<std::string>(p, "Product"));
         auto& c = info.Info.Changer;
         c.Number = 0;
+        c.ChangerType =
+            changer_type_guid(prop<std::string>(p, "Vendor"), prop<std::string>(p, "Product"));
         put(c.szSerialNumber, prop<std::string>(p, "Serial"));
         put(c.szDeviceName, prop<std::string>(p, "Device"));
         c.Library = library;
         return ERROR_SUCCESS;
     }
     return ERROR_OBJECT_NOT_FOUND;
+}
+
+// The vendor and product of a changer type, found among the libraries.
+std::optional<std::pair<std::string, std::string>> changer_type(Session& s, const NTMS_GUID& id) {
+    for (const auto& path : s.library_paths()) {
+        const Properties p = s.properties(path, library_iface);
+        auto vendor = prop<std::string>(p, "Vendor"), product = prop<std::string>(p, "Product");
+        if (same_guid(changer_type_guid(vendor, product), id))
+            return std::make_pair(std::move(vendor), std::move(product));
+    }
+    return std::nullopt;
+}
+
+template <typename Info> DWORD fill_changer_type(Session& s, const NTMS_GUID& id, Info& info) {
+    const auto type = changer_type(s, id);
+    if (!type)
+        return ERROR_OBJECT_NOT_FOUND;
+    info.Enabled = TRUE;
+    info.dwOperationalState = NTMS_READY;
+    put(info.szName, type->first + " " + type->second);
+    put(info.szDescription, "changer type");
+    auto& c = info.Info.ChangerType;
+    put(c.szVendor, type->first);
+    put(c.szProduct, type->second);
+    c.DeviceType = file_device_changer;
+    return ERROR_SUCCESS;
 }
 
 template <typename Info> DWORD fill_port(Session& s, const NTMS_GUID& id, Info& info) {
@@ -251,6 +282,8 @@ template <typename Info> DWORD fill(Session& s, const NTMS_GUID& id, Info& info)
         return fill_library(s, id, info);
     case NTMS_CHANGER:
         return fill_changer(s, id, info);
+    case NTMS_CHANGER_TYPE:
+        return fill_changer_type(s, id, info);
     case NTMS_IEPORT:
         return fill_port(s, id, info);
     case NTMS_PHYSICAL_MEDIA:
@@ -259,8 +292,11 @@ template <typename Info> DWORD fill(Session& s, const NTMS_GUID& id, Info& info)
         return fill_job(s, id, info);
     case NTMS_OPREQUEST:
         return fill_oprequest(s, id, info);
-    default:
-        return type_supported(info.dwType);
+    default: {
+        // Never a success with nothing filled, should type_supported() know more than this.
+        const DWORD rc = type_supported(info.dwType);
+        return rc == ERROR_SUCCESS ? ERROR_NOT_SUPPORTED : rc;
+    }
     }
 }
 
@@ -298,6 +334,7 @@ DWORD type_supported(DWORD type) {
     switch (type) {
     case NTMS_LIBRARY:
     case NTMS_CHANGER:
+    case NTMS_CHANGER_TYPE:
     case NTMS_IEPORT:
     case NTMS_PHYSICAL_MEDIA:
     case NTMS_LIBREQUEST:
@@ -333,6 +370,19 @@ DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type,
     case NTMS_CHANGER:
         for (const auto& path : libraries_of(s, container))
             list.push_back(changer_guid(guid_of(path)));
+        break;
+    case NTMS_CHANGER_TYPE:
+        // The types of the host's changers, each once; they are in no library.
+        if (container)
+            return ERROR_INVALID_PARAMETER;
+        for (const auto& path : s.library_paths()) {
+            const Properties p = s.properties(path, library_iface);
+            const auto id =
+                changer_type_guid(prop<std::string>(p, "Vendor"), prop<std::string>(p, "Product"));
+            if (std::none_of(list.begin(), list.end(),
+                             [&](const NTMS_GUID& g) { return same_guid(g, id); }))
+                list.push_back(id);
+        }
         break;
     case NTMS_IEPORT:
         for (const auto& path : libraries_of(s, container))

@@ -1,6 +1,7 @@
 // The RSM objects a client enumerates and reads (EnumerateNtmsObject, GetNtmsObjectInformation),
-// made from what ntmsd publishes on the bus: libraries, their changer, ports and media, jobs
-// (library requests) and operator requests. The other object types are not modelled yet.
+// made from what ntmsd publishes on the bus: libraries, their changer and its type, ports and
+// media, jobs (library requests) and operator requests. The other object types are not modelled
+// yet.
 #pragma once
 
 #include "session.hpp"

@@ -86,6 +86,32 @@ NTMS_GUID changer_guid(const NTMS_GUID& library) {
     return derived_guid(library, mask, 0);
 }
 
+NTMS_GUID changer_type_guid(std::string_view vendor, std::string_view product) {
+    // Two 64-bit FNV-1a hashes of "vendor\0product" with different bases fill the 16 bytes.
+    auto fnv = [&](uint64_t h) {
+        auto add = [&h](unsigned char c) {
+            h ^= c;
+            h *= 0x100000001b3ull;
+        };
+        for (char c : vendor)
+            add(static_cast<unsigned char>(c));
+        add(0);
+        for (char c : product)
+            add(static_cast<unsigned char>(c));
+        return h;
+    };
+    const uint64_t hi = fnv(0xcbf29ce484222325ull), lo = fnv(0x84222325cbf29ce4ull);
+    std::array<uint8_t, 16> b{};
+    for (size_t i = 0; i < 8; ++i) {
+        b[i] = static_cast<uint8_t>(hi >> (56 - 8 * i));
+        b[8 + i] = static_cast<uint8_t>(lo >> (56 - 8 * i));
+    }
+    // Version 8 (made by its own rules) and the RFC 4122 variant, as a GUID should say.
+    b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x80);
+    b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+    return from_bytes(b);
+}
+
 const char* error_text(uint32_t code) {
     const auto* e = vocabulary::find_error(code);
     return e ? e->text : "unknown error";

@@ -26,6 +26,9 @@ NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address);
 // their own.
 NTMS_GUID slot_guid(const NTMS_GUID& library, uint16_t address);
 NTMS_GUID changer_guid(const NTMS_GUID& library);
+// A changer type is a vendor and a product: its GUID is made from the two names (FNV-1a), the
+// same on every host and in every session.
+NTMS_GUID changer_type_guid(std::string_view vendor, std::string_view product);
 
 // NtmsErrorString's text of a Win32 code (common/ntms_vocabulary.h), "unknown error" for others.
 const char* error_text(uint32_t code);

@@ -223,11 +223,39 @@ static void test_changers(void) {
     info_a(&lab, NTMS_CHANGER, ERROR_OBJECT_NOT_FOUND);
 }
 
+/* The three simulated libraries are of one type: one changer type, named by every changer. */
+static void test_changer_types(void) {
+    NTMS_GUID lab = library_named("lab"), blind = library_named("blind"), types[4], changer;
+    DWORD n = 4, i;
+    NTMS_OBJECTINFORMATIONA a, c, l;
+    CHECK_EQ(EnumerateNtmsObject(session, NULL, types, &n, NTMS_CHANGER_TYPE, 0), ERROR_SUCCESS);
+    CHECK_EQ(n, 1);
+    n = 4;
+    CHECK_EQ(EnumerateNtmsObject(session, &lab, types, &n, NTMS_CHANGER_TYPE, 0),
+             ERROR_INVALID_PARAMETER);
+    a = info_a(&types[0], NTMS_CHANGER_TYPE, ERROR_SUCCESS);
+    CHECK_EQ(a.Info.ChangerType.DeviceType, 0x30); /* FILE_DEVICE_CHANGER */
+    l = info_a(&lab, NTMS_LIBRARY, ERROR_SUCCESS);
+    /* The library's description starts with its vendor and product. */
+    CHECK(strlen(a.Info.ChangerType.szVendor) > 0);
+    CHECK(strncmp(l.szDescription, a.Info.ChangerType.szVendor,
+                  strlen(a.Info.ChangerType.szVendor)) == 0);
+    CHECK(strstr(l.szDescription, a.Info.ChangerType.szProduct) != NULL);
+    for (i = 0; i < 2; ++i) {
+        n = 1;
+        CHECK_EQ(EnumerateNtmsObject(session, i ? &blind : &lab, &changer, &n, NTMS_CHANGER, 0),
+                 ERROR_SUCCESS);
+        c = info_a(&changer, NTMS_CHANGER, ERROR_SUCCESS);
+        CHECK(same_guid(&c.Info.Changer.ChangerType, &types[0]));
+    }
+    info_a(&lab, NTMS_CHANGER_TYPE, ERROR_OBJECT_NOT_FOUND);
+}
+
 static void test_not_modelled(void) {
-    static const DWORD types[] = {NTMS_OBJECT,        NTMS_CHANGER_TYPE, NTMS_COMPUTER,
-                                  NTMS_DRIVE,         NTMS_DRIVE_TYPE,   NTMS_IEDOOR,
-                                  NTMS_LOGICAL_MEDIA, NTMS_MEDIA_POOL,   NTMS_MEDIA_TYPE,
-                                  NTMS_PARTITION,     NTMS_STORAGESLOT,  NTMS_UI_DESTINATION};
+    static const DWORD types[] = {NTMS_OBJECT,      NTMS_COMPUTER,      NTMS_DRIVE,
+                                  NTMS_DRIVE_TYPE,  NTMS_IEDOOR,        NTMS_LOGICAL_MEDIA,
+                                  NTMS_MEDIA_POOL,  NTMS_MEDIA_TYPE,    NTMS_PARTITION,
+                                  NTMS_STORAGESLOT, NTMS_UI_DESTINATION};
     static const DWORD invalid[] = {NTMS_UNKNOWN, NTMS_NUMBER_OF_OBJECT_TYPES, 999};
     NTMS_GUID lab = library_named("lab"), list[4];
     size_t i;
@@ -289,6 +317,7 @@ int main(int argc, char** argv) {
     group("NTMS_PHYSICAL_MEDIA left in the port of a full library is located there",
           test_medium_in_port);
     group("NTMS_CHANGER: one per library", test_changers);
+    group("NTMS_CHANGER_TYPE: one per vendor and product", test_changer_types);
     group("types not modelled answer ERROR_NOT_SUPPORTED, non-types ERROR_INVALID_PARAMETER",
           test_not_modelled);
     group("functions not implemented answer ERROR_CALL_NOT_IMPLEMENTED", test_not_implemented);
