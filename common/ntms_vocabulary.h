@@ -32,34 +32,88 @@
     X(ERROR_ACCESS_DENIED,        5,    AccessDenied,       NTMS_BUS,   "access denied")           \
     X(ERROR_INVALID_HANDLE,       6,    InvalidHandle,      NTMS_BUS,   "invalid session handle")  \
     X(ERROR_NOT_ENOUGH_MEMORY,    8,    NotEnoughMemory,    NTMS_BUS,   "out of memory")           \
+    X(ERROR_WRITE_PROTECT,        19,   WriteProtect,       NTMS_LOCAL, "medium write-protected")  \
     X(ERROR_NOT_READY,            21,   NotReady,           NTMS_LOCAL, "ntmsd is not running")    \
     X(ERROR_GEN_FAILURE,          31,   GenFailure,         NTMS_LOCAL, "internal failure")        \
     X(ERROR_NOT_SUPPORTED,        50,   NotSupported,       NTMS_BUS,                              \
-      "not supported (the library has no import/export port)")                                    \
+      "not supported (the library has no import/export port)")                                     \
     X(ERROR_INVALID_PARAMETER,    87,   InvalidParameter,   NTMS_BUS,   "invalid parameter")       \
+    X(ERROR_CALL_NOT_IMPLEMENTED, 120,  CallNotImplemented, NTMS_LOCAL, "not implemented")         \
     X(ERROR_INSUFFICIENT_BUFFER,  122,  InsufficientBuffer, NTMS_LOCAL, "buffer too small")        \
+    X(ERROR_INVALID_NAME,         123,  InvalidName,        NTMS_LOCAL, "invalid name")            \
     X(ERROR_BUSY,                 170,  Busy,               NTMS_BUS,   "busy")                    \
+    X(ERROR_ALREADY_EXISTS,       183,  AlreadyExists,      NTMS_LOCAL, "already exists")          \
     X(ERROR_OPERATION_ABORTED,    995,  OperationAborted,   NTMS_BUS,   "operation aborted")       \
     X(ERROR_IO_DEVICE,            1117, IoDevice,           NTMS_BUS,   "device I/O error")        \
     X(ERROR_DEVICE_DOOR_OPEN,     1166, DeviceDoorOpen,     NTMS_BUS,   "device door open")        \
     X(ERROR_DEVICE_NOT_CONNECTED, 1167, DeviceNotConnected, NTMS_BUS,   "device not connected")    \
+    X(ERROR_NOT_FOUND,            1168, NotFound,           NTMS_LOCAL, "not found")               \
     X(ERROR_INVALID_COMPUTERNAME, 1210, InvalidComputerName, NTMS_LOCAL, "invalid host name")      \
     X(ERROR_NO_NETWORK,           1222, NoNetwork,          NTMS_LOCAL, "network unreachable")     \
     X(ERROR_CANCELLED,            1223, Cancelled,          NTMS_BUS,   "cancelled")               \
     X(ERROR_TIMEOUT,              1460, Timeout,            NTMS_BUS,   "timed out")               \
     X(RPC_S_NO_INTERFACES,        1817, NoInterfaces,       NTMS_LOCAL,                            \
-      "the service does not offer the ntms interfaces")                                           \
+      "the service does not offer the ntms interfaces")                                            \
     X(ERROR_NOT_CONNECTED,        2250, NotConnected,       NTMS_LOCAL, "cannot reach ntmsd")      \
+    X(ERROR_INVALID_MEDIA,        4300, InvalidMedia,       NTMS_LOCAL, "invalid medium")          \
     X(ERROR_INVALID_LIBRARY,      4301, InvalidLibrary,     NTMS_BUS,   "invalid library")         \
+    X(ERROR_INVALID_MEDIA_POOL,   4302, InvalidMediaPool,   NTMS_LOCAL, "invalid media pool")      \
+    X(ERROR_DRIVE_MEDIA_MISMATCH, 4303, DriveMediaMismatch, NTMS_LOCAL,                            \
+      "medium does not fit the drive")                                                             \
+    X(ERROR_MEDIA_OFFLINE,        4304, MediaOffline,       NTMS_LOCAL, "medium offline")          \
     X(ERROR_LIBRARY_OFFLINE,      4305, LibraryOffline,     NTMS_BUS,   "library offline")         \
+    X(ERROR_EMPTY,                4306, Empty,              NTMS_LOCAL, "empty")                   \
+    X(ERROR_NOT_EMPTY,            4307, NotEmpty,           NTMS_LOCAL, "not empty")               \
+    X(ERROR_MEDIA_UNAVAILABLE,    4308, MediaUnavailable,   NTMS_LOCAL, "medium unavailable")      \
+    X(ERROR_RESOURCE_DISABLED,    4309, ResourceDisabled,   NTMS_LOCAL, "resource disabled")       \
+    X(ERROR_INVALID_CLEANER,      4310, InvalidCleaner,     NTMS_LOCAL,                            \
+      "invalid cleaner cartridge")                                                                 \
+    X(ERROR_UNABLE_TO_CLEAN,      4311, UnableToClean,      NTMS_LOCAL,                            \
+      "unable to clean the drive")                                                                 \
     X(ERROR_OBJECT_NOT_FOUND,     4312, ObjectNotFound,     NTMS_BUS,   "object not found")        \
     X(ERROR_DATABASE_FAILURE,     4313, DatabaseFailure,    NTMS_BUS,   "database failure")        \
     X(ERROR_DATABASE_FULL,        4314, DatabaseFull,       NTMS_BUS,   "database full")           \
+    X(ERROR_MEDIA_INCOMPATIBLE,   4315, MediaIncompatible,  NTMS_LOCAL, "medium incompatible")     \
+    X(ERROR_RESOURCE_NOT_PRESENT, 4316, ResourceNotPresent, NTMS_LOCAL, "resource not present")    \
     X(ERROR_INVALID_OPERATION,    4317, InvalidOperation,   NTMS_BUS,                              \
-      "invalid operation (no such running inject)")                                               \
+      "invalid operation (no such running inject)")                                                \
+    X(ERROR_MEDIA_NOT_AVAILABLE,  4318, MediaNotAvailable,  NTMS_LOCAL, "medium not available")    \
     X(ERROR_DEVICE_NOT_AVAILABLE, 4319, DeviceNotAvailable, NTMS_BUS,   "library disabled")        \
     X(ERROR_REQUEST_REFUSED,      4320, RequestRefused,     NTMS_BUS,   "request refused")         \
+    X(ERROR_INVALID_DRIVE_OBJECT, 4321, InvalidDriveObject, NTMS_LOCAL, "invalid drive")           \
     X(ERROR_LIBRARY_FULL,         4322, LibraryFull,        NTMS_BUS,   "library full")            \
+    X(ERROR_MEDIUM_NOT_ACCESSIBLE,4323, MediumNotAccessible,NTMS_LOCAL, "medium not accessible")   \
+    X(ERROR_UNABLE_TO_LOAD_MEDIUM,4324, UnableToLoadMedium, NTMS_LOCAL,                            \
+      "unable to load the medium")                                                                 \
+    X(ERROR_UNABLE_TO_INVENTORY_DRIVE,4325, UnableToInventoryDrive,NTMS_LOCAL,                     \
+      "unable to inventory a drive")                                                               \
+    X(ERROR_UNABLE_TO_INVENTORY_SLOT,4326, UnableToInventorySlot,NTMS_LOCAL,                       \
+      "unable to inventory a slot")                                                                \
+    X(ERROR_UNABLE_TO_INVENTORY_TRANSPORT,4327, UnableToInventoryTransport,NTMS_LOCAL,             \
+      "unable to inventory the transport")                                                         \
+    X(ERROR_TRANSPORT_FULL,       4328, TransportFull,      NTMS_LOCAL, "transport full")          \
+    X(ERROR_CONTROLLING_IEPORT,   4329, ControllingIeport,  NTMS_LOCAL,                            \
+      "cannot control the import/export port")                                                     \
+    X(ERROR_UNABLE_TO_EJECT_MOUNTED_MEDIA,4330, UnableToEjectMountedMedia,NTMS_LOCAL,              \
+      "cannot eject a mounted medium")                                                             \
+    X(ERROR_CLEANER_SLOT_SET,     4331, CleanerSlotSet,     NTMS_LOCAL,                            \
+      "cleaner slot already set")                                                                  \
+    X(ERROR_CLEANER_SLOT_NOT_SET, 4332, CleanerSlotNotSet,  NTMS_LOCAL, "no cleaner slot set")     \
+    X(ERROR_CLEANER_CARTRIDGE_SPENT,4333, CleanerCartridgeSpent,NTMS_LOCAL,                        \
+      "cleaner cartridge spent")                                                                   \
+    X(ERROR_UNEXPECTED_OMID,      4334, UnexpectedOmid,     NTMS_LOCAL,                            \
+      "unexpected on-media identifier")                                                            \
+    X(ERROR_CANT_DELETE_LAST_ITEM,4335, CantDeleteLastItem, NTMS_LOCAL,                            \
+      "cannot delete the last item")                                                               \
+    X(ERROR_MESSAGE_EXCEEDS_MAX_SIZE,4336, MessageExceedsMaxSize,NTMS_LOCAL, "message too long")   \
+    X(ERROR_VOLUME_CONTAINS_SYS_FILES,4337, VolumeContainsSysFiles,NTMS_LOCAL,                     \
+      "volume holds system files")                                                                 \
+    X(ERROR_INDIGENOUS_TYPE,      4338, IndigenousType,     NTMS_LOCAL,                            \
+      "media type native to the library")                                                          \
+    X(ERROR_NO_SUPPORTING_DRIVES, 4339, NoSupportingDrives, NTMS_LOCAL,                            \
+      "no drive supports the medium")                                                              \
+    X(ERROR_CLEANER_CARTRIDGE_INSTALLED,4340, CleanerCartridgeInstalled,NTMS_LOCAL,                \
+      "cleaner cartridge installed")                                                               \
     X(ERROR_IEPORT_FULL,          4341, IeportFull,         NTMS_BUS,   "import/export port full") \
     X(ERROR_INVALID_STATE,        5023, InvalidState,       NTMS_BUS,   "invalid state")
 

@@ -120,6 +120,13 @@ ManagedObjects Session::managed_objects() {
     return objects;
 }
 
+std::vector<Medium> Session::list_media(const sdbus::ObjectPath& library) {
+    auto p = sdbus::createProxy(*bus_, service, library);
+    std::vector<Medium> media;
+    p->callMethod("ListMedia").onInterface("org.ntms.Ntms1.Library").storeResultsTo(media);
+    return media;
+}
+
 Properties Session::properties(const sdbus::ObjectPath& path, const std::string& interface) {
     auto p = sdbus::createProxy(*bus_, service, path);
     Properties props;

@@ -49,6 +49,8 @@ private:
 
 using Properties = std::map<std::string, sdbus::Variant>;
 using ManagedObjects = std::map<sdbus::ObjectPath, std::map<std::string, Properties>>;
+// A medium of Library.ListMedia: GUID, barcode, state name, element address, state number.
+using Medium = sdbus::Struct<std::string, std::string, std::string, uint16_t, uint32_t>;
 
 class Session {
 public:
@@ -119,6 +121,8 @@ public:
     sdbus::ObjectPath oprequest_path(const std::string& request);
     // Every object under the root (jobs and requests still on the bus), with their properties.
     ManagedObjects managed_objects();
+    // Library.ListMedia of one library.
+    std::vector<Medium> list_media(const sdbus::ObjectPath& library);
     // All properties of one interface of one object, in one round trip.
     Properties properties(const sdbus::ObjectPath& path, const std::string& interface);
 

@@ -51,16 +51,64 @@ std::optional<NTMS_GUID> path_guid(std::string_view path) {
 
 bool same_guid(const NTMS_GUID& a, const NTMS_GUID& b) { return bytes(a) == bytes(b); }
 
-NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address) {
+namespace {
+
+using Mask = std::array<uint8_t, 16>;
+
+NTMS_GUID derived_guid(const NTMS_GUID& library, const Mask& mask, uint16_t address) {
     auto b = bytes(library);
-    // A fixed mask keeps port GUIDs apart from library GUIDs; the address tells ports apart.
-    static constexpr std::array<uint8_t, 16> mask{0x9e, 0x27, 0xa1, 0x5c, 0x1e, 0x90,
-                                                  0x00, 0x00, 0x00, 0x00, 0x4d, 0xb3,
-                                                  0x61, 0xc8, 0x00, 0x00};
+    // A fixed mask per kind keeps these GUIDs apart from library GUIDs and from each other; the
+    // address tells the objects of one kind apart.
     for (size_t i = 0; i < b.size(); ++i)
         b[i] = static_cast<uint8_t>(b[i] ^ mask[i]);
     b[14] = static_cast<uint8_t>(b[14] ^ (address >> 8));
     b[15] = static_cast<uint8_t>(b[15] ^ (address & 0xff));
+    return from_bytes(b);
+}
+
+} // namespace
+
+NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address) {
+    static constexpr Mask mask{0x9e, 0x27, 0xa1, 0x5c, 0x1e, 0x90, 0x00, 0x00,
+                               0x00, 0x00, 0x4d, 0xb3, 0x61, 0xc8, 0x00, 0x00};
+    return derived_guid(library, mask, address);
+}
+
+NTMS_GUID slot_guid(const NTMS_GUID& library, uint16_t address) {
+    static constexpr Mask mask{0x3b, 0x81, 0x5e, 0x07, 0xc2, 0x6a, 0x00, 0x00,
+                               0x00, 0x00, 0x19, 0xf4, 0xa7, 0x52, 0x00, 0x00};
+    return derived_guid(library, mask, address);
+}
+
+NTMS_GUID changer_guid(const NTMS_GUID& library) {
+    static constexpr Mask mask{0x6d, 0x0c, 0x33, 0xe9, 0x75, 0x1f, 0x00, 0x00,
+                               0x00, 0x00, 0xb8, 0x2e, 0x0d, 0x94, 0x00, 0x00};
+    return derived_guid(library, mask, 0);
+}
+
+NTMS_GUID changer_type_guid(std::string_view vendor, std::string_view product) {
+    // Two 64-bit FNV-1a hashes of "vendor\0product" with different bases fill the 16 bytes.
+    auto fnv = [&](uint64_t h) {
+        auto add = [&h](unsigned char c) {
+            h ^= c;
+            h *= 0x100000001b3ull;
+        };
+        for (char c : vendor)
+            add(static_cast<unsigned char>(c));
+        add(0);
+        for (char c : product)
+            add(static_cast<unsigned char>(c));
+        return h;
+    };
+    const uint64_t hi = fnv(0xcbf29ce484222325ull), lo = fnv(0x84222325cbf29ce4ull);
+    std::array<uint8_t, 16> b{};
+    for (size_t i = 0; i < 8; ++i) {
+        b[i] = static_cast<uint8_t>(hi >> (56 - 8 * i));
+        b[8 + i] = static_cast<uint8_t>(lo >> (56 - 8 * i));
+    }
+    // Version 8 (made by its own rules) and the RFC 4122 variant, as a GUID should say.
+    b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x80);
+    b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
     return from_bytes(b);
 }
 

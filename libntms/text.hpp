@@ -22,6 +22,13 @@ bool same_guid(const NTMS_GUID& a, const NTMS_GUID& b);
 // An IE port has no identity of its own on the bus: its GUID is derived from its library's and
 // its first element address, so that it is stable and distinct per port.
 NTMS_GUID port_guid(const NTMS_GUID& library, uint16_t address);
+// Storage slots (by element address) and a library's changer, derived the same way with masks of
+// their own.
+NTMS_GUID slot_guid(const NTMS_GUID& library, uint16_t address);
+NTMS_GUID changer_guid(const NTMS_GUID& library);
+// A changer type is a vendor and a product: its GUID is made from the two names (FNV-1a), the
+// same on every host and in every session.
+NTMS_GUID changer_type_guid(std::string_view vendor, std::string_view product);
 
 // NtmsErrorString's text of a Win32 code (common/ntms_vocabulary.h), "unknown error" for others.
 const char* error_text(uint32_t code);

@@ -23,6 +23,8 @@ packages=(
   # the tests: processes, the private bus, man pages, tgt, sshd, polkit
   procps iproute2 util-linux dbus systemd sqlite3 jq mandoc man-db libiscsi-bin
   tgt openssh-server openssh-client polkitd pkexec libxml2-utils
+  # <ntmsapi.h> compared with mingw-w64's, compiled by clang for the Windows targets
+  mingw-w64-common clang-14
   # the QEMU system test and make check-fresh
   qemu-system-x86 qemu-utils debootstrap e2fsprogs binutils wget mtx git
 )

@@ -3,8 +3,10 @@
  *
  * The names, values, structure layouts and signatures are those of the RSM API; the widths are
  * fixed for Linux (DWORD is 32 bits on LP64 too, WCHAR is 16 bits, not wchar_t) so that the
- * documented structure sizes hold. Narrow (A) strings are UTF-8, wide (W) strings UTF-16.
- * C99 and C++ clean. See libntms(3).
+ * documented structure sizes hold. Narrow (A) strings are UTF-8, wide (W) strings UTF-16: write
+ * wide literals as NTMS_TEXT("...") or u"...", never L"..." (a 32-bit wchar_t string on Linux).
+ * The object records are in <ntmsapi_objects.h> and <ntmsapi_requests.h>, included here.
+ * C99 and C++ clean. See ntmsapi(3) and libntms(3).
  */
 #ifndef NTMSAPI_H
 #define NTMSAPI_H
@@ -29,15 +31,26 @@ typedef char CHAR;
 /* char16_t lets u"..." literals be passed to the W functions from C++; same size and ABI. */
 typedef char16_t WCHAR;
 #else
+/* The type of C11's u"..." on Linux (uint_least16_t), so that those literals fit too. */
 typedef uint16_t WCHAR;
 #endif
 typedef void *HANDLE;
 typedef HANDLE *LPHANDLE;
+typedef void *HWND;
+typedef void *LPVOID;
+typedef uintptr_t ULONG_PTR;
 typedef DWORD *LPDWORD;
 typedef CHAR *LPSTR;
 typedef const CHAR *LPCSTR;
 typedef WCHAR *LPWSTR;
 typedef const WCHAR *LPCWSTR;
+typedef DWORD SECURITY_INFORMATION;
+typedef void *PSECURITY_DESCRIPTOR;
+typedef struct _SECURITY_ATTRIBUTES {
+    DWORD nLength;
+    LPVOID lpSecurityDescriptor;
+    BOOL bInheritHandle;
+} SECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
 #endif
 
 #ifndef WINAPI
@@ -62,6 +75,22 @@ typedef const WCHAR *LPCWSTR;
 #define INVALID_HANDLE_VALUE ((HANDLE)(intptr_t)-1)
 #endif
 
+/*
+ * The A or W form of a name, by UNICODE as in RSM. NTMS_TEXT("...") makes a literal of the
+ * strings those forms take: UTF-8 without UNICODE; with it, UTF-16 (u"..."), which needs C11 or
+ * C++11. An L"..." literal is wchar_t, 32 bits on Linux: passed as LPCWSTR it is diagnosed as an
+ * incompatible pointer in C and rejected in C++, never silently misread.
+ */
+#ifdef UNICODE
+#define NTMS_NAME_AW(name) name##W
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+#define NTMS_TEXT(s) u##s
+#endif
+#else
+#define NTMS_NAME_AW(name) name##A
+#define NTMS_TEXT(s) s
+#endif
+
 /* A compile-time check usable in C99 and C++ alike (C11 _Static_assert is not C99). */
 #define NTMS_STATIC_ASSERT(cond, name) typedef char ntms_static_assert_##name[(cond) ? 1 : -1]
 
@@ -83,9 +112,12 @@ typedef struct _GUID {
     uint8_t Data4[8];
 } GUID;
 #endif
+typedef GUID *LPGUID;
 
 typedef GUID NTMS_GUID;
 typedef GUID *LPNTMS_GUID;
+typedef BYTE *PSECURITY_DESCRIPTOR_NTMS;
+typedef ULONG_PTR NTMS_HANDLE;
 
 #define NTMS_NULLGUID {0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0}}
 #define NTMS_IS_NULLGUID(id)                                                                       \
@@ -118,77 +150,154 @@ typedef union _LARGE_INTEGER {
 #define ERROR_ACCESS_DENIED 5
 #define ERROR_INVALID_HANDLE 6
 #define ERROR_NOT_ENOUGH_MEMORY 8
+#define ERROR_WRITE_PROTECT 19
 #define ERROR_NOT_READY 21
 #define ERROR_GEN_FAILURE 31
 #define ERROR_NOT_SUPPORTED 50
 #define ERROR_INVALID_PARAMETER 87
+#define ERROR_CALL_NOT_IMPLEMENTED 120
 #define ERROR_INSUFFICIENT_BUFFER 122
+#define ERROR_INVALID_NAME 123
 #define ERROR_BUSY 170
+#define ERROR_ALREADY_EXISTS 183
 #define ERROR_OPERATION_ABORTED 995
 #define ERROR_IO_DEVICE 1117
 #define ERROR_DEVICE_DOOR_OPEN 1166
 #define ERROR_DEVICE_NOT_CONNECTED 1167
+#define ERROR_NOT_FOUND 1168
 #define ERROR_INVALID_COMPUTERNAME 1210
 #define ERROR_NO_NETWORK 1222
 #define ERROR_CANCELLED 1223
 #define ERROR_TIMEOUT 1460
 #define RPC_S_NO_INTERFACES 1817
 #define ERROR_NOT_CONNECTED 2250
+#define ERROR_INVALID_MEDIA 4300
 #define ERROR_INVALID_LIBRARY 4301
+#define ERROR_INVALID_MEDIA_POOL 4302
+#define ERROR_DRIVE_MEDIA_MISMATCH 4303
+#define ERROR_MEDIA_OFFLINE 4304
 #define ERROR_LIBRARY_OFFLINE 4305
+#define ERROR_EMPTY 4306
+#define ERROR_NOT_EMPTY 4307
+#define ERROR_MEDIA_UNAVAILABLE 4308
+#define ERROR_RESOURCE_DISABLED 4309
+#define ERROR_INVALID_CLEANER 4310
+#define ERROR_UNABLE_TO_CLEAN 4311
 #define ERROR_OBJECT_NOT_FOUND 4312
 #define ERROR_DATABASE_FAILURE 4313
 #define ERROR_DATABASE_FULL 4314
+#define ERROR_MEDIA_INCOMPATIBLE 4315
+#define ERROR_RESOURCE_NOT_PRESENT 4316
 #define ERROR_INVALID_OPERATION 4317
+#define ERROR_MEDIA_NOT_AVAILABLE 4318
 #define ERROR_DEVICE_NOT_AVAILABLE 4319
 #define ERROR_REQUEST_REFUSED 4320
+#define ERROR_INVALID_DRIVE_OBJECT 4321
 #define ERROR_LIBRARY_FULL 4322
+#define ERROR_MEDIUM_NOT_ACCESSIBLE 4323
+#define ERROR_UNABLE_TO_LOAD_MEDIUM 4324
+#define ERROR_UNABLE_TO_INVENTORY_DRIVE 4325
+#define ERROR_UNABLE_TO_INVENTORY_SLOT 4326
+#define ERROR_UNABLE_TO_INVENTORY_TRANSPORT 4327
+#define ERROR_TRANSPORT_FULL 4328
+#define ERROR_CONTROLLING_IEPORT 4329
+#define ERROR_UNABLE_TO_EJECT_MOUNTED_MEDIA 4330
+#define ERROR_CLEANER_SLOT_SET 4331
+#define ERROR_CLEANER_SLOT_NOT_SET 4332
+#define ERROR_CLEANER_CARTRIDGE_SPENT 4333
+#define ERROR_UNEXPECTED_OMID 4334
+#define ERROR_CANT_DELETE_LAST_ITEM 4335
+#define ERROR_MESSAGE_EXCEEDS_MAX_SIZE 4336
+#define ERROR_VOLUME_CONTAINS_SYS_FILES 4337
+#define ERROR_INDIGENOUS_TYPE 4338
+#define ERROR_NO_SUPPORTING_DRIVES 4339
+#define ERROR_CLEANER_CARTRIDGE_INSTALLED 4340
 #define ERROR_IEPORT_FULL 4341
 #define ERROR_INVALID_STATE 5023
 
-/* String lengths, in characters, terminator included. */
-#define NTMS_OBJECTNAME_LENGTH 64
-#define NTMS_DESCRIPTION_LENGTH 127
-#define NTMS_DEVICENAME_LENGTH 64
-#define NTMS_SERIALNUMBER_LENGTH 32
-#define NTMS_REVISION_LENGTH 32
-#define NTMS_BARCODE_LENGTH 64
-#define NTMS_SEQUENCE_LENGTH 32
-#define NTMS_VENDORNAME_LENGTH 128
-#define NTMS_PRODUCTNAME_LENGTH 128
-#define NTMS_USERNAME_LENGTH 64
-#define NTMS_APPLICATIONNAME_LENGTH 64
-#define NTMS_COMPUTERNAME_LENGTH 64
-#define NTMS_I1_MESSAGE_LENGTH 127
-#define NTMS_MESSAGE_LENGTH 256
-#define NTMS_POOLHIERARCHY_LENGTH 512
-#define NTMS_OMIDLABELID_LENGTH 255
-#define NTMS_OMIDLABELTYPE_LENGTH 64
-#define NTMS_OMIDLABELINFO_LENGTH 256
-#define NTMS_MAXATTR_LENGTH 0x10000
-#define NTMS_MAXATTR_NAMELEN 32
+#include <ntmsapi_objects.h>
 
-enum NtmsObjectsTypes {
-    NTMS_UNKNOWN = 0,
-    NTMS_OBJECT = 1,
-    NTMS_CHANGER = 2,
-    NTMS_CHANGER_TYPE = 3,
-    NTMS_COMPUTER = 4,
-    NTMS_DRIVE = 5,
-    NTMS_DRIVE_TYPE = 6,
-    NTMS_IEDOOR = 7,
-    NTMS_IEPORT = 8,
-    NTMS_LIBRARY = 9,
-    NTMS_LIBREQUEST = 10,
-    NTMS_LOGICAL_MEDIA = 11,
-    NTMS_MEDIA_POOL = 12,
-    NTMS_MEDIA_TYPE = 13,
-    NTMS_PARTITION = 14,
-    NTMS_PHYSICAL_MEDIA = 15,
-    NTMS_STORAGESLOT = 16,
-    NTMS_OPREQUEST = 17,
-    NTMS_UI_DESTINATION = 18,
-    NTMS_NUMBER_OF_OBJECT_TYPES = 19
+/* Sessions, and the asynchronous operation record of RSM's first interface. */
+enum NtmsSessionOptions { NTMS_SESSION_QUERYEXPEDITE = 0x1 };
+
+typedef struct _NTMS_ASYNC_IO {
+    NTMS_GUID OperationId;
+    NTMS_GUID EventId;
+    DWORD dwOperationType; /* NTMS_ASYNCOP_* */
+    DWORD dwResult;
+    DWORD dwAsyncState; /* NTMS_ASYNCSTATE_* */
+    HANDLE hEvent;
+    BOOL bOnStateChange;
+} NTMS_ASYNC_IO, *LPNTMS_ASYNC_IO;
+
+enum NtmsAsyncStatus {
+    NTMS_ASYNCSTATE_QUEUED = 0,
+    NTMS_ASYNCSTATE_WAIT_RESOURCE = 1,
+    NTMS_ASYNCSTATE_WAIT_OPERATOR = 2,
+    NTMS_ASYNCSTATE_INPROCESS = 3,
+    NTMS_ASYNCSTATE_COMPLETE = 4
+};
+
+enum NtmsAsyncOperations { NTMS_ASYNCOP_MOUNT = 1 };
+
+/* Mounting, allocating and creating media. */
+enum NtmsMountOptions {
+    NTMS_MOUNT_READ = 0x0001,
+    NTMS_MOUNT_WRITE = 0x0002,
+    NTMS_MOUNT_ERROR_NOT_AVAILABLE = 0x0004,
+    NTMS_MOUNT_ERROR_IF_UNAVAILABLE = 0x0004,
+    NTMS_MOUNT_ERROR_OFFLINE = 0x0008,
+    NTMS_MOUNT_ERROR_IF_OFFLINE = 0x0008,
+    NTMS_MOUNT_SPECIFIC_DRIVE = 0x0010,
+    NTMS_MOUNT_NOWAIT = 0x0020
+};
+
+enum NtmsDismountOptions { NTMS_DISMOUNT_DEFERRED = 0x0001, NTMS_DISMOUNT_IMMEDIATE = 0x0002 };
+
+enum NtmsMountPriority {
+    NTMS_PRIORITY_DEFAULT = 0,
+    NTMS_PRIORITY_HIGHEST = 15,
+    NTMS_PRIORITY_HIGH = 7,
+    NTMS_PRIORITY_NORMAL = 0,
+    NTMS_PRIORITY_LOW = -7,
+    NTMS_PRIORITY_LOWEST = -15
+};
+
+typedef struct _NTMS_MOUNT_INFORMATION {
+    DWORD dwSize;
+    LPVOID lpReserved;
+} NTMS_MOUNT_INFORMATION, *LPNTMS_MOUNT_INFORMATION;
+
+enum NtmsAllocateOptions {
+    NTMS_ALLOCATE_NEW = 0x0001,
+    NTMS_ALLOCATE_NEXT = 0x0002,
+    NTMS_ALLOCATE_ERROR_IF_UNAVAILABLE = 0x0004
+};
+
+typedef struct _NTMS_ALLOCATION_INFORMATION {
+    DWORD dwSize;
+    LPVOID lpReserved;
+    NTMS_GUID AllocatedFrom;
+} NTMS_ALLOCATION_INFORMATION, *LPNTMS_ALLOCATION_INFORMATION;
+
+enum NtmsCreateOptions {
+    NTMS_OPEN_EXISTING = 0x0001,
+    NTMS_CREATE_NEW = 0x0002,
+    NTMS_OPEN_ALWAYS = 0x0003
+};
+
+enum NtmsCreateNtmsMediaOptions { NTMS_ERROR_ON_DUPLICATE = 0x0001 };
+
+/* Objects, libraries and their requests. */
+enum NtmsEnumerateOption { NTMS_ENUM_DEFAULT = 0, NTMS_ENUM_ROOTPOOL = 1 };
+
+enum NtmsEjectOperation {
+    NTMS_EJECT_START = 0,
+    NTMS_EJECT_STOP = 1,
+    NTMS_EJECT_QUEUE = 2,
+    NTMS_EJECT_FORCE = 3,
+    NTMS_EJECT_IMMEDIATE = 4,
+    NTMS_EJECT_ASK_USER = 5
 };
 
 enum NtmsInjectOperation {
@@ -200,114 +309,17 @@ enum NtmsInjectOperation {
 /* The spelling of the SDK documentation. */
 #define NTMS_INJECT_START_MANY NTMS_INJECT_STARTMANY
 
-enum NtmsEjectOperation {
-    NTMS_EJECT_START = 0,
-    NTMS_EJECT_STOP = 1,
-    NTMS_EJECT_QUEUE = 2,
-    NTMS_EJECT_FORCE = 3,
-    NTMS_EJECT_IMMEDIATE = 4,
-    NTMS_EJECT_ASK_USER = 5
-};
+/* On-media identifiers (UpdateNtmsOmidInfo). */
+#define NTMS_OMID_TYPE_RAW_LABEL 0x01
+#define NTMS_OMID_TYPE_FILESYSTEM_INFO 0x02
 
-enum NtmsLmOperation {
-    NTMS_LM_REMOVE = 0,
-    NTMS_LM_DISABLECHANGER = 1,
-    NTMS_LM_DISABLELIBRARY = 1,
-    NTMS_LM_ENABLECHANGER = 2,
-    NTMS_LM_ENABLELIBRARY = 2,
-    NTMS_LM_DISABLEDRIVE = 3,
-    NTMS_LM_ENABLEDRIVE = 4,
-    NTMS_LM_DISABLEMEDIA = 5,
-    NTMS_LM_ENABLEMEDIA = 6,
-    NTMS_LM_UPDATEOMID = 7,
-    NTMS_LM_INVENTORY = 8,
-    NTMS_LM_DOORACCESS = 9,
-    NTMS_LM_EJECT = 10,
-    NTMS_LM_EJECTCLEANER = 11,
-    NTMS_LM_INJECT = 12,
-    NTMS_LM_INJECTCLEANER = 13,
-    NTMS_LM_PROCESSOMID = 14,
-    NTMS_LM_CLEANDRIVE = 15,
-    NTMS_LM_DISMOUNT = 16,
-    NTMS_LM_MOUNT = 17,
-    NTMS_LM_WRITESCRATCH = 18,
-    NTMS_LM_CLASSIFY = 19,
-    NTMS_LM_RESERVECLEANER = 20,
-    NTMS_LM_RELEASECLEANER = 21,
-    NTMS_LM_MAXWORKITEM = 22
-};
+typedef struct {
+    WCHAR FileSystemType[64];
+    WCHAR VolumeName[256];
+    DWORD SerialNumber;
+} NTMS_FILESYSTEM_INFO;
 
-enum NtmsLmState {
-    NTMS_LM_QUEUED = 0,
-    NTMS_LM_INPROCESS = 1,
-    NTMS_LM_PASSED = 2,
-    NTMS_LM_FAILED = 3,
-    NTMS_LM_INVALID = 4,
-    NTMS_LM_WAITING = 5,
-    NTMS_LM_DEFERRED = 6,
-    NTMS_LM_DEFFERED = 6,
-    NTMS_LM_CANCELLED = 7,
-    NTMS_LM_STOPPED = 8
-};
-
-enum NtmsOpreqCommand {
-    NTMS_OPREQ_UNKNOWN = 0,
-    NTMS_OPREQ_NEWMEDIA = 1,
-    NTMS_OPREQ_CLEANER = 2,
-    NTMS_OPREQ_DEVICESERVICE = 3,
-    NTMS_OPREQ_MOVEMEDIA = 4,
-    NTMS_OPREQ_MESSAGE = 5
-};
-
-enum NtmsOpreqState {
-    NTMS_OPSTATE_UNKNOWN = 0,
-    NTMS_OPSTATE_SUBMITTED = 1,
-    NTMS_OPSTATE_ACTIVE = 2,
-    NTMS_OPSTATE_INPROGRESS = 3,
-    NTMS_OPSTATE_REFUSED = 4,
-    NTMS_OPSTATE_COMPLETE = 5
-};
-
-enum NtmsPortPosition {
-    NTMS_PORTPOSITION_UNKNOWN = 0,
-    NTMS_PORTPOSITION_EXTENDED = 1,
-    NTMS_PORTPOSITION_RETRACTED = 2
-};
-
-enum NtmsPortContent {
-    NTMS_PORTCONTENT_UNKNOWN = 0,
-    NTMS_PORTCONTENT_FULL = 1,
-    NTMS_PORTCONTENT_EMPTY = 2
-};
-
-enum NtmsLibraryType {
-    NTMS_LIBRARYTYPE_UNKNOWN = 0,
-    NTMS_LIBRARYTYPE_OFFLINE = 1,
-    NTMS_LIBRARYTYPE_ONLINE = 2,
-    NTMS_LIBRARYTYPE_STANDALONE = 3
-};
-
-enum NtmsInventoryMethod {
-    NTMS_INVENTORY_NONE = 0,
-    NTMS_INVENTORY_FAST = 1,
-    NTMS_INVENTORY_OMID = 2,
-    NTMS_INVENTORY_DEFAULT = 3,
-    NTMS_INVENTORY_SLOT = 4,
-    NTMS_INVENTORY_STOP = 5,
-    NTMS_INVENTORY_MAX
-};
-
-enum NtmsOperationalState {
-    NTMS_READY = 0,
-    NTMS_INITIALIZING = 10,
-    NTMS_NEEDS_SERVICE = 20,
-    NTMS_NOT_PRESENT = 21
-};
-
-enum NtmsEnumerateOption { NTMS_ENUM_DEFAULT = 0, NTMS_ENUM_ROOTPOOL = 1 };
-
-enum NtmsSessionOptions { NTMS_SESSION_QUERYEXPEDITE = 0x1 };
-
+/* Security and the operator's user interface. */
 enum NtmsAccessMask {
     NTMS_USE_ACCESS = 0x1,
     NTMS_MODIFY_ACCESS = 0x2,
@@ -318,153 +330,34 @@ enum NtmsAccessMask {
 #define NTMS_GENERIC_EXECUTE (NTMS_USE_ACCESS | NTMS_MODIFY_ACCESS | NTMS_CONTROL_ACCESS)
 #define NTMS_GENERIC_ALL (NTMS_USE_ACCESS | NTMS_MODIFY_ACCESS | NTMS_CONTROL_ACCESS)
 
-typedef struct _NTMS_IEPORTINFORMATION {
-    DWORD Number;
-    DWORD Content;  /* NTMS_PORTCONTENT_* */
-    DWORD Position; /* NTMS_PORTPOSITION_* */
-    WORD MaxExtendSecs;
-    NTMS_GUID Library;
-} NTMS_IEPORTINFORMATION;
+enum NtmsUITypes {
+    NTMS_UITYPE_INVALID = 0,
+    NTMS_UITYPE_INFO = 1,
+    NTMS_UITYPE_REQ = 2,
+    NTMS_UITYPE_ERR = 3,
+    NTMS_UITYPE_MAX = 4
+};
 
-typedef struct _NTMS_LIBRARYINFORMATION {
-    DWORD LibraryType;
-    NTMS_GUID CleanerSlot;
-    NTMS_GUID CleanerSlotDefault;
-    BOOL LibrarySupportsDriveCleaning;
-    BOOL BarCodeReaderInstalled;
-    DWORD InventoryMethod;
-    DWORD dwCleanerUsesRemaining;
-    DWORD FirstDriveNumber;
-    DWORD dwNumberOfDrives;
-    DWORD FirstSlotNumber;
-    DWORD dwNumberOfSlots;
-    DWORD FirstDoorNumber;
-    DWORD dwNumberOfDoors;
-    DWORD FirstPortNumber;
-    DWORD dwNumberOfPorts;
-    DWORD FirstChangerNumber;
-    DWORD dwNumberOfChangers;
-    DWORD dwNumberOfMedia;
-    DWORD dwNumberOfMediaTypes;
-    DWORD dwNumberOfLibRequests;
-    GUID Reserved;
-    BOOL AutoRecovery;
-    DWORD dwFlags;
-} NTMS_LIBRARYINFORMATION;
+enum NtmsUIOperations {
+    NTMS_UIDEST_ADD = 1,
+    NTMS_UIDEST_DELETE = 2,
+    NTMS_UIDEST_DELETEALL = 3,
+    NTMS_UIOPERATION_MAX = 4
+};
 
-typedef struct _NTMS_LIBREQUESTINFORMATIONA {
-    DWORD OperationCode;   /* NTMS_LM_INJECT, ... */
-    DWORD OperationOption; /* the NTMS_INJECT_* action */
-    DWORD State;           /* NTMS_LM_QUEUED, ... */
-    NTMS_GUID PartitionId;
-    NTMS_GUID DriveId;
-    NTMS_GUID PhysMediaId;
-    NTMS_GUID Library;
-    NTMS_GUID SlotId;
-    SYSTEMTIME TimeQueued;
-    SYSTEMTIME TimeCompleted;
-    CHAR szApplication[NTMS_APPLICATIONNAME_LENGTH];
-    CHAR szUser[NTMS_USERNAME_LENGTH];
-    CHAR szComputer[NTMS_COMPUTERNAME_LENGTH];
-    DWORD dwErrorCode;
-    NTMS_GUID WorkItemId;
-    DWORD dwPriority;
-} NTMS_LIBREQUESTINFORMATIONA;
+/* Notifications: the changes of one type of object (jobs or operator requests), as they happen. */
+enum NtmsNotificationOperations {
+    NTMS_OBJ_UPDATE = 1,
+    NTMS_OBJ_INSERT = 2,
+    NTMS_OBJ_DELETE = 3,
+    NTMS_EVENT_SIGNAL = 4,
+    NTMS_EVENT_COMPLETE = 5
+};
 
-typedef struct _NTMS_LIBREQUESTINFORMATIONW {
-    DWORD OperationCode;
-    DWORD OperationOption;
-    DWORD State;
-    NTMS_GUID PartitionId;
-    NTMS_GUID DriveId;
-    NTMS_GUID PhysMediaId;
-    NTMS_GUID Library;
-    NTMS_GUID SlotId;
-    SYSTEMTIME TimeQueued;
-    SYSTEMTIME TimeCompleted;
-    WCHAR szApplication[NTMS_APPLICATIONNAME_LENGTH];
-    WCHAR szUser[NTMS_USERNAME_LENGTH];
-    WCHAR szComputer[NTMS_COMPUTERNAME_LENGTH];
-    DWORD dwErrorCode;
-    NTMS_GUID WorkItemId;
-    DWORD dwPriority;
-} NTMS_LIBREQUESTINFORMATIONW;
-
-typedef struct _NTMS_OPREQUESTINFORMATIONA {
-    DWORD Request; /* NTMS_OPREQ_* */
-    SYSTEMTIME Submitted;
-    DWORD State; /* NTMS_OPSTATE_* */
-    CHAR szMessage[NTMS_MESSAGE_LENGTH];
-    DWORD Arg1Type;
-    NTMS_GUID Arg1;
-    DWORD Arg2Type;
-    NTMS_GUID Arg2;
-    CHAR szApplication[NTMS_APPLICATIONNAME_LENGTH];
-    CHAR szUser[NTMS_USERNAME_LENGTH];
-    CHAR szComputer[NTMS_COMPUTERNAME_LENGTH];
-} NTMS_OPREQUESTINFORMATIONA;
-
-typedef struct _NTMS_OPREQUESTINFORMATIONW {
-    DWORD Request;
-    SYSTEMTIME Submitted;
-    DWORD State;
-    WCHAR szMessage[NTMS_MESSAGE_LENGTH];
-    DWORD Arg1Type;
-    NTMS_GUID Arg1;
-    DWORD Arg2Type;
-    NTMS_GUID Arg2;
-    WCHAR szApplication[NTMS_APPLICATIONNAME_LENGTH];
-    WCHAR szUser[NTMS_USERNAME_LENGTH];
-    WCHAR szComputer[NTMS_COMPUTERNAME_LENGTH];
-} NTMS_OPREQUESTINFORMATIONW;
-
-/*
- * The Info union holds only the members this implementation fills; Reserved gives it the size of
- * the full RSM union (whose largest members are the partition and operator-request records), so
- * dwSize and every offset match the documented structure.
- */
-#define NTMS_OBJECTINFORMATIONA_INFO_SIZE 640
-#define NTMS_OBJECTINFORMATIONW_INFO_SIZE 960
-
-typedef struct _NTMS_OBJECTINFORMATIONA {
-    DWORD dwSize;
-    DWORD dwType;
-    SYSTEMTIME Created;
-    SYSTEMTIME Modified;
-    NTMS_GUID ObjectGuid;
-    BOOL Enabled;
-    DWORD dwOperationalState;
-    CHAR szName[NTMS_OBJECTNAME_LENGTH];
-    CHAR szDescription[NTMS_DESCRIPTION_LENGTH];
-    union {
-        NTMS_LIBRARYINFORMATION Library;
-        NTMS_IEPORTINFORMATION IEPort;
-        NTMS_LIBREQUESTINFORMATIONA LibRequest;
-        NTMS_OPREQUESTINFORMATIONA OpRequest;
-        LARGE_INTEGER AlignmentReserved;
-        BYTE Reserved[NTMS_OBJECTINFORMATIONA_INFO_SIZE];
-    } Info;
-} NTMS_OBJECTINFORMATIONA, *LPNTMS_OBJECTINFORMATIONA;
-
-typedef struct _NTMS_OBJECTINFORMATIONW {
-    DWORD dwSize;
-    DWORD dwType;
-    SYSTEMTIME Created;
-    SYSTEMTIME Modified;
-    NTMS_GUID ObjectGuid;
-    BOOL Enabled;
-    DWORD dwOperationalState;
-    WCHAR szName[NTMS_OBJECTNAME_LENGTH];
-    WCHAR szDescription[NTMS_DESCRIPTION_LENGTH];
-    union {
-        NTMS_LIBRARYINFORMATION Library;
-        NTMS_IEPORTINFORMATION IEPort;
-        NTMS_LIBREQUESTINFORMATIONW LibRequest;
-        NTMS_OPREQUESTINFORMATIONW OpRequest;
-        LARGE_INTEGER AlignmentReserved;
-        BYTE Reserved[NTMS_OBJECTINFORMATIONW_INFO_SIZE];
-    } Info;
-} NTMS_OBJECTINFORMATIONW, *LPNTMS_OBJECTINFORMATIONW;
+typedef struct _NTMS_NOTIFICATIONINFORMATION {
+    DWORD dwOperation;
+    NTMS_GUID ObjectId;
+} NTMS_NOTIFICATIONINFORMATION, *LPNTMS_NOTIFICATIONINFORMATION;
 
 #pragma pack(pop)
 
@@ -483,86 +376,195 @@ NTMS_STATIC_ASSERT(sizeof(NTMS_LIBREQUESTINFORMATIONA) == 340, librequest_a_size
 NTMS_STATIC_ASSERT(sizeof(NTMS_LIBREQUESTINFORMATIONW) == 532, librequest_w_size);
 NTMS_STATIC_ASSERT(sizeof(NTMS_OPREQUESTINFORMATIONA) == 512, oprequest_a_size);
 NTMS_STATIC_ASSERT(sizeof(NTMS_OPREQUESTINFORMATIONW) == 960, oprequest_w_size);
+NTMS_STATIC_ASSERT(sizeof(NTMS_PARTITIONINFORMATIONA) == 640, partition_a_size);
 NTMS_STATIC_ASSERT(sizeof(NTMS_OBJECTINFORMATIONA) == 896, objectinformation_a_size);
 NTMS_STATIC_ASSERT(offsetof(NTMS_OBJECTINFORMATIONA, Info) == 256, objectinformation_a_info);
 NTMS_STATIC_ASSERT(sizeof(NTMS_OBJECTINFORMATIONW) == 1408, objectinformation_w_size);
 NTMS_STATIC_ASSERT(offsetof(NTMS_OBJECTINFORMATIONW, Info) == 448, objectinformation_w_info);
+NTMS_STATIC_ASSERT(sizeof(NTMS_NOTIFICATIONINFORMATION) == 20, notificationinformation_size);
+
+/*
+ * The functions of RSM, in its order. Those ntmsapi(3) lists as not implemented return
+ * ERROR_CALL_NOT_IMPLEMENTED and change nothing.
+ */
 
 /* Sessions. lpServer NULL or "" is this host; otherwise a host ("[user@]host") reached by ssh. */
 HANDLE WINAPI OpenNtmsSessionW(LPCWSTR lpServer, LPCWSTR lpApplication, DWORD dwOptions);
 HANDLE WINAPI OpenNtmsSessionA(LPCSTR lpServer, LPCSTR lpApplication, DWORD dwOptions);
 DWORD WINAPI CloseNtmsSession(HANDLE hSession);
 
-/* Libraries and their requests. */
-DWORD WINAPI InjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpLibraryId,
-                             LPNTMS_GUID lpInjectOperation, DWORD dwAction);
-DWORD WINAPI EjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpEjectOperation,
-                            DWORD dwAction);
-DWORD WINAPI InventoryNtmsLibrary(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction);
-DWORD WINAPI EnumerateNtmsObject(HANDLE hSession, const LPNTMS_GUID lpContainerId,
-                                 LPNTMS_GUID lpList, LPDWORD lpdwListSize, DWORD dwType,
-                                 DWORD dwOptions);
+/* Media in drives. */
+DWORD WINAPI MountNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpDriveId,
+                            DWORD dwCount, DWORD dwOptions, int dwPriority, DWORD dwTimeout,
+                            LPNTMS_MOUNT_INFORMATION lpMountInformation);
+DWORD WINAPI DismountNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, DWORD dwCount,
+                               DWORD dwOptions);
+
+/* Media, media types and pools. */
+DWORD WINAPI AllocateNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaPool, LPNTMS_GUID lpPartition,
+                               LPNTMS_GUID lpMediaId, DWORD dwOptions, DWORD dwTimeout,
+                               LPNTMS_ALLOCATION_INFORMATION lpAllocateInformation);
+DWORD WINAPI DeallocateNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, DWORD dwOptions);
+DWORD WINAPI SwapNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId1, LPNTMS_GUID lpMediaId2);
+DWORD WINAPI AddNtmsMediaType(HANDLE hSession, LPNTMS_GUID lpMediaTypeId, LPNTMS_GUID lpLibId);
+DWORD WINAPI DeleteNtmsMediaType(HANDLE hSession, LPNTMS_GUID lpMediaTypeId,
+                                 LPNTMS_GUID lpLibId);
+DWORD WINAPI ChangeNtmsMediaType(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpPoolId);
+DWORD WINAPI DecommissionNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId);
+DWORD WINAPI SetNtmsMediaComplete(HANDLE hSession, LPNTMS_GUID lpMediaId);
+DWORD WINAPI DeleteNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId);
+DWORD WINAPI CreateNtmsMediaPoolA(HANDLE hSession, LPCSTR lpPoolName, LPNTMS_GUID lpMediaType,
+                                  DWORD dwAction, LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                  LPNTMS_GUID lpPoolId);
+DWORD WINAPI CreateNtmsMediaPoolW(HANDLE hSession, LPCWSTR lpPoolName, LPNTMS_GUID lpMediaType,
+                                  DWORD dwAction, LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                  LPNTMS_GUID lpPoolId);
+DWORD WINAPI GetNtmsMediaPoolNameA(HANDLE hSession, LPNTMS_GUID lpPoolId, LPSTR lpNameBuf,
+                                   LPDWORD lpdwBufSize);
+DWORD WINAPI GetNtmsMediaPoolNameW(HANDLE hSession, LPNTMS_GUID lpPoolId, LPWSTR lpNameBuf,
+                                   LPDWORD lpdwBufSize);
+DWORD WINAPI MoveToNtmsMediaPool(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpPoolId);
+DWORD WINAPI DeleteNtmsMediaPool(HANDLE hSession, LPNTMS_GUID lpPoolId);
+DWORD WINAPI DeleteNtmsLibrary(HANDLE hSession, LPNTMS_GUID lpLibraryId);
+DWORD WINAPI DeleteNtmsDrive(HANDLE hSession, LPNTMS_GUID lpDriveId);
+
+/* Any object. */
 DWORD WINAPI GetNtmsObjectInformationA(HANDLE hSession, LPNTMS_GUID lpObjectId,
                                        LPNTMS_OBJECTINFORMATIONA lpInfo);
 DWORD WINAPI GetNtmsObjectInformationW(HANDLE hSession, LPNTMS_GUID lpObjectId,
                                        LPNTMS_OBJECTINFORMATIONW lpInfo);
+DWORD WINAPI SetNtmsObjectInformationA(HANDLE hSession, LPNTMS_GUID lpObjectId,
+                                       LPNTMS_OBJECTINFORMATIONA lpInfo);
+DWORD WINAPI SetNtmsObjectInformationW(HANDLE hSession, LPNTMS_GUID lpObjectId,
+                                       LPNTMS_OBJECTINFORMATIONW lpInfo);
+DWORD WINAPI CreateNtmsMediaA(HANDLE hSession, LPNTMS_OBJECTINFORMATIONA lpMedia,
+                              LPNTMS_OBJECTINFORMATIONA lpList, DWORD dwOptions);
+DWORD WINAPI CreateNtmsMediaW(HANDLE hSession, LPNTMS_OBJECTINFORMATIONW lpMedia,
+                              LPNTMS_OBJECTINFORMATIONW lpList, DWORD dwOptions);
+DWORD WINAPI EnumerateNtmsObject(HANDLE hSession, const LPNTMS_GUID lpContainerId,
+                                 LPNTMS_GUID lpList, LPDWORD lpdwListSize, DWORD dwType,
+                                 DWORD dwOptions);
+DWORD WINAPI DisableNtmsObject(HANDLE hSession, DWORD dwType, LPNTMS_GUID lpObjectId);
+DWORD WINAPI EnableNtmsObject(HANDLE hSession, DWORD dwType, LPNTMS_GUID lpObjectId);
+
+/* Libraries and their requests. */
+DWORD WINAPI EjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpEjectOperation,
+                            DWORD dwAction);
+DWORD WINAPI InjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpLibraryId,
+                             LPNTMS_GUID lpInjectOperation, DWORD dwAction);
+DWORD WINAPI AccessNtmsLibraryDoor(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction);
+DWORD WINAPI CleanNtmsDrive(HANDLE hSession, LPNTMS_GUID lpDriveId);
+DWORD WINAPI DismountNtmsDrive(HANDLE hSession, LPNTMS_GUID lpDriveId);
+DWORD WINAPI InventoryNtmsLibrary(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction);
+DWORD WINAPI IdentifyNtmsSlot(HANDLE hSession, LPNTMS_GUID lpSlotId, DWORD dwOption);
+DWORD WINAPI UpdateNtmsOmidInfo(HANDLE hSession, LPNTMS_GUID lpMediaId, DWORD labelType,
+                                DWORD numberOfBytes, LPVOID lpBuffer);
 DWORD WINAPI CancelNtmsLibraryRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
+DWORD WINAPI GetNtmsRequestOrder(HANDLE hSession, LPNTMS_GUID lpRequestId,
+                                 LPDWORD lpdwOrderNumber);
+DWORD WINAPI SetNtmsRequestOrder(HANDLE hSession, LPNTMS_GUID lpRequestId, DWORD dwOrderNumber);
+DWORD WINAPI DeleteNtmsRequests(HANDLE hSession, LPNTMS_GUID lpRequestId, DWORD dwType,
+                                DWORD dwCount);
+DWORD WINAPI ReserveNtmsCleanerSlot(HANDLE hSession, LPNTMS_GUID lpLibrary, LPNTMS_GUID lpSlot);
+DWORD WINAPI ReleaseNtmsCleanerSlot(HANDLE hSession, LPNTMS_GUID lpLibrary);
+DWORD WINAPI InjectNtmsCleaner(HANDLE hSession, LPNTMS_GUID lpLibrary,
+                               LPNTMS_GUID lpInjectOperation, DWORD dwNumberOfCleansLeft,
+                               DWORD dwAction);
+DWORD WINAPI EjectNtmsCleaner(HANDLE hSession, LPNTMS_GUID lpLibrary,
+                              LPNTMS_GUID lpEjectOperation, DWORD dwAction);
+DWORD WINAPI BeginNtmsDeviceChangeDetection(HANDLE hSession, LPHANDLE lpDetectHandle);
+DWORD WINAPI SetNtmsDeviceChangeDetection(HANDLE hSession, HANDLE DetectHandle,
+                                          LPNTMS_GUID lpRequestId, DWORD dwType, DWORD dwCount);
+DWORD WINAPI EndNtmsDeviceChangeDetection(HANDLE hSession, HANDLE DetectHandle);
+
+/* Security, attributes and the operator's user interface. */
+DWORD WINAPI GetNtmsObjectSecurity(HANDLE hSession, LPNTMS_GUID lpObjectId, DWORD dwType,
+                                   SECURITY_INFORMATION RequestedInformation,
+                                   PSECURITY_DESCRIPTOR lpSecurityDescriptor, DWORD nLength,
+                                   LPDWORD lpnLengthNeeded);
+DWORD WINAPI SetNtmsObjectSecurity(HANDLE hSession, LPNTMS_GUID lpObjectId, DWORD dwType,
+                                   SECURITY_INFORMATION SecurityInformation,
+                                   PSECURITY_DESCRIPTOR lpSecurityDescriptor);
+DWORD WINAPI GetNtmsObjectAttributeA(HANDLE hSession, LPNTMS_GUID lpObjectId, DWORD dwType,
+                                     LPCSTR lpAttributeName, LPVOID lpAttributeData,
+                                     LPDWORD lpAttributeSize);
+DWORD WINAPI GetNtmsObjectAttributeW(HANDLE hSession, LPNTMS_GUID lpObjectId, DWORD dwType,
+                                     LPCWSTR lpAttributeName, LPVOID lpAttributeData,
+                                     LPDWORD lpAttributeSize);
+DWORD WINAPI SetNtmsObjectAttributeA(HANDLE hSession, LPNTMS_GUID lpObjectId, DWORD dwType,
+                                     LPCSTR lpAttributeName, LPVOID lpAttributeData,
+                                     DWORD dwAttributeSize);
+DWORD WINAPI SetNtmsObjectAttributeW(HANDLE hSession, LPNTMS_GUID lpObjectId, DWORD dwType,
+                                     LPCWSTR lpAttributeName, LPVOID lpAttributeData,
+                                     DWORD AttributeSize);
+DWORD WINAPI GetNtmsUIOptionsA(HANDLE hSession, const LPNTMS_GUID lpObjectId, DWORD dwType,
+                               LPSTR lpszDestination, LPDWORD lpdwBufSize);
+DWORD WINAPI GetNtmsUIOptionsW(HANDLE hSession, const LPNTMS_GUID lpObjectId, DWORD dwType,
+                               LPWSTR lpszDestination, LPDWORD lpdwBufSize);
+DWORD WINAPI SetNtmsUIOptionsA(HANDLE hSession, const LPNTMS_GUID lpObjectId, DWORD dwType,
+                               DWORD dwOperation, LPCSTR lpszDestination);
+DWORD WINAPI SetNtmsUIOptionsW(HANDLE hSession, const LPNTMS_GUID lpObjectId, DWORD dwType,
+                               DWORD dwOperation, LPCWSTR lpszDestination);
 
 /* Operator requests. */
+DWORD WINAPI SubmitNtmsOperatorRequestW(HANDLE hSession, DWORD dwRequest, LPCWSTR lpMessage,
+                                        LPNTMS_GUID lpArg1Id, LPNTMS_GUID lpArg2Id,
+                                        LPNTMS_GUID lpRequestId);
+DWORD WINAPI SubmitNtmsOperatorRequestA(HANDLE hSession, DWORD dwRequest, LPCSTR lpMessage,
+                                        LPNTMS_GUID lpArg1Id, LPNTMS_GUID lpArg2Id,
+                                        LPNTMS_GUID lpRequestId);
 DWORD WINAPI WaitForNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId,
                                         DWORD dwTimeout);
 DWORD WINAPI CancelNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
 DWORD WINAPI SatisfyNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
 
-/* Notifications: the changes of one type of object (jobs or operator requests), as they happen. */
-enum NtmsNotificationOperations {
-    NTMS_OBJ_UPDATE = 1,
-    NTMS_OBJ_INSERT = 2,
-    NTMS_OBJ_DELETE = 3,
-    NTMS_EVENT_SIGNAL = 4,
-    NTMS_EVENT_COMPLETE = 5
-};
-
-typedef struct _NTMS_NOTIFICATIONINFORMATION {
-    DWORD dwOperation;
-    NTMS_GUID ObjectId;
-} NTMS_NOTIFICATIONINFORMATION, *LPNTMS_NOTIFICATIONINFORMATION;
-NTMS_STATIC_ASSERT(sizeof(NTMS_NOTIFICATIONINFORMATION) == 20, notificationinformation_size);
-
+/* The database, notifications, and stand-alone drives. */
+DWORD WINAPI ImportNtmsDatabase(HANDLE hSession);
+DWORD WINAPI ExportNtmsDatabase(HANDLE hSession);
 HANDLE WINAPI OpenNtmsNotification(HANDLE hSession, DWORD dwType);
 DWORD WINAPI WaitForNtmsNotification(HANDLE hNotification,
                                      LPNTMS_NOTIFICATIONINFORMATION lpNotificationInformation,
                                      DWORD dwTimeout);
 DWORD WINAPI CloseNtmsNotification(HANDLE hNotification);
+DWORD WINAPI EjectDiskFromSADriveW(LPCWSTR lpComputerName, LPCWSTR lpAppName,
+                                   LPCWSTR lpDeviceName, HWND hWnd, LPCWSTR lpTitle,
+                                   LPCWSTR lpMessage, DWORD dwOptions);
+DWORD WINAPI EjectDiskFromSADriveA(LPCSTR lpComputerName, LPCSTR lpAppName, LPCSTR lpDeviceName,
+                                   HWND hWnd, LPCSTR lpTitle, LPCSTR lpMessage, DWORD dwOptions);
+DWORD WINAPI GetVolumesFromDriveW(LPWSTR pszDriveName, LPWSTR *VolumeNameBufferPtr,
+                                  LPWSTR *DriveLetterBufferPtr);
+DWORD WINAPI GetVolumesFromDriveA(LPSTR pszDriveName, LPSTR *VolumeNameBufferPtr,
+                                  LPSTR *DriveLetterBufferPtr);
+
+/* The functions with text, by UNICODE. */
+#define OpenNtmsSession NTMS_NAME_AW(OpenNtmsSession)
+#define GetNtmsDeviceName NTMS_NAME_AW(GetNtmsDeviceName)
+#define GetNtmsObjectInformation NTMS_NAME_AW(GetNtmsObjectInformation)
+#define SetNtmsObjectInformation NTMS_NAME_AW(SetNtmsObjectInformation)
+#define CreateNtmsMediaPool NTMS_NAME_AW(CreateNtmsMediaPool)
+#define GetNtmsMediaPoolName NTMS_NAME_AW(GetNtmsMediaPoolName)
+#define GetNtmsObjectAttribute NTMS_NAME_AW(GetNtmsObjectAttribute)
+#define SetNtmsObjectAttribute NTMS_NAME_AW(SetNtmsObjectAttribute)
+#define GetNtmsUIOptions NTMS_NAME_AW(GetNtmsUIOptions)
+#define SetNtmsUIOptions NTMS_NAME_AW(SetNtmsUIOptions)
+#define SubmitNtmsOperatorRequest NTMS_NAME_AW(SubmitNtmsOperatorRequest)
+#define CreateNtmsMedia NTMS_NAME_AW(CreateNtmsMedia)
+#define EjectDiskFromSADrive NTMS_NAME_AW(EjectDiskFromSADrive)
+#define GetVolumesFromDrive NTMS_NAME_AW(GetVolumesFromDrive)
 
 /*
  * Linux additions. NtmsSetInjectTimeout: MaxExtendSecs (0..65535, 0 = the library's own) for the
  * session's later START/STARTMANY injects. NtmsGetLastError: this thread's reason for the last
- * OpenNtmsSession or OpenNtmsNotification failure (the GetLastError of RSM). NtmsErrorString: a
- * short English text for a Win32 code, never NULL. NtmsBackupDatabase: ntmsd writes an online
- * backup of its whole database into fd, a regular file the caller opened for writing (not for
- * appending), and syncs it; returns once it is written. Local sessions only.
+ * OpenNtmsSession or OpenNtmsNotification failure (the GetLastError of RSM), and the
+ * ERROR_CALL_NOT_IMPLEMENTED of a function not implemented. NtmsErrorString: a short English
+ * text for a Win32 code, never NULL. NtmsBackupDatabase: ntmsd writes an online backup of its
+ * whole database into fd, a regular file the caller opened for writing (not for appending), and
+ * syncs it; returns once it is written. Local sessions only.
  */
 DWORD NtmsSetInjectTimeout(HANDLE hSession, DWORD dwSeconds);
 DWORD NtmsGetLastError(void);
 const char *NtmsErrorString(DWORD dwError);
 DWORD NtmsBackupDatabase(HANDLE hSession, int fd);
-
-#ifdef UNICODE
-#define OpenNtmsSession OpenNtmsSessionW
-#define GetNtmsObjectInformation GetNtmsObjectInformationW
-typedef NTMS_OBJECTINFORMATIONW NTMS_OBJECTINFORMATION;
-typedef LPNTMS_OBJECTINFORMATIONW LPNTMS_OBJECTINFORMATION;
-typedef NTMS_LIBREQUESTINFORMATIONW NTMS_LIBREQUESTINFORMATION;
-typedef NTMS_OPREQUESTINFORMATIONW NTMS_OPREQUESTINFORMATION;
-#else
-#define OpenNtmsSession OpenNtmsSessionA
-#define GetNtmsObjectInformation GetNtmsObjectInformationA
-typedef NTMS_OBJECTINFORMATIONA NTMS_OBJECTINFORMATION;
-typedef LPNTMS_OBJECTINFORMATIONA LPNTMS_OBJECTINFORMATION;
-typedef NTMS_LIBREQUESTINFORMATIONA NTMS_LIBREQUESTINFORMATION;
-typedef NTMS_OPREQUESTINFORMATIONA NTMS_OPREQUESTINFORMATION;
-#endif
 
 #ifdef __cplusplus
 }

@@ -3,11 +3,12 @@
 ways: a code, state or action the table has and a document lacks fails, and so does one a document
 has and the table lacks, or a value, name or text that differs.
 
-    check-vocabulary.py --dump DUMP_PROGRAM --api NTMSAPI_H --error-page NTMSERRORSTRING_3
+    check-vocabulary.py --dump DUMP_PROGRAM --api NTMSAPI_H... --error-page NTMSERRORSTRING_3
                         --dbus-page ORG_NTMS_NTMS1_5 [--docs FILE...] [--self-test]
 
 DUMP_PROGRAM prints the table as the C compiler reads it (dump-vocabulary.c). Checked:
-  - NTMSAPI_H (installed on its own, so it keeps literal values): a #define for every error code
+  - NTMSAPI_H, <ntmsapi.h> and the headers it includes, read as one (installed on their own,
+    so they keep literal values): a #define for every error code
     and none the table lacks; the NTMS_LM_* job states, NTMS_INJECT_* actions and NTMS_OPREQ_* /
     NTMS_OPSTATE_* values of its enums equal to the table's, and every value of those enums in
     the table; each operation kind of the table with RSM's code;
@@ -356,7 +357,7 @@ def doctored(t, api, error_page, dbus_page, docs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dump", required=True)
-    ap.add_argument("--api", required=True)
+    ap.add_argument("--api", required=True, nargs="+")
     ap.add_argument("--error-page", required=True)
     ap.add_argument("--dbus-page", required=True)
     ap.add_argument("--docs", nargs="*", default=[])
@@ -368,7 +369,7 @@ def main():
     if parse_dump(format_dump(t)).__dict__ != t.__dict__:
         raise SystemExit("dump: format_dump does not read back")
     read = lambda p: open(p, encoding="utf-8").read()
-    inputs = (t, read(a.api), read(a.error_page), read(a.dbus_page),
+    inputs = (t, "\n".join(read(p) for p in a.api), read(a.error_page), read(a.dbus_page),
               {p: read(p) for p in a.docs})
 
     results = [("the documents say what the table says", check(*inputs))]
