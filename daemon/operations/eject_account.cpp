@@ -69,8 +69,8 @@ std::string EjectOperation::account_interrupted(JobContext& ctx, bool device_rea
             continue;
         }
         if (!device_read || !lib.device().changer()) {
-            said.push_back(fmt::format("{} was in port element {}; it is looked at again when "
-                                       "the library is back",
+            said.push_back(fmt::format("{} was in port element {} when ntmsd stopped; the "
+                                       "library could not be read to bring it back",
                                        name, *m.element));
             continue;
         }

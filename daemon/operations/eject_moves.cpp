@@ -105,7 +105,7 @@ Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, ui
         if (auto r = db_.drop_intent(in.id); !r)
             return r;
         if (!moved)
-            return from_scsi(moved.error(), fmt::format("move {} -> {}", from, to));
+            return from_scsi(moved.error(), "robot");
         return fail(win32::IoDevice, fmt::format("move {} -> {} reported success but element {} "
                                                  "is empty",
                                                  from, to, to));
