@@ -21,9 +21,9 @@ using Clock = std::chrono::steady_clock;
 // One medium of the job on its way out.
 struct Cartridge {
     MediumRecord medium;
-    uint16_t slot = 0;        // the storage slot it came from
-    bool presented = false;   // moved into the port
-    bool taken = false;       // the operator took it out
+    uint16_t slot = 0;            // the storage slot it came from
+    bool presented = false;       // moved into the port
+    bool taken = false;           // the operator took it out
     std::optional<uint16_t> back; // the slot it was brought back to
 };
 
@@ -113,8 +113,8 @@ Expected<void> EjectSteps::load_media() {
         auto e = moves_.read_one(sgio::ElementType::Storage, *r.element);
         if (!e)
             return e.error();
-        if (!e->full || (!r.barcode.empty() && !e->primary_tag.empty() &&
-                         e->primary_tag != r.barcode))
+        if (!e->full ||
+            (!r.barcode.empty() && !e->primary_tag.empty() && e->primary_tag != r.barcode))
             return fail(win32::InvalidState,
                         fmt::format("medium {} is not in slot {} (the slot {}): an inventory "
                                     "will find where it is",
@@ -203,9 +203,9 @@ Expected<bool> EjectSteps::look(const PortState& port) {
             return s.address == *c.medium.element;
         });
         // Empty, or another cartridge the operator put in its place: this one was taken.
-        const bool gone = e != els->end() &&
-                          (!e->full || (!c.medium.barcode.empty() && !e->primary_tag.empty() &&
-                                        e->primary_tag != c.medium.barcode));
+        const bool gone =
+            e != els->end() && (!e->full || (!c.medium.barcode.empty() && !e->primary_tag.empty() &&
+                                             e->primary_tag != c.medium.barcode));
         if (gone) {
             if (auto r = moves_.taken(c.medium); !r)
                 return r.error();
@@ -274,11 +274,11 @@ Expected<EjectSteps::Account> EjectSteps::return_rest(const PortState& port) {
         out.text += fmt::format("taken out: {}; ", taken);
     for (const auto& c : media_)
         if (c.back)
-            out.text += fmt::format("{} back in slot {}; ", cartridge_label(c.medium.barcode),
-                                    *c.back);
+            out.text +=
+                fmt::format("{} back in slot {}; ", cartridge_label(c.medium.barcode), *c.back);
     if (!kept.empty())
-        out.text += fmt::format("no free slot: {} still in port {}; ", fmt::join(kept, ", "),
-                                port.first);
+        out.text +=
+            fmt::format("no free slot: {} still in port {}; ", fmt::join(kept, ", "), port.first);
     if (out.text.size() >= 2)
         out.text.resize(out.text.size() - 2);
     out.all_back = kept.empty();
@@ -309,9 +309,9 @@ Outcome EjectSteps::run() {
     auto port = cat_.find_port(job_.port);
     if (!port)
         return finish(Outcome::failed(fail(
-            win32::NotSupported, fmt::format("library {} has no import/export port{}", lib_.name(),
-                                             job_.port ? fmt::format(" at element {}", *job_.port)
-                                                       : std::string()))));
+            win32::NotSupported,
+            fmt::format("library {} has no import/export port{}", lib_.name(),
+                        job_.port ? fmt::format(" at element {}", *job_.port) : std::string()))));
     if (auto r = ctx_.transition(JobState::InProcess); !r)
         return finish(Outcome::failed(r.error()));
 
@@ -354,11 +354,11 @@ Outcome EjectSteps::run() {
         return fail_and_give_back(*port, r.error());
     if (auto r = ctx_.transition(JobState::Waiting); !r)
         return fail_and_give_back(*port, r.error());
-    log(LOG_INFO, fmt::format("Library {}: eject job {} waits up to {} s for the operator to take "
-                              "{} out of port {}",
-                              lib_.name(), job_.id.str(), job_.timeout_sec,
-                              names_of(media_, [](const Cartridge&) { return true; }),
-                              port->first));
+    log(LOG_INFO,
+        fmt::format("Library {}: eject job {} waits up to {} s for the operator to take "
+                    "{} out of port {}",
+                    lib_.name(), job_.id.str(), job_.timeout_sec,
+                    names_of(media_, [](const Cartridge&) { return true; }), port->first));
 
     // 4./5.
     auto wake = wait_for_removal(*port);

@@ -26,8 +26,8 @@ protected:
     }
     Expected<Guid> eject(const Guid& m, EjectAction a, const std::string& job = {},
                          EjectOptions o = {}) {
-        return manager_->eject(m.is_null() ? std::string() : m.str(), static_cast<uint32_t>(a),
-                               job, o, Caller::root());
+        return manager_->eject(m.is_null() ? std::string() : m.str(), static_cast<uint32_t>(a), job,
+                               o, Caller::root());
     }
     std::vector<std::string> reasons(const Guid& m) {
         std::vector<std::string> out;
@@ -377,14 +377,16 @@ protected:
             cfg.database = db_path_;
             cfg.discover = false;
             cfg.libraries = {library(spec)};
-            Domain m(cfg, rec, [&](const std::string& device)
-                         -> sgio::Result<std::unique_ptr<sgio::Transport>> {
-                auto vc = sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
-                if (!vc)
-                    return std::move(vc).error();
-                return std::unique_ptr<sgio::Transport>(
-                    std::make_unique<KillAfterMove>(std::move(vc).value(), kill_after_move));
-            });
+            Domain m(
+                cfg, rec,
+                [&](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
+                    auto vc =
+                        sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
+                    if (!vc)
+                        return std::move(vc).error();
+                    return std::unique_ptr<sgio::Transport>(
+                        std::make_unique<KillAfterMove>(std::move(vc).value(), kill_after_move));
+                });
             m.start();
             rec.wait_until([&] {
                 auto s = m.library(*m.find_library("lab1"), Caller::root());

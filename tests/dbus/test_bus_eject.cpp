@@ -49,7 +49,7 @@ protected:
         ADD_FAILURE() << job_path << " State is " << last << ", never " << want;
     }
     CommandResult eject(const std::string& medium, const std::string& action,
-                       const std::string& job = {}) {
+                        const std::string& job = {}) {
         return busctl({"call", service, root_path, manager_iface, "EjectMedia", "susa{sv}", medium,
                        action, job, "1", "application", "s", "busctl"});
     }
@@ -66,8 +66,8 @@ TEST_F(BusEject, BusctlEjectsAMediumTheOperatorTakesOut) {
     ASSERT_EQ(call.out.rfind("so ", 0), 0u) << call.out;
     const std::string job_path = quoted(call.out, 1);
     ASSERT_EQ(job_path.rfind("/org/ntms/Ntms1/job/", 0), 0u) << call.out;
-    auto op = busctl({"get-property", service, job_path, job_iface, "Operation", "Action",
-                      "Application"});
+    auto op = busctl(
+        {"get-property", service, job_path, job_iface, "Operation", "Action", "Application"});
     EXPECT_EQ(op.out, "s \"eject\"\nu 0\ns \"busctl\"\n") << op.err;
 
     wait_state(job_path, "u 5"); // WAITING: in the port, the operator asked
