@@ -55,7 +55,8 @@ Expected<Guid> Manager::stop_eject(const std::string& job_text, const Caller& wh
     auto job = this->job(*id);
     if (!job) {
         if (job.error().code == win32::ObjectNotFound)
-            return fail(win32::InvalidOperation, fmt::format("{} is not a running eject", job_text));
+            return fail(win32::InvalidOperation,
+                        fmt::format("{} is not a running eject", job_text));
         return job.error();
     }
     Library* lib = registry_.find(job->library);
@@ -76,9 +77,9 @@ Expected<Guid> Manager::eject(const std::string& medium_text, uint32_t action,
                               const Caller& who) try {
     // Parameters first: a call that cannot mean anything changes nothing.
     if (action > static_cast<uint32_t>(EjectAction::AskUser))
-        return fail(win32::InvalidParameter,
-                    fmt::format("action {} is not one of START 0, STOP 1, QUEUE 2, FORCE 3",
-                                action));
+        return fail(
+            win32::InvalidParameter,
+            fmt::format("action {} is not one of START 0, STOP 1, QUEUE 2, FORCE 3", action));
     const auto act = static_cast<EjectAction>(action);
     // RSM's server refuses every action above FORCE as an invalid argument (MS-RSMP 3.2.5.2.1.1).
     if (act == EjectAction::Immediate || act == EjectAction::AskUser)
@@ -122,8 +123,8 @@ Expected<Guid> Manager::eject(const std::string& medium_text, uint32_t action,
     } else {
         std::vector<Guid> with_queue;
         for (const auto& [key, media] : eject_queue_)
-            if (!media.empty() && std::find(with_queue.begin(), with_queue.end(), key.first) ==
-                                      with_queue.end())
+            if (!media.empty() &&
+                std::find(with_queue.begin(), with_queue.end(), key.first) == with_queue.end())
                 with_queue.push_back(key.first);
         if (with_queue.size() != 1)
             return fail(win32::InvalidParameter,
@@ -189,7 +190,7 @@ Expected<Guid> Manager::eject(const std::string& medium_text, uint32_t action,
         media.push_back(medium->id);
     if (media.size() > port->count)
         return fail(win32::Busy,
-                    fmt::format("{} media for port {} of library {}, which has {} element{}", 
+                    fmt::format("{} media for port {} of library {}, which has {} element{}",
                                 media.size(), port->first, snap.name, port->count,
                                 port->count == 1 ? "" : "s"));
     if (act == EjectAction::Queue) {

@@ -21,9 +21,9 @@ using Clock = std::chrono::steady_clock;
 // One medium of the job on its way out.
 struct Cartridge {
     MediumRecord medium;
-    uint16_t slot = 0;        // the storage slot it came from
-    bool presented = false;   // moved into the port
-    bool taken = false;       // the operator took it out
+    uint16_t slot = 0;            // the storage slot it came from
+    bool presented = false;       // moved into the port
+    bool taken = false;           // the operator took it out
     std::optional<uint16_t> back; // the slot it was brought back to
 };
 
@@ -54,7 +54,15 @@ private:
     void end_remove_request(OpRequestState s);
     template <typename Step> void optional_step(Step step, const char* what);
     Outcome finish(Outcome how);
+    // What is still in the port goes back to a slot; the text says where each cartridge is.
+    struct Account {
+        std::string text;
+        bool all_back = true; // false: no free slot for one, it stays in the port
+    };
+    Expected<Account> return_rest(const PortState& port);
+    // The end after STOP or the time-out, and after a failure once cartridges are in the port.
     Outcome give_back(const PortState& port, Wake why);
+    Outcome fail_and_give_back(const PortState& port, const Status& why);
 
     JobContext& ctx_;
     Library& lib_;
@@ -105,8 +113,8 @@ Expected<void> EjectSteps::load_media() {
         auto e = moves_.read_one(sgio::ElementType::Storage, *r.element);
         if (!e)
             return e.error();
-        if (!e->full || (!r.barcode.empty() && !e->primary_tag.empty() &&
-                         e->primary_tag != r.barcode))
+        if (!e->full ||
+            (!r.barcode.empty() && !e->primary_tag.empty() && e->primary_tag != r.barcode))
             return fail(win32::InvalidState,
                         fmt::format("medium {} is not in slot {} (the slot {}): an inventory "
                                     "will find where it is",
@@ -195,9 +203,9 @@ Expected<bool> EjectSteps::look(const PortState& port) {
             return s.address == *c.medium.element;
         });
         // Empty, or another cartridge the operator put in its place: this one was taken.
-        const bool gone = e != els->end() &&
-                          (!e->full || (!c.medium.barcode.empty() && !e->primary_tag.empty() &&
-                                        e->primary_tag != c.medium.barcode));
+        const bool gone =
+            e != els->end() && (!e->full || (!c.medium.barcode.empty() && !e->primary_tag.empty() &&
+                                             e->primary_tag != c.medium.barcode));
         if (gone) {
             if (auto r = moves_.taken(c.medium); !r)
                 return r.error();
@@ -237,21 +245,21 @@ Expected<EjectSteps::Wake> EjectSteps::wait_for_removal(const PortState& port) {
     }
 }
 
-Outcome EjectSteps::give_back(const PortState& port, Wake why) {
+Expected<EjectSteps::Account> EjectSteps::return_rest(const PortState& port) {
     // The operator may take one out until the port closes: look once more, then close it.
     if (auto all = look(port); !all)
-        return finish(Outcome::failed(all.error()));
+        return all.error();
     optional_step([&] { return ch_.close_import_export(port.first); }, "close the port");
+    Account out;
     std::vector<std::string> kept;
     for (auto& c : media_) {
         if (!c.presented || c.taken)
             continue;
         auto slot = moves_.bring_back(c.medium, c.slot);
         if (!slot)
-            return finish(Outcome::failed(fail(
-                slot.error().code,
-                fmt::format("{}; cartridge {} is still in port {}", slot.error().message,
-                            cartridge_label(c.medium.barcode), port.first))));
+            return fail(slot.error().code,
+                        fmt::format("{}; cartridge {} is still in port {}", slot.error().message,
+                                    cartridge_label(c.medium.barcode), port.first));
         if (!*slot)
             kept.push_back(cartridge_label(c.medium.barcode));
         c.back = *slot;
@@ -261,35 +269,49 @@ Outcome EjectSteps::give_back(const PortState& port, Wake why) {
     ps.full = static_cast<uint16_t>(kept.size());
     cat_.set_port(ps);
 
-    std::string account;
     const std::string taken = names_of(media_, [](const Cartridge& c) { return c.taken; });
     if (!taken.empty())
-        account += fmt::format("taken out: {}; ", taken);
+        out.text += fmt::format("taken out: {}; ", taken);
     for (const auto& c : media_)
         if (c.back)
-            account += fmt::format("{} back in slot {}; ", cartridge_label(c.medium.barcode),
-                                   *c.back);
+            out.text +=
+                fmt::format("{} back in slot {}; ", cartridge_label(c.medium.barcode), *c.back);
     if (!kept.empty())
-        account += fmt::format("no free slot: {} still in port {}; ", fmt::join(kept, ", "),
-                               port.first);
-    if (account.size() >= 2)
-        account.resize(account.size() - 2);
-    if (!kept.empty())
-        return finish(Outcome::failed(fail(win32::LibraryFull, account)));
+        out.text +=
+            fmt::format("no free slot: {} still in port {}; ", fmt::join(kept, ", "), port.first);
+    if (out.text.size() >= 2)
+        out.text.resize(out.text.size() - 2);
+    out.all_back = kept.empty();
+    return out;
+}
+
+Outcome EjectSteps::give_back(const PortState& port, Wake why) {
+    auto account = return_rest(port);
+    if (!account)
+        return finish(Outcome::failed(account.error()));
+    if (!account->all_back)
+        return finish(Outcome::failed(fail(win32::LibraryFull, account->text)));
     if (why == Wake::Stop)
-        return finish(Outcome{JobState::Stopped, Status{win32::Success, "stopped; " + account}});
+        return finish(
+            Outcome{JobState::Stopped, Status{win32::Success, "stopped; " + account->text}});
     return finish(Outcome::failed(
         fail(win32::Timeout, fmt::format("not taken out of port {} within {} s; {}", port.first,
-                                         job_.timeout_sec, account))));
+                                         job_.timeout_sec, account->text))));
+}
+
+Outcome EjectSteps::fail_and_give_back(const PortState& port, const Status& why) {
+    auto account = return_rest(port);
+    const std::string rest = account ? account->text : account.error().message;
+    return finish(Outcome::failed(fail(why.code, why.message + "; " + rest)));
 }
 
 Outcome EjectSteps::run() {
     auto port = cat_.find_port(job_.port);
     if (!port)
         return finish(Outcome::failed(fail(
-            win32::NotSupported, fmt::format("library {} has no import/export port{}", lib_.name(),
-                                             job_.port ? fmt::format(" at element {}", *job_.port)
-                                                       : std::string()))));
+            win32::NotSupported,
+            fmt::format("library {} has no import/export port{}", lib_.name(),
+                        job_.port ? fmt::format(" at element {}", *job_.port) : std::string()))));
     if (auto r = ctx_.transition(JobState::InProcess); !r)
         return finish(Outcome::failed(r.error()));
 
@@ -314,13 +336,9 @@ Outcome EjectSteps::run() {
         // STOP before a move: what is already in the port goes back.
         if (ctx_.peek_control() == JobControl::Stop)
             return give_back(*port, Wake::Stop);
-        if (auto r = moves_.present(media_[i].medium, (*empty)[i]); !r) {
-            if (i == 0)
-                return finish(Outcome::failed(r.error()));
-            Outcome back = give_back(*port, Wake::Timeout);
-            return Outcome::failed(fail(r.error().code, r.error().message + "; " +
-                                                            back.status.message));
-        }
+        if (auto r = moves_.present(media_[i].medium, (*empty)[i]); !r)
+            return i == 0 ? finish(Outcome::failed(r.error()))
+                          : fail_and_give_back(*port, r.error());
         media_[i].presented = true;
         ctx_.announce();
     }
@@ -333,18 +351,18 @@ Outcome EjectSteps::run() {
     cat_.set_port(ps);
     // The request exists before the job says WAITING: whoever sees the state finds it.
     if (auto r = post_remove_request(*port); !r)
-        return give_back(*port, Wake::Timeout);
+        return fail_and_give_back(*port, r.error());
     if (auto r = ctx_.transition(JobState::Waiting); !r)
-        return finish(Outcome::failed(r.error()));
-    log(LOG_INFO, fmt::format("Library {}: eject job {} waits up to {} s for the operator to take "
-                              "{} out of port {}",
-                              lib_.name(), job_.id.str(), job_.timeout_sec,
-                              names_of(media_, [](const Cartridge&) { return true; }),
-                              port->first));
+        return fail_and_give_back(*port, r.error());
+    log(LOG_INFO,
+        fmt::format("Library {}: eject job {} waits up to {} s for the operator to take "
+                    "{} out of port {}",
+                    lib_.name(), job_.id.str(), job_.timeout_sec,
+                    names_of(media_, [](const Cartridge&) { return true; }), port->first));
 
     // 4./5.
     auto wake = wait_for_removal(*port);
-    if (!wake)
+    if (!wake) // the device or the database failed: what is still in the port is Exported there
         return finish(Outcome::failed(wake.error()));
     if (*wake != Wake::AllTaken) {
         end_remove_request(OpRequestState::Refused);

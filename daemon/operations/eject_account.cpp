@@ -69,8 +69,8 @@ std::string EjectOperation::account_interrupted(JobContext& ctx, bool device_rea
             continue;
         }
         if (!device_read || !lib.device().changer()) {
-            said.push_back(fmt::format("{} was in port element {}; it is looked at again when "
-                                       "the library is back",
+            said.push_back(fmt::format("{} was in port element {} when ntmsd stopped; the "
+                                       "library could not be read to bring it back",
                                        name, *m.element));
             continue;
         }
@@ -96,8 +96,8 @@ std::string EjectOperation::account_interrupted(JobContext& ctx, bool device_rea
                                        "failed: {})",
                                        name, element, slot.error().message));
         else if (!*slot)
-            said.push_back(fmt::format("{} is still in port element {} (no free slot)", name,
-                                       element));
+            said.push_back(
+                fmt::format("{} is still in port element {} (no free slot)", name, element));
         else
             said.push_back(fmt::format("{} was in port element {} and is back in slot {}", name,
                                        element, **slot));

@@ -77,9 +77,8 @@ Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, ui
         return fail(win32::InvalidState,
                     fmt::format("medium {} has no element to move from", m.id.str()));
     const uint16_t from = *m.element;
-    const auto to_type =
-        from_type == sgio::ElementType::Storage ? sgio::ElementType::ImportExport
-                                                : sgio::ElementType::Storage;
+    const auto to_type = from_type == sgio::ElementType::Storage ? sgio::ElementType::ImportExport
+                                                                 : sgio::ElementType::Storage;
     MoveIntent in;
     in.job = job_.id;
     in.library = lib_.id();
@@ -105,7 +104,7 @@ Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, ui
         if (auto r = db_.drop_intent(in.id); !r)
             return r;
         if (!moved)
-            return from_scsi(moved.error(), fmt::format("move {} -> {}", from, to));
+            return from_scsi(moved.error(), "robot");
         return fail(win32::IoDevice, fmt::format("move {} -> {} reported success but element {} "
                                                  "is empty",
                                                  from, to, to));
@@ -121,8 +120,8 @@ Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, ui
         ++counted.media_moved;
     // The medium's place, its history, the job's count and the intent's end: all or nothing.
     auto done = db_.transaction([&]() -> Expected<void> {
-        if (auto r = db_.put_medium(after, MediumMove{m.id, job_.id, from, to, after.updated,
-                                                      reason});
+        if (auto r =
+                db_.put_medium(after, MediumMove{m.id, job_.id, from, to, after.updated, reason});
             !r)
             return r;
         if (count)
@@ -139,9 +138,9 @@ Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, ui
         cat.set_slot_full(from, false);
     else
         cat.set_slot_full(to, true);
-    log(LOG_INFO, fmt::format("Library {}: cartridge {} moved from element {} to {} ({}, job {})",
-                              lib_.name(), cartridge_label(m.barcode), from, to, reason,
-                              job_.id.str()));
+    log(LOG_INFO,
+        fmt::format("Library {}: cartridge {} moved from element {} to {} ({}, job {})",
+                    lib_.name(), cartridge_label(m.barcode), from, to, reason, job_.id.str()));
     return {};
 }
 
@@ -180,8 +179,8 @@ Expected<void> EjectMoves::taken(MediumRecord& m) {
         !r)
         return r;
     log(LOG_INFO, fmt::format("Library {}: cartridge {} was taken out of port element {} (job {})",
-                              lib_.name(), cartridge_label(m.barcode),
-                              m.element ? *m.element : 0, job_.id.str()));
+                              lib_.name(), cartridge_label(m.barcode), m.element ? *m.element : 0,
+                              job_.id.str()));
     m = after;
     return {};
 }

@@ -26,8 +26,8 @@ protected:
     }
     Expected<Guid> eject(const Guid& m, EjectAction a, const std::string& job = {},
                          EjectOptions o = {}) {
-        return manager_->eject(m.is_null() ? std::string() : m.str(), static_cast<uint32_t>(a),
-                               job, o, Caller::root());
+        return manager_->eject(m.is_null() ? std::string() : m.str(), static_cast<uint32_t>(a), job,
+                               o, Caller::root());
     }
     std::vector<std::string> reasons(const Guid& m) {
         std::vector<std::string> out;
@@ -37,6 +37,12 @@ protected:
             for (const auto& row : *h)
                 out.push_back(row.reason);
         return out;
+    }
+    // The only library's GUID, from the database alone (before a Manager runs).
+    static Guid lib_id_in(Store& db) {
+        auto libs = db.list_libraries();
+        EXPECT_TRUE(libs && libs->size() == 1);
+        return libs && !libs->empty() ? libs->front().id : Guid{};
     }
     std::optional<OpRequestRecord> request_of(const Guid& job) {
         auto all = open_store()->list_oprequests();
@@ -306,73 +312,158 @@ TEST_F(Eject, AFullPortFailsTheJobBeforeAnythingMoves) {
     EXPECT_EQ(device().element(100)->primary_tag, "OPER01L8");
 }
 
-// ntmsd killed while the eject waits for the operator: after a restart the job is FAILED
-// (interrupted), its request refused, and the cartridge in the port is back in its slot.
-TEST_F(Eject, AnEjectInterruptedWhileWaitingBringsTheCartridgeBack) {
-    const std::string spec = sim("slots=10,ie=1,fill=2");
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        close(fds[0]);
-        Recorder rec;
-        DaemonConfig cfg;
-        cfg.database = db_path_;
-        cfg.discover = false;
-        cfg.libraries = {library(spec)};
-        Domain m(cfg, rec, [](const std::string& device)
-                     -> sgio::Result<std::unique_ptr<sgio::Transport>> {
-            auto vc = sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
-            if (!vc)
-                return std::move(vc).error();
-            return std::unique_ptr<sgio::Transport>(std::move(vc).value());
-        });
-        m.start();
-        rec.wait_until([&] {
-            auto s = m.library(*m.find_library("lab1"), Caller::root());
-            return s && s->online();
-        });
-        auto media = m.media(*m.find_library("lab1"), Caller::root());
-        if (!media || media->empty())
-            _exit(2);
-        auto job = m.eject(media->front().id.str(), 0, {}, {}, Caller::root());
-        if (!job)
-            _exit(3);
-        rec.wait_state(*job, JobState::Waiting);
-        const std::string text = job->str();
-        if (write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-            _exit(4);
-        raise(SIGKILL);
+// The second of two moves into the port fails at the device: the first cartridge goes back to
+// its slot before the job fails, with the device's error and where each cartridge is.
+TEST_F(Eject, AMoveThatFailsBringsBackWhatIsAlreadyInThePort) {
+    start({library(sim("slots=10,ie=2,fill=2"))});
+    ASSERT_TRUE(eject(medium("S00001L8").id, EjectAction::Queue));
+    ASSERT_TRUE(eject(medium("S00002L8").id, EjectAction::Queue));
+    sgio::Fault f;
+    f.opcode = 0xA5; // MOVE MEDIUM
+    f.after = 1;
+    f.count = 1;
+    f.key = 0x04; // HARDWARE ERROR
+    f.asc = 0x53;
+    device().inject_fault(f);
+    auto job = eject(Guid{}, EjectAction::Start);
+    ASSERT_TRUE(job) << job.error().message;
+    auto done = events_.wait_final(*job);
+    EXPECT_EQ(done.state, JobState::Failed);
+    EXPECT_NE(done.error, 0u);
+    EXPECT_THAT(done.error_message, HasSubstr("S00001L8 back in slot 1000"));
+    EXPECT_EQ(device().element(1000)->primary_tag, "S00001L8");
+    EXPECT_EQ(device().element(1001)->primary_tag, "S00002L8");
+    EXPECT_FALSE(device().element(100)->full);
+    EXPECT_FALSE(device().element(101)->full);
+    EXPECT_EQ(medium("S00001L8").state, MediumState::InLibrary);
+    EXPECT_EQ(medium("S00002L8").state, MediumState::InLibrary);
+    EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
+}
+
+// The device as a child's daemon sees it: with `kill_after_move`, the process dies right after
+// the first MOVE MEDIUM was carried out, before it hears the answer.
+class KillAfterMove final : public sgio::Transport {
+public:
+    KillAfterMove(std::unique_ptr<sgio::Transport> inner, bool armed)
+        : inner_(std::move(inner)), armed_(armed) {}
+    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb,
+                                              sgio::Direction direction, std::span<uint8_t> buffer,
+                                              std::chrono::milliseconds timeout) override {
+        auto r = inner_->execute(cdb, direction, buffer, timeout);
+        if (armed_ && cdb[0] == 0xA5)
+            raise(SIGKILL);
+        return r;
     }
-    close(fds[1]);
-    std::string text(36, '\0');
-    const ssize_t n = read(fds[0], text.data(), text.size());
-    close(fds[0]);
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
-    ASSERT_EQ(n, 36);
-    const Guid job = *Guid::parse(text);
+    std::string name() const override { return inner_->name(); }
+
+private:
+    std::unique_ptr<sgio::Transport> inner_;
+    bool armed_;
+};
+
+class InterruptedEject : public Eject {
+protected:
+    // A child process starts an eject of the first medium and is killed: while the job waits
+    // (kill_after_move false) or at its move into the port. Returns the job's GUID.
+    Guid run_child(const std::string& spec, bool kill_after_move) {
+        int fds[2];
+        EXPECT_EQ(pipe(fds), 0);
+        const pid_t pid = fork();
+        EXPECT_GE(pid, 0);
+        if (pid == 0) {
+            close(fds[0]);
+            Recorder rec;
+            DaemonConfig cfg;
+            cfg.database = db_path_;
+            cfg.discover = false;
+            cfg.libraries = {library(spec)};
+            Domain m(
+                cfg, rec,
+                [&](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
+                    auto vc =
+                        sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
+                    if (!vc)
+                        return std::move(vc).error();
+                    return std::unique_ptr<sgio::Transport>(
+                        std::make_unique<KillAfterMove>(std::move(vc).value(), kill_after_move));
+                });
+            m.start();
+            rec.wait_until([&] {
+                auto s = m.library(*m.find_library("lab1"), Caller::root());
+                return s && s->online();
+            });
+            auto media = m.media(*m.find_library("lab1"), Caller::root());
+            if (!media || media->empty())
+                _exit(2);
+            auto job = m.eject(media->front().id.str(), 0, {}, {}, Caller::root());
+            if (!job)
+                _exit(3);
+            const std::string text = job->str();
+            if (write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+                _exit(4);
+            close(fds[1]);
+            rec.wait_state(*job, JobState::Waiting);
+            raise(SIGKILL);
+        }
+        close(fds[1]);
+        std::string text(36, '\0');
+        const ssize_t n = read(fds[0], text.data(), text.size());
+        close(fds[0]);
+        int status = 0;
+        EXPECT_EQ(waitpid(pid, &status, 0), pid);
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+        EXPECT_EQ(n, 36);
+        auto id = Guid::parse(text);
+        EXPECT_TRUE(id) << text;
+        return id ? *id : Guid{};
+    }
+
+    // After the restart: the job FAILED (interrupted), its request refused if it had one, the
+    // cartridge back in slot 1000 on the device and in the catalogue, nothing pending.
+    void expect_brought_back(const Guid& job) {
+        auto done = events_.wait_final(job);
+        EXPECT_EQ(done.state, JobState::Failed);
+        EXPECT_EQ(done.error, win32::OperationAborted);
+        EXPECT_THAT(done.error_message, HasSubstr("S00001L8 was in port element 100 and is "
+                                                  "back in slot 1000"));
+        EXPECT_FALSE(device().element(100)->full);
+        EXPECT_EQ(device().element(1000)->primary_tag, "S00001L8");
+        const MediumRecord m = medium("S00001L8");
+        EXPECT_EQ(m.state, MediumState::InLibrary);
+        EXPECT_EQ(m.element, std::optional<uint16_t>(1000));
+        if (auto r = request_of(job)) {
+            EXPECT_EQ(r->state, OpRequestState::Refused);
+        }
+        EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
+    }
+};
+
+// ntmsd killed while the eject waits for the operator.
+TEST_F(InterruptedEject, WhileWaitingTheCartridgeComesBack) {
+    const std::string spec = sim("slots=10,ie=1,fill=2");
+    const Guid job = run_child(spec, false);
     {
         auto vc = sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(spec));
         ASSERT_TRUE(vc);
         ASSERT_TRUE((*vc)->element(100)->full) << "the cartridge was in the port at the kill";
     }
-
     start({library(spec)});
-    auto done = events_.wait_final(job);
-    EXPECT_EQ(done.state, JobState::Failed);
-    EXPECT_EQ(done.error, win32::OperationAborted);
-    EXPECT_THAT(done.error_message, HasSubstr("S00001L8 was in port element 100 and is back in "
-                                              "slot 1000"));
-    EXPECT_FALSE(device().element(100)->full);
-    EXPECT_EQ(device().element(1000)->primary_tag, "S00001L8");
-    const MediumRecord m = medium("S00001L8");
-    EXPECT_EQ(m.state, MediumState::InLibrary);
-    EXPECT_EQ(m.element, std::optional<uint16_t>(1000));
+    expect_brought_back(job);
     EXPECT_EQ(request_of(job)->state, OpRequestState::Refused);
-    EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
+}
+
+// ntmsd killed right after the robot put the cartridge into the port, before the move was
+// recorded as done: the intent is resolved at start-up, then the cartridge comes back.
+TEST_F(InterruptedEject, AtTheMoveIntoThePortTheIntentIsResolvedAndTheCartridgeComesBack) {
+    // A slow move: the child has told the job's GUID long before the robot is done.
+    const std::string spec = sim("slots=10,ie=1,fill=2,move-ms=300");
+    const Guid job = run_child(spec, true);
+    {
+        auto db = open_store();
+        EXPECT_EQ(db->pending_intents(lib_id_in(*db))->size(), 1u) << "the intent was recorded";
+    }
+    start({library(spec)});
+    expect_brought_back(job);
 }
 
 } // namespace

@@ -3,8 +3,10 @@
 // bad calls, which change nothing.
 #include "bus_fixture.hpp"
 
+#include <grp.h>
 #include <regex>
 #include <thread>
+#include <unistd.h>
 
 namespace ntms::bustest {
 namespace {
@@ -49,7 +51,7 @@ protected:
         ADD_FAILURE() << job_path << " State is " << last << ", never " << want;
     }
     CommandResult eject(const std::string& medium, const std::string& action,
-                       const std::string& job = {}) {
+                        const std::string& job = {}) {
         return busctl({"call", service, root_path, manager_iface, "EjectMedia", "susa{sv}", medium,
                        action, job, "1", "application", "s", "busctl"});
     }
@@ -66,8 +68,8 @@ TEST_F(BusEject, BusctlEjectsAMediumTheOperatorTakesOut) {
     ASSERT_EQ(call.out.rfind("so ", 0), 0u) << call.out;
     const std::string job_path = quoted(call.out, 1);
     ASSERT_EQ(job_path.rfind("/org/ntms/Ntms1/job/", 0), 0u) << call.out;
-    auto op = busctl({"get-property", service, job_path, job_iface, "Operation", "Action",
-                      "Application"});
+    auto op = busctl(
+        {"get-property", service, job_path, job_iface, "Operation", "Action", "Application"});
     EXPECT_EQ(op.out, "s \"eject\"\nu 0\ns \"busctl\"\n") << op.err;
 
     wait_state(job_path, "u 5"); // WAITING: in the port, the operator asked
@@ -131,6 +133,47 @@ TEST_F(BusEject, BadCallsAnswerTheirErrorsAndChangeNothing) {
     EXPECT_NE(opt.err.find("colour"), std::string::npos) << opt.err;
     EXPECT_EQ(list_media(lib_path), before);
     EXPECT_TRUE(managed_objects("job").empty());
+}
+
+// The rights of InjectMedia: CONTROL on the medium's library. An outsider is refused with the
+// missing right named and nothing moves; a member of the library's CONTROL group (tape by
+// default) ejects.
+TEST_F(BusEject, EjectNeedsControlOfTheMediumsLibrary) {
+    if (geteuid() != 0)
+        GTEST_SKIP() << "needs root to run callers as another uid";
+    const group* tape = getgrnam("tape");
+    if (!tape)
+        GTEST_SKIP() << "no group tape";
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=10,ie=1,fill=2")}));
+    const std::string lib_path = library_path("lab1");
+    const std::string guid = medium_guid(lib_path, "S00001L8");
+    const std::string before = list_media(lib_path);
+
+    auto refused = busctl(
+        {"call", service, root_path, manager_iface, "EjectMedia", "susa{sv}", guid, "0", "", "0"},
+        As{As::Nobody});
+    EXPECT_NE(refused.status, 0);
+    EXPECT_NE(refused.err.find("lacks CONTROL access to library lab1"), std::string::npos)
+        << refused.err;
+    EXPECT_EQ(list_media(lib_path), before);
+    EXPECT_TRUE(managed_objects("job").empty());
+
+    auto member = busctl(
+        {"call", service, root_path, manager_iface, "EjectMedia", "susa{sv}", guid, "0", "", "0"},
+        As{As::NobodyWithGroup, tape->gr_gid});
+    ASSERT_EQ(member.status, 0) << member.err;
+    const std::string job_path = quoted(member.out, 1);
+    wait_state(job_path, "u 5");
+    auto uid = busctl({"get-property", service, job_path, job_iface, "StartedByUID"});
+    EXPECT_EQ(uid.out, "u 65534\n");
+    // An outsider may not stop it either.
+    auto stop = busctl({"call", service, root_path, manager_iface, "EjectMedia", "susa{sv}", "",
+                        "1", quoted(member.out, 0), "0"},
+                       As{As::Nobody});
+    EXPECT_NE(stop.status, 0);
+    EXPECT_NE(stop.err.find("lacks CONTROL access"), std::string::npos) << stop.err;
+    ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"remove", "100"}));
+    wait_state(job_path, "u 2");
 }
 
 } // namespace
