@@ -228,9 +228,12 @@ Expected<void> Manager::finish_oprequest(const Guid& id, const Caller& who, OpRe
         return fail(win32::InvalidState,
                     fmt::format("operator request {} is already {}", id.str(),
                                 r->state == OpRequestState::Complete ? "complete" : "refused"));
-    // The insert request of a waiting inject: Satisfy = "they are in" = RETRACT, Cancel = STOP.
-    // The job ends the request itself when its wait ends.
-    if (lib && r->type == OpRequestType::NewMedia && !r->job.is_null() &&
+    // The insert request of a waiting inject: Satisfy = "they are in" = RETRACT, Cancel = STOP;
+    // likewise the door request of a door job ("done at the door"). The job ends the request
+    // itself when its wait ends.
+    if (lib &&
+        (r->type == OpRequestType::NewMedia || r->type == OpRequestType::DeviceService) &&
+        !r->job.is_null() &&
         lib->queue().control(r->job, to == OpRequestState::Complete ? JobControl::Retract
                                                                     : JobControl::Stop))
         return {};

@@ -100,4 +100,37 @@ Expected<Guid> Manager::inventory(const Guid& library, uint32_t action,
     return fail(win32::NotEnoughMemory, "out of memory");
 }
 
+Expected<Guid> Manager::access_door(const Guid& library, uint32_t action,
+                                    const std::string& application, const Caller& who) try {
+    // RSM's dwAction here is the inventory to run once the door is closed again.
+    const auto method = static_cast<InventoryMethod>(action);
+    if (method != InventoryMethod::None && method != InventoryMethod::Fast &&
+        method != InventoryMethod::Omid && method != InventoryMethod::Default)
+        return fail(win32::InvalidParameter,
+                    fmt::format("action {} is not one of NTMS_INVENTORY_NONE 0, FAST 1, OMID 2, "
+                                "DEFAULT 3",
+                                action));
+    if (application.size() > max_application_bytes)
+        return fail(win32::InvalidParameter,
+                    fmt::format("application name of {} bytes is over the maximum of {} bytes",
+                                application.size(), max_application_bytes));
+    auto found = operable(library, who);
+    if (!found)
+        return found.error();
+    Library& lib = **found;
+    if (!lib.snapshot().door)
+        return fail(win32::ResourceNotPresent,
+                    fmt::format("library {} has no door that ntmsd can release (Door= in "
+                                "ntmsd.conf)",
+                                lib.name()));
+    if (method == InventoryMethod::Omid)
+        return fail(win32::NotSupported,
+                    fmt::format("library {}: OMID inventory (reading each tape's label in a drive) "
+                                "is not supported; use NONE, FAST or DEFAULT",
+                                lib.name()));
+    return submit(lib, OperationKind::DoorAccess, action, application, who);
+} catch (const std::bad_alloc&) {
+    return fail(win32::NotEnoughMemory, "out of memory");
+}
+
 } // namespace ntms

@@ -91,7 +91,7 @@ const char* opreq_type_name(DWORD t) {
 
 /* A job's action in its operation's own list (an inventory's FAST is not an inject's STOP). */
 static const char *job_action_name(const NTMS_LIBREQUESTINFORMATIONA *r) {
-    if (r->OperationCode == NTMS_LM_INVENTORY)
+    if (r->OperationCode == NTMS_LM_INVENTORY || r->OperationCode == NTMS_LM_DOORACCESS)
         return inventory_method_name(r->OperationOption);
     return action_name(r->OperationOption);
 }

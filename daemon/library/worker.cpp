@@ -4,6 +4,7 @@
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
 #include "daemon/library/reconcile.hpp"
+#include "daemon/operations/door.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 
@@ -35,6 +36,7 @@ void Worker::settle(Store& db, const char* what) {
     // fine, and the database's trouble is reported by every call that needs it); by then the
     // jobs that a stop interrupted are over, and their records say what is in the port.
     if (device_read) {
+        cat.set_door(detect_door(library_));
         end_interrupted(db, true);
         cat.set_state(LibraryState::Online);
     }

@@ -2,6 +2,7 @@
 // and, should a job of it reach a worker anyway (a database written by a newer ntmsd), ends
 // FAILED with ERROR_NOT_SUPPORTED.
 #include "daemon/jobs/operation.hpp"
+#include "daemon/operations/door.hpp"
 #include "daemon/operations/inject.hpp"
 #include "daemon/operations/inventory.hpp"
 
@@ -12,6 +13,8 @@ OperationFactory standard_operations() {
         switch (job.operation) {
         case OperationKind::Inject:
             return std::make_unique<InjectOperation>();
+        case OperationKind::DoorAccess:
+            return std::make_unique<DoorOperation>();
         case OperationKind::Inventory:
             return std::make_unique<InventoryOperation>();
         default:

@@ -139,6 +139,7 @@ typedef union _LARGE_INTEGER {
 #define ERROR_OBJECT_NOT_FOUND 4312
 #define ERROR_DATABASE_FAILURE 4313
 #define ERROR_DATABASE_FULL 4314
+#define ERROR_RESOURCE_NOT_PRESENT 4316
 #define ERROR_INVALID_OPERATION 4317
 #define ERROR_DEVICE_NOT_AVAILABLE 4319
 #define ERROR_REQUEST_REFUSED 4320
@@ -488,6 +489,7 @@ DWORD WINAPI CloseNtmsSession(HANDLE hSession);
 DWORD WINAPI InjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpLibraryId,
                              LPNTMS_GUID lpInjectOperation, DWORD dwAction);
 DWORD WINAPI InventoryNtmsLibrary(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction);
+DWORD WINAPI AccessNtmsLibraryDoor(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction);
 DWORD WINAPI EnumerateNtmsObject(HANDLE hSession, const LPNTMS_GUID lpContainerId,
                                  LPNTMS_GUID lpList, LPDWORD lpdwListSize, DWORD dwType,
                                  DWORD dwOptions);
