@@ -145,3 +145,15 @@ TEST_F(TgtWatcher, SeesACartridgePutIntoThePortWithTgtadm) {
         return g && g->state == MediumState::Gone;
     }));
 }
+
+TEST_F(TgtInventory, DoorOnADoorlessLibraryIsResourceNotPresent) {
+    // tgt has no PREVENT ALLOW MEDIUM REMOVAL: with Door=auto, no door ntmsd could release.
+    start_tgt(1, 20, 4);
+    ASSERT_TRUE(start_manager());
+    auto snap = manager_->library(lib(), Caller::root());
+    ASSERT_TRUE(snap);
+    EXPECT_FALSE(snap->door);
+    auto r = manager_->access_door(lib(), 1, "test", Caller::root());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::ResourceNotPresent) << r.error().message;
+}
