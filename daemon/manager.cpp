@@ -231,8 +231,7 @@ Expected<void> Manager::finish_oprequest(const Guid& id, const Caller& who, OpRe
     // The insert request of a waiting inject: Satisfy = "they are in" = RETRACT, Cancel = STOP;
     // likewise the door request of a door job ("done at the door"). The job ends the request
     // itself when its wait ends.
-    if (lib &&
-        (r->type == OpRequestType::NewMedia || r->type == OpRequestType::DeviceService) &&
+    if (lib && (r->type == OpRequestType::NewMedia || r->type == OpRequestType::DeviceService) &&
         !r->job.is_null() &&
         lib->queue().control(r->job, to == OpRequestState::Complete ? JobControl::Retract
                                                                     : JobControl::Stop))

@@ -102,8 +102,8 @@ std::tuple<std::string, sdbus::ObjectPath> LibraryAdaptor::Inventory(const uint3
 
 std::tuple<std::string, sdbus::ObjectPath> LibraryAdaptor::AccessDoor(const uint32_t& action) {
     return guarded(ctx_, [&] {
-        const Guid job = value_or_throw(ctx_.manager.access_door(last_.id, action, std::string(),
-                                                                 caller_for(ctx_, last_.id)));
+        const Guid job = value_or_throw(
+            ctx_.manager.access_door(last_.id, action, std::string(), caller_for(ctx_, last_.id)));
         return std::tuple<std::string, sdbus::ObjectPath>(job.str(), job_object(job));
     });
 }

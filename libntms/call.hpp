@@ -3,9 +3,8 @@
 // code, so that nothing thrown ever reaches the caller.
 #pragma once
 
-#include "session.hpp"
-
 #include "dbus/errors.hpp"
+#include "session.hpp"
 
 #include <new>
 

@@ -88,8 +88,8 @@ Expected<void> PortWatcher::arrived(Store& db, uint16_t element, const std::stri
     m.element = element;
     m.state = MediumState::InPort;
     m.updated = now_usec();
-    if (auto r = db.put_medium(m, MediumMove{m.id, Guid{}, std::nullopt, element, m.updated,
-                                             "arrived-in-port"});
+    if (auto r = db.put_medium(
+            m, MediumMove{m.id, Guid{}, std::nullopt, element, m.updated, "arrived-in-port"});
         !r)
         return r;
     journal_port_change(record_of(library_), m, element, true);
@@ -99,10 +99,9 @@ Expected<void> PortWatcher::arrived(Store& db, uint16_t element, const std::stri
     r.id = Guid::random();
     r.type = OpRequestType::Message;
     r.state = OpRequestState::Submitted;
-    r.message = fmt::format("library {}: {} waits in port element {}; inject it or take it out",
-                            library_.name(),
-                            barcode.empty() ? "an unlabelled cartridge" : "cartridge " + barcode,
-                            element);
+    r.message = fmt::format(
+        "library {}: {} waits in port element {}; inject it or take it out", library_.name(),
+        barcode.empty() ? "an unlabelled cartridge" : "cartridge " + barcode, element);
     r.library = library_.id();
     r.submitted = r.changed = now_usec();
     if (auto s = db.insert_oprequest(r); !s)
@@ -118,8 +117,8 @@ Expected<void> PortWatcher::left(Store& db, const MediumRecord& m, uint16_t elem
     g.element.reset();
     g.state = MediumState::Gone;
     g.updated = now_usec();
-    if (auto r = db.put_medium(g, MediumMove{g.id, Guid{}, element, std::nullopt, g.updated,
-                                             "operator-removed"});
+    if (auto r = db.put_medium(
+            g, MediumMove{g.id, Guid{}, element, std::nullopt, g.updated, "operator-removed"});
         !r)
         return r;
     journal_port_change(record_of(library_), g, element, false);
@@ -134,7 +133,8 @@ void PortWatcher::settle_request(Store& db, uint16_t element) {
     OpRequestRecord r = it->second;
     requests_.erase(it);
     // The operator may have answered it meanwhile.
-    if (auto now = db.get_oprequest(r.id); now && *now &&
+    if (auto now = db.get_oprequest(r.id);
+        now && *now &&
         ((*now)->state == OpRequestState::Complete || (*now)->state == OpRequestState::Refused))
         return;
     r.state = OpRequestState::Complete;

@@ -1,9 +1,8 @@
 // AccessNtmsLibraryDoor on the virtual changer (door=yes): the door is released, the operator
 // opens and closes it (cartridges moved by hand meanwhile), and the inventory named by the call
 // runs; a library without a door answers ERROR_RESOURCE_NOT_PRESENT.
-#include "inject_fixture.hpp"
-
 #include "daemon/operations/inventory.hpp"
+#include "inject_fixture.hpp"
 
 using namespace ntms;
 using namespace ntms::test;
@@ -56,7 +55,8 @@ TEST_F(DoorFixture, OpenAndCloseThenTheInventoryRuns) {
     auto done = events_.wait_final(*job);
     EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
     EXPECT_EQ(done.operation, OperationKind::DoorAccess);
-    EXPECT_EQ(done.error_message, "inventory: 1 new, 0 moved, 0 no longer in the library, 0 updated");
+    EXPECT_EQ(done.error_message,
+              "inventory: 1 new, 0 moved, 0 no longer in the library, 0 updated");
     auto m = with("DOOR01L8");
     ASSERT_TRUE(m);
     EXPECT_EQ(m->element, std::optional<uint16_t>(1007));

@@ -1,7 +1,6 @@
 // The port watcher on the virtual changer: cartridges put into and taken out of the port while no
 // job runs, AutoImport, and what an idle poll costs (only the port's elements are read).
 #include "inject_fixture.hpp"
-
 #include "sgio/cdb.hpp"
 
 #include <set>

@@ -103,8 +103,8 @@ TEST_F(BusInventory, BusctlInventoryMakesTheListEqualTheDevice) {
 }
 
 TEST_F(BusInventory, CallTimeErrorsHaveTheirNames) {
-    ASSERT_NO_FATAL_FAILURE(start_daemon(
-        {sim("lab1", "slots=10,ie=1,fill=3"), "gone=/dev/sg-ntms-test-absent"}));
+    ASSERT_NO_FATAL_FAILURE(
+        start_daemon({sim("lab1", "slots=10,ie=1,fill=3"), "gone=/dev/sg-ntms-test-absent"}));
     EXPECT_EQ(error_of([&] { inventory("lab1", 0); }), "org.ntms.Ntms1.Error.InvalidParameter");
     EXPECT_EQ(error_of([&] { inventory("lab1", 4); }), "org.ntms.Ntms1.Error.InvalidParameter");
     EXPECT_EQ(error_of([&] { inventory("lab1", 2); }), "org.ntms.Ntms1.Error.NotSupported");
@@ -114,8 +114,8 @@ TEST_F(BusInventory, CallTimeErrorsHaveTheirNames) {
 }
 
 TEST_F(BusInventory, AccessDoorWaitsForTheOperatorThenInventories) {
-    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=10,ie=1,fill=3,door=yes"),
-                                          sim("plain", "slots=10,ie=1,fill=1")}));
+    ASSERT_NO_FATAL_FAILURE(start_daemon(
+        {sim("lab1", "slots=10,ie=1,fill=3,door=yes"), sim("plain", "slots=10,ie=1,fill=1")}));
     EXPECT_TRUE(get_as<bool>(library_path("lab1"), library_iface, "Door"));
     EXPECT_FALSE(get_as<bool>(library_path("plain"), library_iface, "Door"));
     EXPECT_EQ(error_of([&] {

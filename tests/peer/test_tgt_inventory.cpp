@@ -54,8 +54,8 @@ TEST_F(TgtInventory, InventoryAfterSlotsChangedBehindNtmsdsBack) {
     move_elsewhere(static_cast<uint16_t>(first + 2), port);
     ASSERT_TRUE(harness_.remove(port)); // tgtadm clear_slot: taken out
     std::string error;
-    ASSERT_TRUE(harness_.place(ElementType::Storage, static_cast<uint16_t>(first + 15), "TGTNEW1",
-                               &error))
+    ASSERT_TRUE(
+        harness_.place(ElementType::Storage, static_cast<uint16_t>(first + 15), "TGTNEW1", &error))
         << error;
 
     auto job = manager_->inventory(lib(), 1, "test", Caller::root()); // FAST
