@@ -298,6 +298,14 @@ struct Parser {
                 bad("expected fast, default or slot");
         } else if (key == "AutoImport") {
             boolean(lib.auto_import);
+        } else if (key == "Door") {
+            bool yes = false;
+            if (value == "auto")
+                lib.door.reset();
+            else if (parse_boolean(std::string(value), yes))
+                lib.door = yes;
+            else
+                bad("expected auto, yes or no");
         } else if (key == "UseGroups") {
             groups(lib.use_groups);
         } else if (key == "ModifyGroups") {

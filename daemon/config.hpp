@@ -37,6 +37,7 @@
 #include "status.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct LibraryConfig {
     uint32_t inventory_method = 3;
     // A cartridge the port watcher sees arrive with no job running is imported at once.
     bool auto_import = false;
+    // Door=yes|no; nullopt (auto): a sim: device's door= option, else whether the changer
+    // accepts PREVENT ALLOW MEDIUM REMOVAL.
+    std::optional<bool> door;
     std::vector<std::string> use_groups{"tape"};
     std::vector<std::string> modify_groups{};
     std::vector<std::string> control_groups{"tape"};

@@ -306,7 +306,8 @@ void journal_medium_gone(const LibraryRecord& lib, const MediumRecord& m,
                          std::optional<uint16_t> from, const Guid& job) {
     try {
         std::string name = library_label(lib.name, lib.id);
-        std::string label = m.barcode.empty() ? "an unlabelled cartridge" : "cartridge " + m.barcode;
+        std::string label =
+            m.barcode.empty() ? "an unlabelled cartridge" : "cartridge " + m.barcode;
         std::string message =
             fmt::format("Library {}: {}{} is no longer in the library; its record is kept outside "
                         "it",
@@ -331,12 +332,13 @@ void journal_port_change(const LibraryRecord& lib, const MediumRecord& m, uint16
                          bool arrived) {
     try {
         std::string name = library_label(lib.name, lib.id);
-        std::string label = m.barcode.empty() ? "an unlabelled cartridge" : "cartridge " + m.barcode;
+        std::string label =
+            m.barcode.empty() ? "an unlabelled cartridge" : "cartridge " + m.barcode;
         std::string message =
-            arrived ? fmt::format("Library {}: {} was put into port element {}", name, label,
-                                  element)
-                    : fmt::format("Library {}: {} was taken out of port element {}", name, label,
-                                  element);
+            arrived
+                ? fmt::format("Library {}: {} was put into port element {}", name, label, element)
+                : fmt::format("Library {}: {} was taken out of port element {}", name, label,
+                              element);
         std::vector<Field> f{
             {"MESSAGE_ID", message_id::PortChanged},
             {"NTMS_LIBRARY", lib.id.str()},

@@ -229,9 +229,12 @@ Expected<void> Manager::finish_oprequest(const Guid& id, const Caller& who, OpRe
                     fmt::format("operator request {} is already {}", id.str(),
                                 r->state == OpRequestState::Complete ? "complete" : "refused"));
     // The insert request of a waiting inject: Satisfy = "they are in" = RETRACT, Cancel = STOP;
-    // the remove request of a waiting eject: Satisfy = "taken out" = look now, Cancel = STOP.
-    // The job ends the request itself when its wait ends.
-    if (lib && (r->type == OpRequestType::NewMedia || r->type == OpRequestType::MoveMedia) &&
+    // the remove request of a waiting eject: Satisfy = "taken out" = look now, Cancel = STOP;
+    // the door request of a door job ("done at the door") likewise. The job ends the request
+    // itself when its wait ends.
+    if (lib &&
+        (r->type == OpRequestType::NewMedia || r->type == OpRequestType::MoveMedia ||
+         r->type == OpRequestType::DeviceService) &&
         !r->job.is_null() &&
         lib->queue().control(r->job, to == OpRequestState::Complete ? JobControl::Retract
                                                                     : JobControl::Stop))

@@ -72,6 +72,11 @@ public:
     // and returns that job's GUID. OMID: ERROR_NOT_SUPPORTED.
     Expected<Guid> inventory(const Guid& library, uint32_t action, const std::string& application,
                              const Caller& who);
+    // AccessNtmsLibraryDoor (Library.AccessDoor): releases the door in a job that waits for the
+    // operator and then runs the inventory `action` names (NTMS_INVENTORY_NONE, FAST, DEFAULT;
+    // OMID: ERROR_NOT_SUPPORTED). A library without a door: ERROR_RESOURCE_NOT_PRESENT.
+    Expected<Guid> access_door(const Guid& library, uint32_t action,
+                               const std::string& application, const Caller& who);
     // Job.Cancel / CancelNtmsLibraryRequest: a queued job ends CANCELLED untouched, a running
     // one is asked to stop and ends with what it did.
     Expected<void> cancel_job(const Guid& job, const Caller& who);

@@ -66,6 +66,7 @@ void LibraryAdaptor::refresh() {
     check(a.drives != b.drives, "Drives");
     check(ports(a) != ports(b), "Ports");
     check(a.inject_timeout_sec != b.inject_timeout_sec, "InjectTimeout");
+    check(a.door != b.door, "Door");
     last_ = std::move(now).value();
     if (!changed.empty())
         emitPropertiesChangedSignal(org::ntms::Ntms1::Library_adaptor::INTERFACE_NAME, changed);
@@ -97,6 +98,18 @@ std::tuple<std::string, sdbus::ObjectPath> LibraryAdaptor::Inventory(const uint3
             ctx_.manager.inventory(last_.id, action, std::string(), caller_for(ctx_, last_.id)));
         return std::tuple<std::string, sdbus::ObjectPath>(job.str(), job_object(job));
     });
+}
+
+std::tuple<std::string, sdbus::ObjectPath> LibraryAdaptor::AccessDoor(const uint32_t& action) {
+    return guarded(ctx_, [&] {
+        const Guid job = value_or_throw(
+            ctx_.manager.access_door(last_.id, action, std::string(), caller_for(ctx_, last_.id)));
+        return std::tuple<std::string, sdbus::ObjectPath>(job.str(), job_object(job));
+    });
+}
+
+bool LibraryAdaptor::Door() {
+    return guarded([&] { return read().door; });
 }
 
 std::string LibraryAdaptor::Id() {

@@ -33,6 +33,8 @@ private:
 
     std::vector<Medium> ListMedia() override;
     std::tuple<std::string, sdbus::ObjectPath> Inventory(const uint32_t& action) override;
+    std::tuple<std::string, sdbus::ObjectPath> AccessDoor(const uint32_t& action) override;
+    bool Door() override;
     std::string Id() override;
     std::string Name() override;
     std::string Device() override;

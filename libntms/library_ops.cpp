@@ -24,3 +24,7 @@ DWORD library_job(HANDLE hSession, LPNTMS_GUID lpLibraryId, const char* method, 
 DWORD WINAPI InventoryNtmsLibrary(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction) {
     return library_job(hSession, lpLibraryId, "Inventory", dwAction);
 }
+
+DWORD WINAPI AccessNtmsLibraryDoor(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction) {
+    return library_job(hSession, lpLibraryId, "AccessDoor", dwAction);
+}

@@ -52,7 +52,8 @@ int exit_code(DWORD error) {
     case ERROR_INVALID_STATE: return EXIT_INVALID_OPERATION;
     case ERROR_LIBRARY_OFFLINE:
     case ERROR_DEVICE_NOT_AVAILABLE:
-    case ERROR_NOT_SUPPORTED: return EXIT_UNAVAILABLE;
+    case ERROR_NOT_SUPPORTED:
+    case ERROR_RESOURCE_NOT_PRESENT: return EXIT_UNAVAILABLE;
     case ERROR_LIBRARY_FULL:
     case ERROR_IEPORT_FULL: return EXIT_FULL;
     case ERROR_DATABASE_FAILURE:
@@ -458,6 +459,9 @@ static void usage(FILE *f) {
           "  inventory GUID|NAME [--method METHOD] [--wait]\n"
           "                                 make ntmsd's database equal the library's contents\n"
           "                                 (METHOD: default, fast or stop)\n"
+          "  door GUID|NAME [--method METHOD] [--wait]\n"
+          "                                 release the library's door, then inventory it\n"
+          "                                 (METHOD: none, fast or default)\n"
           "  stop JOB | retract JOB         stop a job, or check an inject's port now\n"
           "  jobs | job GUID                list the jobs, or show one\n"
           "  requests                       list the operator requests\n"
@@ -481,7 +485,7 @@ int main(int argc, char **argv) {
     HANDLE h;
     int c, rc, nargs;
     opt.timeout = -1;
-    opt.method = NTMS_INVENTORY_DEFAULT;
+    opt.method = (DWORD)-1; /* each command's own default */
     while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
         char *end;
         switch (c) {
@@ -496,7 +500,7 @@ int main(int argc, char **argv) {
         case 'P': break; /* ntmsctl never pages; accepted as systemd's tools accept it */
         case 'M':
             if (!inventory_method(optarg, &opt.method)) {
-                fprintf(stderr, "ntmsctl: --method takes fast, default or stop, not '%s'\n",
+                fprintf(stderr, "ntmsctl: --method takes none, fast, default or stop, not '%s'\n",
                         optarg);
                 return EXIT_USAGE;
             }
@@ -534,7 +538,7 @@ int main(int argc, char **argv) {
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
-                        {"inventory", 1}};
+                        {"inventory", 1}, {"door", 1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -595,6 +599,8 @@ int main(int argc, char **argv) {
         rc = backup_command(h, arg);
     } else if (strcmp(cmd, "inventory") == 0) {
         rc = inventory_command(h, arg);
+    } else if (strcmp(cmd, "door") == 0) {
+        rc = door_command(h, arg);
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

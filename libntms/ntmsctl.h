@@ -56,11 +56,12 @@ DWORD find_library(HANDLE h, const char *arg, NTMS_GUID *out);
 int follow(HANDLE h, NTMS_GUID *library, NTMS_GUID *job);
 
 /* The library commands (ntmsctl_library.c). */
-/* "fast", "default", "stop" as NTMS_INVENTORY_*; 1 on success. */
+/* "none", "fast", "default", "stop" as NTMS_INVENTORY_*; 1 on success. */
 int inventory_method(const char *word, DWORD *method);
 const char *inventory_method_name(DWORD method);
 /* STOP for a running job of any kind ntmsctl starts. */
 DWORD stop_job(HANDLE h, NTMS_GUID *library, NTMS_GUID *job);
 int inventory_command(HANDLE h, const char *arg);
+int door_command(HANDLE h, const char *arg);
 
 #endif

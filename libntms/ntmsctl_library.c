@@ -1,7 +1,7 @@
 /*
- * ntmsctl's library commands besides inject: inventory. InventoryNtmsLibrary returns no job
- * GUID (RSM's signature); --wait finds the job as the library's inventory request that was not
- * there before the call.
+ * ntmsctl's library commands besides inject: inventory and door. InventoryNtmsLibrary and
+ * AccessNtmsLibraryDoor return no job GUID (RSM's signatures); --wait finds the job as the
+ * library's request of that operation that was not there before the call.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -12,7 +12,9 @@
 #include <string.h>
 
 int inventory_method(const char *word, DWORD *method) {
-    if (strcmp(word, "fast") == 0)
+    if (strcmp(word, "none") == 0)
+        *method = NTMS_INVENTORY_NONE;
+    else if (strcmp(word, "fast") == 0)
         *method = NTMS_INVENTORY_FAST;
     else if (strcmp(word, "default") == 0)
         *method = NTMS_INVENTORY_DEFAULT;
@@ -44,6 +46,8 @@ DWORD stop_job(HANDLE h, NTMS_GUID *library, NTMS_GUID *job) {
         return InventoryNtmsLibrary(h, library, NTMS_INVENTORY_STOP);
     if (info.Info.LibRequest.OperationCode == NTMS_LM_EJECT)
         return EjectNtmsMedia(h, NULL, job, NTMS_EJECT_STOP);
+    if (info.Info.LibRequest.OperationCode == NTMS_LM_DOORACCESS)
+        return CancelNtmsLibraryRequest(h, job);
     return InjectNtmsMedia(h, library, job, NTMS_INJECT_STOP);
 }
 
@@ -51,9 +55,9 @@ static int same_guid(const NTMS_GUID *a, const NTMS_GUID *b) {
     return memcmp(a, b, sizeof *a) == 0;
 }
 
-/* The library's unfinished inventory requests not in before[0..n): the one just queued. */
-static DWORD new_inventory(HANDLE h, const NTMS_GUID *library, const NTMS_GUID *before, DWORD n,
-                           NTMS_GUID *out) {
+/* The library's request of `operation` not in before[0..n): the one just queued. */
+static DWORD new_request(HANDLE h, const NTMS_GUID *library, DWORD operation,
+                         const NTMS_GUID *before, DWORD n, NTMS_GUID *out) {
     NTMS_GUID *now;
     DWORD count, i, j, rc = enumerate(h, NULL, NTMS_LIBREQUEST, &now, &count);
     if (rc != ERROR_SUCCESS)
@@ -66,7 +70,7 @@ static DWORD new_inventory(HANDLE h, const NTMS_GUID *library, const NTMS_GUID *
             seen = same_guid(&now[i], &before[j]);
         if (seen || get_info(h, &now[i], NTMS_LIBREQUEST, &info) != ERROR_SUCCESS)
             continue;
-        if (info.Info.LibRequest.OperationCode == NTMS_LM_INVENTORY &&
+        if (info.Info.LibRequest.OperationCode == operation &&
             same_guid(&info.Info.LibRequest.Library, library)) {
             *out = now[i];
             rc = ERROR_SUCCESS;
@@ -76,38 +80,61 @@ static DWORD new_inventory(HANDLE h, const NTMS_GUID *library, const NTMS_GUID *
     return rc;
 }
 
-int inventory_command(HANDLE h, const char *arg) {
+typedef DWORD (*library_call)(HANDLE, LPNTMS_GUID, DWORD);
+
+/* Calls `call` on the library with `method`; with --wait (not for STOP) follows the job. */
+static int library_job(HANDLE h, const char *arg, library_call call, DWORD operation,
+                       DWORD method, const char *what) {
     NTMS_GUID library, job, *before = NULL;
     DWORD n = 0, rc = find_library(h, arg, &library);
     char id[NTMS_GUID_TEXT_SIZE];
+    const int wait = opt.wait && method != NTMS_INVENTORY_STOP;
     if (rc != ERROR_SUCCESS)
         return fail(arg, rc);
-    if (opt.wait && opt.method != NTMS_INVENTORY_STOP) {
+    if (wait) {
         rc = enumerate(h, NULL, NTMS_LIBREQUEST, &before, &n);
         if (rc != ERROR_SUCCESS)
             return fail("enumerate", rc);
     }
-    rc = InventoryNtmsLibrary(h, &library, opt.method);
+    rc = call(h, &library, method);
     if (rc != ERROR_SUCCESS) {
         free(before);
-        return fail("inventory", rc);
+        return fail(what, rc);
     }
-    if (!opt.wait || opt.method == NTMS_INVENTORY_STOP) {
+    if (!wait) {
         guid_format(&library, id);
         if (opt.json)
             printf("{\"library\":\"%s\",\"method\":\"%s\"}\n", id,
-                   inventory_method_name(opt.method));
+                   inventory_method_name(method));
         else if (legend())
-            printf("%s inventory of %s requested.\n",
-                   opt.method == NTMS_INVENTORY_STOP ? "Stop of the" : "An", arg);
+            printf("%s of %s requested.\n", what, arg);
         return exit_code(ERROR_SUCCESS);
     }
-    rc = new_inventory(h, &library, before, n, &job);
+    rc = new_request(h, &library, operation, before, n, &job);
     free(before);
     if (rc != ERROR_SUCCESS)
-        return fail("inventory job", rc);
+        return fail(what, rc);
     guid_format(&job, id);
     if (!opt.json)
         printf("job %s\n", id);
     return follow(h, &library, &job);
+}
+
+int inventory_command(HANDLE h, const char *arg) {
+    const DWORD method = opt.method == (DWORD)-1 ? NTMS_INVENTORY_DEFAULT : opt.method;
+    if (method == NTMS_INVENTORY_NONE) {
+        fprintf(stderr, "ntmsctl: inventory --method takes fast, default or stop\n");
+        return exit_code(ERROR_INVALID_PARAMETER);
+    }
+    return library_job(h, arg, InventoryNtmsLibrary, NTMS_LM_INVENTORY, method,
+                       method == NTMS_INVENTORY_STOP ? "inventory stop" : "inventory");
+}
+
+int door_command(HANDLE h, const char *arg) {
+    const DWORD method = opt.method == (DWORD)-1 ? NTMS_INVENTORY_DEFAULT : opt.method;
+    if (method == NTMS_INVENTORY_STOP) {
+        fprintf(stderr, "ntmsctl: door --method takes none, fast or default\n");
+        return exit_code(ERROR_INVALID_PARAMETER);
+    }
+    return library_job(h, arg, AccessNtmsLibraryDoor, NTMS_LM_DOORACCESS, method, "door access");
 }

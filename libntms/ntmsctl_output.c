@@ -85,7 +85,7 @@ const char* action_name(DWORD operation, DWORD a) {
     if (operation == NTMS_LM_EJECT)
         return a == NTMS_EJECT_START ? "EJECT" : TERM_NAME(eject_actions, a);
     /* An inventory's FAST is not an inject's STOP. */
-    if (operation == NTMS_LM_INVENTORY)
+    if (operation == NTMS_LM_INVENTORY || operation == NTMS_LM_DOORACCESS)
         return inventory_method_name(a);
     return TERM_NAME(inject_actions, a);
 }

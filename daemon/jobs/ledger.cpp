@@ -82,14 +82,17 @@ JobLedger::Recovered JobLedger::recover() {
     });
     if (running)
         found.interrupted = std::move(running).value();
-    // No job runs yet: an insert request still open belongs to an interrupted wait.
+    // No job runs yet: a request still open of a job belongs to an interrupted wait.
     auto requests = db_.with([](Store& s) { return s.list_oprequests(); });
     if (requests) {
         for (auto r : *requests) {
             const bool open = r.state == OpRequestState::Submitted ||
                               r.state == OpRequestState::Active ||
                               r.state == OpRequestState::InProgress;
-            if (r.type != OpRequestType::NewMedia || r.job.is_null() || !open)
+            // An inject's insert request or a door job's: their waits are over.
+            const bool waits = r.type == OpRequestType::NewMedia ||
+                               r.type == OpRequestType::DeviceService;
+            if (!waits || r.job.is_null() || !open)
                 continue;
             r.state = OpRequestState::Refused;
             r.changed = now_usec();

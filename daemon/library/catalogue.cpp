@@ -16,6 +16,7 @@ Catalogue::Catalogue(const LibraryRecord& record, const LibraryConfig& config, E
     snap_.enabled = record.enabled && config.enabled;
     snap_.inject_timeout_sec = config.inject_timeout_sec;
     snap_.inventory_method = config.inventory_method;
+    snap_.door = config.door.value_or(false);
 }
 
 LibrarySnapshot Catalogue::snapshot() const {
@@ -177,6 +178,20 @@ std::optional<PortState> Catalogue::find_port(std::optional<uint16_t> address) c
         if (*address >= p.first && *address < p.first + p.count)
             return p;
     return std::nullopt;
+}
+
+} // namespace ntms
+
+namespace ntms {
+
+void Catalogue::set_door(bool door) {
+    {
+        std::lock_guard lock(mutex_);
+        if (snap_.door == door)
+            return;
+        snap_.door = door;
+    }
+    notify();
 }
 
 } // namespace ntms

@@ -41,6 +41,7 @@ struct LibrarySnapshot {
     std::vector<PortState> ports;
     uint32_t inject_timeout_sec = 60;
     uint32_t inventory_method = 3; // NTMS_INVENTORY_*: what a DEFAULT inventory does
+    bool door = false;             // a door AccessNtmsLibraryDoor can release (Door=)
 
     bool online() const { return state == LibraryState::Online; }
 };
@@ -74,6 +75,7 @@ public:
                     const std::string& serial);
     // Storage inventory: slot address -> full.
     void set_storage(const std::vector<std::pair<uint16_t, bool>>& slots);
+    void set_door(bool door);
     void set_slot_full(uint16_t address, bool full);
     std::optional<uint16_t> pick_free_slot() const;
     // The port that `address` (an IE element address) belongs to; nullopt for no such port.

@@ -4,6 +4,7 @@
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
 #include "daemon/library/reconcile.hpp"
+#include "daemon/operations/door.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 
@@ -35,6 +36,7 @@ void Worker::settle(Store& db, const char* what) {
     // fine, and the database's trouble is reported by every call that needs it); by then the
     // jobs that a stop interrupted are over, and their records say what is in the port.
     if (device_read) {
+        cat.set_door(detect_door(library_));
         end_interrupted(db, true);
         cat.set_state(LibraryState::Online);
     }
@@ -155,20 +157,27 @@ void Worker::reread(Store& db) {
     settle(db, "reconciliation");
 }
 
-void Worker::check() {
+void Worker::check(Store& db) {
     sgio::Changer* ch = library_.device().changer();
     if (ch == nullptr || library_.device().removed())
         return;
     auto t = ch->test_unit_ready();
-    if (t)
-        return;
-    if (is_offline_error(t.error())) {
-        library_.catalogue().set_state(LibraryState::Offline, t.error().message);
+    if (!t) {
+        if (is_offline_error(t.error())) {
+            library_.catalogue().set_state(LibraryState::Offline, t.error().message);
+            return;
+        }
+        // Not ready, a door open: the device answers, and the next job says what it means to it.
+        log(LOG_WARNING, fmt::format("Library {}: its device answers TEST UNIT READY with: {}",
+                                     library_.name(), t.error().message));
         return;
     }
-    // Not ready, a door open: the device answers, and the next job says what it means to it.
-    log(LOG_WARNING, fmt::format("Library {}: its device answers TEST UNIT READY with: {}",
-                                 library_.name(), t.error().message));
+    // The operator at the port while no job runs (a 28h/01h seen by the command above says so
+    // too; the look below covers it either way).
+    (void)ch->take_ie_accessed();
+    if (auto w = watcher_.look(db); !w)
+        log(LOG_WARNING, fmt::format("Library {}: watching its ports failed: {}", library_.name(),
+                                     w.error().message));
 }
 
 void Worker::plan_retry() {
@@ -261,7 +270,7 @@ void Worker::run(std::vector<JobPtr> queued) {
                 recover(db);
             } else if (check_at_ && now >= *check_at_) {
                 check_at_.reset();
-                check();
+                check(db);
             }
             continue;
         }

@@ -10,6 +10,7 @@
 
 #include "daemon/jobs/job.hpp"
 #include "daemon/jobs/operation.hpp"
+#include "daemon/library/port_watcher.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -29,7 +30,7 @@ class Worker {
 public:
     Worker(Library& library, JobLedger& ledger, OperationFactory operations, std::string db_path)
         : library_(library), ledger_(ledger), operations_(std::move(operations)),
-          db_path_(std::move(db_path)) {}
+          db_path_(std::move(db_path)), watcher_(library, ledger) {}
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
@@ -58,7 +59,8 @@ private:
     // The device may have forgotten its state: read it again, if it is still this library's.
     void reread(Store& db);
     // An idle library's device still answers (TEST UNIT READY); offline with the reason if not.
-    void check();
+    // Then the port watcher looks at the ports.
+    void check(Store& db);
     // Schedules the next retry of an offline library (the first after RetryFirstMSec=, each
     // later one twice as late up to RetryMaxSec=, less up to a fifth as jitter, so that many
     // libraries do not retry in step), or forgets it once it is not offline.
@@ -72,6 +74,7 @@ private:
     JobLedger& ledger_;
     OperationFactory operations_;
     std::string db_path_;
+    PortWatcher watcher_;
     std::vector<JobPtr> interrupted_; // the worker thread's own until it has ended them
     std::thread thread_;
     std::atomic<bool> alive_{false};

@@ -6,6 +6,8 @@
 //      before each MOVE MEDIUM, confirm it at the destination and identify it by its volume tag;
 //   4. too few free slots: the rest stay in the port and an operator request is posted;
 //   5. STARTMANY goes back to 1 after each batch until STOP or a round that timed out.
+// With a timeout of 0 there is no time for an operator: steps 1 and 2 are left out, and what is
+// in the port now is imported (the port watcher's AutoImport queues such jobs).
 // Each wait of step 2 has its own operator request (NEWMEDIA, "put cartridges into port ...").
 // The job ends it itself when the wait ends: COMPLETE when the operator dealt with the port (full,
 // closed, RETRACT or Satisfy), REFUSED otherwise (STOP or Cancel, timeout, failure, shutdown).

@@ -45,8 +45,8 @@ std::optional<std::pair<uint16_t, uint16_t>> whole_range(const sgio::ElementMap&
     }
     if (lo > hi)
         return std::nullopt;
-    return std::pair<uint16_t, uint16_t>{static_cast<uint16_t>(lo),
-                                         static_cast<uint16_t>(std::min<uint32_t>(hi - lo + 1, 0xFFFF))};
+    return std::pair<uint16_t, uint16_t>{
+        static_cast<uint16_t>(lo), static_cast<uint16_t>(std::min<uint32_t>(hi - lo + 1, 0xFFFF))};
 }
 
 std::string summary(const ReconcileReport& r) {
@@ -80,9 +80,9 @@ Outcome run_inventory(JobContext& ctx, InventoryMethod method) {
                 lib.catalogue().set_state(LibraryState::Offline, map.error().message);
             return Outcome::failed(from_scsi(map.error(), "read the element map"));
         }
-        log(LOG_INFO, fmt::format("Library {}: inventory job {}: INITIALIZE ELEMENT STATUS{}",
-                                  lib.name(), ctx.job().id.str(),
-                                  method == InventoryMethod::Fast ? " (fast)" : ""));
+        log(LOG_INFO,
+            fmt::format("Library {}: inventory job {}: INITIALIZE ELEMENT STATUS{}", lib.name(),
+                        ctx.job().id.str(), method == InventoryMethod::Fast ? " (fast)" : ""));
         // tgt's answers GOOD and does nothing; the re-read below is the truth either way.
         if (auto r = ch.initialize(whole_range(*map), method == InventoryMethod::Fast); !r) {
             if (is_offline_error(r.error()))

@@ -19,7 +19,14 @@
 namespace ntms {
 
 // NTMS_INVENTORY_*
-enum class InventoryMethod : uint32_t { None = 0, Fast = 1, Omid = 2, Default = 3, Slot = 4, Stop = 5 };
+enum class InventoryMethod : uint32_t {
+    None = 0,
+    Fast = 1,
+    Omid = 2,
+    Default = 3,
+    Slot = 4,
+    Stop = 5
+};
 
 // "none", "fast", "omid", "default", "slot", "stop"; nullptr for another number.
 const char* inventory_method_name(uint32_t method);

@@ -3,6 +3,7 @@
 // FAILED with ERROR_NOT_SUPPORTED.
 #include "daemon/jobs/operation.hpp"
 #include "daemon/operations/eject.hpp"
+#include "daemon/operations/door.hpp"
 #include "daemon/operations/inject.hpp"
 #include "daemon/operations/inventory.hpp"
 
@@ -15,6 +16,8 @@ OperationFactory standard_operations() {
             return std::make_unique<InjectOperation>();
         case OperationKind::Eject:
             return std::make_unique<EjectOperation>();
+        case OperationKind::DoorAccess:
+            return std::make_unique<DoorOperation>();
         case OperationKind::Inventory:
             return std::make_unique<InventoryOperation>();
         default:

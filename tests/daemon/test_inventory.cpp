@@ -1,10 +1,9 @@
 // InventoryNtmsLibrary on the virtual changer: cartridges moved, added and taken out behind
 // ntmsd's back, then an inventory; each test asserts the job, the database rows and their history.
-#include "inject_fixture.hpp"
-
 #include "daemon/operations/inventory.hpp"
-#include "sgio/changer.hpp"
+#include "inject_fixture.hpp"
 #include "sgio/cdb.hpp"
+#include "sgio/changer.hpp"
 
 using namespace ntms;
 using namespace ntms::test;
@@ -128,8 +127,12 @@ TEST_F(InventoryFixture, FastAndDefaultSendInitializeElementStatusSlotDoesNot) {
     slot_method.inventory_method = NTMS_INVENTORY_SLOT;
     start({slot_method, library(sim("slots=10,ie=1,fill=2", "lab2"), "lab2")});
     // A fault on the first INITIALIZE ELEMENT STATUS WITH RANGE shows that it was sent.
-    const sgio::Fault fault{sgio::opcode::InitializeElementStatusWithRange, 1,
-                            sgio::Fault::Kind::Sense, 0x04, 0x44, 0x00};
+    const sgio::Fault fault{sgio::opcode::InitializeElementStatusWithRange,
+                            1,
+                            sgio::Fault::Kind::Sense,
+                            0x04,
+                            0x44,
+                            0x00};
     device().inject_fault(fault);
     device("lab2").inject_fault(fault);
     // lab1's DEFAULT is its InventoryMethod=slot: what the library knows, without INITIALIZE.

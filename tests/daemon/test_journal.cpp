@@ -25,7 +25,8 @@ const char* const all_ids[] = {message_id::OperatorRequest, message_id::InsertRe
                                message_id::JobCompleted,    message_id::JobFailed,
                                message_id::LibraryOnline,   message_id::LibraryOffline,
                                message_id::MediumReconciled, message_id::DatabaseWrittenBack,
-                               message_id::DatabaseNotWrittenBack};
+                               message_id::DatabaseNotWrittenBack,
+                               message_id::MediumGone,      message_id::PortChanged};
 
 Guid guid(const char* s) {
     auto g = Guid::parse(s);
@@ -151,6 +152,14 @@ LibraryRecord library() {
 }
 
 // Every record kind, each branch once; used to learn which fields each MESSAGE_ID carries.
+MediumRecord medium(const std::string& barcode) {
+    MediumRecord m;
+    m.id = req_id;
+    m.library = lib_id;
+    m.barcode = barcode;
+    return m;
+}
+
 void log_all_kinds() {
     journal_oprequest(oprequest(OpRequestState::Submitted, OpRequestType::Message, "full"), "lab1");
     journal_oprequest(oprequest(OpRequestState::Complete, OpRequestType::NewMedia, ""), "lab1");
@@ -170,6 +179,10 @@ void log_all_kinds() {
     journal_database_written_back("/var/lib/ntmsd/ntmsd.db", true, "another file (inode 12)",
                                   "/var/lib/ntmsd/ntmsd.db.replaced-20240101T000000", 65536);
     journal_database_rescue_failed("/var/lib/ntmsd/ntmsd.db", "No space left on device");
+    journal_medium_gone(library(), medium("GONE01L8"), 1003, job_id);
+    journal_medium_gone(library(), medium(""), std::nullopt, Guid{});
+    journal_port_change(library(), medium("PORT01L8"), 100, true);
+    journal_port_change(library(), medium(""), 100, false);
 }
 
 } // namespace
@@ -598,4 +611,29 @@ TEST(Catalog, JournalctlAcceptsIt) {
     ASSERT_EQ(rc_list, 0) << list;
     for (const char* id : all_ids)
         EXPECT_NE(list.find(std::string(id) + " ntms: "), std::string::npos) << id << "\n" << list;
+}
+
+TEST(JournalFields, MediumGoneAndPortChangeCarryTheirFields) {
+    set_log_target_stderr(true);
+    testing::internal::CaptureStderr();
+    journal_medium_gone(library(), medium("GONE01L8"), 1003, job_id);
+    journal_port_change(library(), medium("PORT01L8"), 100, true);
+    std::string out = testing::internal::GetCapturedStderr();
+    set_log_target_stderr(false);
+    auto lines = split_lines(out);
+    ASSERT_EQ(lines.size(), 2u) << out;
+    auto gone = parse_line(lines[0]);
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(gone->fields["MESSAGE_ID"], message_id::MediumGone);
+    EXPECT_EQ(gone->fields["NTMS_BARCODE"], "GONE01L8");
+    EXPECT_EQ(gone->fields["NTMS_ELEMENT"], "1003");
+    EXPECT_EQ(gone->fields["NTMS_JOB"], job_id.str());
+    EXPECT_EQ(gone->fields["NTMS_MEDIUM"], req_id.str());
+    auto port = parse_line(lines[1]);
+    ASSERT_TRUE(port);
+    EXPECT_EQ(port->fields["MESSAGE_ID"], message_id::PortChanged);
+    EXPECT_EQ(port->fields["NTMS_PORT_EVENT"], "arrived");
+    EXPECT_EQ(port->fields["NTMS_ELEMENT"], "100");
+    EXPECT_NE(port->message.find("PORT01L8 was put into port element 100"), std::string::npos)
+        << port->message;
 }

@@ -103,14 +103,45 @@ TEST_F(BusInventory, BusctlInventoryMakesTheListEqualTheDevice) {
 }
 
 TEST_F(BusInventory, CallTimeErrorsHaveTheirNames) {
-    ASSERT_NO_FATAL_FAILURE(start_daemon(
-        {sim("lab1", "slots=10,ie=1,fill=3"), "gone=/dev/sg-ntms-test-absent"}));
+    ASSERT_NO_FATAL_FAILURE(
+        start_daemon({sim("lab1", "slots=10,ie=1,fill=3"), "gone=/dev/sg-ntms-test-absent"}));
     EXPECT_EQ(error_of([&] { inventory("lab1", 0); }), "org.ntms.Ntms1.Error.InvalidParameter");
     EXPECT_EQ(error_of([&] { inventory("lab1", 4); }), "org.ntms.Ntms1.Error.InvalidParameter");
     EXPECT_EQ(error_of([&] { inventory("lab1", 2); }), "org.ntms.Ntms1.Error.NotSupported");
     EXPECT_EQ(error_of([&] { inventory("lab1", 5); }), "org.ntms.Ntms1.Error.InvalidOperation");
     EXPECT_EQ(error_of([&] { inventory("gone", 1); }), "org.ntms.Ntms1.Error.LibraryOffline");
     EXPECT_TRUE(managed_objects("job").empty()) << "no job was made";
+}
+
+TEST_F(BusInventory, AccessDoorWaitsForTheOperatorThenInventories) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon(
+        {sim("lab1", "slots=10,ie=1,fill=3,door=yes"), sim("plain", "slots=10,ie=1,fill=1")}));
+    EXPECT_TRUE(get_as<bool>(library_path("lab1"), library_iface, "Door"));
+    EXPECT_FALSE(get_as<bool>(library_path("plain"), library_iface, "Door"));
+    EXPECT_EQ(error_of([&] {
+                  proxy(library_path("plain"))
+                      ->callMethod("AccessDoor")
+                      .onInterface(library_iface)
+                      .withArguments(uint32_t{0});
+              }),
+              "org.ntms.Ntms1.Error.ResourceNotPresent");
+
+    const std::string lib = library_path("lab1");
+    auto call = busctl({"call", service, lib, library_iface, "AccessDoor", "u", "1"});
+    ASSERT_EQ(call.status, 0) << call.err;
+    const sdbus::ObjectPath job_path(between_quotes(call.out, 1));
+    EXPECT_EQ(wait_state(job_path, [](uint32_t s) { return s == 5; }), 5u); // WAITING
+    EXPECT_EQ(get_as<std::string>(job_path, job_iface, "Operation"), "dooraccess");
+    ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"open-door"}));
+    std::this_thread::sleep_for(300ms);
+    ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"place", "1009", "DBUSDR1"}));
+    ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"close-door"}));
+    EXPECT_EQ(wait_final(job_path), 2u);
+    EXPECT_EQ(get_as<std::string>(job_path, job_iface, "ErrorMessage"),
+              "inventory: 1 new, 0 moved, 0 no longer in the library, 0 updated");
+    const Medium* m = with_barcode(list_media("lab1"), "DBUSDR1");
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->get<3>(), 1009);
 }
 
 } // namespace

@@ -29,6 +29,7 @@ TEST(Errors, EveryDomainCodeHasItsOwnName) {
         {win32::ObjectNotFound, "ObjectNotFound"},
         {win32::DatabaseFailure, "DatabaseFailure"},
         {win32::DatabaseFull, "DatabaseFull"},
+        {win32::ResourceNotPresent, "ResourceNotPresent"},
         {win32::InvalidOperation, "InvalidOperation"},
         {win32::DeviceNotAvailable, "DeviceNotAvailable"},
         {win32::RequestRefused, "RequestRefused"},

@@ -826,6 +826,15 @@ static void test_inventory(void) {
     CHECK_EQ(InventoryNtmsLibrary(session, &lab, NTMS_INVENTORY_STOP), ERROR_INVALID_OPERATION);
     CHECK_EQ(InventoryNtmsLibrary(session, &bogus, NTMS_INVENTORY_FAST), ERROR_OBJECT_NOT_FOUND);
     CHECK_EQ(InventoryNtmsLibrary(session, &gone, NTMS_INVENTORY_FAST), ERROR_LIBRARY_OFFLINE);
+    /* AccessNtmsLibraryDoor: the same checks; lab (a simulated library without door=yes) has
+       no door. */
+    CHECK_EQ(AccessNtmsLibraryDoor(closed, &lab, NTMS_INVENTORY_NONE), ERROR_INVALID_HANDLE);
+    CHECK_EQ(AccessNtmsLibraryDoor(session, NULL, NTMS_INVENTORY_NONE), ERROR_INVALID_PARAMETER);
+    CHECK_EQ(AccessNtmsLibraryDoor(session, &lab, NTMS_INVENTORY_STOP), ERROR_INVALID_PARAMETER);
+    CHECK_EQ(AccessNtmsLibraryDoor(session, &bogus, NTMS_INVENTORY_NONE), ERROR_OBJECT_NOT_FOUND);
+    CHECK_EQ(AccessNtmsLibraryDoor(session, &gone, NTMS_INVENTORY_NONE), ERROR_LIBRARY_OFFLINE);
+    CHECK_EQ(AccessNtmsLibraryDoor(session, &lab, NTMS_INVENTORY_FAST),
+             ERROR_RESOURCE_NOT_PRESENT);
     end_codes();
 
     operator_does("lab", "place 1019 HAND01L8");
@@ -897,7 +906,8 @@ static int run_local(void) {
     group("an inject's insert request: Satisfy checks the port, Cancel stops the job",
           test_insert_request);
     group("one session used by eight threads and closed under them", test_threads);
-    group("InventoryNtmsLibrary: its error codes, and a FAST inventory that finds a cartridge",
+    group("InventoryNtmsLibrary and AccessNtmsLibraryDoor: their error codes, and a FAST "
+          "inventory that finds a cartridge",
           test_inventory);
     CHECK_EQ(CloseNtmsSession(session), ERROR_SUCCESS);
     return groups_failed || failures ? 1 : 0;

@@ -105,7 +105,7 @@ check "into a pipe: no legend, no colours" \
 on_tty() { TERM=xterm script -qec "$(printf "%q " "$@")" /dev/null </dev/null | tr -d "\r"; }
 out=$(on_tty "$ctl" libraries)
 check "on a terminal: a legend and a count" \
-  '[[ $(head -n 1 <<<"$out") == "ID "*" NAME "*" STATE "* ]] && grep -qx "4 libraries listed." <<<"$out"'
+  '[[ $(head -n 1 <<<"$out") == "ID "*" NAME "*" STATE "* ]] && grep -qx "5 libraries listed." <<<"$out"'
 check "on a terminal: the state in colour" 'grep -q "${esc}\[32monline${esc}\[0m" <<<"$out"'
 out=$(NO_COLOR=1 on_tty "$ctl" libraries)
 check "on a terminal with NO_COLOR: no colours" '! grep -q "$esc" <<<"$out" && grep -q " online " <<<"$out"'
@@ -203,6 +203,24 @@ for _ in $(seq 50); do
 done
 expect 6 "inventory stop with none running" -- "$ctl" inventory lab --method stop
 
+# door: none on lab (exit 7); on doorlab the operator opens and closes the door, having put a
+# cartridge into a slot by hand, and --wait follows the job through the inventory.
+expect 7 "door of a library without one" -- "$ctl" door lab
+check "door without one says so" 'grep -q "error 4316" "$NTMS_TEST_DIR/err"'
+expect 2 "door: a bad method" -- "$ctl" door doorlab --method stop
+dstate=$NTMS_TEST_DIR/doorlab.state
+( for _ in $(seq 100); do
+    "$ctl" --json requests | jq -e '.[] | select(.type=="DEVICESERVICE" and .state=="SUBMITTED")' >/dev/null && break
+    sleep 0.1
+  done
+  "$sim" "$dstate" open-door >/dev/null; sleep 1
+  "$sim" "$dstate" place 1009 DOORC1L8 >/dev/null
+  "$sim" "$dstate" close-door >/dev/null ) &
+expect 0 "door --wait" -- "$ctl" --json door doorlab --method fast --wait
+wait
+check "door job passed and its inventory found the cartridge" \
+  '[ "$(jq -r .state <<<"$out")" = PASSED ] && [[ $(jq -r .description <<<"$out") == *"inventory: 1 new, "* ]]'
+
 completion=$(dirname "$0")/../../libntms/ntmsctl.bash-completion
 complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted, one a line
   bash -c 'ntmsctl() { "$NTMSCTL" "$@"; }
@@ -212,7 +230,7 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted
 }
 export NTMSCTL=$ctl
 out=$(complete_words "")
-check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel eject inject inventory job jobs libraries library requests retract satisfy stop " ]'
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel door eject inject inventory job jobs libraries library requests retract satisfy stop " ]'
 out=$(complete_words --no)
 check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
 out=$(complete_words inject "")
@@ -235,6 +253,8 @@ out=$(complete_words inventory lab --)
 check "completion: inventory's own options" 'grep -qx -- --method <<<"$out" && grep -qx -- --wait <<<"$out"'
 out=$(complete_words inventory lab --method "")
 check "completion: --method's values" '[ "$(tr "\n" " " <<<"$out")" = "default fast stop " ]'
+out=$(complete_words door doorlab --method "")
+check "completion: door's --method values" '[ "$(tr "\n" " " <<<"$out")" = "default fast none " ]'
 out=$(complete_words --output "")
 check "completion: --output's values" '[ "$(tr "\n" " " <<<"$out")" = "json short " ]'
 

@@ -54,8 +54,8 @@ TEST_F(TgtInventory, InventoryAfterSlotsChangedBehindNtmsdsBack) {
     move_elsewhere(static_cast<uint16_t>(first + 2), port);
     ASSERT_TRUE(harness_.remove(port)); // tgtadm clear_slot: taken out
     std::string error;
-    ASSERT_TRUE(harness_.place(ElementType::Storage, static_cast<uint16_t>(first + 15), "TGTNEW1",
-                               &error))
+    ASSERT_TRUE(
+        harness_.place(ElementType::Storage, static_cast<uint16_t>(first + 15), "TGTNEW1", &error))
         << error;
 
     auto job = manager_->inventory(lib(), 1, "test", Caller::root()); // FAST
@@ -108,4 +108,52 @@ TEST_F(TgtInventory, DefaultInventoryWorksWithoutInitializeWithRange) {
     EXPECT_EQ(done.error_message,
               "inventory: 0 new, 0 moved, 0 no longer in the library, 0 updated");
     EXPECT_EQ(media().size(), 4u);
+}
+
+namespace {
+
+// The port watcher looks every second.
+class TgtWatcher : public TgtInventory {
+protected:
+    DaemonConfig config() override {
+        DaemonConfig cfg = TgtInventory::config();
+        cfg.libraries.front().check_interval_sec = 1;
+        return cfg;
+    }
+};
+
+} // namespace
+
+TEST_F(TgtWatcher, SeesACartridgePutIntoThePortWithTgtadm) {
+    start_tgt(1, 20, 4);
+    ASSERT_TRUE(start_manager());
+    const uint16_t port = harness_.library().ie_first;
+    ASSERT_TRUE(harness_.insert(port, "TGTPORT1"));
+    // tgt sets no IMPEXP and sends no unit attention: the watcher works from FULL alone.
+    ASSERT_TRUE(events_.wait_until([&] { return with(media(), "TGTPORT1").has_value(); }));
+    auto m = with(media(), "TGTPORT1");
+    EXPECT_EQ(m->state, MediumState::InPort);
+    EXPECT_EQ(m->element, std::optional<uint16_t>(port));
+    auto req = events_.wait_opreq([](const OpRequestRecord& r) {
+        return r.message.find("TGTPORT1 waits in port element") != std::string::npos;
+    });
+    EXPECT_TRUE(req);
+
+    ASSERT_TRUE(harness_.remove(port));
+    ASSERT_TRUE(events_.wait_until([&] {
+        auto g = with(media(), "TGTPORT1");
+        return g && g->state == MediumState::Gone;
+    }));
+}
+
+TEST_F(TgtInventory, DoorOnADoorlessLibraryIsResourceNotPresent) {
+    // tgt has no PREVENT ALLOW MEDIUM REMOVAL: with Door=auto, no door ntmsd could release.
+    start_tgt(1, 20, 4);
+    ASSERT_TRUE(start_manager());
+    auto snap = manager_->library(lib(), Caller::root());
+    ASSERT_TRUE(snap);
+    EXPECT_FALSE(snap->door);
+    auto r = manager_->access_door(lib(), 1, "test", Caller::root());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::ResourceNotPresent) << r.error().message;
 }

@@ -1,0 +1,204 @@
+// The port watcher on the virtual changer: cartridges put into and taken out of the port while no
+// job runs, AutoImport, and what an idle poll costs (only the port's elements are read).
+#include "inject_fixture.hpp"
+#include "sgio/cdb.hpp"
+
+#include <set>
+#include <thread>
+
+using namespace ntms;
+using namespace ntms::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Every command the daemon sends, with the bytes it moved.
+struct Sent {
+    std::vector<uint8_t> cdb;
+    size_t transferred = 0;
+};
+
+class Counting final : public sgio::Transport {
+public:
+    Counting(std::unique_ptr<sgio::Transport> inner, std::mutex& m, std::vector<Sent>& log)
+        : inner_(std::move(inner)), m_(m), log_(log) {}
+    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb, sgio::Direction d,
+                                              std::span<uint8_t> buffer,
+                                              std::chrono::milliseconds timeout) override {
+        auto r = inner_->execute(cdb, d, buffer, timeout);
+        std::lock_guard l(m_);
+        log_.push_back({std::vector<uint8_t>(cdb.begin(), cdb.end()), r ? r->transferred : 0});
+        return r;
+    }
+    std::string name() const override { return inner_->name(); }
+
+private:
+    std::unique_ptr<sgio::Transport> inner_;
+    std::mutex& m_;
+    std::vector<Sent>& log_;
+};
+
+class WatcherFixture : public InjectFixture {
+protected:
+    LibraryConfig watched(const std::string& device, const std::string& name = "lab1") {
+        LibraryConfig c = library(device, name);
+        c.check_interval_sec = 1;
+        return c;
+    }
+    // Like start(), with every device's commands logged per library name.
+    void start_counted(std::vector<LibraryConfig> libs) {
+        DaemonConfig cfg;
+        cfg.database = db_path_;
+        cfg.discover = false;
+        cfg.libraries = std::move(libs);
+        manager_ = std::make_unique<ntms::test::Domain>(
+            cfg, events_,
+            [this](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
+                auto t = open_device(device);
+                if (!t)
+                    return std::move(t).error();
+                auto name = sgio::VirtualChangerConfig::parse(device)->name;
+                return std::unique_ptr<sgio::Transport>(
+                    std::make_unique<Counting>(std::move(t).value(), log_mutex_, logs_[name]));
+            },
+            operations_);
+        manager_->start();
+        for (const auto& id : manager_->libraries())
+            ASSERT_TRUE(events_.wait_until([&] {
+                auto s = manager_->library(id, Caller::root());
+                return s && s->online() && s->slots > 0;
+            }));
+    }
+    std::optional<MediumRecord> at(uint16_t element) {
+        auto m = open_store()->medium_at(lib_id(), element);
+        EXPECT_TRUE(m);
+        return m ? *m : std::nullopt;
+    }
+    std::optional<MediumRecord> with(const std::string& barcode) {
+        auto all = open_store()->list_media(lib_id());
+        EXPECT_TRUE(all);
+        for (const auto& m : *all)
+            if (m.barcode == barcode)
+                return m;
+        return std::nullopt;
+    }
+
+    std::mutex log_mutex_;
+    std::map<std::string, std::vector<Sent>> logs_;
+};
+
+} // namespace
+
+TEST_F(WatcherFixture, ACartridgePutIntoThePortIsListedAndAnnounced) {
+    start({watched(sim("slots=10,ie=1,fill=2"))});
+    ASSERT_TRUE(device().operator_insert(100, "PORT01L8"));
+    ASSERT_TRUE(events_.wait_until([&] { return at(100).has_value(); }, 10s))
+        << "the watcher listed the cartridge";
+    auto m = at(100);
+    EXPECT_EQ(m->barcode, "PORT01L8");
+    EXPECT_EQ(m->state, MediumState::InPort);
+    auto hist = open_store()->history(m->id);
+    ASSERT_TRUE(hist);
+    ASSERT_EQ(hist->size(), 1u);
+    EXPECT_EQ(hist->front().reason, "arrived-in-port");
+
+    auto req = events_.wait_opreq([](const OpRequestRecord& r) {
+        return r.type == OpRequestType::Message &&
+               r.message.find("PORT01L8 waits in port element 100") != std::string::npos;
+    });
+    ASSERT_TRUE(req);
+    EXPECT_EQ(req->state, OpRequestState::Submitted);
+    // The port's state on the bus follows (set once the look is over).
+    EXPECT_TRUE(events_.wait_until(
+        [&] {
+            auto snap = manager_->library(lib_id(), Caller::root());
+            return snap && snap->ports.size() == 1 && snap->ports[0].full == 1;
+        },
+        10s));
+    EXPECT_FALSE(device().port_open()) << "the watcher never opens the port";
+
+    // Taken out again: outside the library, the request complete.
+    ASSERT_TRUE(device().operator_remove(100));
+    ASSERT_TRUE(events_.wait_until(
+        [&] {
+            auto g = with("PORT01L8");
+            return g && g->state == MediumState::Gone;
+        },
+        10s));
+    EXPECT_FALSE(at(100));
+    auto done = events_.wait_opreq([&](const OpRequestRecord& r) {
+        return r.id == req->id && r.state == OpRequestState::Complete;
+    });
+    EXPECT_TRUE(done);
+
+    // Put in again later: the same identity.
+    ASSERT_TRUE(device().operator_insert(100, "PORT01L8"));
+    ASSERT_TRUE(events_.wait_until([&] { return at(100).has_value(); }, 10s));
+    EXPECT_EQ(at(100)->id, m->id);
+}
+
+TEST_F(WatcherFixture, AutoImportImportsWithoutACallAndWithoutOpeningThePort) {
+    LibraryConfig c = watched(sim("slots=10,ie=1,fill=2"));
+    c.auto_import = true;
+    start({c});
+    ASSERT_TRUE(device().operator_insert(100, "AUTO01L8"));
+    ASSERT_TRUE(events_.wait_until(
+        [&] {
+            auto m = with("AUTO01L8");
+            return m && m->state == MediumState::InLibrary;
+        },
+        15s))
+        << "AutoImport moved the cartridge into a slot";
+    auto m = with("AUTO01L8");
+    EXPECT_EQ(m->element, std::optional<uint16_t>(1002));
+    EXPECT_TRUE(device().element(1002)->full);
+    EXPECT_FALSE(device().element(100)->full);
+    EXPECT_FALSE(device().port_open());
+    auto jobs = open_store()->list_jobs();
+    ASSERT_TRUE(jobs);
+    ASSERT_EQ(jobs->size(), 1u);
+    EXPECT_EQ(jobs->front().operation, OperationKind::Inject);
+    EXPECT_EQ(jobs->front().application, "ntmsd AutoImport");
+    EXPECT_EQ(jobs->front().timeout_sec, 0u);
+    auto done = events_.wait_final(jobs->front().id);
+    EXPECT_EQ(done.state, JobState::Passed);
+    EXPECT_EQ(done.media_moved, 1u);
+    for (const auto& r : events_.opreqs())
+        EXPECT_NE(r.type, OpRequestType::NewMedia) << "no one was asked to load the port";
+}
+
+TEST_F(WatcherFixture, AnIdlePollReadsOnlyThePortWhateverTheLibrarysSize) {
+    start_counted({watched(sim("slots=20,ie=1,fill=2", "small"), "small"),
+                   watched(sim("slots=5000,ie=1,fill=2", "large"), "large")});
+    std::map<std::string, size_t> from; // the start-up read is over
+    {
+        std::lock_guard l(log_mutex_);
+        for (const auto& [name, log] : logs_)
+            from[name] = log.size();
+    }
+    std::this_thread::sleep_for(2500ms); // two checks at CheckIntervalSec=1
+    std::lock_guard l(log_mutex_);
+    std::map<std::string, size_t> bytes;
+    for (const auto& name : {"small", "large"}) {
+        const auto& all = logs_[name];
+        ASSERT_GE(all.size(), from[name] + 2) << name << " was polled";
+        const std::vector<Sent> log(all.begin() + static_cast<std::ptrdiff_t>(from[name]),
+                                    all.end());
+        size_t polls = 0;
+        for (const auto& s : log) {
+            const uint8_t op = s.cdb[0];
+            EXPECT_TRUE(op == sgio::opcode::TestUnitReady || op == sgio::opcode::ReadElementStatus)
+                << name << " sent opcode " << int(op);
+            if (op == sgio::opcode::ReadElementStatus) {
+                EXPECT_EQ(s.cdb[1] & 0x0F, 3) << name << " read only import/export elements";
+                ++polls;
+                if (bytes.count(name)) {
+                    EXPECT_EQ(bytes[name], s.transferred);
+                }
+                bytes[name] = s.transferred;
+            }
+        }
+        EXPECT_GE(polls, 1u);
+    }
+    EXPECT_EQ(bytes["small"], bytes["large"]) << "a poll costs the same at 20 and 5000 slots";
+}
