@@ -184,7 +184,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read) {
         // A cartridge in a port was put there by the operator (while ntmsd was down, say): it is
         // listed where it waits, and the next inject imports it under this identity.
         MediumRecord m;
-        m.id = Guid::random();
+        m.id = Guid::time_ordered(); // a new inventory's records append to the index
         m.library = lib.id();
         m.barcode = p.tag;
         m.element = addr;
