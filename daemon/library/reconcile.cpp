@@ -6,6 +6,7 @@
 #include "daemon/store/store.hpp"
 
 #include <fmt/format.h>
+#include <iterator>
 #include <map>
 #include <unordered_map>
 
@@ -208,15 +209,12 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read) {
     }
     // Vacate first so that no two records ever hold one element.
     // One transaction: a large inventory costs one commit, and a crash leaves no half of it.
-    auto applied = db.transaction([&]() -> Expected<void> {
-        for (auto* list : {&relocating, &vacated, &changes}) {
-            for (const auto& [m, h] : *list) {
-                if (auto r = db.put_medium(m, h); !r)
-                    return r;
-            }
-        }
-        return {};
-    });
+    std::vector<Store::MediumChange> all;
+    all.reserve(relocating.size() + vacated.size() + changes.size());
+    for (auto* list : {&relocating, &vacated, &changes})
+        all.insert(all.end(), std::make_move_iterator(list->begin()),
+                   std::make_move_iterator(list->end()));
+    auto applied = all.empty() ? Expected<void>() : db.put_media(all);
     if (!applied)
         return applied;
     if (!vacated.empty() || !changes.empty())

@@ -189,7 +189,12 @@ Expected<void> Store::configure() {
         return pages ? page_size.error() : pages.error();
     const int64_t kib = std::clamp<int64_t>(*pages * *page_size / 1024 * 3 / 2, 32768, 65536);
     const std::string sql = fmt::format("PRAGMA cache_size = -{}", kib);
-    return exec(sql.c_str(), "set the cache size");
+    if (auto r = exec(sql.c_str(), "set the cache size"); !r)
+        return r;
+    // Every call is a savepoint inside the writer's transaction: the pages a savepoint would
+    // restore are kept in memory, not written to a temporary file page by page (SQLite's
+    // default, which cost a write per page per call).
+    return exec("PRAGMA temp_store = MEMORY", "keep savepoint journals in memory");
 }
 
 sqlite3* Store::conn() const {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -85,6 +86,9 @@ public:
     Expected<std::optional<MediumRecord>> medium_at(const Guid& library, uint16_t element);
     Expected<std::optional<MediumRecord>> get_medium(const Guid& id);
     Expected<void> put_medium(const MediumRecord& medium, const std::optional<MediumMove>& history);
+    // Many put_medium() in order, in one transaction: all or none (an inventory's records).
+    using MediumChange = std::pair<MediumRecord, std::optional<MediumMove>>;
+    Expected<void> put_media(const std::vector<MediumChange>& changes);
     Expected<std::vector<MediumMove>> history(const Guid& medium);
     // The history rows a job wrote (the cartridges it moved), oldest first.
     Expected<std::vector<MediumMove>> moves_of_job(const Guid& job);

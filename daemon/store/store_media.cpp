@@ -66,6 +66,29 @@ Expected<void> Store::put_medium(const MediumRecord& medium,
     });
 }
 
+Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
+    static constexpr const char* what = "record media";
+    // One savepoint for them all, not one each: 10,000 savepoints in one transaction cost
+    // SQLite a walk of its statement journal each.
+    return run<void>(what, true, [&]() -> Expected<void> {
+        for (const auto& [medium, history] : changes) {
+            if (history && !history->medium.is_null() && history->medium != medium.id)
+                return fail(win32::InvalidParameter,
+                            fmt::format("history row of medium {} given with medium {}",
+                                        history->medium.str(), medium.id.str()));
+            if (auto r = write_medium(conn(), path_, what, medium); !r)
+                return r;
+            if (!history)
+                continue;
+            MediumMove h = *history;
+            h.medium = medium.id;
+            if (auto r = write_history(conn(), path_, what, h); !r)
+                return r;
+        }
+        return {};
+    });
+}
+
 Expected<std::vector<MediumMove>> Store::history(const Guid& medium) {
     static constexpr const char* what = "read medium history";
     return run<std::vector<MediumMove>>(what, false, [&]() -> Expected<std::vector<MediumMove>> {

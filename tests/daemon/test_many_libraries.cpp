@@ -5,6 +5,7 @@
 // make check runs 64 libraries x 10,000 slots (NTMS_MANY_LIBRARIES and NTMS_MANY_SLOTS change
 // the size; make bench times the same start against its baseline, tests/bench/bench_startup.cpp).
 #include "inject_fixture.hpp"
+#include "must.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -138,4 +139,37 @@ TEST_F(ManyLibraries, ConcurrentWritersShareCommitsAndAFailureStaysItsOwn) {
     auto media = (*db)->list_media(lib);
     ASSERT_TRUE(media) << media.error().message;
     EXPECT_EQ(media->size(), static_cast<size_t>(threads * each));
+}
+
+// An inventory's records are written all or none: one that cannot be written (a second record on
+// an element) leaves none of the others behind.
+TEST_F(ManyLibraries, PutMediaIsAllOrNone) {
+    auto db = Store::open(db_path_);
+    ASSERT_TRUE(db) << db.error().message;
+    auto lib = (*db)->upsert_library("name:all", "all", "sim:all");
+    ASSERT_TRUE(lib) << lib.error().message;
+    std::vector<Store::MediumChange> changes;
+    for (uint16_t e = 1000; e < 1100; ++e) {
+        MediumRecord m;
+        m.id = Guid::time_ordered();
+        m.library = lib->id;
+        m.barcode = fmt::format("A{:05}L8", e);
+        m.element = e;
+        m.state = MediumState::InLibrary;
+        m.updated = 1;
+        changes.emplace_back(m, MediumMove{m.id, Guid{}, std::nullopt, e, 1, "inventory"});
+    }
+    MediumRecord clash = changes.front().first;
+    clash.id = Guid::time_ordered();
+    changes.emplace_back(clash, std::nullopt);
+    auto r = (*db)->put_media(changes);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_TRUE(must((*db)->list_media(lib->id), "media").empty());
+    EXPECT_TRUE(must((*db)->history(changes.front().first.id), "history").empty());
+
+    changes.pop_back();
+    ASSERT_TRUE((*db)->put_media(changes));
+    EXPECT_EQ(must((*db)->list_media(lib->id), "media").size(), 100u);
+    EXPECT_EQ(must((*db)->history(changes.back().first.id), "history").size(), 1u);
 }
