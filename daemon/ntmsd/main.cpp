@@ -184,9 +184,10 @@ int run(int argc, char** argv) {
     // is recorded; STATUS counts them.
     const auto inventory_deadline = std::chrono::steady_clock::now() + first_inventory_limit;
     for (;;) {
+        const bool all = registry.wait_first_inventory(std::chrono::milliseconds(500));
         const auto [read, total] = registry.first_inventory_progress();
         sd_notifyf(0, "STATUS=inventory %zu/%zu libraries", read, total);
-        if (registry.wait_first_inventory(std::chrono::milliseconds(500)))
+        if (all)
             break;
         if (std::chrono::steady_clock::now() >= inventory_deadline) {
             ntms::log(LOG_WARNING,
