@@ -9,7 +9,7 @@ MESON_TEST_ARGS ?=
 override NTMS_VM_DEBS := $(if $(NTMS_VM_DEBS),$(abspath $(NTMS_VM_DEBS)))
 export NTMS_VM_DEBS
 
-.PHONY: all deps build build-asan check check-tsan unit demo soak fuzz check-fresh deb clean
+.PHONY: all deps build build-asan check check-tsan unit demo soak fuzz check-fresh deb bench clean
 
 all: build
 
@@ -86,6 +86,16 @@ soak: deps $(BUILD)/build.ninja
 	  meson test -C $(BUILD) --suite soak --no-rebuild --timeout-multiplier 0 --print-errorlogs || rc=1; \
 	awk '/^(kill|fault) soak:/ { on = 1; print; next } on && /^  / { print; next } { on = 0 }' \
 	  $(BUILD)/meson-logs/testlog.txt; \
+	exit $$rc
+
+# The benchmarks of tests/bench, each measuring its baseline in the same run, then the lines
+# `name: ratio x (value / baseline)` of them all. Not part of make check (which runs their short
+# forms, suite bench-smoke, as tests).
+bench: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+	@rc=0; meson test -C $(BUILD) --benchmark --suite bench --timeout-multiplier 0 \
+	  --print-errorlogs -v >$(BUILD)/meson-logs/bench.txt 2>&1 || rc=1; \
+	grep -E '^[a-z0-9_]+: [0-9.]+ x \(' $(BUILD)/meson-logs/bench.txt || true; \
 	exit $$rc
 
 # README's commands, exactly as written, in a fresh minimal Debian 12 root (debootstrap, cached

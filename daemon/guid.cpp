@@ -44,6 +44,18 @@ Guid Guid::random() {
     return g;
 }
 
+Guid Guid::time_ordered() {
+    Guid g = random();
+    const auto ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
+    for (int i = 0; i < 6; ++i)
+        g.bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
+    g.bytes[6] = static_cast<uint8_t>((g.bytes[6] & 0x0f) | 0x70); // version 7
+    g.bytes[8] = static_cast<uint8_t>((g.bytes[8] & 0x3f) | 0x80); // RFC 4122 variant
+    return g;
+}
+
 std::optional<Guid> Guid::parse(std::string_view text) {
     Guid g;
     if (!ntms_guid_parse(text.data(), text.size(), g.bytes.data()))

@@ -6,6 +6,7 @@
 #include "daemon/store/store.hpp"
 
 #include <fmt/format.h>
+#include <iterator>
 #include <map>
 #include <unordered_map>
 
@@ -185,7 +186,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         // A cartridge in a port was put there by the operator (while ntmsd was down, say): it is
         // listed where it waits, and the next inject imports it under this identity.
         MediumRecord m;
-        m.id = Guid::random();
+        m.id = Guid::time_ordered(); // a new inventory's records append to the index
         m.library = lib.id();
         m.barcode = p.tag;
         m.element = addr;
@@ -209,15 +210,12 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     }
     // Vacate first so that no two records ever hold one element.
     // One transaction: a large inventory costs one commit, and a crash leaves no half of it.
-    auto applied = db.transaction([&]() -> Expected<void> {
-        for (auto* list : {&relocating, &vacated, &changes}) {
-            for (const auto& [m, h] : *list) {
-                if (auto r = db.put_medium(m, h); !r)
-                    return r;
-            }
-        }
-        return {};
-    });
+    std::vector<Store::MediumChange> all;
+    all.reserve(relocating.size() + vacated.size() + changes.size());
+    for (auto* list : {&relocating, &vacated, &changes})
+        all.insert(all.end(), std::make_move_iterator(list->begin()),
+                   std::make_move_iterator(list->end()));
+    auto applied = all.empty() ? Expected<void>() : db.put_media(all);
     if (!applied)
         return applied;
     ReconcileReport counts;

@@ -11,14 +11,37 @@
 #include <exception>
 #include <fmt/format.h>
 #include <new>
+#include <semaphore>
 
 namespace ntms {
+
+namespace {
+
+// At most this many libraries read their element status for the first time at once: they share
+// the host's SCSI paths and the database, and each is online as soon as its own inventory is
+// recorded, so the first ones come online sooner than if all of them shared everything.
+constexpr std::ptrdiff_t parallel_first_reads = 4;
+std::counting_semaphore<parallel_first_reads> first_reads(parallel_first_reads);
+
+} // namespace
 
 void Worker::start(std::vector<JobPtr> queued, std::vector<JobPtr> interrupted) {
     interrupted_ = std::move(interrupted);
     alive_ = true;
     thread_ = std::thread([this, q = std::move(queued)]() mutable {
-        run(std::move(q));
+        // A worker never ends silently: what stopped it is in the journal and in the library's
+        // state, and the watchdog is no longer fed (workers_alive()).
+        try {
+            run(std::move(q));
+        } catch (const std::exception& e) {
+            log(LOG_CRIT,
+                fmt::format("Library {}: its worker stopped: {}", library_.name(), e.what()));
+            library_.catalogue().set_state(LibraryState::Offline,
+                                           fmt::format("its worker stopped: {}", e.what()));
+        } catch (...) {
+            log(LOG_CRIT, fmt::format("Library {}: its worker stopped", library_.name()));
+            library_.catalogue().set_state(LibraryState::Offline, "its worker stopped");
+        }
         alive_ = false;
     });
 }
@@ -231,8 +254,18 @@ void Worker::run(std::vector<JobPtr> queued) {
     // In the queue at once, so that a Cancel during the first read finds them; they run after it.
     for (auto& j : queued)
         queue.push(std::move(j));
-    if (device.changer())
-        settle(db, "start-up reconciliation");
+    if (device.changer()) {
+        bool turn = false;
+        while (!queue.stopping() &&
+               !(turn = first_reads.try_acquire_for(std::chrono::milliseconds(100)))) {
+        }
+        if (turn) {
+            struct Release {
+                ~Release() { first_reads.release(); }
+            } release;
+            settle(db, "start-up reconciliation");
+        }
+    }
     end_interrupted(db, false); // those the device could not be read for
 
     for (;;) {

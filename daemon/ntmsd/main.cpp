@@ -4,12 +4,15 @@
 #include "daemon/jobs/ledger.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/manager.hpp"
+#include "daemon/ntmsd/watchdog.hpp"
 #include "daemon/registry/discovery.hpp"
 #include "daemon/registry/registry.hpp"
 #include "daemon/store/shared_store.hpp"
 #include "dbus/bus_service.hpp"
 #include "dbus/event_queue.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -163,19 +166,37 @@ int run(int argc, char** argv) {
     } else {
         ntms::log(LOG_INFO, "discovery is off: only configured libraries are used");
     }
+    // Fed from its own thread from here on, through the start-up's SCSI and SQLite work, while
+    // every worker is alive and the bus has not failed.
+    std::atomic<const ntms::dbus::BusService*> serving{nullptr};
+    ntms::WatchdogFeeder watchdog([&registry, &serving] {
+        const ntms::dbus::BusService* b = serving.load();
+        return registry.workers_alive() && !(b && b->failed());
+    });
+    sd_notify(0, "STATUS=opening the libraries");
     registry.start(present);
     if (db.usable())
         keeper.start();
     // The name is taken once every library has been read for the first time (or has failed), so
     // that a client's first call does not meet a library that merely has not counted its slots
     // yet; a device that takes longer than this is announced offline, "reading its element
-    // status", and comes online when done.
-    sd_notify(0, "STATUS=reading the libraries' element status");
-    if (!registry.wait_first_inventory(first_inventory_limit))
-        ntms::log(LOG_WARNING,
-                  fmt::format("some libraries are still reading their element status after {} s; "
-                              "serving the bus without waiting for them",
-                              first_inventory_limit.count() / 1000));
+    // status", and comes online when done. Each library is online as soon as its own inventory
+    // is recorded; STATUS counts them.
+    const auto inventory_deadline = std::chrono::steady_clock::now() + first_inventory_limit;
+    for (;;) {
+        const bool all = registry.wait_first_inventory(std::chrono::milliseconds(500));
+        const auto [read, total] = registry.first_inventory_progress();
+        sd_notifyf(0, "STATUS=inventory %zu/%zu libraries", read, total);
+        if (all)
+            break;
+        if (std::chrono::steady_clock::now() >= inventory_deadline) {
+            ntms::log(LOG_WARNING,
+                      fmt::format("some libraries are still reading their element status after "
+                                  "{} s; serving the bus without waiting for them",
+                                  first_inventory_limit.count() / 1000));
+            break;
+        }
+    }
     ntms::dbus::BusService bus(manager, events,
                                {NTMS_VERSION,
                                 std::chrono::seconds(cfg->job_retention_sec),
@@ -212,27 +233,16 @@ int run(int argc, char** argv) {
                                     plural, cfg->database));
     sd_notifyf(0, "READY=1\nSTATUS=serving %zu %s", count, plural);
 
-    // The service watchdog is fed at half its period, and only while every worker is alive: a
-    // library whose worker died is a daemon systemd should restart.
-    uint64_t watchdog_usec = 0;
-    const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
-    const int poll_ms = watchdog ? static_cast<int>(watchdog_usec / 2000) : -1;
-    bool reported_dead = false;
+    // A library whose worker died, or a failed bus, is a daemon systemd should restart: the
+    // watchdog's feeder stops feeding then.
+    serving = &bus;
     for (;;) {
         pollfd pfd{sfd, POLLIN, 0};
-        const int ready = poll(&pfd, 1, poll_ms);
+        const int ready = poll(&pfd, 1, -1);
         if (ready < 0 && errno == EINTR)
             continue;
-        if (ready == 0) {
-            if (registry.workers_alive() && !bus.failed()) {
-                sd_notify(0, "WATCHDOG=1");
-            } else if (!reported_dead) {
-                reported_dead = true;
-                ntms::log(LOG_CRIT, "a library worker or the bus has stopped; no longer feeding "
-                                    "the watchdog");
-            }
+        if (ready <= 0)
             continue;
-        }
         signalfd_siginfo si{};
         const ssize_t n = read(sfd, &si, sizeof si);
         if (n < 0 && errno == EINTR)

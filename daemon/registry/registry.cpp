@@ -86,6 +86,7 @@ void Registry::start(const std::vector<FoundDevice>& present) {
     std::shared_lock lock(libraries_mutex_);
     for (auto& [id, lib] : libraries_)
         lib->start(std::move(per_library[id]), std::move(interrupted[id]));
+    started_ = true;
 }
 
 void Registry::open_library(const LibraryConfig& cfg) {
@@ -338,11 +339,22 @@ void Registry::stop() {
 }
 
 bool Registry::workers_alive() const {
+    if (!started_)
+        return true; // start() is opening the libraries; their workers start together
     std::shared_lock lock(libraries_mutex_);
     for (const auto& [id, lib] : libraries_)
         if (!lib->worker_alive())
             return false;
     return true;
+}
+
+std::pair<size_t, size_t> Registry::first_inventory_progress() const {
+    std::shared_lock lock(libraries_mutex_);
+    size_t read = 0;
+    for (const auto& [id, lib] : libraries_)
+        if (!lib->worker_alive() || lib->catalogue().state() != LibraryState::Reading)
+            ++read;
+    return {started_ ? read : 0, libraries_.size()};
 }
 
 bool Registry::wait_first_inventory(std::chrono::milliseconds limit) const {

@@ -8,6 +8,7 @@
 #include "daemon/library/library.hpp"
 #include "daemon/registry/discovery.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ntms {
@@ -50,8 +52,11 @@ public:
     // ERROR_LIBRARY_OFFLINE. It stays known, under the same GUID and object.
     void device_removed(const FoundDevice& device);
 
-    // Every library's worker is running: what the service watchdog vouches for.
+    // Every library's worker is running (or not started yet: start() is under way): what the
+    // service watchdog vouches for.
     bool workers_alive() const;
+    // Libraries read for the first time (or found unreadable) so far, and all libraries.
+    std::pair<size_t, size_t> first_inventory_progress() const;
     // Waits until no library is still reading its element status for the first time, at most
     // `limit`; false when some library was still being read when the limit passed.
     bool wait_first_inventory(std::chrono::milliseconds limit) const;
@@ -84,7 +89,8 @@ private:
     std::map<std::string, Guid> attached_; // device node (links resolved) -> its library
     // Other paths to a library that is online through one: node -> (library, device).
     std::map<std::string, std::pair<Guid, FoundDevice>> spares_;
-    std::set<Guid> configured_; // libraries from the configuration
+    std::set<Guid> configured_;        // libraries from the configuration
+    std::atomic<bool> started_{false}; // every worker of start() has been started
 };
 
 } // namespace ntms

@@ -24,6 +24,7 @@
 namespace ntms {
 
 class Store;
+class Writer;
 
 struct FileId {
     dev_t dev = 0;
@@ -99,7 +100,16 @@ public:
     void remove_leftovers() const;
 
 private:
+    friend class Store;
+    friend class Writer;
     PathCheck check_locked() const;
+
+    // The first Store of a file checks and migrates it, the others of that file do not again.
+    std::mutex setup_mutex_;
+    std::optional<FileId> set_up_;
+    // The writers of the file (one per set of StoreOptions; the daemon has one).
+    std::mutex writers_mutex_;
+    std::vector<std::weak_ptr<Writer>> writers_;
 
     const std::string path_;
     std::shared_mutex gate_;

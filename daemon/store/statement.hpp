@@ -5,6 +5,7 @@
 #pragma once
 
 #include "daemon/store/store.hpp"
+#include "daemon/store/writer.hpp"
 
 #include <fmt/format.h>
 #include <limits>
@@ -56,12 +57,27 @@ inline sqlite3_destructor_type transient() {
 // fit its field) sticks and is what step() and status() report, so call sites stay linear.
 class Statement {
 public:
+    // On the writer's thread, the writer connection's statements are kept prepared.
     Statement(sqlite3* db, const std::string& path, const char* what, const char* sql)
         : db_(db), path_(path), what_(what) {
-        if (const int rc = sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr); rc != SQLITE_OK)
+        int rc = SQLITE_OK;
+        if (StatementCache* c = cache_here(); c && c->db() == db_) {
+            bool kept = false;
+            stmt_ = c->take(sql, rc, kept);
+            if (kept)
+                cache_ = c;
+        } else {
+            rc = sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr);
+        }
+        if (rc != SQLITE_OK)
             error_ = db_error(db_, path_, what_, rc);
     }
-    ~Statement() { sqlite3_finalize(stmt_); }
+    ~Statement() {
+        if (cache_)
+            cache_->release(stmt_);
+        else
+            sqlite3_finalize(stmt_);
+    }
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
@@ -192,6 +208,7 @@ private:
     const std::string& path_;
     const char* what_;
     sqlite3_stmt* stmt_ = nullptr;
+    StatementCache* cache_ = nullptr; // stmt_ is the cache's
     Status error_;
 };
 
@@ -245,6 +262,28 @@ Expected<std::string> journal_mode(sqlite3* db, const std::string& path, const c
 namespace ntms {
 
 template <typename T, typename Fn> Expected<T> Store::run(const char* what, bool write, Fn&& fn) {
+    // On the writer's thread (inside a transaction() or another Store's write): the writer's
+    // connection and its transaction, whichever Store is called.
+    if (Store* w = store_detail::writer_here(); w && w != this)
+        return w->run<T>(what, write, std::forward<Fn>(fn));
+    if (write && writer_) {
+        // To the writer: fn runs there as a savepoint of a shared transaction, and its result
+        // counts once that transaction committed.
+        std::optional<Expected<T>> out;
+        const std::function<Expected<void>()> task = [&]() -> Expected<void> {
+            out.emplace(writer_->store().run<T>(what, true, fn));
+            if (!*out)
+                return out->error();
+            return {};
+        };
+        auto done = writer_->submit(what, task);
+        if (!done)
+            return done.error();
+        if (!out)
+            return Status{win32::DatabaseFailure,
+                          fmt::format("database {}: {}: not run by the writer", path_, what)};
+        return std::move(*out);
+    }
     const int entry = depth_;
     try {
         if (auto b = write ? begin(what) : begin_read(what); !b)

@@ -1,6 +1,7 @@
 // The SQLite store: the connection's set-up, transactions, settings and the libraries.
 #include "daemon/store/statement.hpp"
 #include "daemon/store/unique_fd.hpp"
+#include "daemon/store/writer.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -78,8 +79,8 @@ Expected<sqlite3*> Store::connect(const std::string& path, const StoreOptions& o
     // the journal mode of a new file together (one holds the lock the other must upgrade): the
     // change is tried again for as long as the busy timeout allows.
     auto mode = journal_mode(db, path, "set WAL journal mode", "PRAGMA journal_mode = WAL");
-    for (int waited = 0; !mode && (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY &&
-                         waited < options.busy_timeout_ms;
+    for (int waited = 0;
+         !mode && (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY && waited < options.busy_timeout_ms;
          waited += 10) {
         sqlite3_sleep(10);
         mode = journal_mode(db, path, "set WAL journal mode", "PRAGMA journal_mode = WAL");
@@ -116,7 +117,16 @@ Expected<sqlite3*> Store::connect(const std::string& path, const StoreOptions& o
     return handle.release();
 }
 
-Expected<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) try {
+Expected<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
+    return open_as(path, options, false);
+}
+
+Expected<std::unique_ptr<Store>> Store::open_writer(const std::string& path, StoreOptions options) {
+    return open_as(path, options, true);
+}
+
+Expected<std::unique_ptr<Store>> Store::open_as(const std::string& path, StoreOptions options,
+                                                bool writer) try {
     auto file = DatabaseFile::of(path);
     // Other Stores of this process have the database open, but the path no longer names their
     // file: it is written back first, so that this one opens the same catalogue as they do.
@@ -131,9 +141,28 @@ Expected<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptio
         return db.error();
     // The constructor is private, hence new.
     std::unique_ptr<Store> store(new Store(path, *db, file, options));
-    if (auto r = store->check_integrity(); !r)
-        return r.error();
-    if (auto r = store->migrate(); !r)
+    {
+        // Once per file, not per connection: quick_check reads the whole file, and 64 library
+        // workers opening their connections together each paid for it.
+        std::lock_guard setup(file->setup_mutex_);
+        if (file->set_up_ != id) {
+            if (auto r = store->check_integrity(); !r)
+                return r.error();
+            if (auto r = store->migrate(); !r)
+                return r.error();
+            file->set_up_ = id;
+        }
+    }
+    if (writer) {
+        store->cache_ = std::make_unique<StatementCache>(store->db_);
+    } else {
+        auto w = Writer::of(file, options);
+        if (!w)
+            return w.error();
+        store->writer_ = std::move(w).value();
+        store->reader_ = true;
+    }
+    if (auto r = store->configure(); !r)
         return r.error();
     if (!file->attach(store.get(), id))
         return fail(win32::DatabaseFailure,
@@ -143,6 +172,43 @@ Expected<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptio
     return store;
 } catch (const std::bad_alloc&) {
     return out_of_memory();
+}
+
+Expected<void> Store::configure() {
+    if (reader_)
+        // Writes go through the writer: this connection refuses any, should one slip by.
+        return exec("PRAGMA query_only = 1", "make the connection read-only");
+    if (!cache_)
+        return {};
+    cache_->reset(db_);
+    // The page cache from the catalogue's size: the whole file up to 64 MiB, at least 8 MiB
+    // (SQLite's default of 2 MB made every large inventory read its pages again and again).
+    auto pages = pragma_integer("page_count");
+    auto page_size = pragma_integer("page_size");
+    if (!pages || !page_size)
+        return pages ? page_size.error() : pages.error();
+    const int64_t kib = std::clamp<int64_t>(*pages * *page_size / 1024 * 3 / 2, 32768, 65536);
+    const std::string sql = fmt::format("PRAGMA cache_size = -{}", kib);
+    if (auto r = exec(sql.c_str(), "set the cache size"); !r)
+        return r;
+    // Every call is a savepoint inside the writer's transaction: the pages a savepoint would
+    // restore are kept in memory, not written to a temporary file page by page (SQLite's
+    // default, which cost a write per page per call).
+    return exec("PRAGMA temp_store = MEMORY", "keep savepoint journals in memory");
+}
+
+sqlite3* Store::conn() const {
+    if (Store* w = writer_here())
+        return w->db_;
+    return db_;
+}
+
+uint64_t Store::write_transactions() const {
+    return writer_ ? writer_->commits() : 0;
+}
+
+Expected<void> Store::transaction_of(const std::function<Expected<void>()>& body) {
+    return run<void>("transaction", true, body);
 }
 
 Expected<void> Store::check_integrity() {
@@ -162,14 +228,23 @@ Expected<void> Store::check_integrity() {
     return {};
 }
 
+Store::Store(std::string path, sqlite3* db, std::shared_ptr<DatabaseFile> file,
+             StoreOptions options)
+    : path_(std::move(path)), db_(db), file_(std::move(file)), options_(options) {}
+
 Store::~Store() {
     file_->detach(this);
+    if (cache_)
+        cache_->reset(nullptr);
     sqlite3_close_v2(db_);
 }
 
 void Store::disconnect() noexcept {
     // No statement outlives a call, so the connection closes now, not as a zombie later (which
-    // would delete the -wal beside the path after the new file is there).
+    // would delete the -wal beside the path after the new file is there). The writer's kept
+    // statements go first.
+    if (cache_)
+        cache_->reset(nullptr);
     if (db_ && sqlite3_close(db_) != SQLITE_OK)
         sqlite3_close_v2(db_);
     db_ = nullptr;
@@ -191,6 +266,11 @@ Expected<FileId> Store::reconnect() {
         return db.error();
     }
     db_ = *db;
+    if (auto r = configure(); !r) {
+        disconnect();
+        broken_ = r.error();
+        return r.error();
+    }
     broken_ = {};
     return id;
 }
@@ -271,6 +351,25 @@ Expected<int64_t> Store::pragma_integer(const char* name) {
     return s.integer(0);
 }
 
+// The writer runs its levels from kept statements (a savepoint per call, thousands per batch);
+// other connections, rarely, as text.
+int Store::exec_level(const char* sql) {
+    StatementCache* cache = cache_.get();
+    if (!cache || cache != cache_here() || cache->db() != db_)
+        return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    int rc = SQLITE_OK;
+    bool kept = false;
+    sqlite3_stmt* stmt = cache->take(sql, rc, kept);
+    if (!stmt)
+        return rc;
+    rc = sqlite3_step(stmt);
+    if (kept)
+        cache->release(stmt);
+    else
+        sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 Status Store::sqlite_error(const char* what, int rc) const {
     return db_error(db_, path_, what, rc);
 }
@@ -290,7 +389,7 @@ Expected<void> Store::open_level(const char* what, const char* sql) {
             return broken_;
         }
     }
-    if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+    if (const int rc = exec_level(sql); rc != SQLITE_OK) {
         Status error = sqlite_error(what, rc);
         if (depth_ == 0)
             file_->leave();
@@ -310,7 +409,7 @@ Expected<void> Store::commit(const char* what) {
     if (depth_ == 0)
         return {};
     const char* sql = depth_ == 1 ? "COMMIT" : "RELEASE nested";
-    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    const int rc = exec_level(sql);
     if (rc == SQLITE_OK) {
         if (--depth_ == 0)
             file_->leave();
@@ -327,8 +426,8 @@ void Store::rollback() {
         return;
     --depth_;
     if (depth_ > 0) {
-        sqlite3_exec(db_, "ROLLBACK TO nested", nullptr, nullptr, nullptr);
-        sqlite3_exec(db_, "RELEASE nested", nullptr, nullptr, nullptr);
+        exec_level("ROLLBACK TO nested");
+        exec_level("RELEASE nested");
         return;
     }
     // SQLite may already have rolled back the whole transaction itself (after SQLITE_FULL, an
@@ -374,7 +473,7 @@ Expected<LibraryRecord> Store::upsert_library(const std::string& identity, const
         if (identity.empty())
             return fail(win32::InvalidParameter, "a library needs an identity");
         // The GUID is only used when the identity is new; a known identity keeps its own.
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "INSERT INTO libraries (guid, identity, name, device, enabled, created) "
                     "VALUES (?1, ?2, ?3, ?4, 1, ?5) "
                     "ON CONFLICT (identity) DO UPDATE SET name = excluded.name, "
@@ -399,7 +498,7 @@ Expected<std::optional<LibraryRecord>> Store::get_library(const Guid& id) {
     static constexpr const char* what = "read library";
     return run<std::optional<LibraryRecord>>(
         what, false, [&]() -> Expected<std::optional<LibraryRecord>> {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "SELECT guid, identity, name, device, enabled, created FROM libraries "
                         "WHERE guid = ?1");
             s.bind_guid(1, id);
@@ -411,7 +510,7 @@ Expected<std::vector<LibraryRecord>> Store::list_libraries() {
     static constexpr const char* what = "list libraries";
     return run<std::vector<LibraryRecord>>(
         what, false, [&]() -> Expected<std::vector<LibraryRecord>> {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "SELECT guid, identity, name, device, enabled, created FROM libraries "
                         "ORDER BY created, rowid");
             return collect(s, read_library);
@@ -421,7 +520,7 @@ Expected<std::vector<LibraryRecord>> Store::list_libraries() {
 Expected<void> Store::set_library_enabled(const Guid& id, bool enabled) {
     static constexpr const char* what = "enable library";
     return run<void>(what, true, [&]() -> Expected<void> {
-        Statement s(db_, path_, what, "UPDATE libraries SET enabled = ?2 WHERE guid = ?1");
+        Statement s(conn(), path_, what, "UPDATE libraries SET enabled = ?2 WHERE guid = ?1");
         s.bind_guid(1, id);
         s.bind_int(2, enabled ? 1 : 0);
         if (auto r = s.run(); !r)

@@ -2,6 +2,10 @@
 // keys, busy timeout. Every call is one transaction; a call returning success is durable.
 // SQLITE_FULL -> ERROR_DATABASE_FULL, anything else -> ERROR_DATABASE_FAILURE, with the SQLite
 // message. Not thread-safe: each thread opens its own Store on the same file (WAL allows it).
+// A Store reads through its own connection (query_only) and writes through the file's one
+// writer (writer.hpp), which commits the writes of concurrent Stores together: no connection of
+// the process ever waits for another's write lock. The first Store of a file checks it
+// (quick_check) and migrates its schema; the others of the same file do not again.
 // The Stores of one path share a DatabaseFile, which writes the file back should it be deleted or
 // replaced while they have it open (database_file.hpp).
 #pragma once
@@ -10,12 +14,20 @@
 #include "daemon/status.hpp"
 #include "daemon/store/database_file.hpp"
 
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
+
+namespace ntms {
+class StatementCache;
+class Writer;
+} // namespace ntms
 
 namespace ntms {
 
@@ -74,6 +86,9 @@ public:
     Expected<std::optional<MediumRecord>> medium_at(const Guid& library, uint16_t element);
     Expected<std::optional<MediumRecord>> get_medium(const Guid& id);
     Expected<void> put_medium(const MediumRecord& medium, const std::optional<MediumMove>& history);
+    // Many put_medium() in order, in one transaction: all or none (an inventory's records).
+    using MediumChange = std::pair<MediumRecord, std::optional<MediumMove>>;
+    Expected<void> put_media(const std::vector<MediumChange>& changes);
     Expected<std::vector<MediumMove>> history(const Guid& medium);
     // The history rows a job wrote (the cartridges it moved), oldest first.
     Expected<std::vector<MediumMove>> moves_of_job(const Guid& job);
@@ -100,15 +115,30 @@ public:
     Expected<std::optional<OpRequestRecord>> get_oprequest(const Guid& id);
     Expected<std::vector<OpRequestRecord>> list_oprequests();
 
-    // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails. Calls of this Store
-    // inside fn join the transaction (as savepoints).
+    // Transactions the writer of this Store's file has committed so far (diagnostics, tests).
+    uint64_t write_transactions() const;
+
+    // Runs fn inside one transaction; rolls back when fn fails. Calls of this Store (or of any
+    // other) inside fn join the transaction (as savepoints). fn runs on the writer's thread, while
+    // the caller waits: it must not wait for anything the caller holds.
     template <typename Fn> Expected<void> transaction(Fn&& fn);
 
 private:
     friend class DatabaseFile;
+    friend class Writer;
 
-    Store(std::string path, sqlite3* db, std::shared_ptr<DatabaseFile> file, StoreOptions options)
-        : path_(std::move(path)), db_(db), file_(std::move(file)), options_(options) {}
+    // The writer's own Store: it writes itself, with its prepared statements kept.
+    static Expected<std::unique_ptr<Store>> open_writer(const std::string& path,
+                                                        StoreOptions options);
+    static Expected<std::unique_ptr<Store>> open_as(const std::string& path, StoreOptions options,
+                                                    bool writer);
+    // The settings of this Store's role, on a new connection.
+    Expected<void> configure();
+    // The connection of this call: the writer's on the writer's thread, else this Store's.
+    sqlite3* conn() const;
+    Expected<void> transaction_of(const std::function<Expected<void>()>& body);
+
+    Store(std::string path, sqlite3* db, std::shared_ptr<DatabaseFile> file, StoreOptions options);
     // A configured connection on path, and the file it has open.
     static Expected<sqlite3*> connect(const std::string& path, const StoreOptions& options,
                                       FileId& id);
@@ -121,6 +151,7 @@ private:
     void disconnect() noexcept;
     Expected<FileId> reconnect();
     Expected<void> exec(const char* sql, const char* what);
+    int exec_level(const char* sql); // a BEGIN, SAVEPOINT, RELEASE...: an SQLite result code
     Expected<int64_t> pragma_integer(const char* name);
     Status sqlite_error(const char* what, int rc) const;
     Expected<void> begin(const char* what = "transaction");
@@ -138,22 +169,26 @@ private:
     StoreOptions options_;
     Status broken_;
     int depth_ = 0; // open begin() levels; levels below the outermost are savepoints
+    std::shared_ptr<Writer> writer_;        // null: this Store writes itself (the writer's own)
+    std::unique_ptr<StatementCache> cache_; // the writer's own Store only
+    bool reader_ = false;                   // query_only once set up
 };
 
 template <typename Fn> Expected<void> Store::transaction(Fn&& fn) {
-    if (auto b = begin(); !b)
-        return b;
-    try {
-        Expected<void> r = fn();
-        if (!r) {
-            rollback();
-            return r;
+    // fn's exception is the caller's: the transaction is rolled back, then it is thrown here.
+    std::exception_ptr thrown;
+    const std::function<Expected<void>()> body = [&]() -> Expected<void> {
+        try {
+            return fn();
+        } catch (...) {
+            thrown = std::current_exception();
+            return Status{win32::InvalidState, "the transaction's function threw"};
         }
-    } catch (...) {
-        rollback(); // fn's exception is the caller's; the transaction must not outlive it
-        throw;
-    }
-    return commit();
+    };
+    auto r = transaction_of(body);
+    if (thrown)
+        std::rethrow_exception(thrown);
+    return r;
 }
 
 } // namespace ntms

@@ -15,7 +15,7 @@ Expected<void> Store::insert_job(const JobRecord& job) {
     static constexpr const char* what = "insert job";
     return run<void>(what, true, [&]() -> Expected<void> {
         Statement s(
-            db_, path_, what,
+            conn(), path_, what,
             "INSERT INTO jobs (guid, library, operation, action, state, error, "
             "error_message, time_queued, time_started, time_completed, application, uid, "
             "media_moved, timeout_sec, port, priority) "
@@ -28,7 +28,7 @@ Expected<void> Store::insert_job(const JobRecord& job) {
 Expected<void> Store::update_job(const JobRecord& job) {
     static constexpr const char* what = "update job";
     return run<void>(what, true, [&]() -> Expected<void> {
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "UPDATE jobs SET library = ?2, operation = ?3, action = ?4, state = ?5, "
                     "error = ?6, error_message = ?7, time_queued = ?8, time_started = ?9, "
                     "time_completed = ?10, application = ?11, uid = ?12, media_moved = ?13, "
@@ -45,7 +45,7 @@ Expected<void> Store::update_job(const JobRecord& job) {
 Expected<std::optional<JobRecord>> Store::get_job(const Guid& id) {
     static constexpr const char* what = "read job";
     return run<std::optional<JobRecord>>(what, false, [&]() -> Expected<std::optional<JobRecord>> {
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "SELECT guid, library, operation, action, state, error, error_message, "
                     "time_queued, time_started, time_completed, application, uid, media_moved, "
                     "timeout_sec, port, priority FROM jobs WHERE guid = ?1");
@@ -58,14 +58,14 @@ Expected<std::vector<JobRecord>> Store::list_jobs(const std::optional<Guid>& lib
     static constexpr const char* what = "list jobs";
     return run<std::vector<JobRecord>>(what, false, [&]() -> Expected<std::vector<JobRecord>> {
         if (!library) {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "SELECT guid, library, operation, action, state, error, error_message, "
                         "time_queued, time_started, time_completed, application, uid, "
                         "media_moved, timeout_sec, port, priority FROM jobs "
                         "ORDER BY time_queued DESC, rowid DESC");
             return collect(s, read_job);
         }
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "SELECT guid, library, operation, action, state, error, error_message, "
                     "time_queued, time_started, time_completed, application, uid, media_moved, "
                     "timeout_sec, port, priority FROM jobs WHERE library = ?1 "
@@ -90,7 +90,7 @@ Expected<std::vector<JobRecord>> Store::jobs_in_states(const std::vector<JobStat
         std::vector<Row> rows;
         for (JobState state : wanted) {
             Statement s(
-                db_, path_, what,
+                conn(), path_, what,
                 "SELECT guid, library, operation, action, state, error, error_message, "
                 "time_queued, time_started, time_completed, application, uid, "
                 "media_moved, timeout_sec, port, priority, rowid FROM jobs WHERE state = ?1");
@@ -119,7 +119,7 @@ Expected<std::vector<JobRecord>> Store::jobs_in_states(const std::vector<JobStat
 Expected<void> Store::insert_oprequest(const OpRequestRecord& r) {
     static constexpr const char* what = "insert operator request";
     return run<void>(what, true, [&]() -> Expected<void> {
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "INSERT INTO oprequests (guid, type, state, message, library, job, submitted, "
                     "changed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         bind_oprequest(s, r);
@@ -130,7 +130,7 @@ Expected<void> Store::insert_oprequest(const OpRequestRecord& r) {
 Expected<void> Store::update_oprequest(const OpRequestRecord& r) {
     static constexpr const char* what = "update operator request";
     return run<void>(what, true, [&]() -> Expected<void> {
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "UPDATE oprequests SET type = ?2, state = ?3, message = ?4, library = ?5, "
                     "job = ?6, submitted = ?7, changed = ?8 WHERE guid = ?1");
         bind_oprequest(s, r);
@@ -146,7 +146,7 @@ Expected<std::optional<OpRequestRecord>> Store::get_oprequest(const Guid& id) {
     static constexpr const char* what = "read operator request";
     return run<std::optional<OpRequestRecord>>(
         what, false, [&]() -> Expected<std::optional<OpRequestRecord>> {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "SELECT guid, type, state, message, library, job, submitted, changed "
                         "FROM oprequests WHERE guid = ?1");
             s.bind_guid(1, id);
@@ -158,7 +158,7 @@ Expected<std::vector<OpRequestRecord>> Store::list_oprequests() {
     static constexpr const char* what = "list operator requests";
     return run<std::vector<OpRequestRecord>>(
         what, false, [&]() -> Expected<std::vector<OpRequestRecord>> {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "SELECT guid, type, state, message, library, job, submitted, changed "
                         "FROM oprequests ORDER BY submitted, rowid");
             return collect(s, read_oprequest);

@@ -15,7 +15,7 @@ Expected<std::vector<MediumRecord>> Store::list_media(const Guid& library) {
     static constexpr const char* what = "list media";
     return run<std::vector<MediumRecord>>(
         what, false, [&]() -> Expected<std::vector<MediumRecord>> {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "SELECT guid, library, barcode, element, state, updated FROM media "
                         "WHERE library = ?1 ORDER BY element IS NULL, element, rowid");
             s.bind_guid(1, library);
@@ -27,7 +27,7 @@ Expected<std::optional<MediumRecord>> Store::medium_at(const Guid& library, uint
     static constexpr const char* what = "read medium at element";
     return run<std::optional<MediumRecord>>(
         what, false, [&]() -> Expected<std::optional<MediumRecord>> {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "SELECT guid, library, barcode, element, state, updated FROM media "
                         "WHERE library = ?1 AND element = ?2");
             s.bind_guid(1, library);
@@ -40,7 +40,7 @@ Expected<std::optional<MediumRecord>> Store::get_medium(const Guid& id) {
     static constexpr const char* what = "read medium";
     return run<std::optional<MediumRecord>>(
         what, false, [&]() -> Expected<std::optional<MediumRecord>> {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "SELECT guid, library, barcode, element, state, updated FROM media "
                         "WHERE guid = ?1");
             s.bind_guid(1, id);
@@ -56,20 +56,43 @@ Expected<void> Store::put_medium(const MediumRecord& medium,
             return fail(win32::InvalidParameter,
                         fmt::format("history row of medium {} given with medium {}",
                                     history->medium.str(), medium.id.str()));
-        if (auto r = write_medium(db_, path_, what, medium); !r)
+        if (auto r = write_medium(conn(), path_, what, medium); !r)
             return r;
         if (!history)
             return {};
         MediumMove h = *history;
         h.medium = medium.id;
-        return write_history(db_, path_, what, h);
+        return write_history(conn(), path_, what, h);
+    });
+}
+
+Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
+    static constexpr const char* what = "record media";
+    // One savepoint for them all, not one each: 10,000 savepoints in one transaction cost
+    // SQLite a walk of its statement journal each.
+    return run<void>(what, true, [&]() -> Expected<void> {
+        for (const auto& [medium, history] : changes) {
+            if (history && !history->medium.is_null() && history->medium != medium.id)
+                return fail(win32::InvalidParameter,
+                            fmt::format("history row of medium {} given with medium {}",
+                                        history->medium.str(), medium.id.str()));
+            if (auto r = write_medium(conn(), path_, what, medium); !r)
+                return r;
+            if (!history)
+                continue;
+            MediumMove h = *history;
+            h.medium = medium.id;
+            if (auto r = write_history(conn(), path_, what, h); !r)
+                return r;
+        }
+        return {};
     });
 }
 
 Expected<std::vector<MediumMove>> Store::history(const Guid& medium) {
     static constexpr const char* what = "read medium history";
     return run<std::vector<MediumMove>>(what, false, [&]() -> Expected<std::vector<MediumMove>> {
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "SELECT medium, job, from_element, to_element, time, reason "
                     "FROM media_history WHERE medium = ?1 ORDER BY time, id");
         s.bind_guid(1, medium);
@@ -80,7 +103,7 @@ Expected<std::vector<MediumMove>> Store::history(const Guid& medium) {
 Expected<std::vector<MediumMove>> Store::moves_of_job(const Guid& job) {
     static constexpr const char* what = "read a job's moves";
     return run<std::vector<MediumMove>>(what, false, [&]() -> Expected<std::vector<MediumMove>> {
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "SELECT medium, job, from_element, to_element, time, reason "
                     "FROM media_history WHERE job = ?1 ORDER BY time, id");
         s.bind_guid(1, job);
@@ -93,7 +116,7 @@ Expected<std::vector<MediumMove>> Store::moves_of_job(const Guid& job) {
 Expected<int64_t> Store::record_intent(const MoveIntent& intent) {
     static constexpr const char* what = "record move intent";
     return run<int64_t>(what, true, [&]() -> Expected<int64_t> {
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "INSERT INTO move_intents (job, library, medium, barcode, source, "
                     "destination, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         s.bind_guid(1, intent.job);
@@ -105,7 +128,7 @@ Expected<int64_t> Store::record_intent(const MoveIntent& intent) {
         s.bind_int(7, intent.created);
         if (auto r = s.run(); !r)
             return r.error();
-        return sqlite3_last_insert_rowid(db_);
+        return sqlite3_last_insert_rowid(conn());
     });
 }
 
@@ -119,7 +142,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
                                     medium.id.str(), medium.library.str()));
         // The job's count first, so that a failure in any later step is seen to undo it too.
         {
-            Statement s(db_, path_, what,
+            Statement s(conn(), path_, what,
                         "UPDATE jobs SET media_moved = media_moved + 1 WHERE guid = ?1");
             s.bind_guid(1, intent.job);
             if (auto r = s.run(); !r)
@@ -128,7 +151,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
                 return fail(win32::ObjectNotFound,
                             fmt::format("complete move: no job {}", intent.job.str()));
         }
-        if (auto r = write_medium(db_, path_, what, medium); !r)
+        if (auto r = write_medium(conn(), path_, what, medium); !r)
             return r;
         MediumMove h;
         h.medium = medium.id;
@@ -137,10 +160,10 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
         h.to = intent.destination;
         h.time = medium.updated != 0 ? medium.updated : now_usec();
         h.reason = "inject";
-        if (auto r = write_history(db_, path_, what, h); !r)
+        if (auto r = write_history(conn(), path_, what, h); !r)
             return r;
         // Only the intent as recorded: a stale or altered copy must not complete a move.
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "DELETE FROM move_intents WHERE id = ?1 AND job = ?2 AND medium = ?3 AND "
                     "source = ?4 AND destination = ?5");
         s.bind_int(1, intent.id);
@@ -161,7 +184,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
 Expected<void> Store::drop_intent(int64_t id) {
     static constexpr const char* what = "drop move intent";
     return run<void>(what, true, [&]() -> Expected<void> {
-        Statement s(db_, path_, what, "DELETE FROM move_intents WHERE id = ?1");
+        Statement s(conn(), path_, what, "DELETE FROM move_intents WHERE id = ?1");
         s.bind_int(1, id);
         return s.run();
     });
@@ -170,7 +193,7 @@ Expected<void> Store::drop_intent(int64_t id) {
 Expected<std::vector<MoveIntent>> Store::pending_intents(const Guid& library) {
     static constexpr const char* what = "list move intents";
     return run<std::vector<MoveIntent>>(what, false, [&]() -> Expected<std::vector<MoveIntent>> {
-        Statement s(db_, path_, what,
+        Statement s(conn(), path_, what,
                     "SELECT id, job, library, medium, barcode, source, destination, created "
                     "FROM move_intents WHERE library = ?1 ORDER BY id");
         s.bind_guid(1, library);

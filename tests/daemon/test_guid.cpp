@@ -1,9 +1,12 @@
 #include "daemon/guid.hpp"
 
+#include <chrono>
+#include <cstdlib>
 #include <gtest/gtest.h>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 
 using ntms::Guid;
@@ -123,3 +126,30 @@ TEST(Guid, HashAndOrderFollowTheBytes) {
 }
 
 } // namespace
+
+TEST(Guid, TimeOrderedIsVersion7DistinctAndSortsByTime) {
+    std::set<std::string> seen;
+    std::string previous;
+    for (int i = 0; i < 50; ++i) {
+        const std::string s = Guid::time_ordered().str();
+        EXPECT_EQ(s[14], '7') << s;                                                   // version
+        EXPECT_NE(std::string_view("89ab").find(s[19]), std::string_view::npos) << s; // variant
+        EXPECT_TRUE(seen.insert(s).second) << s;
+        if (i % 10 == 0) {
+            // A later millisecond sorts after, as text (the catalogue's key) and as bytes.
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            const std::string later = Guid::time_ordered().str();
+            EXPECT_LT(s, later);
+            EXPECT_LT(*Guid::parse(s), *Guid::parse(later));
+        }
+    }
+    // The first 48 bits are the Unix time in milliseconds.
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const Guid g = Guid::time_ordered();
+    int64_t ms = 0;
+    for (int i = 0; i < 6; ++i)
+        ms = ms << 8 | g.bytes[static_cast<size_t>(i)];
+    EXPECT_LE(std::llabs(ms - now), 1000);
+}

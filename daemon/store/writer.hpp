@@ -1,0 +1,108 @@
+// The one writer of a database file in the process. Every Store sends its writes here; the
+// writer's thread runs them on its own connection, those that arrived together in one
+// transaction (BEGIN IMMEDIATE ... COMMIT, each call inside it a savepoint of its own, so that a
+// failed call undoes only itself), and answers each caller once the transaction is durable. One
+// write connection means no connection of ntmsd waits for another's write lock: 64 libraries
+// recording their first inventories at once share commits instead of timing out on each other.
+// Readers keep their own connections (WAL: they never wait for the writer).
+//
+// On the writer's thread, every call of any Store uses the writer's connection (so that a
+// transaction's reads see its own writes); its prepared statements are kept for the life of the
+// connection (StatementCache).
+#pragma once
+
+#include "daemon/status.hpp"
+#include "daemon/store/store.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace ntms {
+
+// Prepared statements of one connection, by SQL text. A statement in use is not handed out
+// twice: a nested use of the same text prepares a copy that is finalized after it.
+class StatementCache {
+public:
+    explicit StatementCache(sqlite3* db) : db_(db) {}
+    ~StatementCache() { clear(); }
+    StatementCache(const StatementCache&) = delete;
+    StatementCache& operator=(const StatementCache&) = delete;
+
+    sqlite3* db() const { return db_; }
+    // A prepared statement for sql (nullptr with rc set when it cannot be prepared), and
+    // whether it belongs to the cache (then give it back with release(), else finalize it).
+    sqlite3_stmt* take(const char* sql, int& rc, bool& cached);
+    void release(sqlite3_stmt* stmt) noexcept;
+    // Finalizes every statement (before the connection closes); the cache is then for db.
+    void reset(sqlite3* db) noexcept;
+
+private:
+    void clear() noexcept;
+    struct Slot {
+        sqlite3_stmt* stmt = nullptr;
+        bool busy = false;
+    };
+    sqlite3* db_;
+    std::unordered_map<std::string, Slot> slots_;
+};
+
+namespace store_detail {
+// The writer's Store when the calling thread is a writer's thread, else null.
+Store* writer_here() noexcept;
+// The cache of the calling thread's writer connection, or null.
+StatementCache* cache_here() noexcept;
+} // namespace store_detail
+
+class Writer {
+public:
+    // The writer of file for connections with these options, started on first use.
+    static Expected<std::shared_ptr<Writer>> of(const std::shared_ptr<DatabaseFile>& file,
+                                                const StoreOptions& options);
+    ~Writer();
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    // Runs fn on the writer's thread inside a transaction with whatever else is waiting; returns
+    // fn's result once the transaction committed (or the commit's error). fn must not wait for
+    // another thread that may be waiting for this writer.
+    Expected<void> submit(const char* what, const std::function<Expected<void>()>& fn);
+
+    Store& store() { return *store_; }
+    const StoreOptions& options() const { return options_; }
+    // Transactions committed, for tests of batching.
+    uint64_t commits() const;
+
+private:
+    struct Task {
+        const char* what;
+        const std::function<Expected<void>()>* fn;
+        Expected<void> result;
+        bool done = false;
+    };
+
+    Writer(std::unique_ptr<Store> store, StoreOptions options);
+    void run();
+    // One transaction of the tasks in order; those that ran (and have their result) are moved
+    // to ran, those left for the next one stay. Whether it committed.
+    bool batch(std::deque<Task*>& tasks, std::deque<Task*>& ran);
+
+    std::unique_ptr<Store> store_;
+    StoreOptions options_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_, finished_;
+    std::deque<Task*> queue_;
+    bool stopping_ = false;
+    uint64_t commits_ = 0;
+    std::thread thread_;
+};
+
+} // namespace ntms

@@ -1,0 +1,271 @@
+// Benchmark (not a test): many libraries starting together on one database (P1b), against a
+// baseline measured in the same process: a bare READ ELEMENT STATUS of every library's slots
+// plus one bare SQLite bulk insert of all their rows; then the restart over the same database
+// against the bare reads plus one indexed read of the stored rows. The libraries are virtual
+// changers. Prints `name: ratio x (value / baseline)` lines and peak RSS; exits non-zero when a
+// library does not come online with exactly its media.
+//
+//   meson test -C build --benchmark --suite bench -v startup
+//   NTMS_BENCH_LIBRARIES=64 NTMS_BENCH_SLOTS=10000 build/tests/bench/bench_startup
+#include "daemon/events.hpp"
+#include "daemon/store/store.hpp"
+#include "sgio/cdb.hpp"
+#include "sgio/element_status.hpp"
+#include "sgio/virtual_changer.hpp"
+#include "tests/domain.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+unsigned env_or(const char* name, unsigned fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? static_cast<unsigned>(std::strtoul(v, nullptr, 10)) : fallback;
+}
+
+long peak_rss_kib() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+uint32_t fill_of(unsigned i, unsigned slots) {
+    return slots / 2 + i * 7 % 97;
+}
+
+std::string device_of(unsigned i, unsigned slots) {
+    return fmt::format("sim:lib{:02},slots={},ie=2,fill={}", i, slots, fill_of(i, slots));
+}
+
+class Waiter : public ntms::EventSink {
+public:
+    void library_changed(const ntms::Guid&) override { cv_.notify_all(); }
+    template <typename P> bool wait(P p) {
+        std::unique_lock lock(m_);
+        return cv_.wait_for(lock, std::chrono::minutes(10), p);
+    }
+
+private:
+    std::mutex m_;
+    std::condition_variable cv_;
+};
+
+struct Row {
+    uint16_t address;
+    std::string tag;
+};
+
+// The virtual changers, opened (not timed: ntmsd's start opens its own).
+std::vector<std::unique_ptr<sgio::VirtualChanger>> open_changers(unsigned libraries,
+                                                                 unsigned slots) {
+    std::vector<std::unique_ptr<sgio::VirtualChanger>> out;
+    for (unsigned i = 0; i < libraries; ++i) {
+        auto cfg = sgio::VirtualChangerConfig::parse(device_of(i, slots));
+        if (!cfg) {
+            fmt::print(stderr, "baseline: {}\n", cfg.error().message);
+            std::exit(1);
+        }
+        auto vc = sgio::VirtualChanger::open(*cfg);
+        if (!vc) {
+            fmt::print(stderr, "baseline: {}\n", vc.error().message);
+            std::exit(1);
+        }
+        auto tur = sgio::cdb::test_unit_ready(); // the first command meets a unit attention
+        (void)(*vc)->execute(tur.span(), sgio::Direction::None, {}, std::chrono::seconds(10));
+        out.push_back(std::move(vc).value());
+    }
+    return out;
+}
+
+// One bare READ ELEMENT STATUS of every storage element of each library; their full elements.
+std::vector<std::vector<Row>> bare_reads(std::vector<std::unique_ptr<sgio::VirtualChanger>>& all,
+                                         unsigned slots) {
+    std::vector<std::vector<Row>> out;
+    std::vector<uint8_t> buf(0xFFFFFF);
+    for (auto& vc : all) {
+        auto c = sgio::cdb::read_element_status(sgio::ElementType::Storage, 1000,
+                                                static_cast<uint16_t>(slots), true, false,
+                                                static_cast<uint32_t>(buf.size()));
+        auto r = vc->execute(c.span(), sgio::Direction::FromDevice, buf, std::chrono::seconds(60));
+        if (!r || !r->good()) {
+            fmt::print(stderr, "baseline: READ ELEMENT STATUS failed\n");
+            std::exit(1);
+        }
+        auto report = sgio::parse_element_status(std::span(buf).first(r->transferred));
+        if (!report) {
+            fmt::print(stderr, "baseline: {}\n", report.error().message);
+            std::exit(1);
+        }
+        std::vector<Row> rows;
+        for (const auto& e : report->elements)
+            if (e.full)
+                rows.push_back(Row{e.address, e.primary_tag});
+        out.push_back(std::move(rows));
+    }
+    return out;
+}
+
+sqlite3* open_bare(const std::string& path) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", nullptr, nullptr,
+                 nullptr);
+    return db;
+}
+
+// Every row of every library into SQLite in one transaction, one prepared statement.
+size_t bulk_insert(const std::string& path, const std::vector<std::vector<Row>>& all) {
+    sqlite3* db = open_bare(path);
+    sqlite3_exec(db,
+                 "CREATE TABLE media(id TEXT PRIMARY KEY, library INTEGER, element INTEGER, "
+                 "barcode TEXT); CREATE INDEX media_library ON media (library);",
+                 nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "INSERT INTO media VALUES (?, ?, ?, ?)", -1, &st, nullptr);
+    size_t rows = 0;
+    for (size_t lib = 0; lib < all.size(); ++lib) {
+        for (const auto& r : all[lib]) {
+            const std::string id = fmt::format("{:08}-{:027}", lib, r.address);
+            sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(st, 2, static_cast<int64_t>(lib));
+            sqlite3_bind_int(st, 3, r.address);
+            sqlite3_bind_text(st, 4, r.tag.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_step(st);
+            sqlite3_reset(st);
+            ++rows;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return rows;
+}
+
+// Every library's rows read back through the index.
+size_t indexed_read(const std::string& path, size_t libraries) {
+    sqlite3* db = open_bare(path);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT id, element, barcode FROM media WHERE library = ?", -1, &st,
+                       nullptr);
+    size_t rows = 0;
+    for (size_t lib = 0; lib < libraries; ++lib) {
+        sqlite3_bind_int64(st, 1, static_cast<int64_t>(lib));
+        while (sqlite3_step(st) == SQLITE_ROW)
+            ++rows;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
+}
+
+// ntmsd's start over the database: until every library is online with its slots counted (or
+// given up on). Whether each library has exactly its media recorded.
+bool start(const ntms::DaemonConfig& cfg, unsigned slots, double& ms) {
+    Waiter w;
+    const auto t0 = Clock::now();
+    ntms::test::Domain d(cfg, w);
+    d.start();
+    const auto ids = d.libraries();
+    w.wait([&] {
+        for (const auto& id : ids) {
+            auto s = d.library(id, ntms::Caller::root());
+            if (!s || (s->online() ? s->slots != slots : s->state == ntms::LibraryState::Reading))
+                return false;
+        }
+        return true;
+    });
+    ms = ms_since(t0);
+    auto db = ntms::Store::open(cfg.database);
+    if (!db) {
+        fmt::print(stderr, "bench_startup: {}\n", db.error().message);
+        return false;
+    }
+    bool exact = ids.size() == cfg.libraries.size();
+    for (const auto& id : ids) {
+        auto s = d.library(id, ntms::Caller::root());
+        auto media = (*db)->list_media(id);
+        const unsigned i = static_cast<unsigned>(std::stoul(s->name.substr(3)));
+        if (!s->online() || !media || media->size() != fill_of(i, slots)) {
+            fmt::print(stderr, "bench_startup: library {} is {} with {} media, not {}\n", s->name,
+                       s->online() ? "online" : "offline", media ? media->size() : 0,
+                       fill_of(i, slots));
+            exact = false;
+        }
+    }
+    return exact && d.workers_alive();
+}
+
+void ratio(const char* name, double value, double baseline) {
+    fmt::print("{}: {:.2f} x ({:.0f} ms / {:.0f} ms)\n", name, value / baseline, value, baseline);
+}
+
+} // namespace
+
+int main() {
+    const unsigned libraries = env_or("NTMS_BENCH_LIBRARIES", 64);
+    const unsigned slots = env_or("NTMS_BENCH_SLOTS", 10000);
+    const auto dir =
+        std::filesystem::temp_directory_path() / fmt::format("ntms-bench-start-{}", getpid());
+    std::filesystem::create_directories(dir);
+    const std::string bare_db = (dir / "baseline.db").string();
+
+    // The baseline first; the peak RSS printed at the end includes its buffers (and is printed
+    // with the baseline's own peak beside it).
+    auto changers = open_changers(libraries, slots); // storage from 1000, the default
+    auto t0 = Clock::now();
+    const auto rows = bare_reads(changers, slots);
+    const double reads_ms = ms_since(t0);
+    changers.clear();
+    t0 = Clock::now();
+    const size_t inserted = bulk_insert(bare_db, rows);
+    const double insert_ms = ms_since(t0);
+    t0 = Clock::now();
+    const size_t read_back = indexed_read(bare_db, rows.size());
+    const double select_ms = ms_since(t0);
+    const long rss_baseline = peak_rss_kib();
+
+    ntms::DaemonConfig cfg;
+    cfg.database = (dir / "ntmsd.db").string();
+    cfg.discover = false;
+    for (unsigned i = 0; i < libraries; ++i) {
+        ntms::LibraryConfig lc;
+        lc.name = fmt::format("lib{:02}", i);
+        lc.device = device_of(i, slots);
+        cfg.libraries.push_back(lc);
+    }
+    double first_ms = 0, again_ms = 0;
+    const bool first_ok = start(cfg, slots, first_ms);
+    const bool again_ok = start(cfg, slots, again_ms);
+    const long rss_peak = peak_rss_kib();
+    std::filesystem::remove_all(dir);
+
+    fmt::print("bench_startup: {} libraries x {} slots, {} cartridges ({} read back)\n", libraries,
+               slots, inserted, read_back);
+    fmt::print("  baseline  {} bare READ ELEMENT STATUS {:.0f} ms, bulk insert {:.0f} ms, "
+               "indexed read {:.0f} ms\n",
+               libraries, reads_ms, insert_ms, select_ms);
+    const std::string size = fmt::format("{}x{}", libraries, slots);
+    ratio(fmt::format("p1b_first_start_{}", size).c_str(), first_ms, reads_ms + insert_ms);
+    ratio(fmt::format("p1b_restart_{}", size).c_str(), again_ms, reads_ms + select_ms);
+    fmt::print("  peak RSS  {} KiB (baseline alone {} KiB)\n", rss_peak, rss_baseline);
+    if (!first_ok || !again_ok) {
+        fmt::print(stderr, "bench_startup: a library is not online with exactly its media\n");
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,175 @@
+// Many libraries starting at once on one database: every first inventory is recorded, none meets
+// a locked database, no worker dies, and each library is online with exactly its own media. The
+// libraries are virtual changers; the database is a real SQLite file.
+//
+// make check runs 64 libraries x 10,000 slots (NTMS_MANY_LIBRARIES and NTMS_MANY_SLOTS change
+// the size; make bench times the same start against its baseline, tests/bench/bench_startup.cpp).
+#include "inject_fixture.hpp"
+#include "must.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <thread>
+
+using namespace ntms;
+using namespace ntms::test;
+
+namespace {
+
+unsigned env_or(const char* name, unsigned fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? static_cast<unsigned>(std::strtoul(v, nullptr, 10)) : fallback;
+}
+
+class ManyLibraries : public InjectFixture {
+protected:
+    // Library i holds a number of cartridges of its own, so that a record landing in the wrong
+    // library (or missing) changes some library's count.
+    static uint32_t fill_of(unsigned i, unsigned slots) { return slots / 2 + i * 7 % 97; }
+
+    std::vector<LibraryConfig> configs(unsigned count, unsigned slots) {
+        std::vector<LibraryConfig> libs;
+        for (unsigned i = 0; i < count; ++i) {
+            const std::string name = fmt::format("lib{:02}", i);
+            libs.push_back(library(
+                fmt::format("sim:{},slots={},ie=2,fill={}", name, slots, fill_of(i, slots)), name));
+        }
+        return libs;
+    }
+
+    // Every library online, with exactly its cartridges recorded, each at its slot.
+    void expect_each_library_has_its_media(unsigned count, unsigned slots) {
+        auto db = Store::open(db_path_);
+        ASSERT_TRUE(db) << db.error().message;
+        ASSERT_EQ(manager_->libraries().size(), count);
+        for (const auto& id : manager_->libraries()) {
+            auto snap = manager_->library(id, Caller::root());
+            ASSERT_TRUE(snap);
+            EXPECT_TRUE(snap->online()) << snap->name << ": " << snap->offline_reason;
+            const unsigned i = static_cast<unsigned>(std::stoul(snap->name.substr(3)));
+            auto media = (*db)->list_media(id);
+            ASSERT_TRUE(media) << media.error().message;
+            size_t in_library = 0;
+            for (const auto& m : *media)
+                in_library += m.state == MediumState::InLibrary ? 1 : 0;
+            EXPECT_EQ(in_library, fill_of(i, slots)) << snap->name;
+            EXPECT_EQ(media->size(), fill_of(i, slots)) << snap->name;
+        }
+        EXPECT_TRUE(manager_->workers_alive());
+    }
+};
+
+} // namespace
+
+TEST_F(ManyLibraries, FirstStartRecordsEveryLibrarysMediaAndRestartKeepsThem) {
+    const unsigned count = env_or("NTMS_MANY_LIBRARIES", 64);
+    const unsigned slots = env_or("NTMS_MANY_SLOTS", 10000);
+    events_.set_limit(std::chrono::minutes(5));
+
+    const auto t0 = std::chrono::steady_clock::now();
+    start(configs(count, slots));
+    const auto first = std::chrono::steady_clock::now() - t0;
+    expect_each_library_has_its_media(count, slots);
+
+    // A restart over the same database: nothing to write, the same media.
+    manager_.reset();
+    const auto t1 = std::chrono::steady_clock::now();
+    start(configs(count, slots));
+    const auto again = std::chrono::steady_clock::now() - t1;
+    expect_each_library_has_its_media(count, slots);
+    fmt::print("{} libraries x {} slots: first start {} ms, restart {} ms\n", count, slots,
+               std::chrono::duration_cast<std::chrono::milliseconds>(first).count(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(again).count());
+}
+
+// The writer commits the writes of concurrent callers together, and one failed call undoes only
+// itself.
+TEST_F(ManyLibraries, ConcurrentWritersShareCommitsAndAFailureStaysItsOwn) {
+    constexpr int threads = 16, each = 50;
+    Guid lib;
+    {
+        auto db = Store::open(db_path_);
+        ASSERT_TRUE(db) << db.error().message;
+        auto l = (*db)->upsert_library("name:w", "w", "sim:w");
+        ASSERT_TRUE(l) << l.error().message;
+        lib = l->id;
+    }
+    auto watcher = Store::open(db_path_);
+    ASSERT_TRUE(watcher) << watcher.error().message;
+    const uint64_t commits_before = (*watcher)->write_transactions();
+    std::atomic<int> failures{0}, refused{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            auto db = Store::open(db_path_);
+            if (!db) {
+                ++failures;
+                return;
+            }
+            for (int i = 0; i < each; ++i) {
+                MediumRecord m;
+                m.id = Guid::random();
+                m.library = lib;
+                m.barcode = fmt::format("W{:02}{:03}L8", t, i);
+                m.element = static_cast<uint16_t>(1000 + t * each + i);
+                m.state = MediumState::InLibrary;
+                m.updated = 1;
+                if (!(*db)->put_medium(m, std::nullopt))
+                    ++failures;
+                // Another record on the same element: refused, and nothing of it is written.
+                MediumRecord clash = m;
+                clash.id = Guid::random();
+                auto r = (*db)->put_medium(clash, std::nullopt);
+                if (!r && r.error().code == win32::DatabaseFailure)
+                    ++refused;
+            }
+        });
+    }
+    for (auto& th : pool)
+        th.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(refused.load(), threads * each);
+    // 1,600 calls; callers that arrived while a commit was being synced shared the next one.
+    const uint64_t commits = (*watcher)->write_transactions() - commits_before;
+    EXPECT_GT(commits, 0u);
+    EXPECT_LT(commits, static_cast<uint64_t>(2 * threads * each));
+    auto db = Store::open(db_path_);
+    ASSERT_TRUE(db);
+    auto media = (*db)->list_media(lib);
+    ASSERT_TRUE(media) << media.error().message;
+    EXPECT_EQ(media->size(), static_cast<size_t>(threads * each));
+}
+
+// An inventory's records are written all or none: one that cannot be written (a second record on
+// an element) leaves none of the others behind.
+TEST_F(ManyLibraries, PutMediaIsAllOrNone) {
+    auto db = Store::open(db_path_);
+    ASSERT_TRUE(db) << db.error().message;
+    auto lib = (*db)->upsert_library("name:all", "all", "sim:all");
+    ASSERT_TRUE(lib) << lib.error().message;
+    std::vector<Store::MediumChange> changes;
+    for (uint16_t e = 1000; e < 1100; ++e) {
+        MediumRecord m;
+        m.id = Guid::time_ordered();
+        m.library = lib->id;
+        m.barcode = fmt::format("A{:05}L8", e);
+        m.element = e;
+        m.state = MediumState::InLibrary;
+        m.updated = 1;
+        changes.emplace_back(m, MediumMove{m.id, Guid{}, std::nullopt, e, 1, "inventory"});
+    }
+    MediumRecord clash = changes.front().first;
+    clash.id = Guid::time_ordered();
+    changes.emplace_back(clash, std::nullopt);
+    auto r = (*db)->put_media(changes);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_TRUE(must((*db)->list_media(lib->id), "media").empty());
+    EXPECT_TRUE(must((*db)->history(changes.front().first.id), "history").empty());
+
+    changes.pop_back();
+    ASSERT_TRUE((*db)->put_media(changes));
+    EXPECT_EQ(must((*db)->list_media(lib->id), "media").size(), 100u);
+    EXPECT_EQ(must((*db)->history(changes.back().first.id), "history").size(), 1u);
+}
