@@ -447,30 +447,6 @@ static int backup_command(HANDLE h, const char *path) {
     return EXIT_OK;
 }
 
-static void usage(FILE *f) {
-    fputs("Usage: ntmsctl [--host HOST] [--json|--output=short|json] [--no-legend] [--no-pager]\n"
-          "               COMMAND [ARG]\n\n"
-          "  libraries                      list the libraries\n"
-          "  library GUID|NAME              show one library\n"
-          "  inject GUID|NAME [--many] [--timeout S] [--wait]\n"
-          "                                 open the library's port and import what is put in\n"
-          "  eject [MEDIUM] [--queue|--force] [--timeout S] [--wait] | eject --stop JOB\n"
-          "                                 present a medium at the port for the operator\n"
-          "  inventory GUID|NAME [--method METHOD] [--wait]\n"
-          "                                 make ntmsd's database equal the library's contents\n"
-          "                                 (METHOD: default, fast or stop)\n"
-          "  door GUID|NAME [--method METHOD] [--wait]\n"
-          "                                 release the library's door, then inventory it\n"
-          "                                 (METHOD: none, fast or default)\n"
-          "  stop JOB | retract JOB         stop a job, or check an inject's port now\n"
-          "  jobs | job GUID                list the jobs, or show one\n"
-          "  requests                       list the operator requests\n"
-          "  satisfy REQUEST | cancel REQUEST\n"
-          "                                 answer an operator request\n"
-          "  backup FILE                    write an online backup of ntmsd's database to FILE\n",
-          f);
-}
-
 int main(int argc, char **argv) {
     static const struct option options[] = {
         {"host", required_argument, NULL, 'H'}, {"json", no_argument, NULL, 'j'},

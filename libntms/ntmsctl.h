@@ -8,6 +8,7 @@
 #include "common/ntms_guid.h"
 
 #include <ntmsapi.h>
+#include <stdio.h>
 
 struct ntmsctl_options {
     const char *host;
@@ -26,6 +27,8 @@ extern struct ntmsctl_options opt;
 /* A terminal gets a legend and colours (systemd's conventions; NO_COLOR turns colours off). */
 int on_terminal(void);
 int legend(void);
+/* The help text, to stdout for --help, to stderr after a usage error. */
+void usage(FILE *f);
 /* A state word, padded to width, in red or green where colours are wanted. */
 void print_state(const char *word, int width, int good, int bad);
 void guid_format(const NTMS_GUID *g, char out[NTMS_GUID_TEXT_SIZE]);
