@@ -3,6 +3,7 @@
 #include "daemon/jobs/ledger.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
+#include "daemon/library/operator_request.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 
@@ -95,20 +96,15 @@ Expected<void> PortWatcher::arrived(Store& db, uint16_t element, const std::stri
     journal_port_change(record_of(library_), m, element, true);
     if (library_.config().auto_import)
         return {};
-    OpRequestRecord r;
-    r.id = Guid::random();
-    r.type = OpRequestType::Message;
-    r.state = OpRequestState::Submitted;
-    r.message = fmt::format(
-        "library {}: {} waits in port element {}; inject it or take it out", library_.name(),
-        barcode.empty() ? "an unlabelled cartridge" : "cartridge " + barcode, element);
-    r.library = library_.id();
-    r.submitted = r.changed = now_usec();
-    if (auto s = db.insert_oprequest(r); !s)
-        return s;
-    requests_[element] = r;
-    library_.events().oprequest_changed(r);
-    journal_oprequest(r, library_.name(), element);
+    auto r = post_operator_request(
+        library_, db, OpRequestType::Message,
+        fmt::format("library {}: {} waits in port element {}; inject it or take it out",
+                    library_.name(),
+                    barcode.empty() ? "an unlabelled cartridge" : "cartridge " + barcode, element),
+        Guid{}, element);
+    if (!r)
+        return r.error();
+    requests_[element] = std::move(r).value();
     return {};
 }
 
@@ -130,22 +126,14 @@ void PortWatcher::settle_request(Store& db, uint16_t element) {
     auto it = requests_.find(element);
     if (it == requests_.end())
         return;
-    OpRequestRecord r = it->second;
+    PostedRequest r = std::move(it->second);
     requests_.erase(it);
     // The operator may have answered it meanwhile.
-    if (auto now = db.get_oprequest(r.id);
+    if (auto now = db.get_oprequest(r.record.id);
         now && *now &&
         ((*now)->state == OpRequestState::Complete || (*now)->state == OpRequestState::Refused))
         return;
-    r.state = OpRequestState::Complete;
-    r.changed = now_usec();
-    if (auto u = db.update_oprequest(r); !u) {
-        log(LOG_ERR, fmt::format("Library {}: cannot end operator request {}: {}", library_.name(),
-                                 r.id.str(), u.error().message));
-        return;
-    }
-    library_.events().oprequest_changed(r);
-    journal_oprequest(r, library_.name(), element);
+    end_operator_request(library_, db, std::move(r), OpRequestState::Complete);
 }
 
 void PortWatcher::queue_import(uint16_t port) {

@@ -8,6 +8,7 @@
 //     the request about it, if any, is complete.
 #pragma once
 
+#include "daemon/library/operator_request.hpp"
 #include "daemon/model.hpp"
 #include "daemon/status.hpp"
 
@@ -38,7 +39,7 @@ private:
 
     Library& library_;
     JobLedger& ledger_;
-    std::map<uint16_t, OpRequestRecord> requests_; // open request per port element
+    std::map<uint16_t, PostedRequest> requests_; // open request per port element
 };
 
 } // namespace ntms

@@ -2,6 +2,7 @@
 
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
+#include "daemon/library/operator_request.hpp"
 #include "daemon/operations/inventory.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
@@ -45,42 +46,28 @@ private:
     Library& lib_;
     Store& db_;
     sgio::Changer& ch_;
-    std::optional<OpRequestRecord> request_;
+    std::optional<PostedRequest> request_;
 };
 
 Expected<void> DoorSteps::post_request() {
-    OpRequestRecord r;
-    r.id = Guid::random();
-    r.type = OpRequestType::DeviceService;
-    r.state = OpRequestState::Submitted;
-    r.message = fmt::format("library {}: the door is unlocked; open it, do what is needed, close "
-                            "it (then satisfy this request if the library does not notice)",
-                            lib_.name());
-    r.library = lib_.id();
-    r.job = ctx_.job().id;
-    r.submitted = r.changed = now_usec();
-    if (auto s = db_.insert_oprequest(r); !s)
-        return s;
-    request_ = r;
-    lib_.events().oprequest_changed(r);
-    journal_oprequest(r, lib_.name());
+    auto r = post_operator_request(
+        lib_, db_, OpRequestType::DeviceService,
+        fmt::format("library {}: the door is unlocked; open it, do what is needed, close it (then "
+                    "satisfy this request if the library does not notice)",
+                    lib_.name()),
+        ctx_.job().id, std::nullopt);
+    if (!r)
+        return r.error();
+    request_ = std::move(r).value();
     return {};
 }
 
 void DoorSteps::end_request(OpRequestState s) {
     if (!request_)
         return;
-    OpRequestRecord r = *request_;
+    auto r = std::move(*request_);
     request_.reset();
-    r.state = s;
-    r.changed = now_usec();
-    if (auto u = db_.update_oprequest(r); !u) {
-        log(LOG_ERR, fmt::format("Library {}: cannot end operator request {}: {}", lib_.name(),
-                                 r.id.str(), u.error().message));
-        return;
-    }
-    lib_.events().oprequest_changed(r);
-    journal_oprequest(r, lib_.name());
+    end_operator_request(lib_, db_, std::move(r), s);
 }
 
 Expected<DoorSteps::Wake> DoorSteps::wait_for_operator() {

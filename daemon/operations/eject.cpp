@@ -2,6 +2,7 @@
 
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
+#include "daemon/library/operator_request.hpp"
 #include "daemon/operations/eject_moves.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
@@ -72,8 +73,7 @@ private:
     sgio::Changer& ch_;
     EjectMoves moves_;
     std::vector<Cartridge> media_;
-    std::optional<OpRequestRecord> request_; // open while the job waits for the operator
-    uint16_t request_port_ = 0;
+    std::optional<PostedRequest> request_; // open while the job waits for the operator
 };
 
 template <typename Step> void EjectSteps::optional_step(Step step, const char* what) {
@@ -144,40 +144,25 @@ Expected<void> EjectSteps::post_remove_request(const PortState& port) {
     std::string where;
     for (auto a : elements)
         where += (where.empty() ? "" : ", ") + std::to_string(a);
-    OpRequestRecord r;
-    r.id = Guid::random();
-    r.type = OpRequestType::MoveMedia;
-    r.state = OpRequestState::Submitted;
-    r.message = fmt::format("library {}: remove cartridge{} {} from port {} (element{} {})",
-                            lib_.name(), media_.size() == 1 ? "" : "s",
-                            names_of(media_, [](const Cartridge&) { return true; }), port.first,
-                            elements.size() == 1 ? "" : "s", where);
-    r.library = lib_.id();
-    r.job = job_.id;
-    r.submitted = r.changed = now_usec();
-    if (auto s = db_.insert_oprequest(r); !s)
-        return s;
-    request_ = r;
-    request_port_ = port.first;
-    lib_.events().oprequest_changed(r);
-    journal_oprequest(r, lib_.name(), port.first);
+    auto r = post_operator_request(
+        lib_, db_, OpRequestType::MoveMedia,
+        fmt::format("library {}: remove cartridge{} {} from port {} (element{} {})", lib_.name(),
+                    media_.size() == 1 ? "" : "s",
+                    names_of(media_, [](const Cartridge&) { return true; }), port.first,
+                    elements.size() == 1 ? "" : "s", where),
+        job_.id, port.first);
+    if (!r)
+        return r.error();
+    request_ = std::move(r).value();
     return {};
 }
 
 void EjectSteps::end_remove_request(OpRequestState s) {
     if (!request_)
         return;
-    OpRequestRecord r = *request_;
+    auto r = std::move(*request_);
     request_.reset();
-    r.state = s;
-    r.changed = now_usec();
-    if (auto u = db_.update_oprequest(r); !u) {
-        log(LOG_ERR, fmt::format("Library {}: cannot end operator request {}: {}", lib_.name(),
-                                 r.id.str(), u.error().message));
-        return;
-    }
-    lib_.events().oprequest_changed(r);
-    journal_oprequest(r, lib_.name(), request_port_);
+    end_operator_request(lib_, db_, std::move(r), s);
 }
 
 Expected<bool> EjectSteps::look(const PortState& port) {

@@ -3,6 +3,7 @@
 #include "common/vocabulary.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
+#include "daemon/library/operator_request.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 #include "sgio/element.hpp"
@@ -74,8 +75,7 @@ private:
     Store& db_;
     JobRecord& job_;
     sgio::Changer& ch_;
-    std::optional<OpRequestRecord> insert_request_; // open while the job waits for the operator
-    uint16_t insert_port_ = 0;
+    std::optional<PostedRequest> insert_request_; // open while the job waits for the operator
 };
 
 Outcome InjectSteps::finish(Outcome how) {
@@ -273,55 +273,34 @@ Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t t
 }
 
 Expected<void> InjectSteps::post_library_full(const PortState& port, uint32_t left) {
-    OpRequestRecord r;
-    r.id = Guid::random();
-    r.type = OpRequestType::Message;
-    r.state = OpRequestState::Submitted;
-    r.message = fmt::format("library {} is full: remove {} cartridge{} from port {}", lib_.name(),
-                            left, left == 1 ? "" : "s", port.first);
-    r.library = lib_.id();
-    r.job = job_.id;
-    r.submitted = r.changed = now_usec();
-    if (auto s = db_.insert_oprequest(r); !s)
-        return s;
-    lib_.events().oprequest_changed(r);
-    journal_oprequest(r, lib_.name());
+    auto r =
+        post_operator_request(lib_, db_, OpRequestType::Message,
+                              fmt::format("library {} is full: remove {} cartridge{} from port {}",
+                                          lib_.name(), left, left == 1 ? "" : "s", port.first),
+                              job_.id, std::nullopt);
+    if (!r)
+        return r.error();
     return {};
 }
 
 Expected<void> InjectSteps::post_insert_request(const PortState& port) {
-    OpRequestRecord r;
-    r.id = Guid::random();
-    r.type = OpRequestType::NewMedia;
-    r.state = OpRequestState::Submitted;
-    r.message = fmt::format("library {}: put cartridges into port {} ({} element{}) and close it",
-                            lib_.name(), port.first, port.count, port.count == 1 ? "" : "s");
-    r.library = lib_.id();
-    r.job = job_.id;
-    r.submitted = r.changed = now_usec();
-    if (auto s = db_.insert_oprequest(r); !s)
-        return s;
-    insert_request_ = r;
-    insert_port_ = port.first;
-    lib_.events().oprequest_changed(r);
-    journal_oprequest(r, lib_.name(), port.first);
+    auto r = post_operator_request(
+        lib_, db_, OpRequestType::NewMedia,
+        fmt::format("library {}: put cartridges into port {} ({} element{}) and close it",
+                    lib_.name(), port.first, port.count, port.count == 1 ? "" : "s"),
+        job_.id, port.first);
+    if (!r)
+        return r.error();
+    insert_request_ = std::move(r).value();
     return {};
 }
 
 void InjectSteps::end_insert_request(OpRequestState s) {
     if (!insert_request_)
         return;
-    OpRequestRecord r = *insert_request_;
+    auto r = std::move(*insert_request_);
     insert_request_.reset();
-    r.state = s;
-    r.changed = now_usec();
-    if (auto u = db_.update_oprequest(r); !u) {
-        log(LOG_ERR, fmt::format("Library {}: cannot end operator request {}: {}", lib_.name(),
-                                 r.id.str(), u.error().message));
-        return;
-    }
-    lib_.events().oprequest_changed(r);
-    journal_oprequest(r, lib_.name(), insert_port_);
+    end_operator_request(lib_, db_, std::move(r), s);
 }
 
 Expected<uint32_t> InjectSteps::import_batch(const PortState& port, bool& stop_requested) {
