@@ -78,14 +78,14 @@ if [ ! -s "$base" ]; then
     tmp=$(mktemp -d "$CACHE/build.XXXXXX")
     trap 'rm -rf --one-file-system "$tmp"' EXIT
     echo "check-fresh: debootstrap --variant=minbase $SUITE from $mirror (a few minutes, once)"
-    if ! debootstrap --variant=minbase "$SUITE" "$tmp/root" "$mirror" >"$tmp/debootstrap.log" 2>&1; then
+    if ! debootstrap --variant=minbase "$SUITE" "$tmp/fs" "$mirror" >"$tmp/debootstrap.log" 2>&1; then
       tail -n 20 "$tmp/debootstrap.log" >&2
       die "debootstrap failed"
     fi
     # What a freshly installed system has: its mirror in sources.list, and no cached lists.
-    echo "deb $mirror $SUITE main" >"$tmp/root/etc/apt/sources.list"
-    rm -rf "$tmp/root/var/lib/apt/lists/"* "$tmp/root/var/cache/apt/archives/"*.deb
-    tar -C "$tmp/root" -cf "$base.tmp" .
+    echo "deb $mirror $SUITE main" >"$tmp/fs/etc/apt/sources.list"
+    rm -rf "$tmp/fs/var/lib/apt/lists/"* "$tmp/fs/var/cache/apt/archives/"*.deb
+    tar -C "$tmp/fs" -cf "$base.tmp" .
     mv "$base.tmp" "$base"
     rm -rf --one-file-system "$tmp"
     trap - EXIT
@@ -96,7 +96,7 @@ echo "check-fresh: base root $base ($(du -h "$base" | cut -f1))"
 [ "$prepare" = 0 ] || exit 0
 
 run=$(mktemp -d "$CACHE/run.XXXXXX")
-root=$run/root
+root=$run/fs
 mkdir "$root"
 cleanup() {
   if [ "$keep" = 1 ]; then
@@ -131,7 +131,7 @@ script=$run/commands.sh
     echo "$c"
   done
 } >"$script"
-cp "$script" "$root/root/readme-commands.sh"
+cp "$script" "$root/usr/src/readme-commands.sh"
 
 set +e
 # A private mount namespace: whatever is mounted for the run goes when it ends, also on a crash.
@@ -145,7 +145,7 @@ unshare --mount --propagation private -- bash -euc '
   mount --bind /var/tmp/ntms-vm "$root/var/tmp/ntms-vm"
   exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    bash /root/readme-commands.sh' _ "$root" </dev/null 2>&1 | tee "$log"
+    bash /usr/src/readme-commands.sh' _ "$root" </dev/null 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
