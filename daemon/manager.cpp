@@ -154,12 +154,7 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
     job.port = options.port
                    ? std::optional<uint16_t>(lib->catalogue().find_port(options.port)->first)
                    : std::nullopt;
-    auto created = ledger_.create(std::move(job), lib->name());
-    if (!created)
-        return created.error();
-    const Guid id = (*created)->id();
-    lib->queue().push(std::move(created).value());
-    return id;
+    return ledger_.enqueue(std::move(job), lib->name(), lib->queue());
 } catch (const std::bad_alloc&) {
     return fail(win32::NotEnoughMemory, "out of memory");
 }

@@ -215,7 +215,7 @@ Expected<Guid> Manager::eject(const std::string& medium_text, uint32_t action,
     job.priority = act == EjectAction::Force ? priority_highest : priority_normal;
     const int64_t now = now_usec();
     // The media travel with the job, in its transaction: a queued eject runs after a restart.
-    auto created = ledger_.create(job, lib->name(), [&](Store& s) -> Expected<void> {
+    auto created = ledger_.enqueue(job, lib->name(), lib->queue(), [&](Store& s) -> Expected<void> {
         for (const auto& id : media) {
             auto m = s.get_medium(id);
             if (!m)
@@ -232,9 +232,7 @@ Expected<Guid> Manager::eject(const std::string& medium_text, uint32_t action,
     if (!created)
         return created.error();
     queued.clear();
-    const Guid id = (*created)->id();
-    lib->queue().push(std::move(created).value());
-    return id;
+    return created;
 } catch (const std::bad_alloc&) {
     return fail(win32::NotEnoughMemory, "out of memory");
 }

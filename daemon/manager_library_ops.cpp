@@ -48,12 +48,7 @@ Expected<Guid> Manager::submit(Library& lib, OperationKind kind, uint32_t action
     job.action = static_cast<InjectAction>(action);
     job.application = application;
     job.uid = who.uid;
-    auto created = ledger_.create(std::move(job), lib.name());
-    if (!created)
-        return created.error();
-    const Guid id = (*created)->id();
-    lib.queue().push(std::move(created).value());
-    return id;
+    return ledger_.enqueue(std::move(job), lib.name(), lib.queue());
 }
 
 Expected<Guid> Manager::inventory(const Guid& library, uint32_t action,

@@ -1,5 +1,6 @@
 #include "daemon/jobs/ledger.hpp"
 
+#include "daemon/jobs/queue.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/store/shared_store.hpp"
 
@@ -7,12 +8,12 @@
 
 namespace ntms {
 
-Expected<JobPtr> JobLedger::create(JobRecord record, std::string library_name,
-                                   const std::function<Expected<void>(Store&)>& also) {
+Expected<void> JobLedger::commit_new(JobRecord& record,
+                                     const std::function<Expected<void>(Store&)>& also) {
     record.state = JobState::Queued;
     if (record.time_queued == 0)
         record.time_queued = now_usec();
-    auto inserted = db_.with([&](Store& s) -> Expected<void> {
+    return db_.with([&](Store& s) -> Expected<void> {
         if (!also)
             return s.insert_job(record);
         return s.transaction([&]() -> Expected<void> {
@@ -21,10 +22,24 @@ Expected<JobPtr> JobLedger::create(JobRecord record, std::string library_name,
             return also(s);
         });
     });
-    if (!inserted)
+}
+
+Expected<JobPtr> JobLedger::create(JobRecord record, std::string library_name,
+                                   const std::function<Expected<void>(Store&)>& also) {
+    if (auto inserted = commit_new(record, also); !inserted)
         return inserted.error();
     events_.job_added(record);
     return std::make_unique<Job>(Job::Key{}, std::move(record), std::move(library_name));
+}
+
+Expected<Guid> JobLedger::enqueue(JobRecord record, std::string library_name, JobQueue& into,
+                                  const std::function<Expected<void>(Store&)>& also) {
+    if (auto inserted = commit_new(record, also); !inserted)
+        return inserted.error();
+    const Guid id = record.id;
+    into.push(std::make_unique<Job>(Job::Key{}, std::move(record), std::move(library_name)),
+              [this](const JobRecord& queued) { events_.job_added(queued); });
+    return id;
 }
 
 JobPtr JobLedger::adopt(JobRecord record, std::string library_name) {

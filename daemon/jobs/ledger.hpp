@@ -13,6 +13,7 @@
 
 namespace ntms {
 
+class JobQueue;
 class SharedStore;
 class Store;
 
@@ -28,6 +29,11 @@ public:
     // the job is committed with it or not at all.
     Expected<JobPtr> create(JobRecord record, std::string library_name,
                             const std::function<Expected<void>(Store&)>& also = {});
+    // Submission as the daemon makes it: committed QUEUED, then handed to its library's queue and
+    // announced under the queue's lock, so that a client that learns of the job (JobNew) can
+    // already cancel it, and its JobNew comes before any change the worker makes. Its GUID.
+    Expected<Guid> enqueue(JobRecord record, std::string library_name, JobQueue& into,
+                           const std::function<Expected<void>(Store&)>& also = {});
     // A job found QUEUED in the database at start-up: already durable and announced once.
     JobPtr adopt(JobRecord record, std::string library_name);
 
@@ -54,6 +60,10 @@ public:
     static Outcome interrupted(const std::string& account);
 
 private:
+    // The QUEUED row (with `also`) in one transaction.
+    Expected<void> commit_new(JobRecord& record,
+                              const std::function<Expected<void>(Store&)>& also);
+
     SharedStore& db_;
     EventSink& events_;
 };

@@ -7,13 +7,15 @@
 
 namespace ntms {
 
-void JobQueue::push(JobPtr job) {
+void JobQueue::push(JobPtr job, const std::function<void(const JobRecord&)>& queued) {
     {
         std::lock_guard lock(mutex_);
         const int32_t p = job->record().priority;
         auto at = std::find_if(queue_.begin(), queue_.end(),
                                [&](const JobPtr& q) { return q->record().priority < p; });
-        queue_.insert(at, std::move(job));
+        at = queue_.insert(at, std::move(job));
+        if (queued)
+            queued((*at)->record());
     }
     cv_.notify_all();
 }

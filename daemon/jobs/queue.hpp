@@ -27,7 +27,9 @@ public:
     JobQueue& operator=(const JobQueue&) = delete;
 
     // Takes a durably queued job. Higher priority first, then in the order they came.
-    void push(JobPtr job);
+    // `queued` is called with its record under the queue's lock, once it is in the queue and
+    // before the worker or a Cancel can see it.
+    void push(JobPtr job, const std::function<void(const JobRecord&)>& queued = {});
 
     // The worker's wait: returns the next job, which the caller now owns and which counts as
     // running until finish(); or null when stop() was called, `other_work` (evaluated under

@@ -145,15 +145,15 @@ void PortWatcher::queue_import(uint16_t port) {
     job.application = "ntmsd AutoImport";
     job.timeout_sec = 0; // import what is in the port now, without opening it
     job.port = port;
-    auto created = ledger_.create(std::move(job), library_.name());
+    const Guid id = job.id;
+    auto created = ledger_.enqueue(std::move(job), library_.name(), library_.queue());
     if (!created) {
         log(LOG_ERR, fmt::format("Library {}: AutoImport cannot queue an inject: {}",
                                  library_.name(), created.error().message));
         return;
     }
     log(LOG_INFO, fmt::format("Library {}: AutoImport queued inject job {} for port {}",
-                              library_.name(), (*created)->id().str(), port));
-    library_.queue().push(std::move(created).value());
+                              library_.name(), id.str(), port));
 }
 
 } // namespace ntms
