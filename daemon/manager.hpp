@@ -1,8 +1,11 @@
 // The domain's front door: what InjectNtmsMedia and the other RSM calls mean, independent of
 // D-Bus. It checks a request in RSM's documented order (changing nothing when a check fails),
 // turns it into a job of the engine on the library's queue, and answers queries. Methods are
-// called from the bus thread; none of them touches SCSI, and the only database work is one short
-// transaction (a job durably queued, a request's state).
+// called from the bus thread, and those that make jobs (inject, eject, inventory, access_door)
+// from the bus's submitter thread, so that their commit does not hold the bus: every part they
+// use is safe from any thread (registry, queues, ledger, store, the eject queue's mutex). None of
+// them touches SCSI, and the only database work is one short transaction (a job durably queued,
+// a request's state).
 #pragma once
 
 #include "daemon/access.hpp"

@@ -58,7 +58,8 @@ void BusService::start() {
     connection_ = sdbus::createSystemBusConnection();
     filter_ = std::make_unique<RequestFilter>(*connection_, options_.limits);
     callers_ = std::make_unique<CallerIdentity>(*connection_);
-    ctx_ = std::make_unique<BusContext>(BusContext{manager_, *callers_, *this});
+    submitter_ = std::make_unique<Submitter>();
+    ctx_ = std::make_unique<BusContext>(BusContext{manager_, *callers_, *this, *submitter_});
     root_ = std::make_unique<ManagerAdaptor>(*connection_, *ctx_, options_.version);
     for (const auto& id : manager_.libraries())
         add_library(id);
@@ -87,12 +88,18 @@ void BusService::stop() {
         (void)!write(stop_fd_, &one, sizeof one);
         thread_.join();
     }
+    // Then the job submissions, and the replies they handed to the bus thread that it will not
+    // send now: they hold messages of the connection, and go before it.
+    if (submitter_)
+        submitter_->stop();
+    (void)events_.take();
     // Objects before the connection they are registered on.
     jobs_.clear();
     oprequests_.clear();
     libraries_.clear();
     root_.reset();
     ctx_.reset();
+    submitter_.reset();
     callers_.reset();
     filter_.reset();
     connection_.reset();

@@ -1,7 +1,8 @@
 // ntmsd's face on the system bus: one connection, one thread. The thread polls the bus descriptor
 // and the event queue's eventfd, handles one message at a time (sdbus-c++ handlers call the
-// Manager, which answers from memory or one short SQLite transaction) and turns domain events into
-// objects and signals. No other thread touches the connection.
+// Manager, which answers from memory or one short SQLite transaction; the methods that make a job
+// hand it to the Submitter's thread and are answered when it is committed) and turns domain
+// events into objects and signals. No other thread touches the connection.
 #pragma once
 
 #include "dbus/context.hpp"
@@ -79,6 +80,7 @@ private:
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<RequestFilter> filter_;
     std::unique_ptr<CallerIdentity> callers_;
+    std::unique_ptr<Submitter> submitter_;
     std::unique_ptr<BusContext> ctx_;
     std::unique_ptr<ManagerAdaptor> root_;
     std::map<Guid, std::unique_ptr<LibraryAdaptor>> libraries_;

@@ -91,6 +91,15 @@ Caller CallerIdentity::current(const Polkit::Details& details) {
     return c;
 }
 
+std::function<std::string()> CallerIdentity::refusal_reader() {
+    if (!refusal_)
+        refusal_ = std::make_shared<Refusal>();
+    return [r = refusal_] {
+        std::lock_guard lock(r->mutex);
+        return r->reason;
+    };
+}
+
 std::string CallerIdentity::refusal() const {
     if (!refusal_)
         return {};

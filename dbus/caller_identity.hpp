@@ -13,6 +13,7 @@
 #include "daemon/access.hpp"
 #include "dbus/polkit.hpp"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sdbus-c++/IConnection.h>
@@ -39,6 +40,9 @@ public:
     // Why polkit refused a right to the caller of the message being handled; empty when it was
     // not asked or granted it.
     std::string refusal() const;
+    // The same, readable later and from any thread: polkit may be asked after this message is
+    // done, by the thread that makes its job (dbus/submitter.hpp).
+    std::function<std::string()> refusal_reader();
     // Called by the loop after each processed message.
     void message_done();
 

@@ -5,8 +5,10 @@
 #include "daemon/manager.hpp"
 #include "dbus/caller_identity.hpp"
 #include "dbus/guard.hpp"
+#include "dbus/submitter.hpp"
 
 #include <functional>
+#include <sdbus-c++/MethodResult.h>
 #include <sdbus-c++/Types.h>
 #include <string>
 #include <utility>
@@ -41,7 +43,22 @@ struct BusContext {
     Manager& manager;
     CallerIdentity& callers;
     Directory& directory;
+    Submitter& submitter;
 };
+
+// The job's object, exported again from the database when it is not on the bus. Bus thread.
+sdbus::ObjectPath job_object(BusContext& ctx, const Guid& id);
+
+using JobReply = sdbus::Result<std::string, sdbus::ObjectPath>;
+
+// Answers a method that queues a job without holding the bus thread while the job is committed:
+// `work` runs on the submitter's thread; then, on the bus thread, the events it caused go out
+// (JobNew before the reply), the job is exported and `result` gets its GUID and path, or the
+// error (with polkit's reason, read from `refusal` once work is done, added to an AccessDenied). A null GUID is answered
+// ("", "/"): a request that made no job (EjectMedia's QUEUE). When too many calls are waiting
+// already, the caller gets Busy at once. Called on the bus thread, inside the method.
+void answer_with_job(BusContext& ctx, JobReply&& result,
+                     std::function<std::string()> refusal, std::function<Expected<Guid>()> work);
 
 // Authorization is the manager's: the methods that act on a library or return its data (inject,
 // cancel, satisfy, ListMedia) check the caller's right there, before any work. Properties, signals

@@ -84,27 +84,23 @@ std::vector<LibraryAdaptor::Medium> LibraryAdaptor::ListMedia() {
     });
 }
 
-sdbus::ObjectPath LibraryAdaptor::job_object(const Guid& id) {
-    // The manager reported a new job synchronously: JobNew and InterfacesAdded go out first.
-    ctx_.directory.flush_events();
-    if (ctx_.directory.exported_job(id))
-        return job_path(id);
-    return ctx_.directory.show_job(value_or_throw(ctx_.manager.job(id)));
-}
-
-std::tuple<std::string, sdbus::ObjectPath> LibraryAdaptor::Inventory(const uint32_t& action) {
-    return guarded(ctx_, [&] {
-        const Guid job = value_or_throw(
-            ctx_.manager.inventory(last_.id, action, std::string(), caller_for(ctx_, last_.id)));
-        return std::tuple<std::string, sdbus::ObjectPath>(job.str(), job_object(job));
+void LibraryAdaptor::Inventory(JobReply&& result, uint32_t action) {
+    guarded(ctx_, [&] {
+        const Caller caller = caller_for(ctx_, last_.id);
+        answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
+                        [&manager = ctx_.manager, id = last_.id, action, caller] {
+                            return manager.inventory(id, action, std::string(), caller);
+                        });
     });
 }
 
-std::tuple<std::string, sdbus::ObjectPath> LibraryAdaptor::AccessDoor(const uint32_t& action) {
-    return guarded(ctx_, [&] {
-        const Guid job = value_or_throw(
-            ctx_.manager.access_door(last_.id, action, std::string(), caller_for(ctx_, last_.id)));
-        return std::tuple<std::string, sdbus::ObjectPath>(job.str(), job_object(job));
+void LibraryAdaptor::AccessDoor(JobReply&& result, uint32_t action) {
+    guarded(ctx_, [&] {
+        const Caller caller = caller_for(ctx_, last_.id);
+        answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
+                        [&manager = ctx_.manager, id = last_.id, action, caller] {
+                            return manager.access_door(id, action, std::string(), caller);
+                        });
     });
 }
 

@@ -32,8 +32,9 @@ private:
     static std::vector<Port> ports(const LibrarySnapshot& s);
 
     std::vector<Medium> ListMedia() override;
-    std::tuple<std::string, sdbus::ObjectPath> Inventory(const uint32_t& action) override;
-    std::tuple<std::string, sdbus::ObjectPath> AccessDoor(const uint32_t& action) override;
+    // Answered from the submitter's thread once the job is committed (answer_with_job).
+    void Inventory(JobReply&& result, uint32_t action) override;
+    void AccessDoor(JobReply&& result, uint32_t action) override;
     bool Door() override;
     std::string Id() override;
     std::string Name() override;
@@ -50,8 +51,6 @@ private:
     std::vector<Port> Ports() override;
     uint32_t InjectTimeout() override;
     uint32_t InventoryMethod() override;
-    // A job the manager just made or named, exported before its path is handed out.
-    sdbus::ObjectPath job_object(const Guid& id);
 
     BusContext& ctx_;
     LibrarySnapshot last_;

@@ -28,45 +28,32 @@ ManagerAdaptor::~ManagerAdaptor() {
     unregisterAdaptor();
 }
 
-std::tuple<std::string, sdbus::ObjectPath> ManagerAdaptor::InjectMedia(const std::string& library,
-                                                                       const uint32_t& action,
-                                                                       const std::string& job,
-                                                                       const OptionMap& options) {
-    return guarded(ctx_, [&] {
+void ManagerAdaptor::InjectMedia(JobReply&& result, std::string library, uint32_t action,
+                                 std::string job, OptionMap options) {
+    guarded(ctx_, [&] {
+        // Who calls, and polkit's verdict, are known only while the call is handled here.
         const auto id = Guid::parse(library);
         const Caller caller = id ? caller_for(ctx_, *id) : ctx_.callers.current();
         const InjectOptions opts = value_or_throw(parse_inject_options(options));
-        const Guid started =
-            value_or_throw(ctx_.manager.inject(library, action, job, opts, caller));
-        // The manager reported the new job synchronously: export it now, so that JobNew and
-        // InterfacesAdded reach subscribers before this reply.
-        ctx_.directory.flush_events();
-        return std::tuple<std::string, sdbus::ObjectPath>(started.str(), job_object(started));
+        Manager& manager = ctx_.manager;
+        answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
+                        [&manager, library = std::move(library), action, job = std::move(job),
+                         opts, caller] { return manager.inject(library, action, job, opts, caller); });
     });
 }
 
-std::tuple<std::string, sdbus::ObjectPath> ManagerAdaptor::EjectMedia(const std::string& media,
-                                                                      const uint32_t& action,
-                                                                      const std::string& job,
-                                                                      const OptionMap& options) {
-    return guarded(ctx_, [&] {
+void ManagerAdaptor::EjectMedia(JobReply&& result, std::string media, uint32_t action,
+                                std::string job, OptionMap options) {
+    guarded(ctx_, [&] {
         // polkit is told the library the medium (or the job to stop) belongs to.
         const auto lib = ctx_.manager.eject_library(media, job);
         const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
         const EjectOptions opts = value_or_throw(parse_inject_options(options));
-        const Guid started = value_or_throw(ctx_.manager.eject(media, action, job, opts, caller));
-        if (started.is_null()) // QUEUE: no job
-            return std::tuple<std::string, sdbus::ObjectPath>(std::string(),
-                                                              sdbus::ObjectPath("/"));
-        ctx_.directory.flush_events();
-        return std::tuple<std::string, sdbus::ObjectPath>(started.str(), job_object(started));
+        Manager& manager = ctx_.manager;
+        answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
+                        [&manager, media = std::move(media), action, job = std::move(job), opts,
+                         caller] { return manager.eject(media, action, job, opts, caller); });
     });
-}
-
-sdbus::ObjectPath ManagerAdaptor::job_object(const Guid& id) {
-    if (ctx_.directory.exported_job(id))
-        return job_path(id);
-    return ctx_.directory.show_job(value_or_throw(ctx_.manager.job(id)));
 }
 
 sdbus::ObjectPath ManagerAdaptor::GetLibrary(const std::string& library) {
@@ -90,9 +77,7 @@ std::vector<sdbus::ObjectPath> ManagerAdaptor::ListLibraries() {
 sdbus::ObjectPath ManagerAdaptor::GetJob(const std::string& job) {
     return guarded([&] {
         const Guid id = parse_guid(job, "job");
-        if (ctx_.directory.exported_job(id))
-            return job_path(id);
-        return ctx_.directory.show_job(value_or_throw(ctx_.manager.job(id)));
+        return job_object(ctx_, id);
     });
 }
 

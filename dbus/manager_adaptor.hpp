@@ -20,23 +20,17 @@ public:
     ManagerAdaptor& operator=(const ManagerAdaptor&) = delete;
 
 private:
-    std::tuple<std::string, sdbus::ObjectPath> InjectMedia(const std::string& library,
-                                                           const uint32_t& action,
-                                                           const std::string& job,
-                                                           const OptionMap& options) override;
-    std::tuple<std::string, sdbus::ObjectPath> EjectMedia(const std::string& media,
-                                                          const uint32_t& action,
-                                                          const std::string& job,
-                                                          const OptionMap& options) override;
+    // Answered from the submitter's thread once the job is committed (answer_with_job).
+    void InjectMedia(JobReply&& result, std::string library, uint32_t action, std::string job,
+                     OptionMap options) override;
+    void EjectMedia(JobReply&& result, std::string media, uint32_t action, std::string job,
+                    OptionMap options) override;
     sdbus::ObjectPath GetLibrary(const std::string& library) override;
     std::vector<sdbus::ObjectPath> ListLibraries() override;
     sdbus::ObjectPath GetJob(const std::string& job) override;
     sdbus::ObjectPath GetOperatorRequest(const std::string& request) override;
     void Backup(sdbus::Result<>&& result, sdbus::UnixFd file) override;
     std::string Version() override;
-
-    // The job's object, exported again from the database when it is not on the bus.
-    sdbus::ObjectPath job_object(const Guid& id);
 
     BusContext& ctx_;
     std::string version_;

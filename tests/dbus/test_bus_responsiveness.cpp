@@ -4,6 +4,8 @@
 #include "bus_fixture.hpp"
 
 #include <atomic>
+#include <future>
+#include <sqlite3.h>
 #include <thread>
 
 namespace ntms::bustest {
@@ -79,6 +81,48 @@ TEST_F(BusTest, ThousandCallsAnsweredWhileEveryRobotMoves) {
     RecordProperty("jobs_still_moving_after_the_calls", still_moving);
     for (const auto& j : jobs)
         EXPECT_EQ(wait_final(j), lm_passed);
+}
+
+// A new job's commit waits for the disk (and here for a lock another process holds on the
+// database): the bus thread does not. While an InjectMedia cannot be committed, a property read
+// is answered and the inject is still waiting for its reply; once the lock goes, the inject is
+// answered with its job. (No timing: the order of the two replies is the assertion.)
+TEST_F(BusTest, PropertiesAreAnsweredWhileAJobWaitsForItsCommit) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab", "slots=10,ie=1")}));
+    const std::string guid = library_guid("lab");
+    const std::string lib = library_path("lab");
+
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+
+    auto injected = std::async(std::launch::async, [&] {
+        auto conn = connect();
+        auto manager = sdbus::createProxy(*conn, service, root_path);
+        std::string job;
+        sdbus::ObjectPath path;
+        manager->callMethod("InjectMedia")
+            .onInterface(manager_iface)
+            .withArguments(guid, inject_start, std::string(), Options{})
+            .storeResultsTo(job, path);
+        return std::make_pair(job, path);
+    });
+    // The inject reaches ntmsd first: its job is then in the database's queue, behind the lock.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const uint32_t free_slots = get_as<uint32_t>(lib, library_iface, "FreeSlots");
+    const bool inject_answered =
+        injected.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+
+    ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    EXPECT_EQ(free_slots, 10u);
+    EXPECT_FALSE(inject_answered) << "InjectMedia was answered while its commit could not happen";
+    const auto [job, path] = injected.get();
+    EXPECT_EQ(job.size(), 36u);
+    EXPECT_EQ(wait_state(path, [](uint32_t s) { return s == lm_waiting; }), lm_waiting);
+    proxy(path)->callMethod("Cancel").onInterface(job_iface).withArguments(Options{});
+    EXPECT_EQ(wait_final(path), lm_stopped);
 }
 
 } // namespace
