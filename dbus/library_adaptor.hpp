@@ -32,6 +32,10 @@ private:
     static std::vector<Port> ports(const LibrarySnapshot& s);
 
     std::vector<Medium> ListMedia() override;
+    // library_media.cpp
+    std::vector<sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>>
+    DescribeMedia() override;
+    uint64_t TimeCreated() override;
     std::tuple<std::string, sdbus::ObjectPath> Inventory(const uint32_t& action) override;
     std::tuple<std::string, sdbus::ObjectPath> AccessDoor(const uint32_t& action) override;
     bool Door() override;
