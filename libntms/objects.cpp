@@ -152,6 +152,7 @@ template <typename Info> DWORD fill_changer_type(Session& s, const NTMS_GUID& id
     info.dwOperationalState = NTMS_READY;
     put(info.szName, type->first + " " + type->second);
     put(info.szDescription, "changer type");
+    changer_type_times(s, id, info.Created, info.Modified);
     auto& c = info.Info.ChangerType;
     put(c.szVendor, type->first);
     put(c.szProduct, type->second);

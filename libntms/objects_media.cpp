@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 
 namespace ntms::lib {
 
@@ -80,6 +81,16 @@ std::vector<Described> all_described(Session& s, const NTMS_GUID* library = null
                    std::make_move_iterator(some.end()));
     }
     return out;
+}
+
+// A library's creation time and its latest change (of its record or of a medium in it), usec.
+std::pair<uint64_t, uint64_t> library_span(Session& s, const sdbus::ObjectPath& library,
+                                           const Properties& p) {
+    const uint64_t born = prop<uint64_t>(p, "TimeCreated");
+    uint64_t last = born;
+    for (const auto& m : described(s, library))
+        last = std::max(last, m.modified);
+    return {born, last};
 }
 
 // Name-based GUIDs: a media type is its name, on every host and in every session; its free pool
@@ -283,12 +294,27 @@ DWORD fill_media_object(Session& s, const NTMS_GUID& id, NTMS_OBJECTINFORMATIONW
 
 void library_times(Session& s, const sdbus::ObjectPath& library, SYSTEMTIME& created,
                    SYSTEMTIME& modified) {
-    const uint64_t born = prop<uint64_t>(s.properties(library, library_iface), "TimeCreated");
-    uint64_t last = born;
-    for (const auto& m : described(s, library))
-        last = std::max(last, m.modified);
+    const auto [born, last] = library_span(s, library, s.properties(library, library_iface));
     created = system_time(born);
     modified = system_time(last);
+}
+
+void changer_type_times(Session& s, const NTMS_GUID& type, SYSTEMTIME& created,
+                        SYSTEMTIME& modified) {
+    uint64_t first = 0, last = 0;
+    for (const auto& path : s.library_paths()) {
+        const Properties p = s.properties(path, library_iface);
+        if (!same_guid(
+                changer_type_guid(prop<std::string>(p, "Vendor"), prop<std::string>(p, "Product")),
+                type))
+            continue;
+        const auto [born, changed] = library_span(s, path, p);
+        if (born && (!first || born < first))
+            first = born;
+        last = std::max(last, changed);
+    }
+    created = system_time(first);
+    modified = system_time(std::max(first, last));
 }
 
 bool medium_facts(Session& s, const sdbus::ObjectPath& library, const NTMS_GUID& medium,

@@ -24,6 +24,11 @@ DWORD fill_media_object(Session& s, const NTMS_GUID& id, NTMS_OBJECTINFORMATIONW
 void library_times(Session& s, const sdbus::ObjectPath& library, SYSTEMTIME& created,
                    SYSTEMTIME& modified);
 
+// A changer type's Created and Modified: the earliest creation and the latest change among the
+// libraries of that type.
+void changer_type_times(Session& s, const NTMS_GUID& type, SYSTEMTIME& created,
+                        SYSTEMTIME& modified);
+
 // What the catalogue says of one physical medium of a library.
 struct MediumFacts {
     SYSTEMTIME created{}, modified{};

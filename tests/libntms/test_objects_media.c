@@ -278,12 +278,12 @@ static void test_logical_media(void) {
     CHECK_EQ(w.szName[0], 0);
 }
 
-/* Libraries, changers and ports: created when the library was first recorded, modified with its
- * media. */
+/* Libraries, changers, ports and changer types: created when the library was first recorded,
+ * modified with its media. */
 static void test_library_times(void) {
     NTMS_GUID lab = library_named("lab"), changer, port, media[8];
     DWORD n = 1, k = 8, i;
-    NTMS_OBJECTINFORMATIONA l = info_a(&lab, NTMS_LIBRARY, ERROR_SUCCESS), c, p;
+    NTMS_OBJECTINFORMATIONA l = info_a(&lab, NTMS_LIBRARY, ERROR_SUCCESS), c, p, t;
     NTMS_OBJECTINFORMATIONW lw = info_w(&lab, NTMS_LIBRARY, ERROR_SUCCESS);
     CHECK_TIMES(l);
     CHECK_EQ(seconds(&lw.Created), seconds(&l.Created));
@@ -296,6 +296,11 @@ static void test_library_times(void) {
     p = info_a(&port, NTMS_IEPORT, ERROR_SUCCESS);
     CHECK_TIMES(p);
     CHECK_EQ(seconds(&p.Created), seconds(&l.Created));
+    /* lab and blind are of one changer type: created with the first of them. */
+    t = info_a(&c.Info.Changer.ChangerType, NTMS_CHANGER_TYPE, ERROR_SUCCESS);
+    CHECK_TIMES(t);
+    CHECK(before_or_same(&t.Created, &l.Created));
+    CHECK(before_or_same(&l.Modified, &t.Modified));
     CHECK_EQ(EnumerateNtmsObject(session, &lab, media, &k, NTMS_PHYSICAL_MEDIA, 0), ERROR_SUCCESS);
     for (i = 0; i < k && i < 8; ++i) {
         NTMS_OBJECTINFORMATIONA m = info_a(&media[i], NTMS_PHYSICAL_MEDIA, ERROR_SUCCESS);
@@ -399,7 +404,7 @@ int main(int argc, char** argv) {
     group("NTMS_PHYSICAL_MEDIA point at type, pool; NTMS_PARTITION: one side each, A and W",
           test_media_and_partitions);
     group("NTMS_LOGICAL_MEDIA: none (no media allocated)", test_logical_media);
-    group("Created/Modified of libraries, changers and ports", test_library_times);
+    group("Created/Modified of libraries, changers, ports and changer types", test_library_times);
     group("a WORM cartridge put in has a type and pool of its own", test_worm_cartridge);
     CHECK_EQ(CloseNtmsSession(session), ERROR_SUCCESS);
     printf("1..%d\n", groups);
