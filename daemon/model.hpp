@@ -63,6 +63,7 @@ struct MediumRecord {
     std::optional<uint16_t> element; // current element address; nullopt when Gone
     MediumState state = MediumState::InLibrary;
     int64_t updated = 0;
+    int64_t created = 0; // first recorded (usec); 0 when writing: "updated" of the first write
 };
 
 struct JobRecord {

@@ -32,6 +32,10 @@ private:
     static std::vector<Port> ports(const LibrarySnapshot& s);
 
     std::vector<Medium> ListMedia() override;
+    // library_media.cpp
+    std::vector<sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>>
+    DescribeMedia() override;
+    uint64_t TimeCreated() override;
     // Answered from the submitter's thread once the job is committed (answer_with_job).
     void Inventory(JobReply&& result, uint32_t action) override;
     void AccessDoor(JobReply&& result, uint32_t action) override;

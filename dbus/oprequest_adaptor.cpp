@@ -29,6 +29,8 @@ void OpRequestAdaptor::update(const OpRequestRecord& r) {
         changed.emplace_back("State");
     if (r.message != request_.message)
         changed.emplace_back("Message");
+    if (r.changed != request_.changed)
+        changed.emplace_back("TimeChanged");
     request_ = r;
     if (!changed.empty())
         emitPropertiesChangedSignal(org::ntms::Ntms1::OperatorRequest_adaptor::INTERFACE_NAME,
@@ -73,6 +75,12 @@ sdbus::ObjectPath OpRequestAdaptor::Job() {
 }
 uint64_t OpRequestAdaptor::TimeSubmitted() {
     return guarded([&] { return static_cast<uint64_t>(std::max<int64_t>(read().submitted, 0)); });
+}
+uint64_t OpRequestAdaptor::TimeChanged() {
+    return guarded([&] {
+        const auto& r = read();
+        return static_cast<uint64_t>(std::max<int64_t>(std::max(r.changed, r.submitted), 0));
+    });
 }
 
 } // namespace ntms::dbus

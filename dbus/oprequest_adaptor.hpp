@@ -33,6 +33,7 @@ private:
     sdbus::ObjectPath Library() override;
     sdbus::ObjectPath Job() override;
     uint64_t TimeSubmitted() override;
+    uint64_t TimeChanged() override;
 
     BusContext& ctx_;
     OpRequestRecord request_;

@@ -3,6 +3,7 @@
 #include "objects.hpp"
 
 #include "common/vocabulary.hpp"
+#include "objects_media.hpp"
 #include "text.hpp"
 
 #include <algorithm>
@@ -71,6 +72,7 @@ template <typename Info> DWORD fill_library(Session& s, const NTMS_GUID& id, Inf
     const auto ports = prop<std::vector<Port>>(p, "Ports");
     const bool online = prop<std::string>(p, "State") == "online";
     fill_common_library(p, info);
+    library_times(s, path, info.Created, info.Modified);
     put(info.szName, prop<std::string>(p, "Name"));
     // An offline library's description says why, and when its device is tried again.
     const std::string reason = prop<std::string>(p, "OfflineReason");
@@ -115,6 +117,7 @@ template <typename Info> DWORD fill_changer(Session& s, const NTMS_GUID& id, Inf
             continue;
         const Properties p = s.properties(path, library_iface);
         fill_common_library(p, info);
+        library_times(s, path, info.Created, info.Modified);
         put(info.szName, prop<std::string>(p, "Name") + " changer");
         put(info.szDescription,
             prop<std::string>(p, "Vendor") + " " + prop<std::string>(p, "Product"));
@@ -149,6 +152,7 @@ template <typename Info> DWORD fill_changer_type(Session& s, const NTMS_GUID& id
     info.dwOperationalState = NTMS_READY;
     put(info.szName, type->first + " " + type->second);
     put(info.szDescription, "changer type");
+    changer_type_times(s, id, info.Created, info.Modified);
     auto& c = info.Info.ChangerType;
     put(c.szVendor, type->first);
     put(c.szProduct, type->second);
@@ -164,6 +168,7 @@ template <typename Info> DWORD fill_port(Session& s, const NTMS_GUID& id, Info& 
             if (!same_guid(port_guid(library, port.get<0>()), id))
                 continue;
             fill_common_library(p, info);
+            library_times(s, path, info.Created, info.Modified);
             put(info.szName,
                 prop<std::string>(p, "Name") + " port " + std::to_string(port.get<0>()));
             put(info.szDescription, std::to_string(port.get<1>()) +
@@ -200,6 +205,13 @@ template <typename Info> DWORD fill_medium(Session& s, const NTMS_GUID& id, Info
             put(pm.szBarCode, barcode);
             pm.BarCodeState = barcode.empty() ? NTMS_BARCODESTATE_UNREADABLE : NTMS_BARCODESTATE_OK;
             pm.MediaState = NTMS_MEDIASTATE_IDLE;
+            pm.dwNumberOfPartitions = 1;
+            if (MediumFacts f; medium_facts(s, path, id, f)) {
+                info.Created = f.created;
+                info.Modified = f.modified;
+                pm.MediaType = f.media_type;
+                pm.MediaPool = f.media_pool;
+            }
             if (m.get<4>() == InLibrary) {
                 pm.CurrentLibrary = library;
                 pm.Location = slot_guid(library, address);
@@ -256,7 +268,8 @@ template <typename Info> DWORD fill_oprequest(Session& s, const NTMS_GUID& id, I
     const auto submitted = system_time(prop<uint64_t>(p, "TimeSubmitted"));
     info.Enabled = TRUE;
     info.Created = submitted;
-    info.Modified = submitted;
+    info.Modified =
+        system_time(std::max(prop<uint64_t>(p, "TimeSubmitted"), prop<uint64_t>(p, "TimeChanged")));
     put(info.szName, "operator request");
     put(info.szDescription, message);
     auto& r = info.Info.OpRequest;
@@ -292,6 +305,11 @@ template <typename Info> DWORD fill(Session& s, const NTMS_GUID& id, Info& info)
         return fill_job(s, id, info);
     case NTMS_OPREQUEST:
         return fill_oprequest(s, id, info);
+    case NTMS_MEDIA_TYPE:
+    case NTMS_MEDIA_POOL:
+    case NTMS_PARTITION:
+    case NTMS_LOGICAL_MEDIA:
+        return fill_media_object(s, id, info);
     default: {
         // Never a success with nothing filled, should type_supported() know more than this.
         const DWORD rc = type_supported(info.dwType);
@@ -339,6 +357,10 @@ DWORD type_supported(DWORD type) {
     case NTMS_PHYSICAL_MEDIA:
     case NTMS_LIBREQUEST:
     case NTMS_OPREQUEST:
+    case NTMS_MEDIA_TYPE:
+    case NTMS_MEDIA_POOL:
+    case NTMS_PARTITION:
+    case NTMS_LOGICAL_MEDIA:
         return ERROR_SUCCESS;
     default:
         return type > NTMS_UNKNOWN && type < NTMS_NUMBER_OF_OBJECT_TYPES ? ERROR_NOT_SUPPORTED
@@ -401,6 +423,11 @@ DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type,
             }
         }
         break;
+    case NTMS_MEDIA_TYPE:
+    case NTMS_MEDIA_POOL:
+    case NTMS_PARTITION:
+    case NTMS_LOGICAL_MEDIA:
+        return list_media_objects(s, container, type, out);
     default:
         return ERROR_NOT_SUPPORTED;
     }

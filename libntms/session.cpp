@@ -127,6 +127,13 @@ std::vector<Medium> Session::list_media(const sdbus::ObjectPath& library) {
     return media;
 }
 
+std::vector<MediumDescription> Session::describe_media(const sdbus::ObjectPath& library) {
+    auto p = sdbus::createProxy(*bus_, service, library);
+    std::vector<MediumDescription> media;
+    p->callMethod("DescribeMedia").onInterface("org.ntms.Ntms1.Library").storeResultsTo(media);
+    return media;
+}
+
 Properties Session::properties(const sdbus::ObjectPath& path, const std::string& interface) {
     auto p = sdbus::createProxy(*bus_, service, path);
     Properties props;

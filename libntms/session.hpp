@@ -51,6 +51,8 @@ using Properties = std::map<std::string, sdbus::Variant>;
 using ManagedObjects = std::map<sdbus::ObjectPath, std::map<std::string, Properties>>;
 // A medium of Library.ListMedia: GUID, barcode, state name, element address, state number.
 using Medium = sdbus::Struct<std::string, std::string, std::string, uint16_t, uint32_t>;
+// A medium of Library.DescribeMedia: GUID and details ("barcode", "created", "media-type"...).
+using MediumDescription = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
 
 class Session {
 public:
@@ -123,6 +125,8 @@ public:
     ManagedObjects managed_objects();
     // Library.ListMedia of one library.
     std::vector<Medium> list_media(const sdbus::ObjectPath& library);
+    // Library.DescribeMedia of one library.
+    std::vector<MediumDescription> describe_media(const sdbus::ObjectPath& library);
     // All properties of one interface of one object, in one round trip.
     Properties properties(const sdbus::ObjectPath& path, const std::string& interface);
 

@@ -17,6 +17,7 @@ Catalogue::Catalogue(const LibraryRecord& record, const LibraryConfig& config, E
     snap_.inject_timeout_sec = config.inject_timeout_sec;
     snap_.inventory_method = config.inventory_method;
     snap_.door = config.door.value_or(false);
+    snap_.created = record.created;
 }
 
 LibrarySnapshot Catalogue::snapshot() const {

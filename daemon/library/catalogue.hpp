@@ -42,6 +42,7 @@ struct LibrarySnapshot {
     uint32_t inject_timeout_sec = 60;
     uint32_t inventory_method = 3; // NTMS_INVENTORY_*: what a DEFAULT inventory does
     bool door = false;             // a door AccessNtmsLibraryDoor can release (Door=)
+    int64_t created = 0;           // when its record was made (usec): RSM's Created
 
     bool online() const { return state == LibraryState::Online; }
 };

@@ -54,7 +54,7 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = 3;
     const std::string& path() const { return path_; }
     Expected<StoreSettings> settings();
     // The file this Store belongs to, with the other Stores of its path.

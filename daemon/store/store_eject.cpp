@@ -16,7 +16,7 @@ Expected<std::optional<MediumRecord>> Store::outside_medium(const std::string& b
             // The most recent one: a barcode reused after its first cartridge left for good is
             // the later cartridge.
             Statement s(db_, path_, what,
-                        "SELECT guid, library, barcode, element, state, updated FROM media "
+                        "SELECT guid, library, barcode, element, state, updated, created FROM media "
                         "WHERE barcode = ?1 AND state = ?2 ORDER BY updated DESC, rowid DESC "
                         "LIMIT 1");
             s.bind_text(1, barcode);

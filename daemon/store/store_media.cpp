@@ -16,7 +16,7 @@ Expected<std::vector<MediumRecord>> Store::list_media(const Guid& library) {
     return run<std::vector<MediumRecord>>(
         what, false, [&]() -> Expected<std::vector<MediumRecord>> {
             Statement s(conn(), path_, what,
-                        "SELECT guid, library, barcode, element, state, updated FROM media "
+                        "SELECT guid, library, barcode, element, state, updated, created FROM media "
                         "WHERE library = ?1 ORDER BY element IS NULL, element, rowid");
             s.bind_guid(1, library);
             return collect(s, read_medium);
@@ -28,7 +28,7 @@ Expected<std::optional<MediumRecord>> Store::medium_at(const Guid& library, uint
     return run<std::optional<MediumRecord>>(
         what, false, [&]() -> Expected<std::optional<MediumRecord>> {
             Statement s(conn(), path_, what,
-                        "SELECT guid, library, barcode, element, state, updated FROM media "
+                        "SELECT guid, library, barcode, element, state, updated, created FROM media "
                         "WHERE library = ?1 AND element = ?2");
             s.bind_guid(1, library);
             s.bind_int(2, element);
@@ -41,7 +41,7 @@ Expected<std::optional<MediumRecord>> Store::get_medium(const Guid& id) {
     return run<std::optional<MediumRecord>>(
         what, false, [&]() -> Expected<std::optional<MediumRecord>> {
             Statement s(conn(), path_, what,
-                        "SELECT guid, library, barcode, element, state, updated FROM media "
+                        "SELECT guid, library, barcode, element, state, updated, created FROM media "
                         "WHERE guid = ?1");
             s.bind_guid(1, id);
             return first(s, read_medium);

@@ -62,6 +62,7 @@ MediumRecord read_medium(Statement& s) {
     m.element = s.element(3);
     m.state = s.enumerated(4, MediumState::Gone);
     m.updated = s.integer(5);
+    m.created = s.integer(6);
     return m;
 }
 
@@ -116,8 +117,8 @@ void bind_oprequest(Statement& s, const OpRequestRecord& r) {
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m) {
     Statement s(db, path, what,
-                "INSERT INTO media (guid, library, barcode, element, state, updated) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                "INSERT INTO media (guid, library, barcode, element, state, updated, created) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
                 "ON CONFLICT (guid) DO UPDATE SET library = excluded.library, "
                 "barcode = excluded.barcode, element = excluded.element, state = excluded.state, "
                 "updated = excluded.updated");
@@ -127,6 +128,8 @@ Expected<void> write_medium(sqlite3* db, const std::string& path, const char* wh
     s.bind_element(4, m.element);
     s.bind_int(5, static_cast<uint32_t>(m.state));
     s.bind_int(6, m.updated);
+    // Kept from the first write on: the update above never sets it.
+    s.bind_int(7, m.created != 0 ? m.created : m.updated);
     return s.run();
 }
 

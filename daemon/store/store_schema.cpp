@@ -107,6 +107,14 @@ constexpr const char* schema_v2 = R"sql(
 ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0 CHECK (priority BETWEEN -15 AND 15);
 )sql";
 
+// Version 3. A medium keeps the time it was first recorded (RSM's Created); "updated" is its
+// Modified. Media recorded before are given their first history row's time, else "updated".
+constexpr const char* schema_v3 = R"sql(
+ALTER TABLE media ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+UPDATE media SET created = coalesce(
+    (SELECT min(h.time) FROM media_history h WHERE h.medium = media.guid), updated);
+)sql";
+
 struct Migration {
     int version;
     const char* sql;
@@ -118,6 +126,7 @@ struct Migration {
 constexpr Migration migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 
 constexpr bool in_order() {

@@ -214,10 +214,11 @@ TEST_F(StoreTest, VersionOneDatabaseGainsJobPriorities) {
     }
     {
         RawDb raw(path_);
-        raw.exec("ALTER TABLE jobs DROP COLUMN priority; PRAGMA user_version = 1");
+        raw.exec("ALTER TABLE jobs DROP COLUMN priority; ALTER TABLE media DROP COLUMN created; "
+                 "PRAGMA user_version = 1");
     }
     auto s = open();
-    EXPECT_EQ(RawDb(path_).integer("PRAGMA user_version"), 2);
+    EXPECT_EQ(RawDb(path_).integer("PRAGMA user_version"), Store::schema_version);
     auto got = must(s->get_job(j.id), "get_job");
     ASSERT_TRUE(got);
     EXPECT_EQ(got->priority, priority_normal);
@@ -235,7 +236,7 @@ TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, win32::DatabaseFailure);
     EXPECT_NE(r.error().message.find("database schema version 7 is newer than this ntmsd "
-                                     "supports (2)"),
+                                     "supports (3)"),
               std::string::npos)
         << r.error().message;
     EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
