@@ -26,12 +26,14 @@ public:
 private:
     using Port = sdbus::Struct<uint16_t, uint16_t, bool, bool, uint16_t>;
     using Medium = sdbus::Struct<std::string, std::string, std::string, uint16_t, uint32_t>;
+    using Element = sdbus::Struct<uint16_t, std::string, bool, std::string, std::string>;
 
     // The caller's view: a fresh snapshot, or the D-Bus error (AccessDenied without USE).
     LibrarySnapshot read();
     static std::vector<Port> ports(const LibrarySnapshot& s);
 
     std::vector<Medium> ListMedia() override;
+    std::vector<Element> ListElements() override;
     std::tuple<std::string, sdbus::ObjectPath> Inventory(const uint32_t& action) override;
     std::tuple<std::string, sdbus::ObjectPath> AccessDoor(const uint32_t& action) override;
     bool Door() override;
