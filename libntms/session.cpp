@@ -127,6 +127,13 @@ std::vector<Medium> Session::list_media(const sdbus::ObjectPath& library) {
     return media;
 }
 
+std::vector<Element> Session::list_elements(const sdbus::ObjectPath& library) {
+    auto p = sdbus::createProxy(*bus_, service, library);
+    std::vector<Element> elements;
+    p->callMethod("ListElements").onInterface("org.ntms.Ntms1.Library").storeResultsTo(elements);
+    return elements;
+}
+
 Properties Session::properties(const sdbus::ObjectPath& path, const std::string& interface) {
     auto p = sdbus::createProxy(*bus_, service, path);
     Properties props;

@@ -51,6 +51,8 @@ using Properties = std::map<std::string, sdbus::Variant>;
 using ManagedObjects = std::map<sdbus::ObjectPath, std::map<std::string, Properties>>;
 // A medium of Library.ListMedia: GUID, barcode, state name, element address, state number.
 using Medium = sdbus::Struct<std::string, std::string, std::string, uint16_t, uint32_t>;
+// An element of Library.ListElements: address, kind, full, medium GUID, barcode.
+using Element = sdbus::Struct<uint16_t, std::string, bool, std::string, std::string>;
 
 class Session {
 public:
@@ -123,6 +125,8 @@ public:
     ManagedObjects managed_objects();
     // Library.ListMedia of one library.
     std::vector<Medium> list_media(const sdbus::ObjectPath& library);
+    // Library.ListElements of one library.
+    std::vector<Element> list_elements(const sdbus::ObjectPath& library);
     // All properties of one interface of one object, in one round trip.
     Properties properties(const sdbus::ObjectPath& path, const std::string& interface);
 
