@@ -38,7 +38,7 @@ TEST_F(BusElements, EveryElementInOrderEachMediumOnceWhereItIs) {
     // The operator puts a cartridge into the port: the watcher lists it there.
     ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"insert", "100", "PRT001L8"}));
     std::vector<Element> elements;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 300; ++i) { // the watcher looks between jobs, within 30 s
         elements = list<Element>("lab1", "ListElements");
         auto port = std::find_if(elements.begin(), elements.end(),
                                  [](const Element& e) { return e.get<0>() == 100; });
