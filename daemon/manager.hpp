@@ -57,6 +57,9 @@ public:
     Expected<Guid> find_library(const std::string& text) const;
     Expected<LibrarySnapshot> library(const Guid& id, const Caller& who) const;
     Expected<std::vector<MediumRecord>> media(const Guid& library, const Caller& who);
+    // Every element of the library in address order, with the medium recorded at each
+    // (manager_elements.cpp); USE access, as media().
+    Expected<std::vector<ElementEntry>> elements(const Guid& library, const Caller& who);
 
     // InjectNtmsMedia: all call-time checks in the documented order, nothing changed on failure.
     // Returns the job's GUID: a new one for START/STARTMANY, the named one for STOP/RETRACT.

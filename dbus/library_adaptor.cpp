@@ -84,6 +84,20 @@ std::vector<LibraryAdaptor::Medium> LibraryAdaptor::ListMedia() {
     });
 }
 
+std::vector<LibraryAdaptor::Element> LibraryAdaptor::ListElements() {
+    return guarded(ctx_, [&] {
+        auto elements =
+            value_or_throw(ctx_.manager.elements(last_.id, caller_for(ctx_, last_.id)));
+        std::vector<Element> out;
+        out.reserve(elements.size());
+        for (const auto& e : elements)
+            out.emplace_back(e.address, element_kind_name(e.kind), e.full,
+                             e.medium ? e.medium->id.str() : std::string(),
+                             e.medium ? e.medium->barcode : std::string());
+        return out;
+    });
+}
+
 void LibraryAdaptor::Inventory(JobReply&& result, uint32_t action) {
     guarded(ctx_, [&] {
         const Caller caller = caller_for(ctx_, last_.id);

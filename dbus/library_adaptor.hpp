@@ -26,6 +26,7 @@ public:
 private:
     using Port = sdbus::Struct<uint16_t, uint16_t, bool, bool, uint16_t>;
     using Medium = sdbus::Struct<std::string, std::string, std::string, uint16_t, uint32_t>;
+    using Element = sdbus::Struct<uint16_t, std::string, bool, std::string, std::string>;
 
     // The caller's view: a fresh snapshot, or the D-Bus error (AccessDenied without USE).
     LibrarySnapshot read();
@@ -39,6 +40,7 @@ private:
     // Answered from the submitter's thread once the job is committed (answer_with_job).
     void Inventory(JobReply&& result, uint32_t action) override;
     void AccessDoor(JobReply&& result, uint32_t action) override;
+    std::vector<Element> ListElements() override;
     bool Door() override;
     std::string Id() override;
     std::string Name() override;

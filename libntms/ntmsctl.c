@@ -455,7 +455,7 @@ int main(int argc, char **argv) {
         {"output", required_argument, NULL, 'o'}, {"no-legend", no_argument, NULL, 'L'},
         {"no-pager", no_argument, NULL, 'P'},   {"queue", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},      {"stop", required_argument, NULL, 's'},
-        {"method", required_argument, NULL, 'M'},
+        {"method", required_argument, NULL, 'M'}, {"barcode", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0}};
     const char *cmd, *arg;
     HANDLE h;
@@ -472,6 +472,7 @@ int main(int argc, char **argv) {
         case 'q': opt.queue = 1; break;
         case 'f': opt.force = 1; break;
         case 's': opt.stop = optarg; break;
+        case 'B': opt.barcode = optarg; break;
         case 'L': opt.no_legend = 1; break;
         case 'P': break; /* ntmsctl never pages; accepted as systemd's tools accept it */
         case 'M':
@@ -514,14 +515,14 @@ int main(int argc, char **argv) {
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
-                        {"inventory", 1}, {"door", 1}};
+                        {"inventory", 1}, {"door", 1},  {"media", -1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
                 break;
         /* eject's MEDIUM is left out to eject the queue, and with --stop. */
         if (i == sizeof commands / sizeof commands[0] ||
-            (nargs != 1 + commands[i].args &&
+            (nargs != 1 + commands[i].args && !(commands[i].args < 0 && nargs <= 2) &&
              !(strcmp(cmd, "eject") == 0 && nargs == 1 && !opt.queue && !opt.force)) ||
             (opt.stop && (strcmp(cmd, "eject") != 0 || nargs != 1 || opt.queue || opt.force)) ||
             (opt.queue && opt.force)) {
@@ -577,6 +578,8 @@ int main(int argc, char **argv) {
         rc = inventory_command(h, arg);
     } else if (strcmp(cmd, "door") == 0) {
         rc = door_command(h, arg);
+    } else if (strcmp(cmd, "media") == 0) {
+        rc = media_command(h, arg);
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

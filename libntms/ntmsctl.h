@@ -21,6 +21,7 @@ struct ntmsctl_options {
     int force;         /* eject --force */
     const char *stop;  /* eject --stop JOB */
     DWORD method; /* inventory: NTMS_INVENTORY_* */
+    const char *barcode; /* media --barcode B */
 };
 extern struct ntmsctl_options opt;
 
@@ -66,5 +67,8 @@ const char *inventory_method_name(DWORD method);
 DWORD stop_job(HANDLE h, NTMS_GUID *library, NTMS_GUID *job);
 int inventory_command(HANDLE h, const char *arg);
 int door_command(HANDLE h, const char *arg);
+
+/* ntmsctl media [LIBRARY|MEDIUM] (ntmsctl_media.c); arg may be NULL: every medium. */
+int media_command(HANDLE h, const char *arg);
 
 #endif

@@ -177,6 +177,8 @@ void usage(FILE *f) {
           "  door GUID|NAME [--method METHOD] [--wait]\n"
           "                                 release the library's door, then inventory it\n"
           "                                 (METHOD: none, fast or default)\n"
+          "  media [GUID|NAME|MEDIUM] [--barcode BARCODE]\n"
+          "                                 list the media with their state and location\n"
           "  stop JOB | retract JOB         stop a job, or check an inject's port now\n"
           "  jobs | job GUID                list the jobs, or show one\n"
           "  requests                       list the operator requests\n"

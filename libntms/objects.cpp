@@ -1,6 +1,7 @@
 // EnumerateNtmsObject's lists and GetNtmsObjectInformation's records, from the bus. A and W
 // records are filled by the same templates: put() writes UTF-8 or UTF-16 by the array's type.
 #include "objects.hpp"
+#include "objects_slot.hpp"
 
 #include "common/vocabulary.hpp"
 #include "objects_media.hpp"
@@ -300,7 +301,11 @@ template <typename Info> DWORD fill(Session& s, const NTMS_GUID& id, Info& info)
     case NTMS_IEPORT:
         return fill_port(s, id, info);
     case NTMS_PHYSICAL_MEDIA:
-        return fill_medium(s, id, info);
+        return locate_medium(s, id, info, fill_medium(s, id, info));
+    case NTMS_STORAGESLOT:
+        return fill_slot(s, id, info);
+    case NTMS_IEDOOR:
+        return fill_door(s, id, info);
     case NTMS_LIBREQUEST:
         return fill_job(s, id, info);
     case NTMS_OPREQUEST:
@@ -361,6 +366,8 @@ DWORD type_supported(DWORD type) {
     case NTMS_MEDIA_POOL:
     case NTMS_PARTITION:
     case NTMS_LOGICAL_MEDIA:
+    case NTMS_STORAGESLOT:
+    case NTMS_IEDOOR:
         return ERROR_SUCCESS;
     default:
         return type > NTMS_UNKNOWN && type < NTMS_NUMBER_OF_OBJECT_TYPES ? ERROR_NOT_SUPPORTED
@@ -428,6 +435,10 @@ DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type,
     case NTMS_PARTITION:
     case NTMS_LOGICAL_MEDIA:
         return list_media_objects(s, container, type, out);
+    case NTMS_STORAGESLOT:
+        return list_slots(s, container, out);
+    case NTMS_IEDOOR:
+        return list_doors(s, container, out);
     default:
         return ERROR_NOT_SUPPORTED;
     }

@@ -134,6 +134,13 @@ std::vector<MediumDescription> Session::describe_media(const sdbus::ObjectPath& 
     return media;
 }
 
+std::vector<Element> Session::list_elements(const sdbus::ObjectPath& library) {
+    auto p = sdbus::createProxy(*bus_, service, library);
+    std::vector<Element> elements;
+    p->callMethod("ListElements").onInterface("org.ntms.Ntms1.Library").storeResultsTo(elements);
+    return elements;
+}
+
 Properties Session::properties(const sdbus::ObjectPath& path, const std::string& interface) {
     auto p = sdbus::createProxy(*bus_, service, path);
     Properties props;

@@ -53,6 +53,8 @@ using ManagedObjects = std::map<sdbus::ObjectPath, std::map<std::string, Propert
 using Medium = sdbus::Struct<std::string, std::string, std::string, uint16_t, uint32_t>;
 // A medium of Library.DescribeMedia: GUID and details ("barcode", "created", "media-type"...).
 using MediumDescription = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
+// An element of Library.ListElements: address, kind, full, medium GUID, barcode.
+using Element = sdbus::Struct<uint16_t, std::string, bool, std::string, std::string>;
 
 class Session {
 public:
@@ -127,6 +129,8 @@ public:
     std::vector<Medium> list_media(const sdbus::ObjectPath& library);
     // Library.DescribeMedia of one library.
     std::vector<MediumDescription> describe_media(const sdbus::ObjectPath& library);
+    // Library.ListElements of one library.
+    std::vector<Element> list_elements(const sdbus::ObjectPath& library);
     // All properties of one interface of one object, in one round trip.
     Properties properties(const sdbus::ObjectPath& path, const std::string& interface);
 

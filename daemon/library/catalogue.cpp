@@ -196,3 +196,17 @@ void Catalogue::set_door(bool door) {
 }
 
 } // namespace ntms
+
+namespace ntms {
+
+void Catalogue::set_element_ranges(std::vector<ElementRange> ranges) {
+    std::lock_guard lock(mutex_);
+    ranges_ = std::move(ranges);
+}
+
+std::pair<std::vector<ElementRange>, std::vector<uint16_t>> Catalogue::element_ranges() const {
+    std::lock_guard lock(mutex_);
+    return {ranges_, free_slots_};
+}
+
+} // namespace ntms

@@ -5,11 +5,13 @@
 
 #include "daemon/config.hpp"
 #include "daemon/events.hpp"
+#include "daemon/library/elements.hpp"
 #include "daemon/model.hpp"
 
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ntms {
@@ -83,6 +85,10 @@ public:
     // With no address, the library's first port.
     std::optional<PortState> find_port(std::optional<uint16_t> address) const;
 
+    // The element ranges read from the device (elements.hpp), and with them the free slots.
+    void set_element_ranges(std::vector<ElementRange> ranges);
+    std::pair<std::vector<ElementRange>, std::vector<uint16_t>> element_ranges() const;
+
 private:
     void notify() { events_.library_changed(snap_id_); }
 
@@ -91,6 +97,7 @@ private:
     mutable std::mutex mutex_;
     LibrarySnapshot snap_;
     std::vector<uint16_t> free_slots_; // sorted ascending
+    std::vector<ElementRange> ranges_;
 };
 
 } // namespace ntms

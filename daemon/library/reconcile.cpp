@@ -240,6 +240,12 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
 
     // Moved records may have been in `changes` pointing at an element vacated above; storage cache
     // reflects the device.
+    lib.catalogue().set_element_ranges({
+        {ElementKind::Transport, map->transport_first, map->transport_count},
+        {ElementKind::Storage, map->storage_first, map->storage_count},
+        {ElementKind::Port, map->ie_first, map->ie_count},
+        {ElementKind::Drive, map->drive_first, map->drive_count},
+    });
     lib.catalogue().set_storage(storage);
     return {};
 }

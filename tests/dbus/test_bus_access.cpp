@@ -87,6 +87,8 @@ TEST_F(BusAccess, UnprivilegedCallerReadsButActsOnNothing) {
               access_denied);
     EXPECT_EQ(error_name(dbus_call({"call", lab1_path, library_iface, "ListMedia"}, nobody)),
               access_denied);
+    EXPECT_EQ(error_name(dbus_call({"call", lab1_path, library_iface, "ListElements"}, nobody)),
+              access_denied);
 
     // What the signals broadcast anyway is readable by every caller the bus policy admits.
     EXPECT_EQ(error_name(dbus_call({"get-library", "lab1"}, nobody)), "");

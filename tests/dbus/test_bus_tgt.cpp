@@ -56,6 +56,31 @@ TEST_F(BusTgt, InjectIntoATgtLibraryAlongsideASimLibrary) {
     for (const auto& m : media)
         found = found || (std::get<1>(m) == "TGT001L8" && std::get<2>(m) == "in-library");
     EXPECT_TRUE(found);
+    // ListElements from tgt's element status: 20 storage slots, the port empty again, and the
+    // cartridge at the one slot ListMedia names.
+    using Element = sdbus::Struct<uint16_t, std::string, bool, std::string, std::string>;
+    std::vector<Element> elements;
+    proxy(path)->callMethod("ListElements").onInterface(library_iface).storeResultsTo(elements);
+    size_t storage = 0, holding = 0;
+    for (const auto& e : elements) {
+        storage += std::get<1>(e) == "storage" ? 1u : 0u;
+        if (std::get<0>(e) == lib.ie_first) {
+            EXPECT_EQ(std::get<1>(e), "port");
+            EXPECT_FALSE(std::get<2>(e));
+        }
+        if (std::get<4>(e) == "TGT001L8") {
+            ++holding;
+            EXPECT_EQ(std::get<1>(e), "storage");
+            EXPECT_TRUE(std::get<2>(e));
+            for (const auto& m : media) {
+                if (std::get<1>(m) == "TGT001L8") {
+                    EXPECT_EQ(std::get<0>(e), std::get<3>(m));
+                }
+            }
+        }
+    }
+    EXPECT_EQ(storage, 20u);
+    EXPECT_EQ(holding, 1u);
     // The sim library next to it was never disturbed.
     EXPECT_EQ(get_as<uint32_t>(library_path("lab1"), library_iface, "FreeSlots"), 20u);
 }

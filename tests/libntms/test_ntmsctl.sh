@@ -140,7 +140,7 @@ fi
 expect 7 "backup over --host" -- "$ctl" --host nowhere.invalid backup "$bk"
 
 
-# eject: the media's GUIDs from the library's ListMedia (ntmsctl does not list media yet).
+# eject: the media's GUIDs from the library's ListMedia.
 lab_path=$(busctl --system call org.ntms.Ntms1 /org/ntms/Ntms1 org.ntms.Ntms1.Manager GetLibrary \
   s lab | sed -n 's/^o "\(.*\)"$/\1/p')
 medium_of() {
@@ -230,7 +230,7 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted
 }
 export NTMSCTL=$ctl
 out=$(complete_words "")
-check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel door eject inject inventory job jobs libraries library requests retract satisfy stop " ]'
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel door eject inject inventory job jobs libraries library media requests retract satisfy stop " ]'
 out=$(complete_words --no)
 check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
 out=$(complete_words inject "")
@@ -257,5 +257,50 @@ out=$(complete_words door doorlab --method "")
 check "completion: door's --method values" '[ "$(tr "\n" " " <<<"$out")" = "default fast none " ]'
 out=$(complete_words --output "")
 check "completion: --output's values" '[ "$(tr "\n" " " <<<"$out")" = "json short " ]'
+
+# media: every medium once, with its library, state and location: a cartridge loaded in drive 2
+# behind ntmsd's back (found by an inventory), one the operator put into port 100, one placed in
+# slot 1015 above, and S00001L8, ejected above, outside.
+check "the stopped inject has ended" 'wait_state "$running" STOPPED'
+"$sim" "$state" place 2 DRV001L8 >/dev/null
+expect 0 "inventory before media" -- "$ctl" --json inventory lab --method fast --wait
+"$sim" "$state" insert 100 PRT001L8 >/dev/null
+location_of() { jq -r ".[] | select(.barcode==\"$1\") | .location" <<<"$out"; }
+for _ in $(seq 100); do
+  out=$("$ctl" --json media); [ "$(location_of PRT001L8)" = "port 100" ] && break; sleep 0.1
+done
+expect 0 "media --json" -- "$ctl" --json media
+check "media: the cartridge in the drive is in drive 2" '[ "$(location_of DRV001L8)" = "drive 2" ]'
+check "media: the cartridge in the port is in port 100, in-port" \
+  '[ "$(location_of PRT001L8)" = "port 100" ] && [ "$(jq -r ".[] | select(.barcode==\"PRT001L8\") | .state" <<<"$out")" = in-port ]'
+check "media: the placed cartridge is in slot 1015 of lab" \
+  '[ "$(location_of HAND01L8)" = "slot 1015" ] && [ "$(jq -r ".[] | select(.barcode==\"HAND01L8\") | .library" <<<"$out")" = lab ]'
+check "media: the ejected cartridge is outside, gone" \
+  '[ "$(jq -r ".[] | select(.id==\"$m1\") | .location + \" \" + .state" <<<"$out")" = "outside gone" ]'
+check "media: each medium once" '[ "$(jq "[.[].id] | length" <<<"$out")" = "$(jq "[.[].id] | unique | length" <<<"$out")" ]'
+check "media: doorlab's cartridges too" '[ "$(jq "[.[] | select(.library==\"doorlab\")] | length" <<<"$out")" = 3 ]'
+all=$out
+expect 0 "media of lab" -- "$ctl" --json media lab
+check "media lab: only lab's media in the library, as many as the full list has" \
+  '[ "$(jq "[.[] | select(.library!=\"lab\")] | length" <<<"$out")" = 0 ] && [ "$(jq length <<<"$out")" = "$(jq "[.[] | select(.library==\"lab\")] | length" <<<"$all")" ]'
+expect 0 "media --barcode" -- "$ctl" --json media --barcode DRV001L8
+check "media --barcode: the one medium" '[ "$(jq length <<<"$out")" = 1 ] && [ "$(jq -r ".[0].location" <<<"$out")" = "drive 2" ]'
+drv=$(jq -r ".[0].id" <<<"$out")
+expect 0 "media GUID" -- "$ctl" --json media "$drv"
+check "media GUID: that medium" '[ "$(jq -r ".[0].barcode" <<<"$out")" = DRV001L8 ] && [ "$(jq length <<<"$out")" = 1 ]'
+expect 0 "media into a pipe" -- "$ctl" media
+check "media into a pipe: one line each, with its location" \
+  '[ "$(wc -l <<<"$out")" = "$(jq length <<<"$all")" ] && grep -Eq "^lab +DRV001L8 +$drv +in-library +drive 2$" <<<"$out"'
+expect 5 "media --barcode unknown" -- "$ctl" media --barcode NOSUCH
+check "media --barcode unknown: the code in words" 'grep -q "barcode NOSUCH: .*(error 4312)" "$NTMS_TEST_DIR/err"'
+expect 5 "media of an unknown medium" -- "$ctl" media 00000000-0000-0000-0000-000000000001
+expect 5 "media of an unknown library" -- "$ctl" media nosuch
+expect 2 "media with two arguments" -- "$ctl" media lab doorlab
+out=$(complete_words media --)
+check "completion: media's own option" 'grep -qx -- --barcode <<<"$out"'
+out=$(complete_words media --barcode DRV)
+check "completion: --barcode's values" '[ "$out" = DRV001L8 ]'
+out=$(complete_words eject "")
+check "completion: eject offers the media in a library" 'grep -qx "$drv" <<<"$out" && ! grep -qx "$m1" <<<"$out"'
 
 [ $fails -eq 0 ] || { echo "$fails checks failed" >&2; exit 1; }
