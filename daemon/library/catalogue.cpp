@@ -81,6 +81,8 @@ void Catalogue::set_state(LibraryState state, const std::string& reason) {
         const bool any = changed || snap_.state != state;
         snap_.state = state;
         snap_.offline_reason = why;
+        if (state == LibraryState::Removed)
+            snap_.drive_list.clear(); // its drives go with its device
         if (state != LibraryState::Offline)
             snap_.next_retry = 0;
         rec.id = snap_.id;
@@ -190,6 +192,20 @@ void Catalogue::set_door(bool door) {
         if (snap_.door == door)
             return;
         snap_.door = door;
+    }
+    notify();
+}
+
+} // namespace ntms
+
+namespace ntms {
+
+void Catalogue::set_drives(std::vector<DriveState> drives) {
+    {
+        std::lock_guard lock(mutex_);
+        if (snap_.drive_list == drives)
+            return;
+        snap_.drive_list = std::move(drives);
     }
     notify();
 }
