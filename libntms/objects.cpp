@@ -2,6 +2,8 @@
 // records are filled by the same templates: put() writes UTF-8 or UTF-16 by the array's type.
 #include "objects.hpp"
 
+#include "objects_drive.hpp"
+
 #include "common/vocabulary.hpp"
 #include "text.hpp"
 
@@ -292,6 +294,10 @@ template <typename Info> DWORD fill(Session& s, const NTMS_GUID& id, Info& info)
         return fill_job(s, id, info);
     case NTMS_OPREQUEST:
         return fill_oprequest(s, id, info);
+    case NTMS_DRIVE:
+        return fill_drive(s, id, info);
+    case NTMS_DRIVE_TYPE:
+        return fill_drive_type(s, id, info);
     default: {
         // Never a success with nothing filled, should type_supported() know more than this.
         const DWORD rc = type_supported(info.dwType);
@@ -339,6 +345,8 @@ DWORD type_supported(DWORD type) {
     case NTMS_PHYSICAL_MEDIA:
     case NTMS_LIBREQUEST:
     case NTMS_OPREQUEST:
+    case NTMS_DRIVE:
+    case NTMS_DRIVE_TYPE:
         return ERROR_SUCCESS;
     default:
         return type > NTMS_UNKNOWN && type < NTMS_NUMBER_OF_OBJECT_TYPES ? ERROR_NOT_SUPPORTED
@@ -400,6 +408,13 @@ DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type,
                     list.push_back(*id);
             }
         }
+        break;
+    case NTMS_DRIVE:
+        list = list_drives(s, container);
+        break;
+    case NTMS_DRIVE_TYPE:
+        if (const DWORD rc = list_drive_types(s, container, list); rc != ERROR_SUCCESS)
+            return rc;
         break;
     default:
         return ERROR_NOT_SUPPORTED;

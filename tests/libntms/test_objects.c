@@ -252,8 +252,8 @@ static void test_changer_types(void) {
 }
 
 static void test_not_modelled(void) {
-    static const DWORD types[] = {NTMS_OBJECT,      NTMS_COMPUTER,      NTMS_DRIVE,
-                                  NTMS_DRIVE_TYPE,  NTMS_IEDOOR,        NTMS_LOGICAL_MEDIA,
+    static const DWORD types[] = {NTMS_OBJECT,      NTMS_COMPUTER,      NTMS_IEDOOR,
+                                  NTMS_LOGICAL_MEDIA,
                                   NTMS_MEDIA_POOL,  NTMS_MEDIA_TYPE,    NTMS_PARTITION,
                                   NTMS_STORAGESLOT, NTMS_UI_DESTINATION};
     static const DWORD invalid[] = {NTMS_UNKNOWN, NTMS_NUMBER_OF_OBJECT_TYPES, 999};
