@@ -514,7 +514,7 @@ int main(int argc, char **argv) {
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
-                        {"inventory", 1}, {"door", 1}};
+                        {"inventory", 1}, {"door", 1},  {"drives", 1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -522,7 +522,8 @@ int main(int argc, char **argv) {
         /* eject's MEDIUM is left out to eject the queue, and with --stop. */
         if (i == sizeof commands / sizeof commands[0] ||
             (nargs != 1 + commands[i].args &&
-             !(strcmp(cmd, "eject") == 0 && nargs == 1 && !opt.queue && !opt.force)) ||
+             !(strcmp(cmd, "eject") == 0 && nargs == 1 && !opt.queue && !opt.force) &&
+             !(strcmp(cmd, "drives") == 0 && nargs == 1)) ||
             (opt.stop && (strcmp(cmd, "eject") != 0 || nargs != 1 || opt.queue || opt.force)) ||
             (opt.queue && opt.force)) {
             usage(stderr);
@@ -577,6 +578,8 @@ int main(int argc, char **argv) {
         rc = inventory_command(h, arg);
     } else if (strcmp(cmd, "door") == 0) {
         rc = door_command(h, arg);
+    } else if (strcmp(cmd, "drives") == 0) {
+        rc = drives_command(h, arg);
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

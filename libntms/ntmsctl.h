@@ -67,4 +67,7 @@ DWORD stop_job(HANDLE h, NTMS_GUID *library, NTMS_GUID *job);
 int inventory_command(HANDLE h, const char *arg);
 int door_command(HANDLE h, const char *arg);
 
+/* ntmsctl drives [LIBRARY] (ntmsctl_drives.c). */
+int drives_command(HANDLE h, const char *arg);
+
 #endif
