@@ -323,9 +323,9 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
                                           static_cast<uint16_t>(chunk), voltag, dvcid, alloc);
         auto r = run(c.span(), Direction::FromDevice, buf, options_.command_timeout);
         if (!r) {
-            // DVCID is optional in SMC-3: ask again without it first.
-            if (dvcid && !support_.dvcid && r.error().code == Errc::CheckCondition &&
-                r.error().sense.key > sense_key::RecoveredError) {
+            // DVCID is optional in SMC-3: a changer that refuses the field (ILLEGAL REQUEST,
+            // invalid field in CDB) is asked again without it, and never again with it.
+            if (dvcid && !support_.dvcid && means_unsupported(r.error())) {
                 support_.dvcid = false;
                 continue;
             }

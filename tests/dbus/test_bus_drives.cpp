@@ -7,6 +7,9 @@
 #include "sgio/virtual_changer.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <set>
 
 namespace ntms::bustest {
 namespace {
@@ -91,6 +94,30 @@ TEST_F(BusDrives, InventoryAfterAMoveIntoADriveShowsItLoaded) {
     ASSERT_FALSE(s2.empty());
     ASSERT_NO_FATAL_FAILURE(move_behind_back("lab1", 1001, 2));
 
+    // What the drive announces: PropertiesChanged with its new State, Medium and Barcode.
+    auto conn = connect();
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::set<std::string> changed_names;
+    std::string announced_state;
+    auto watch = conn->addMatch(
+        "type='signal',sender='org.ntms.Ntms1',interface='org.freedesktop.DBus.Properties',"
+        "member='PropertiesChanged',path='" +
+            std::string(paths[0]) + "'",
+        [&](sdbus::Message& m) {
+            std::string iface;
+            std::map<std::string, sdbus::Variant> changed;
+            m >> iface >> changed;
+            std::lock_guard lock(mutex);
+            for (const auto& [name, value] : changed) {
+                changed_names.insert(iface + "." + name);
+                if (name == "State")
+                    announced_state = value.get<std::string>();
+            }
+            cv.notify_all();
+        });
+    conn->enterEventLoopAsync();
+
     std::string job;
     sdbus::ObjectPath job_path;
     proxy(library_path("lab1"))
@@ -103,6 +130,14 @@ TEST_F(BusDrives, InventoryAfterAMoveIntoADriveShowsItLoaded) {
     EXPECT_EQ(drive_text(paths[0], "Barcode"), "S00002L8");
     EXPECT_EQ(drive_text(paths[0], "Medium"), s2) << "the medium keeps its GUID in the drive";
     EXPECT_EQ(drive_text(paths[1], "State"), "empty");
+    {
+        std::unique_lock lock(mutex);
+        EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(10),
+                                [&] { return announced_state == "loaded"; }));
+        EXPECT_TRUE(changed_names.count(std::string(drive_iface) + ".Medium"));
+        EXPECT_TRUE(changed_names.count(std::string(drive_iface) + ".Barcode"));
+    }
+    conn->leaveEventLoop();
 
     // The drives keep their objects across a restart, and what they hold.
     ASSERT_NO_FATAL_FAILURE(stop_daemon());
