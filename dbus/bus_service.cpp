@@ -1,6 +1,7 @@
 #include "bus_service.hpp"
 
 #include "daemon/journal.hpp"
+#include "dbus/drive_adaptor.hpp"
 #include "dbus/job_adaptor.hpp"
 #include "dbus/library_adaptor.hpp"
 #include "dbus/manager_adaptor.hpp"
@@ -96,6 +97,7 @@ void BusService::stop() {
     // Objects before the connection they are registered on.
     jobs_.clear();
     oprequests_.clear();
+    drives_.clear();
     libraries_.clear();
     root_.reset();
     ctx_.reset();
@@ -167,8 +169,10 @@ void BusService::flush_events() {
     }
     for (const auto& id : libraries) {
         try {
-            if (auto it = libraries_.find(id); it != libraries_.end())
+            if (auto it = libraries_.find(id); it != libraries_.end()) {
+                sync_drives(id); // the drives are on the bus before DrivePaths names them
                 it->second->refresh();
+            }
         } catch (const std::exception& ex) {
             log_failure("cannot publish a library change", ex);
         }
@@ -201,9 +205,42 @@ void BusService::add_library(const Guid& id) {
     auto a = std::make_unique<LibraryAdaptor>(*connection_, *ctx_, std::move(snap).value());
     LibraryAdaptor& ref = *a;
     libraries_.emplace(id, std::move(a));
+    sync_drives(id);
     if (announce_) {
         CallerIdentity::Internal internal(*callers_);
         ref.emitInterfacesAddedSignal();
+    }
+}
+
+void BusService::sync_drives(const Guid& library) {
+    auto snap = manager_.library(library, Caller::root());
+    if (!snap)
+        return;
+    CallerIdentity::Internal internal(*callers_);
+    std::set<Guid> present;
+    for (const auto& d : snap->drive_list) {
+        present.insert(d.id);
+        if (auto it = drives_.find(d.id); it != drives_.end()) {
+            it->second->update(d);
+            continue;
+        }
+        auto a = std::make_unique<DriveAdaptor>(*connection_, library, d);
+        DriveAdaptor& ref = *a;
+        drives_.emplace(d.id, std::move(a));
+        if (announce_)
+            ref.emitInterfacesAddedSignal();
+    }
+    for (auto it = drives_.begin(); it != drives_.end();) {
+        if (it->second->library() != library || present.count(it->first)) {
+            ++it;
+            continue;
+        }
+        try {
+            it->second->emitInterfacesRemovedSignal();
+        } catch (const std::exception& e) {
+            log_failure("cannot announce a drive's removal", e);
+        }
+        it = drives_.erase(it);
     }
 }
 

@@ -23,6 +23,7 @@ class ManagerAdaptor;
 class LibraryAdaptor;
 class JobAdaptor;
 class OpRequestAdaptor;
+class DriveAdaptor;
 
 struct BusOptions {
     std::string version;
@@ -56,6 +57,8 @@ private:
     void on_oprequest(const OpRequestRecord& r);
     // Exports a library not on the bus yet (InterfacesAdded once the name is ours).
     void add_library(const Guid& id);
+    // Exports, updates and removes the library's drives to match its current snapshot.
+    void sync_drives(const Guid& library);
     // Removes what has been finished for longer than the retention; the delay until the next
     // removal in ms, or -1 when nothing waits.
     int expire();
@@ -86,6 +89,7 @@ private:
     std::map<Guid, std::unique_ptr<LibraryAdaptor>> libraries_;
     std::map<Guid, std::unique_ptr<JobAdaptor>> jobs_;
     std::map<Guid, std::unique_ptr<OpRequestAdaptor>> oprequests_;
+    std::map<Guid, std::unique_ptr<DriveAdaptor>> drives_; // by drive GUID
     std::map<Guid, Clock::time_point> job_expiry_, oprequest_expiry_;
     bool announce_ = false; // objects exported before the name was taken are not announced
     int stop_fd_ = -1;

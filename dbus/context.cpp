@@ -17,6 +17,10 @@ sdbus::ObjectPath oprequest_path(const Guid& id) {
     return sdbus::ObjectPath(std::string(root_path) + "/oprequest/" + id.hex());
 }
 
+sdbus::ObjectPath drive_path(const Guid& id) {
+    return sdbus::ObjectPath(std::string(root_path) + "/drive/" + id.hex());
+}
+
 Caller caller_for(BusContext& ctx, const Guid& library) {
     Polkit::Details details{{"library_guid", library.str()}};
     if (auto snap = ctx.manager.library(library, Caller::root()))

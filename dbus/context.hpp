@@ -21,6 +21,7 @@ inline constexpr const char* root_path = "/org/ntms/Ntms1";
 sdbus::ObjectPath library_path(const Guid& id);
 sdbus::ObjectPath job_path(const Guid& id);
 sdbus::ObjectPath oprequest_path(const Guid& id);
+sdbus::ObjectPath drive_path(const Guid& id);
 
 // Implemented by the bus service; called by adaptors on the bus thread.
 class Directory {

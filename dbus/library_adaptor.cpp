@@ -42,6 +42,14 @@ std::vector<LibraryAdaptor::Port> LibraryAdaptor::ports(const LibrarySnapshot& s
     return out;
 }
 
+std::vector<sdbus::ObjectPath> LibraryAdaptor::drive_paths(const LibrarySnapshot& s) {
+    std::vector<sdbus::ObjectPath> out;
+    out.reserve(s.drive_list.size());
+    for (const auto& d : s.drive_list)
+        out.push_back(drive_path(d.id));
+    return out;
+}
+
 void LibraryAdaptor::refresh() {
     auto now = ctx_.manager.library(last_.id, Caller::root());
     if (!now)
@@ -64,6 +72,7 @@ void LibraryAdaptor::refresh() {
     check(a.slots != b.slots, "Slots");
     check(a.free_slots != b.free_slots, "FreeSlots");
     check(a.drives != b.drives, "Drives");
+    check(drive_paths(a) != drive_paths(b), "DrivePaths");
     check(ports(a) != ports(b), "Ports");
     check(a.inject_timeout_sec != b.inject_timeout_sec, "InjectTimeout");
     check(a.door != b.door, "Door");
@@ -157,6 +166,9 @@ uint32_t LibraryAdaptor::FreeSlots() {
 }
 uint32_t LibraryAdaptor::Drives() {
     return guarded([&] { return read().drives; });
+}
+std::vector<sdbus::ObjectPath> LibraryAdaptor::DrivePaths() {
+    return guarded([&] { return drive_paths(read()); });
 }
 std::vector<LibraryAdaptor::Port> LibraryAdaptor::Ports() {
     return guarded([&] { return ports(read()); });

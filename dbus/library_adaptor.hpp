@@ -20,6 +20,8 @@ public:
     LibraryAdaptor& operator=(const LibraryAdaptor&) = delete;
 
     const Guid& id() const { return last_.id; }
+    // The snapshot last announced (its drives are what the bus service exports).
+    const LibrarySnapshot& last() const { return last_; }
     // Takes a new snapshot and emits PropertiesChanged for the properties that differ.
     void refresh();
 
@@ -31,6 +33,7 @@ private:
     // The caller's view: a fresh snapshot, or the D-Bus error (AccessDenied without USE).
     LibrarySnapshot read();
     static std::vector<Port> ports(const LibrarySnapshot& s);
+    static std::vector<sdbus::ObjectPath> drive_paths(const LibrarySnapshot& s);
 
     std::vector<Medium> ListMedia() override;
     // library_media.cpp
@@ -54,6 +57,7 @@ private:
     uint32_t Slots() override;
     uint32_t FreeSlots() override;
     uint32_t Drives() override;
+    std::vector<sdbus::ObjectPath> DrivePaths() override;
     std::vector<Port> Ports() override;
     uint32_t InjectTimeout() override;
     uint32_t InventoryMethod() override;

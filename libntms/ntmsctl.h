@@ -70,5 +70,7 @@ int door_command(HANDLE h, const char *arg);
 
 /* ntmsctl media [LIBRARY|MEDIUM] (ntmsctl_media.c); arg may be NULL: every medium. */
 int media_command(HANDLE h, const char *arg);
+/* ntmsctl drives [LIBRARY] (ntmsctl_drives.c). */
+int drives_command(HANDLE h, const char *arg);
 
 #endif

@@ -167,6 +167,7 @@ void usage(FILE *f) {
           "               COMMAND [ARG]\n\n"
           "  libraries                      list the libraries\n"
           "  library GUID|NAME              show one library\n"
+          "  drives [GUID|NAME]             list the drives of one library or of all\n"
           "  inject GUID|NAME [--many] [--timeout S] [--wait]\n"
           "                                 open the library's port and import what is put in\n"
           "  eject [MEDIUM] [--queue|--force] [--timeout S] [--wait] | eject --stop JOB\n"

@@ -3,6 +3,8 @@
 #include "objects.hpp"
 #include "objects_slot.hpp"
 
+#include "objects_drive.hpp"
+
 #include "common/vocabulary.hpp"
 #include "objects_media.hpp"
 #include "text.hpp"
@@ -315,6 +317,10 @@ template <typename Info> DWORD fill(Session& s, const NTMS_GUID& id, Info& info)
     case NTMS_PARTITION:
     case NTMS_LOGICAL_MEDIA:
         return fill_media_object(s, id, info);
+    case NTMS_DRIVE:
+        return fill_drive(s, id, info);
+    case NTMS_DRIVE_TYPE:
+        return fill_drive_type(s, id, info);
     default: {
         // Never a success with nothing filled, should type_supported() know more than this.
         const DWORD rc = type_supported(info.dwType);
@@ -368,6 +374,8 @@ DWORD type_supported(DWORD type) {
     case NTMS_LOGICAL_MEDIA:
     case NTMS_STORAGESLOT:
     case NTMS_IEDOOR:
+    case NTMS_DRIVE:
+    case NTMS_DRIVE_TYPE:
         return ERROR_SUCCESS;
     default:
         return type > NTMS_UNKNOWN && type < NTMS_NUMBER_OF_OBJECT_TYPES ? ERROR_NOT_SUPPORTED
@@ -439,6 +447,13 @@ DWORD list_objects(Session& s, const NTMS_GUID* container, DWORD type,
         return list_slots(s, container, out);
     case NTMS_IEDOOR:
         return list_doors(s, container, out);
+    case NTMS_DRIVE:
+        list = list_drives(s, container);
+        break;
+    case NTMS_DRIVE_TYPE:
+        if (const DWORD rc = list_drive_types(s, container, list); rc != ERROR_SUCCESS)
+            return rc;
+        break;
     default:
         return ERROR_NOT_SUPPORTED;
     }

@@ -306,6 +306,7 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
     std::vector<uint8_t>& buf = buffer_; // reused: large fresh buffers cost page faults each time
     while (cur < end) {
         const bool voltag = support_.voltag.value_or(true);
+        const bool dvcid = type == ElementType::DataTransfer && support_.dvcid.value_or(true);
         const uint32_t chunk = std::min<uint32_t>(end - cur, options_.max_elements_per_request);
         // Size the allocation by the descriptor length this device used last time: devices that
         // ignore NUMBER OF ELEMENTS (tgt) then send only about what we asked for.
@@ -319,9 +320,15 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         if (buf.size() < alloc)
             buf.resize(alloc);
         auto c = cdb::read_element_status(type, static_cast<uint16_t>(cur),
-                                          static_cast<uint16_t>(chunk), voltag, false, alloc);
+                                          static_cast<uint16_t>(chunk), voltag, dvcid, alloc);
         auto r = run(c.span(), Direction::FromDevice, buf, options_.command_timeout);
         if (!r) {
+            // DVCID is optional in SMC-3: a changer that refuses the field (ILLEGAL REQUEST,
+            // invalid field in CDB) is asked again without it, and never again with it.
+            if (dvcid && !support_.dvcid && means_unsupported(r.error())) {
+                support_.dvcid = false;
+                continue;
+            }
             // Libraries without a barcode reader reject VOLTAG (usually 5/24/00); ask without it.
             if (voltag && !support_.voltag && r.error().code == Errc::CheckCondition &&
                 r.error().sense.key > sense_key::RecoveredError) {
@@ -332,6 +339,8 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         }
         if (voltag)
             support_.voltag = true;
+        if (dvcid)
+            support_.dvcid = true;
         const size_t received = std::min<size_t>(r->transferred, alloc);
         auto report = parse_element_status(std::span(buf).first(received));
         if (!report)

@@ -44,6 +44,7 @@ struct Support {
     std::optional<bool> open_close_ie;
     std::optional<bool> voltag;
     std::optional<bool> initialize_range;
+    std::optional<bool> dvcid; // drives' identifiers in READ ELEMENT STATUS
 };
 
 class Changer {

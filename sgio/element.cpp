@@ -1,6 +1,7 @@
 #include "element.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 namespace sgio {
 
@@ -74,6 +75,36 @@ uint16_t ElementMap::count(ElementType t) const noexcept {
         return drive_count;
     }
     return 0;
+}
+
+} // namespace sgio
+
+namespace sgio {
+
+namespace {
+
+std::string trimmed(std::string_view s) {
+    const auto b = s.find_first_not_of(' ');
+    if (b == std::string_view::npos)
+        return {};
+    const auto e = s.find_last_not_of(' ');
+    return std::string(s.substr(b, e - b + 1));
+}
+
+} // namespace
+
+DriveIdentity drive_identity(const ElementStatus& e) {
+    constexpr size_t vendor_size = 8, product_size = 16;
+    DriveIdentity d;
+    const std::string_view id = e.identifier;
+    if (e.identifier_type == 1 && id.size() >= vendor_size + product_size) {
+        d.vendor = trimmed(id.substr(0, vendor_size));
+        d.product = trimmed(id.substr(vendor_size, product_size));
+        d.serial = trimmed(id.substr(vendor_size + product_size));
+    } else {
+        d.serial = trimmed(id);
+    }
+    return d;
 }
 
 } // namespace sgio

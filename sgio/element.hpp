@@ -36,8 +36,17 @@ struct ElementStatus {
     std::string primary_tag;   // trimmed of trailing blanks/NULs; empty when absent
     std::string alternate_tag;
     std::string identifier;    // DVCID identifier bytes when present
+    uint8_t identifier_type = 0; // its SPC designator type (1: T10 vendor identification)
     bool truncated = false;    // descriptor was cut short; fields past the cut are default
 };
+
+// A drive's identity as its DVCID identifier gives it: a T10 vendor identification (type 1) of
+// 24 bytes or more is vendor (8), product (16) and serial (the rest), as libraries send it; any
+// other identifier is the serial alone. Empty fields where the changer sent nothing.
+struct DriveIdentity {
+    std::string vendor, product, serial;
+};
+DriveIdentity drive_identity(const ElementStatus& e);
 
 // Addresses from mode page 1Dh (Element Address Assignment).
 struct ElementMap {

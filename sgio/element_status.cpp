@@ -98,6 +98,7 @@ ElementStatus parse_descriptor(const uint8_t* e, size_t present, size_t length, 
     }
     if (length >= at + 4 && present >= at + 4) {
         const uint8_t code_set = e[at] & 0x0F;
+        s.identifier_type = e[at + 1] & 0x0F;
         const size_t id_at = at + 4;
         const size_t n = std::min(size_t{e[at + 3]}, length - id_at);
         if (present >= id_at + n) {

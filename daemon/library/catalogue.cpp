@@ -82,6 +82,8 @@ void Catalogue::set_state(LibraryState state, const std::string& reason) {
         const bool any = changed || snap_.state != state;
         snap_.state = state;
         snap_.offline_reason = why;
+        if (state == LibraryState::Removed)
+            snap_.drive_list.clear(); // its drives go with its device
         if (state != LibraryState::Offline)
             snap_.next_retry = 0;
         rec.id = snap_.id;
@@ -207,6 +209,16 @@ void Catalogue::set_element_ranges(std::vector<ElementRange> ranges) {
 std::pair<std::vector<ElementRange>, std::vector<uint16_t>> Catalogue::element_ranges() const {
     std::lock_guard lock(mutex_);
     return {ranges_, free_slots_};
+}
+
+void Catalogue::set_drives(std::vector<DriveState> drives) {
+    {
+        std::lock_guard lock(mutex_);
+        if (snap_.drive_list == drives)
+            return;
+        snap_.drive_list = std::move(drives);
+    }
+    notify();
 }
 
 } // namespace ntms

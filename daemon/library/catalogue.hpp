@@ -6,6 +6,7 @@
 #include "daemon/config.hpp"
 #include "daemon/events.hpp"
 #include "daemon/library/elements.hpp"
+#include "daemon/library/drives.hpp"
 #include "daemon/model.hpp"
 
 #include <mutex>
@@ -45,6 +46,9 @@ struct LibrarySnapshot {
     uint32_t inventory_method = 3; // NTMS_INVENTORY_*: what a DEFAULT inventory does
     bool door = false;             // a door AccessNtmsLibraryDoor can release (Door=)
     int64_t created = 0;           // when its record was made (usec): RSM's Created
+    // Its drives as last read, in address order; none until its element status is read, and
+    // none once its device is removed.
+    std::vector<DriveState> drive_list;
 
     bool online() const { return state == LibraryState::Online; }
 };
@@ -79,6 +83,7 @@ public:
     // Storage inventory: slot address -> full.
     void set_storage(const std::vector<std::pair<uint16_t, bool>>& slots);
     void set_door(bool door);
+    void set_drives(std::vector<DriveState> drives);
     void set_slot_full(uint16_t address, bool full);
     std::optional<uint16_t> pick_free_slot() const;
     // The port that `address` (an IE element address) belongs to; nullopt for no such port.

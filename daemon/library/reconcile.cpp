@@ -75,6 +75,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     std::map<uint16_t, Physical> phys;
     std::vector<std::pair<uint16_t, bool>> storage;
     storage.reserve(map->storage_count);
+    std::vector<sgio::ElementStatus> drive_status;
     for (auto type : {sgio::ElementType::Transport, sgio::ElementType::Storage,
                       sgio::ElementType::ImportExport, sgio::ElementType::DataTransfer}) {
         if (map->count(type) == 0)
@@ -83,6 +84,8 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
             phys[e.address] = Physical{type, e.full, e.primary_tag};
             if (type == sgio::ElementType::Storage)
                 storage.emplace_back(e.address, e.full);
+            else if (type == sgio::ElementType::DataTransfer)
+                drive_status.push_back(e);
         });
         if (!r)
             return offline(lib, r.error(), "read element status");
@@ -137,6 +140,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
 
     std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> changes, relocating;
     std::unordered_map<std::string, bool> claimed; // medium guid -> placed
+    std::unordered_map<uint16_t, Guid> placed;     // full element -> its medium record
     const int64_t now = now_usec();
     auto move_row = [&](const MediumRecord& m, std::optional<uint16_t> from,
                         std::optional<uint16_t> to, const char* reason) {
@@ -152,6 +156,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
             (p.tag.empty() || it->second.barcode.empty() || p.tag == it->second.barcode)) {
             MediumRecord m = it->second;
             claimed[m.id.str()] = true;
+            placed[addr] = m.id;
             bool dirty = false;
             if (m.barcode.empty() && !p.tag.empty()) {
                 m.barcode = p.tag;
@@ -172,6 +177,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         if (known != by_tag.end() && !claimed[known->second.id.str()]) {
             MediumRecord m = known->second;
             claimed[m.id.str()] = true;
+            placed[addr] = m.id;
             auto from = m.element;
             MediumRecord lifted = m; // off its old element first: elements may be swapped
             lifted.element.reset();
@@ -193,6 +199,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         m.state = in_port ? MediumState::InPort : MediumState::InLibrary;
         m.updated = now;
         claimed[m.id.str()] = true;
+        placed[addr] = m.id;
         changes.emplace_back(
             m, move_row(m, std::nullopt, addr, in_port ? "found-in-port" : "inventory"));
     }
@@ -247,6 +254,11 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         {ElementKind::Drive, map->drive_first, map->drive_count},
     });
     lib.catalogue().set_storage(storage);
+    auto drives = sorted_drives(lib.id(), drive_status);
+    for (auto& d : drives)
+        if (auto it = placed.find(d.element); d.full && it != placed.end())
+            d.medium = it->second;
+    lib.catalogue().set_drives(std::move(drives));
     return {};
 }
 

@@ -485,7 +485,12 @@ TEST_F(BusInject, ObjectManagerListsLibrariesWithTheirProperties) {
         ->callMethod("GetManagedObjects")
         .onInterface("org.freedesktop.DBus.ObjectManager")
         .storeResultsTo(all);
-    ASSERT_EQ(all.size(), 2u);
+    // The two libraries and their drives (two each, the virtual changer's default).
+    ASSERT_EQ(all.size(), 6u);
+    size_t drives = 0;
+    for (const auto& [path, ifaces] : all)
+        drives += ifaces.count("org.ntms.Ntms1.Drive");
+    EXPECT_EQ(drives, 4u);
     const auto& lab1 = all.at(library_path("lab1")).at(library_iface);
     EXPECT_EQ(lab1.at("Name").get<std::string>(), "lab1");
     EXPECT_EQ(lab1.at("State").get<std::string>(), "online");

@@ -284,7 +284,7 @@ static void test_enumerate_refusals(void) {
              ERROR_INVALID_PARAMETER);
     CHECK_EQ(EnumerateNtmsObject(session, &lab, list, &n, NTMS_LIBRARY, 0),
              ERROR_INVALID_PARAMETER);
-    CHECK_EQ(EnumerateNtmsObject(session, NULL, list, &n, NTMS_DRIVE, 0), ERROR_NOT_SUPPORTED);
+    CHECK_EQ(EnumerateNtmsObject(session, NULL, list, &n, NTMS_COMPUTER, 0), ERROR_NOT_SUPPORTED);
     n = 4;
     CHECK_EQ(EnumerateNtmsObject(session, &bogus, list, &n, NTMS_IEPORT, 0),
              ERROR_OBJECT_NOT_FOUND);
@@ -333,7 +333,7 @@ static void test_information_refusals(void) {
     CHECK_EQ(GetNtmsObjectInformationW(session, &lab, &w), ERROR_INVALID_PARAMETER);
     CHECK_EQ(w.szName[0], 0);
     a.dwSize = sizeof a;
-    a.dwType = NTMS_DRIVE; /* not modelled */
+    a.dwType = NTMS_COMPUTER; /* not modelled */
     CHECK_EQ(GetNtmsObjectInformationA(session, &lab, &a), ERROR_NOT_SUPPORTED);
     a.dwType = 999; /* no type at all */
     CHECK_EQ(GetNtmsObjectInformationA(session, &lab, &a), ERROR_INVALID_PARAMETER);

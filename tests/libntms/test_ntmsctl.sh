@@ -21,6 +21,23 @@ lab=$(jq -r '.[] | select(.name=="lab") | .id' <<<"$out")
 expect 0 "library by name" -- "$ctl" --json library lab
 check "library by name gives its GUID" '[ "$(jq -r .id <<<"$out")" = "$lab" ]'
 expect 0 "library by GUID" -- "$ctl" library "$lab"
+# drives: the virtual changer's two drives at elements 2 and 3, empty, with their DVCID identity.
+expect 0 "drives of a library" -- "$ctl" --no-legend drives lab
+check "drives lab: two rows, numbered 0 and 1, at elements 2 and 3, empty" \
+  '[ "$(awk "{ print \$1, \$2, \$3, \$4, \$7 }" <<<"$out" | tr "\n" ";")" = "lab 0 2 empty VIRTUAL-DRIVE;lab 1 3 empty VIRTUAL-DRIVE;" ]'
+expect 0 "drives --json" -- "$ctl" --json drives lab
+check "drives --json: numbers, elements, serials ending in the drive number, no device yet" \
+  '[ "$(jq -r "[.[] | \"\(.library) \(.number) \(.element) \(.state) \(.product) \(.serial[8:]) \(.device)\"] | join(\";\")" <<<"$out")" = "lab 0 2 empty VIRTUAL-DRIVE 01 ;lab 1 3 empty VIRTUAL-DRIVE 02 " ]'
+expect 0 "drives of every library" -- "$ctl" --json drives
+check "drives of every library include lab's and noport's" \
+  '[ "$(jq "[.[] | select(.library==\"lab\" or .library==\"noport\")] | length" <<<"$out")" = 4 ]'
+"$sim" "$state" place 3 CTLDRV1 >/dev/null
+expect 0 "inventory after a cartridge was put in a drive" -- "$ctl" inventory lab --wait
+expect 0 "drives after the inventory" -- "$ctl" --json drives lab
+check "the second drive is loaded with CTLDRV1" \
+  '[ "$(jq -r ".[1] | \"\(.state) \(.barcode)\"" <<<"$out")" = "loaded CTLDRV1" ]'
+expect 5 "drives of an unknown library" -- "$ctl" drives nosuch
+expect 2 "drives takes one library at most" -- "$ctl" drives lab noport
 # An offline library says why, and when its device is tried again.
 expect 0 "an offline library" -- "$ctl" library gone
 check "an offline library: its reason and next retry under its line" \
@@ -230,7 +247,7 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted
 }
 export NTMSCTL=$ctl
 out=$(complete_words "")
-check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel door eject inject inventory job jobs libraries library media requests retract satisfy stop " ]'
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel door drives eject inject inventory job jobs libraries library media requests retract satisfy stop " ]'
 out=$(complete_words --no)
 check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
 out=$(complete_words inject "")

@@ -252,8 +252,7 @@ static void test_changer_types(void) {
 }
 
 static void test_not_modelled(void) {
-    static const DWORD types[] = {NTMS_OBJECT, NTMS_COMPUTER, NTMS_DRIVE, NTMS_DRIVE_TYPE,
-                                  NTMS_UI_DESTINATION};
+    static const DWORD types[] = {NTMS_OBJECT, NTMS_COMPUTER, NTMS_UI_DESTINATION};
     static const DWORD invalid[] = {NTMS_UNKNOWN, NTMS_NUMBER_OF_OBJECT_TYPES, 999};
     NTMS_GUID lab = library_named("lab"), list[4];
     size_t i;

@@ -2,6 +2,7 @@
 // quirks, driven by scripted transports whose replies are built here byte by byte.
 #include "sgio/cdb.hpp"
 #include "sgio/changer.hpp"
+#include "sgio/virtual_changer.hpp"
 
 #include <deque>
 #include <functional>
@@ -502,4 +503,68 @@ TEST(Changer, IdentifyReadsSerialAndDesignator) {
     EXPECT_EQ(r->serial, "SN12");
     EXPECT_EQ(r->device_id, "naa:5001020304050607");
     EXPECT_EQ(r->stable_key(), "naa:5001020304050607");
+}
+
+namespace {
+
+// The virtual changer behind a filter that may refuse DVCID as an older changer does.
+struct DvcidFilter {
+    VirtualChanger& vc;
+    bool refuse = false;
+    Result<CommandResult> operator()(std::span<const uint8_t> cdb, std::span<uint8_t> buffer) {
+        if (refuse && cdb[0] == opcode::ReadElementStatus && (cdb[6] & 0x01))
+            return check(sense_key::IllegalRequest, 0x24, 0x00);
+        return vc.execute(cdb, Direction::FromDevice, buffer, 1s);
+    }
+};
+
+} // namespace
+
+TEST(Changer, AsksDrivesForTheirIdentifiers) {
+    auto cfg = VirtualChangerConfig::parse("sim:ids,slots=4,drives=2,ie=1");
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    auto vc = VirtualChanger::open(*cfg);
+    ASSERT_TRUE(vc) << vc.error().message;
+    DvcidFilter filter{**vc};
+    ScriptedTransport t(std::ref(filter));
+    Changer ch(t, fast_options());
+    auto r = ch.read_status(ElementType::DataTransfer);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->size(), 2u);
+    EXPECT_EQ(ch.support().dvcid, true);
+    const auto id = drive_identity((*r)[1]);
+    EXPECT_EQ((*r)[1].identifier_type, 1);
+    EXPECT_EQ(id.product, "VIRTUAL-DRIVE");
+    EXPECT_EQ(id.serial.substr(8), "02");
+    // Storage elements are never asked for identifiers.
+    t.cdbs.clear();
+    ASSERT_TRUE(ch.read_status(ElementType::Storage));
+    for (auto& c : t.cdbs) {
+        if (c[0] == opcode::ReadElementStatus) {
+            EXPECT_EQ(c[6] & 0x01, 0);
+        }
+    }
+}
+
+TEST(Changer, AChangerThatRefusesDvcidIsAskedWithout) {
+    auto cfg = VirtualChangerConfig::parse("sim:old,slots=4,drives=2,ie=1");
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    auto vc = VirtualChanger::open(*cfg);
+    ASSERT_TRUE(vc) << vc.error().message;
+    DvcidFilter filter{**vc, true};
+    ScriptedTransport t(std::ref(filter));
+    Changer ch(t, fast_options());
+    auto r = ch.read_status(ElementType::DataTransfer);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->size(), 2u);
+    EXPECT_EQ((*r)[0].identifier, "");
+    EXPECT_EQ(ch.support().dvcid, false);
+    t.cdbs.clear();
+    ASSERT_TRUE(ch.read_status(ElementType::DataTransfer));
+    ASSERT_FALSE(t.cdbs.empty());
+    for (auto& c : t.cdbs) {
+        if (c[0] == opcode::ReadElementStatus) {
+            EXPECT_EQ(c[6] & 0x01, 0) << "DVCID is not asked again";
+        }
+    }
 }
