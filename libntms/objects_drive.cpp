@@ -103,6 +103,13 @@ template <typename Info> DWORD fill_type_info(Session& s, const NTMS_GUID& id, I
 
 } // namespace
 
+std::optional<NTMS_GUID> drive_at(Session& s, const sdbus::ObjectPath& library, uint16_t element) {
+    for (const auto& d : drives(s))
+        if (d.library == library && prop<uint16_t>(d.p, "Element") == element)
+            return d.id;
+    return std::nullopt;
+}
+
 std::vector<NTMS_GUID> list_drives(Session& s, const NTMS_GUID* container) {
     std::optional<sdbus::ObjectPath> library;
     if (container)

@@ -3,6 +3,7 @@
 #include "objects_slot.hpp"
 
 #include "objects.hpp"
+#include "objects_drive.hpp"
 #include "text.hpp"
 
 #include <algorithm>
@@ -119,7 +120,7 @@ DWORD locate_medium_t(Session& s, const NTMS_GUID& id, Info& info, DWORD rc) {
             continue;
         if (std::get<1>(e) == "drive") {
             pm.LocationType = NTMS_DRIVE;
-            pm.Location = NTMS_GUID{}; // drives are not objects of this model
+            pm.Location = drive_at(s, path, std::get<0>(e)).value_or(NTMS_GUID{});
             pm.HomeSlot = NTMS_GUID{};
         }
         break;

@@ -244,6 +244,13 @@ static void test_medium_in_drive(void) {
         CHECK_EQ(a.Info.PhysicalMedia.LocationType, NTMS_DRIVE);
         CHECK(NTMS_IS_NULLGUID(a.Info.PhysicalMedia.HomeSlot));
         CHECK(same_guid(&a.Info.PhysicalMedia.CurrentLibrary, &lab));
+        { /* Location is the drive object at element 2: the first drive, loaded with it */
+            NTMS_OBJECTINFORMATIONA d =
+                info_a(&a.Info.PhysicalMedia.Location, NTMS_DRIVE, ERROR_SUCCESS);
+            CHECK_EQ(d.Info.Drive.Number, 0);
+            CHECK_EQ(d.Info.Drive.State, NTMS_DRIVESTATE_LOADED);
+            CHECK(same_guid(&d.Info.Drive.Library, &lab));
+        }
         CHECK_EQ(strcmp(a.szDescription, "in-library at element 2"), 0);
         w = info_w(&media[i], NTMS_PHYSICAL_MEDIA, ERROR_SUCCESS);
         CHECK_EQ(w.Info.PhysicalMedia.LocationType, NTMS_DRIVE);
