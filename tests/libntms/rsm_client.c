@@ -387,7 +387,8 @@ static void eject(HANDLE h, HANDLE notification) {
     if (!check_code(rc, ERROR_SUCCESS, NULL, "EjectNtmsMedia(NTMS_EJECT_START)"))
         return;
     guid_text(&request, id);
-    if (!check(!NTMS_IS_NULLGUID(request), NULL, "START gives the request's GUID %s", id))
+    memset(&bogus, 0, sizeof bogus);
+    if (!check(!same_guid(&request, &bogus), NULL, "START gives the request's GUID %s", id))
         return;
     rc = information(h, &request, NTMS_LIBREQUEST, &info);
     if (check_code(rc, ERROR_SUCCESS, NULL, "GetNtmsObjectInformation of the eject request"))
