@@ -3,8 +3,8 @@
 # image's ntms-vm.service from the test disk the host attached (mounted at /run/ntms-vm/disk):
 #
 #   root/        the project as `meson install --destdir` left it
-#   bin/         ntms-vm-inject, the C client built on the host against root/'s libntms
-#   guest-test.sh
+#   bin/         ntms-vm-inject and rsm_client, C clients built on the host against root/'s libntms
+#   guest-test.sh, guest-checks-media.sh (sourced: the inventory and eject checks)
 #
 # Each check ends in one line "NTMS-VM ok N - what" or "NTMS-VM not ok N - what", followed on
 # failure by diagnostic lines "NTMS-VM # ...". The lines go to ttyS1, the report channel the host
@@ -587,6 +587,10 @@ check_purge() {
   return "$left"
 }
 
+# check_inventory_ntmsctl, check_eject_ntmsctl, check_rsm_client
+# shellcheck source=guest-checks-media.sh
+. "$DISK/guest-checks-media.sh"
+
 CHECKS=(
   install "the project installs like a package (sysusers, ldconfig, systemd, udev, D-Bus, catalog)"
   changer "tgt's changer through the kernel iSCSI initiator is a /dev/sgN of type 8"
@@ -596,6 +600,9 @@ CHECKS=(
   inject_busctl "busctl InjectMedia, two cartridges by the operator, RETRACT: job passed, mtx shows them where the database says"
   inject_ntmsctl "ntmsctl inject --wait and ntmsctl retract: job passed, mtx agrees with the database"
   inject_c "a C program linking the installed libntms: InjectNtmsMedia START and RETRACT, job passed, mtx agrees"
+  inventory_ntmsctl "slots changed behind ntmsd's back (mtx, tgtadm), ntmsctl inventory --wait: moved, gone and new as mtx shows"
+  eject_ntmsctl "ntmsctl eject --wait, the operator takes the cartridge out of the port: job passed, medium gone"
+  rsm_client "rsm_client, written from Microsoft's RSM pages: inventory, drives, media, eject with the operator, every return code"
   kill "systemctl kill -s KILL in the middle of an inject, restart: job interrupted, nothing lost"
   journal "library full: the operator request is in journalctl -u ntmsd with its MESSAGE_ID and in journalctl -x with its catalog text"
   hotplug "iscsiadm logout takes the library offline, login brings it back online with the same GUID"

@@ -11,9 +11,10 @@
 #    NTMS_VM_DEBS=DIR, the .debs of `make deb` in DIR instead: the guest installs them with
 #    apt-get install ./*.deb, runs the same checks, and at the end purges them.
 # 2. build-image.sh: the cached Debian 12 guest image, with those packages.
-# 3. ntms-vm-inject.c compiled against the staged ntmsapi.h and libntms (pkg-config with the
-#    staging tree as sysroot).
-# 4. A second disk made with mkfs.ext4 -d: the staged tree, the program and guest-test.sh.
+# 3. ntms-vm-inject.c and rsm_client.c (tests/libntms) compiled against the staged ntmsapi.h and
+#    libntms (pkg-config with the staging tree as sysroot).
+# 4. A second disk made with mkfs.ext4 -d: the staged tree, the programs, guest-test.sh and the
+#    checks it sources.
 # 5. QEMU (TCG; KVM is not used), a throw-away qcow2 overlay on the image, a hard time limit.
 #    ttyS0 is the console (BUILDDIR/tests/system/vm/console.log), ttyS1 the guest's report
 #    (report.log), both kept from the last run for diagnosis.
@@ -22,13 +23,13 @@
 #    saying so.
 #
 # Environment: NTMS_VM_DEBS (see 1), NTMS_VM_CACHE (image cache, default /var/tmp/ntms-vm), NTMS_VM_MIRROR (instead of
-# the host's apt mirror), NTMS_VM_TIMEOUT (seconds the guest may run, default 480), NTMS_VM_MEM
+# the host's apt mirror), NTMS_VM_TIMEOUT (seconds the guest may run, default 600), NTMS_VM_MEM
 # (MiB, 1024), NTMS_VM_SMP (2).
 set -euo pipefail
 umask 022
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-TIMEOUT=${NTMS_VM_TIMEOUT:-480}
+TIMEOUT=${NTMS_VM_TIMEOUT:-600}
 MEM=${NTMS_VM_MEM:-1024}
 SMP=${NTMS_VM_SMP:-2}
 
@@ -173,9 +174,15 @@ if ! gcc -std=c99 -Wall -Wextra -Werror -pedantic -o "$stage/bin/ntms-vm-inject"
     "$HERE/ntms-vm-inject.c" $flags >>"$host_log" 2>&1; then
   host_failure "ntms-vm-inject.c does not build against the installed libntms"
 fi
+# shellcheck disable=SC2086 # flags are words
+if ! gcc -std=c99 -Wall -Wextra -Werror -pedantic -o "$stage/bin/rsm_client" \
+    "$HERE/../../libntms/rsm_client.c" $flags >>"$host_log" 2>&1; then
+  host_failure "rsm_client.c does not build against the installed libntms"
+fi
 
 # 4. The test disk.
 install -m 755 "$HERE/guest-test.sh" "$stage/guest-test.sh"
+install -m 644 "$HERE/guest-checks-media.sh" "$stage/guest-checks-media.sh"
 size_mb=$(($(du -sm "$stage" | cut -f1) + 64))
 truncate -s "${size_mb}M" "$work/test.img"
 if ! mkfs.ext4 -q -F -L NTMSTEST -d "$stage" "$work/test.img" >>"$host_log" 2>&1; then
