@@ -13,65 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-static int failures;
-static int groups_failed;
-static int groups;
-
-#define CHECK_EQ(got, want)                                                                        \
-    do {                                                                                           \
-        unsigned long g_ = (unsigned long)(got), w_ = (unsigned long)(want);                       \
-        if (g_ != w_) {                                                                            \
-            fprintf(stderr, "%s:%d: %s = %lu, expected %lu\n", __FILE__, __LINE__, #got, g_, w_);  \
-            ++failures;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: not true: %s\n", __FILE__, __LINE__, #cond);                   \
-            ++failures;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static HANDLE session;
-static const char* sim;
-
-static void group(const char* name, void (*run)(void)) {
-    failures = 0;
-    run();
-    if (failures)
-        ++groups_failed;
-    printf("%s %d - %s\n", failures ? "not ok" : "ok", ++groups, name);
-    fflush(stdout);
-}
-
-static int same_guid(const NTMS_GUID* a, const NTMS_GUID* b) {
-    return memcmp(a, b, sizeof *a) == 0;
-}
-
-static NTMS_OBJECTINFORMATIONA info_a(NTMS_GUID* id, DWORD type, DWORD want) {
-    NTMS_OBJECTINFORMATIONA info;
-    memset(&info, 0, sizeof info);
-    info.dwSize = sizeof info;
-    info.dwType = type;
-    CHECK_EQ(GetNtmsObjectInformationA(session, id, &info), want);
-    return info;
-}
-
-static NTMS_GUID library_named(const char* name) {
-    NTMS_GUID list[8], none = NTMS_NULLGUID;
-    DWORD n = 8, i;
-    CHECK_EQ(EnumerateNtmsObject(session, NULL, list, &n, NTMS_LIBRARY, 0), ERROR_SUCCESS);
-    for (i = 0; i < n && i < 8; ++i) {
-        NTMS_OBJECTINFORMATIONA info = info_a(&list[i], NTMS_LIBRARY, ERROR_SUCCESS);
-        if (strcmp(info.szName, name) == 0)
-            return list[i];
-    }
-    fprintf(stderr, "no library %s\n", name);
-    ++failures;
-    return none;
-}
+#include "rsm_test.h"
 
 /* lab: 20 slots from element 1000, 4 of them filled, with barcodes. */
 static void test_media_with_barcodes(void) {
