@@ -193,6 +193,10 @@ Expected<JobRecord> Manager::job(const Guid& id) const {
     return **j;
 }
 
+Expected<std::vector<Guid>> Manager::job_media(const Guid& id) const {
+    return db_.with([&](Store& s) { return s.media_of_job(id); });
+}
+
 Expected<std::vector<JobRecord>> Manager::jobs() const {
     return db_.with([](Store& s) { return s.list_jobs(); });
 }

@@ -87,6 +87,8 @@ public:
     // one is asked to stop and ends with what it did.
     Expected<void> cancel_job(const Guid& job, const Caller& who);
     Expected<JobRecord> job(const Guid& id) const;
+    // The media of a job: those an eject was asked to take out, those an inject imported.
+    Expected<std::vector<Guid>> job_media(const Guid& id) const;
     Expected<std::vector<JobRecord>> jobs() const;
 
     Expected<OpRequestRecord> oprequest(const Guid& id) const;

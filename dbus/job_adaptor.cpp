@@ -84,6 +84,14 @@ bool JobAdaptor::Cancelable() {
 uint32_t JobAdaptor::MediaMoved() {
     return guarded([&] { return read().media_moved; });
 }
+std::vector<std::string> JobAdaptor::Media() {
+    return guarded([&] {
+        std::vector<std::string> out;
+        for (const auto& m : value_or_throw(ctx_.manager.job_media(job_.id)))
+            out.push_back(m.str());
+        return out;
+    });
+}
 uint64_t JobAdaptor::TimeQueued() {
     return guarded([&] { return usec(read().time_queued); });
 }

@@ -38,6 +38,7 @@ private:
     std::string ErrorMessage() override;
     bool Cancelable() override;
     uint32_t MediaMoved() override;
+    std::vector<std::string> Media() override;
     uint64_t TimeQueued() override;
     uint64_t TimeStarted() override;
     uint64_t TimeCompleted() override;

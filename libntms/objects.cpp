@@ -262,6 +262,11 @@ template <typename Info> DWORD fill_job(Session& s, const NTMS_GUID& id, Info& i
     put(r.szComputer, computer(s));
     r.dwErrorCode = prop<uint32_t>(p, "Error");
     r.WorkItemId = id;
+    // The medium the request is about (an eject's first, an inject's first import).
+    const auto media = prop<std::vector<std::string>>(p, "Media");
+    if (!media.empty())
+        if (const auto medium = parse_guid(media.front()))
+            r.PhysMediaId = *medium;
     return ERROR_SUCCESS;
 }
 

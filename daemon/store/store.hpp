@@ -108,6 +108,8 @@ public:
     // (from its "eject-requested" history rows).
     Expected<std::optional<MediumRecord>> outside_medium(const std::string& barcode);
     Expected<std::vector<Guid>> open_ejects_of(const Guid& medium);
+    // The media a job was asked to move or has moved (its history rows), in the order recorded.
+    Expected<std::vector<Guid>> media_of_job(const Guid& job);
 
     // Operator requests.
     Expected<void> insert_oprequest(const OpRequestRecord& r);

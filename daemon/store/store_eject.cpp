@@ -40,4 +40,15 @@ Expected<std::vector<Guid>> Store::open_ejects_of(const Guid& medium) {
     });
 }
 
+Expected<std::vector<Guid>> Store::media_of_job(const Guid& job) {
+    static constexpr const char* what = "find the media of a job";
+    return run<std::vector<Guid>>(what, false, [&]() -> Expected<std::vector<Guid>> {
+        Statement s(db_, path_, what,
+                    "SELECT medium FROM media_history WHERE job = ?1 GROUP BY medium "
+                    "ORDER BY min(id)");
+        s.bind_guid(1, job);
+        return collect(s, [](Statement& st) { return st.guid(0); });
+    });
+}
+
 } // namespace ntms

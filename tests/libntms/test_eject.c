@@ -103,6 +103,10 @@ int main(int argc, char** argv) {
     }
     CHECK_EQ(request(h, &job).OperationCode, NTMS_LM_EJECT);
     CHECK_EQ(request(h, &job).OperationOption, NTMS_EJECT_START);
+    { /* The request names the medium it ejects. */
+        NTMS_LIBREQUESTINFORMATIONA r = request(h, &job);
+        CHECK_EQ(memcmp(&r.PhysMediaId, &first, sizeof first), 0);
+    }
     CHECK_EQ(wait_job(h, &job, NTMS_LM_WAITING), NTMS_LM_WAITING);
     snprintf(cmd, sizeof cmd, "'%s' '%s' remove 100 >/dev/null", argv[1], argv[2]);
     CHECK_EQ(system(cmd), 0);
