@@ -55,8 +55,6 @@ static void describe(const NTMS_OBJECTINFORMATIONA* o, struct medium_row* r) {
     if (at && kind)
         snprintf(r->location, sizeof r->location, "%s %lu", kind,
                  strtoul(at + strlen(" at element "), NULL, 10));
-    else if (strcmp(r->state, "exported") == 0)
-        snprintf(r->location, sizeof r->location, "port");
     else
         snprintf(r->location, sizeof r->location, "outside");
 }

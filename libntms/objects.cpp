@@ -201,9 +201,12 @@ template <typename Info> DWORD fill_medium(Session& s, const NTMS_GUID& id, Info
             const std::string& barcode = m.get<1>();
             info.Enabled = TRUE;
             info.dwOperationalState = present(m) ? NTMS_READY : NTMS_NOT_PRESENT;
+            // An exported cartridge waits in the port for the operator: still at an element.
+            const bool in_port = m.get<4>() == InPort || m.get<4>() == Exported;
             put(info.szName, barcode.empty() ? "unidentified" : barcode);
-            put(info.szDescription,
-                m.get<2>() + (present(m) ? " at element " + std::to_string(address) : ""));
+            put(info.szDescription, m.get<2>() + (present(m) || in_port
+                                                       ? " at element " + std::to_string(address)
+                                                       : ""));
             auto& pm = info.Info.PhysicalMedia;
             put(pm.szBarCode, barcode);
             pm.BarCodeState = barcode.empty() ? NTMS_BARCODESTATE_UNREADABLE : NTMS_BARCODESTATE_OK;
@@ -220,7 +223,7 @@ template <typename Info> DWORD fill_medium(Session& s, const NTMS_GUID& id, Info
                 pm.Location = slot_guid(library, address);
                 pm.LocationType = NTMS_STORAGESLOT;
                 pm.HomeSlot = pm.Location;
-            } else if (m.get<4>() == InPort) {
+            } else if (in_port) {
                 pm.CurrentLibrary = library;
                 pm.LocationType = NTMS_IEPORT;
                 const auto ports =

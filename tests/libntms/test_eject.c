@@ -108,6 +108,17 @@ int main(int argc, char** argv) {
         CHECK_EQ(memcmp(&r.PhysMediaId, &first, sizeof first), 0);
     }
     CHECK_EQ(wait_job(h, &job, NTMS_LM_WAITING), NTMS_LM_WAITING);
+    { /* Waiting in the port for the operator: still in its library, at the port's element. */
+        NTMS_OBJECTINFORMATIONA m;
+        NTMS_LIBREQUESTINFORMATIONA r = request(h, &job);
+        memset(&m, 0, sizeof m);
+        m.dwSize = sizeof m;
+        m.dwType = NTMS_PHYSICAL_MEDIA;
+        CHECK_EQ(GetNtmsObjectInformationA(h, &first, &m), ERROR_SUCCESS);
+        CHECK_EQ(m.Info.PhysicalMedia.LocationType, NTMS_IEPORT);
+        CHECK_EQ(memcmp(&m.Info.PhysicalMedia.CurrentLibrary, &r.Library, sizeof r.Library), 0);
+        CHECK_EQ(strcmp(m.szDescription, "exported at element 100"), 0);
+    }
     snprintf(cmd, sizeof cmd, "'%s' '%s' remove 100 >/dev/null", argv[1], argv[2]);
     CHECK_EQ(system(cmd), 0);
     CHECK_EQ(wait_job(h, &job, NTMS_LM_PASSED), NTMS_LM_PASSED);
