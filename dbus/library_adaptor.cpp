@@ -76,6 +76,7 @@ void LibraryAdaptor::refresh() {
     check(ports(a) != ports(b), "Ports");
     check(a.inject_timeout_sec != b.inject_timeout_sec, "InjectTimeout");
     check(a.door != b.door, "Door");
+    check(a.barcode_reader != b.barcode_reader, "BarcodeReader");
     last_ = std::move(now).value();
     if (!changed.empty())
         emitPropertiesChangedSignal(org::ntms::Ntms1::Library_adaptor::INTERFACE_NAME, changed);
@@ -129,6 +130,10 @@ void LibraryAdaptor::AccessDoor(JobReply&& result, uint32_t action) {
 
 bool LibraryAdaptor::Door() {
     return guarded([&] { return read().door; });
+}
+
+bool LibraryAdaptor::BarcodeReader() {
+    return guarded([&] { return read().barcode_reader; });
 }
 
 std::string LibraryAdaptor::Id() {

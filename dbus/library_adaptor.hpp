@@ -45,6 +45,7 @@ private:
     void AccessDoor(JobReply&& result, uint32_t action) override;
     std::vector<Element> ListElements() override;
     bool Door() override;
+    bool BarcodeReader() override;
     std::string Id() override;
     std::string Name() override;
     std::string Device() override;

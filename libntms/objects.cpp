@@ -95,14 +95,9 @@ template <typename Info> DWORD fill_library(Session& s, const NTMS_GUID& id, Inf
     const auto media = media_or_none(s, path);
     const uint32_t free_slots = prop<uint32_t>(p, "FreeSlots");
     l.dwNumberOfMedia = l.dwNumberOfSlots >= free_slots ? l.dwNumberOfSlots - free_slots : 0;
-    if (!media.empty()) {
+    if (!media.empty())
         l.dwNumberOfMedia = static_cast<DWORD>(std::count_if(media.begin(), media.end(), present));
-        // ntmsd publishes no reader flag: a barcode it read from a volume tag proves one.
-        l.BarCodeReaderInstalled = std::any_of(media.begin(), media.end(),
-                                               [](const Medium& m) { return !m.get<1>().empty(); })
-                                       ? TRUE
-                                       : FALSE;
-    }
+    l.BarCodeReaderInstalled = prop<bool>(p, "BarcodeReader") ? TRUE : FALSE;
     DWORD requests = 0;
     for (const auto& [job, interfaces] : s.managed_objects()) {
         auto it = interfaces.find(job_iface);

@@ -129,6 +129,15 @@ TEST_F(BusDescribe, EveryMediumWithItsTimesAndType) {
     EXPECT_EQ(field<uint64_t>(*again, "created"), field<uint64_t>(*worm, "created"));
 }
 
+// BarcodeReader is the changer's own word (VTRP), not a guess from the cartridges: an empty
+// library with a reader has one, a full one without has none.
+TEST_F(BusDescribe, BarcodeReaderIsTheChangersCapability) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("empty", "slots=4,ie=1"),
+                                          sim("blind", "slots=4,ie=1,fill=2,barcodes=no")}));
+    EXPECT_TRUE(get_as<bool>(library_path("empty"), library_iface, "BarcodeReader"));
+    EXPECT_FALSE(get_as<bool>(library_path("blind"), library_iface, "BarcodeReader"));
+}
+
 TEST_F(BusDescribe, NeedsUseAccess) {
     ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab", "slots=10,ie=1,fill=3")}));
     if (geteuid() != 0)
