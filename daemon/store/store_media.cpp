@@ -140,16 +140,21 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
                         fmt::format("move intent {} is for medium {} of library {}, not {} of {}",
                                     intent.id, intent.medium.str(), intent.library.str(),
                                     medium.id.str(), medium.library.str()));
-        // The job's count first, so that a failure in any later step is seen to undo it too.
+        // The job's count first, so that a failure in any later step is seen to undo it too. The
+        // history names the move by the job's operation (inject, eject, ...), whichever job it was.
+        std::string operation;
         {
             Statement s(conn(), path_, what,
-                        "UPDATE jobs SET media_moved = media_moved + 1 WHERE guid = ?1");
+                        "UPDATE jobs SET media_moved = media_moved + 1 WHERE guid = ?1 "
+                        "RETURNING operation");
             s.bind_guid(1, intent.job);
-            if (auto r = s.run(); !r)
-                return r;
-            if (s.changes() != 1)
+            auto op = first(s, [](Statement& row) { return row.text(0); });
+            if (!op)
+                return op.error();
+            if (!*op)
                 return fail(win32::ObjectNotFound,
                             fmt::format("complete move: no job {}", intent.job.str()));
+            operation = std::move(**op);
         }
         if (auto r = write_medium(conn(), path_, what, medium); !r)
             return r;
@@ -159,7 +164,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
         h.from = intent.source;
         h.to = intent.destination;
         h.time = medium.updated != 0 ? medium.updated : now_usec();
-        h.reason = "inject";
+        h.reason = operation;
         if (auto r = write_history(conn(), path_, what, h); !r)
             return r;
         // Only the intent as recorded: a stale or altered copy must not complete a move.

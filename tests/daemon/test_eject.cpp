@@ -464,6 +464,10 @@ TEST_F(InterruptedEject, AtTheMoveIntoThePortTheIntentIsResolvedAndTheCartridgeC
     }
     start({library(spec)});
     expect_brought_back(job);
+    // The move found done at start-up is the eject's move, and its history says so.
+    const std::vector<std::string> why = reasons(medium("S00001L8").id);
+    EXPECT_THAT(why, ::testing::Contains("eject"));
+    EXPECT_THAT(why, ::testing::Not(::testing::Contains("inject")));
 }
 
 } // namespace
