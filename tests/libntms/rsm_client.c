@@ -17,7 +17,7 @@
  *   --timeout SECONDS how long each library request may take (default 120); an eject still
  *                     running then is stopped with NTMS_EJECT_STOP and counts as failed
  *
- * Exit status 0 when every check passed (TODO checks aside), 1 when one failed, 2 on bad usage.
+ * Exit status 0 when every check passed, 1 when one failed, 2 on bad usage.
  *
  * The documented facts it relies on (Microsoft, "Removable Storage Manager" reference, ntmsapi.h):
  *  - OpenNtmsSession: lpServer NULL means this computer, lpApplication is optional, dwOptions 0;
@@ -84,24 +84,22 @@ static struct {
 
 static int tests, failures;
 
-/* One TAP line; a failure unless ok or todo; the description is printf's. */
-static int check(int ok, const char *todo, const char *format, ...) {
+/* One TAP line; a failure unless ok; the description is printf's. */
+static int check(int ok, const char *format, ...) {
     va_list ap;
     printf("%sok %d - ", ok ? "" : "not ", ++tests);
     va_start(ap, format);
     vprintf(format, ap);
     va_end(ap);
-    if (todo)
-        printf(" # TODO %s", todo);
     printf("\n");
     fflush(stdout);
-    if (!ok && !todo)
+    if (!ok)
         ++failures;
     return ok;
 }
 
-static int check_code(DWORD got, DWORD want, const char *todo, const char *what) {
-    return check(got == want, todo, "%s returns %lu (expected %lu)", what, (unsigned long)got,
+static int check_code(DWORD got, DWORD want, const char *what) {
+    return check(got == want, "%s returns %lu (expected %lu)", what, (unsigned long)got,
                  (unsigned long)want);
 }
 
@@ -185,44 +183,43 @@ static void libraries(HANDLE h) {
     DWORD count, i, rc;
     int found = 0;
     rc = enumerate(h, NULL, NTMS_LIBRARY, &list, &count);
-    if (!check_code(rc, ERROR_SUCCESS, NULL, "EnumerateNtmsObject(NTMS_LIBRARY)"))
+    if (!check_code(rc, ERROR_SUCCESS, "EnumerateNtmsObject(NTMS_LIBRARY)"))
         return;
     for (i = 0; i < count; ++i)
         found += same_guid(&list[i], &opt.library);
-    check(found == 1, NULL, "the library is listed once among %lu", (unsigned long)count);
+    check(found == 1, "the library is listed once among %lu", (unsigned long)count);
     free(list);
     rc = information(h, &opt.library, NTMS_LIBRARY, &info);
-    if (check_code(rc, ERROR_SUCCESS, NULL, "GetNtmsObjectInformation(NTMS_LIBRARY)"))
-        check(info.dwType == NTMS_LIBRARY && same_guid(&info.ObjectGuid, &opt.library), NULL,
+    if (check_code(rc, ERROR_SUCCESS, "GetNtmsObjectInformation(NTMS_LIBRARY)"))
+        check(info.dwType == NTMS_LIBRARY && same_guid(&info.ObjectGuid, &opt.library),
               "the library's information names it: \"%s\"", info.szName);
     /* Documented refusals. */
     check_code(EnumerateNtmsObject(h, NULL, NULL, NULL, NTMS_LIBRARY, 0), ERROR_INVALID_PARAMETER,
-               NULL, "EnumerateNtmsObject without lpdwListSize");
+               "EnumerateNtmsObject without lpdwListSize");
     memset(&info, 0, sizeof info);
     info.dwSize = sizeof info - 1;
     info.dwType = NTMS_LIBRARY;
-    check_code(GetNtmsObjectInformationA(h, &opt.library, &info), ERROR_INVALID_PARAMETER, NULL,
+    check_code(GetNtmsObjectInformationA(h, &opt.library, &info), ERROR_INVALID_PARAMETER,
                "GetNtmsObjectInformation with a wrong dwSize");
 }
 
 static void drives(HANDLE h) {
-    const char *todo = NULL; /* every drive check counts */
     NTMS_GUID *list;
     NTMS_OBJECTINFORMATIONA info;
     DWORD count, i, j, rc, numbers[64];
     int good = 1;
     rc = enumerate(h, &opt.library, NTMS_DRIVE, &list, &count);
-    if (!check_code(rc, ERROR_SUCCESS, todo, "EnumerateNtmsObject(NTMS_DRIVE) of the library"))
+    if (!check_code(rc, ERROR_SUCCESS, "EnumerateNtmsObject(NTMS_DRIVE) of the library"))
         return;
     if (opt.drives >= 0)
-        check(count == (DWORD)opt.drives, todo, "%lu drives listed (expected %ld)",
+        check(count == (DWORD)opt.drives, "%lu drives listed (expected %ld)",
               (unsigned long)count, opt.drives);
     for (i = 0; i < count && i < 64; ++i) {
         char id[37];
         guid_text(&list[i], id);
         rc = information(h, &list[i], NTMS_DRIVE, &info);
         if (rc != ERROR_SUCCESS) {
-            check_code(rc, ERROR_SUCCESS, todo, "GetNtmsObjectInformation(NTMS_DRIVE)");
+            check_code(rc, ERROR_SUCCESS, "GetNtmsObjectInformation(NTMS_DRIVE)");
             good = 0;
             continue;
         }
@@ -242,7 +239,7 @@ static void drives(HANDLE h) {
                 good = 0;
             }
     }
-    check(good, todo, "every drive's information: NTMS_DRIVE, its own Number, this Library");
+    check(good, "every drive's information: NTMS_DRIVE, its own Number, this Library");
     free(list);
 }
 
@@ -255,14 +252,14 @@ static int media(HANDLE h, const char *stage, const char *barcode, NTMS_GUID *fo
     DWORD count, i, rc;
     int good = 1, listed = 0, e, seen[MAX_EXPECT] = {0};
     rc = enumerate(h, &opt.library, NTMS_PHYSICAL_MEDIA, &list, &count);
-    if (!check(rc == ERROR_SUCCESS, NULL, "%s: EnumerateNtmsObject(NTMS_PHYSICAL_MEDIA) returns %lu",
+    if (!check(rc == ERROR_SUCCESS, "%s: EnumerateNtmsObject(NTMS_PHYSICAL_MEDIA) returns %lu",
                stage, (unsigned long)rc))
         return -1;
     for (i = 0; i < count; ++i) {
         const NTMS_PMIDINFORMATIONA *pm = &info.Info.PhysicalMedia;
         rc = information(h, &list[i], NTMS_PHYSICAL_MEDIA, &info);
         if (rc != ERROR_SUCCESS) {
-            check_code(rc, ERROR_SUCCESS, NULL, "GetNtmsObjectInformation(NTMS_PHYSICAL_MEDIA)");
+            check_code(rc, ERROR_SUCCESS, "GetNtmsObjectInformation(NTMS_PHYSICAL_MEDIA)");
             good = 0;
             continue;
         }
@@ -283,13 +280,13 @@ static int media(HANDLE h, const char *stage, const char *barcode, NTMS_GUID *fo
             *found = list[i];
         }
     }
-    check(good, NULL, "%s: every medium's information: NTMS_PHYSICAL_MEDIA in this library, in a "
+    check(good, "%s: every medium's information: NTMS_PHYSICAL_MEDIA in this library, in a "
           "slot, port or drive", stage);
     if (opt.media >= 0 && !barcode)
-        check(count == (DWORD)opt.media, NULL, "%s: %lu media listed (expected %ld)", stage,
+        check(count == (DWORD)opt.media, "%s: %lu media listed (expected %ld)", stage,
               (unsigned long)count, opt.media);
     for (e = 0; e < opt.expected && !barcode; ++e)
-        check(seen[e] == 1, NULL, "%s: %s listed once", stage, opt.expect[e]);
+        check(seen[e] == 1, "%s: %s listed once", stage, opt.expect[e]);
     free(list);
     return listed;
 }
@@ -306,7 +303,7 @@ static DWORD follow(HANDLE h, HANDLE notification, NTMS_GUID *request, time_t de
     for (;;) {
         rc = information(h, request, NTMS_LIBREQUEST, &info);
         if (rc != ERROR_SUCCESS) {
-            check_code(rc, ERROR_SUCCESS, NULL, "GetNtmsObjectInformation(NTMS_LIBREQUEST)");
+            check_code(rc, ERROR_SUCCESS, "GetNtmsObjectInformation(NTMS_LIBREQUEST)");
             return ~0u;
         }
         state = info.Info.LibRequest.State;
@@ -325,7 +322,7 @@ static DWORD follow(HANDLE h, HANDLE notification, NTMS_GUID *request, time_t de
         /* Any change of a request, or a second without one, is the time to look again. */
         rc = WaitForNtmsNotification(notification, &n, 1000);
         if (rc != ERROR_SUCCESS && rc != ERROR_TIMEOUT) {
-            check_code(rc, ERROR_SUCCESS, NULL, "WaitForNtmsNotification");
+            check_code(rc, ERROR_SUCCESS, "WaitForNtmsNotification");
             return ~0u;
         }
     }
@@ -339,14 +336,14 @@ static void inventory(HANDLE h, HANDLE notification) {
     DWORD rc, state;
     int found = 0;
     rc = InventoryNtmsLibrary(h, &opt.library, NTMS_INVENTORY_DEFAULT);
-    if (!check_code(rc, ERROR_SUCCESS, NULL, "InventoryNtmsLibrary(NTMS_INVENTORY_DEFAULT)"))
+    if (!check_code(rc, ERROR_SUCCESS, "InventoryNtmsLibrary(NTMS_INVENTORY_DEFAULT)"))
         return;
     /* The call gives no request ID: the new NTMS_LM_INVENTORY request of the library is it. */
     while (!found && time(NULL) < deadline) {
         rc = WaitForNtmsNotification(notification, &n, 1000);
         if (rc == ERROR_TIMEOUT)
             continue;
-        if (!check_code(rc, ERROR_SUCCESS, NULL, "WaitForNtmsNotification"))
+        if (!check_code(rc, ERROR_SUCCESS, "WaitForNtmsNotification"))
             return;
         if (n.dwOperation != NTMS_OBJ_INSERT ||
             information(h, &n.ObjectId, NTMS_LIBREQUEST, &info) != ERROR_SUCCESS)
@@ -357,10 +354,10 @@ static void inventory(HANDLE h, HANDLE notification) {
             found = 1;
         }
     }
-    if (!check(found, NULL, "the inventory's library request was announced (NTMS_OBJ_INSERT)"))
+    if (!check(found, "the inventory's library request was announced (NTMS_OBJ_INSERT)"))
         return;
     state = follow(h, notification, &request, deadline, NULL);
-    check(state == NTMS_LM_PASSED, NULL, "the inventory ends NTMS_LM_PASSED (state %lu)",
+    check(state == NTMS_LM_PASSED, "the inventory ends NTMS_LM_PASSED (state %lu)",
           (unsigned long)state);
 }
 
@@ -371,44 +368,44 @@ static void eject(HANDLE h, HANDLE notification) {
     DWORD rc, state;
     char id[37];
     memset(&medium, 0, sizeof medium);
-    if (!check(media(h, "before the eject", opt.eject, &medium) == 1, NULL,
+    if (!check(media(h, "before the eject", opt.eject, &medium) == 1,
                "the cartridge to eject, %s, is listed once", opt.eject))
         return;
     /* STOP of an operation that does not exist. */
     memset(&bogus, 0x5a, sizeof bogus);
-    check_code(EjectNtmsMedia(h, &medium, &bogus, NTMS_EJECT_STOP), ERROR_INVALID_OPERATION, NULL,
+    check_code(EjectNtmsMedia(h, &medium, &bogus, NTMS_EJECT_STOP), ERROR_INVALID_OPERATION,
                "EjectNtmsMedia STOP of an unknown operation");
 
     memset(&request, 0, sizeof request);
     rc = EjectNtmsMedia(h, &medium, &request, NTMS_EJECT_START);
-    if (!check_code(rc, ERROR_SUCCESS, NULL, "EjectNtmsMedia(NTMS_EJECT_START)"))
+    if (!check_code(rc, ERROR_SUCCESS, "EjectNtmsMedia(NTMS_EJECT_START)"))
         return;
     guid_text(&request, id);
     memset(&bogus, 0, sizeof bogus);
-    if (!check(!same_guid(&request, &bogus), NULL, "START gives the request's GUID %s", id))
+    if (!check(!same_guid(&request, &bogus), "START gives the request's GUID %s", id))
         return;
     rc = information(h, &request, NTMS_LIBREQUEST, &info);
-    if (check_code(rc, ERROR_SUCCESS, NULL, "GetNtmsObjectInformation of the eject request"))
+    if (check_code(rc, ERROR_SUCCESS, "GetNtmsObjectInformation of the eject request"))
         check(info.Info.LibRequest.OperationCode == NTMS_LM_EJECT &&
                   same_guid(&info.Info.LibRequest.Library, &opt.library),
-              NULL, "the request is an NTMS_LM_EJECT of this library (operation %lu)",
+              "the request is an NTMS_LM_EJECT of this library (operation %lu)",
               (unsigned long)info.Info.LibRequest.OperationCode);
     state = follow(h, notification, &request, deadline, opt.eject);
     if (!finished(state)) {
-        check_code(EjectNtmsMedia(h, &medium, &request, NTMS_EJECT_STOP), ERROR_SUCCESS, NULL,
+        check_code(EjectNtmsMedia(h, &medium, &request, NTMS_EJECT_STOP), ERROR_SUCCESS,
                    "EjectNtmsMedia STOP after the time-out");
         state = follow(h, notification, &request, time(NULL) + 30, NULL);
     }
-    if (!check(state == NTMS_LM_PASSED, NULL, "the eject ends NTMS_LM_PASSED (state %lu)",
+    if (!check(state == NTMS_LM_PASSED, "the eject ends NTMS_LM_PASSED (state %lu)",
                (unsigned long)state))
         return;
     rc = information(h, &request, NTMS_LIBREQUEST, &info);
-    if (check_code(rc, ERROR_SUCCESS, NULL, "GetNtmsObjectInformation of the ended request"))
-        check_code(info.Info.LibRequest.dwErrorCode, ERROR_SUCCESS, NULL,
+    if (check_code(rc, ERROR_SUCCESS, "GetNtmsObjectInformation of the ended request"))
+        check_code(info.Info.LibRequest.dwErrorCode, ERROR_SUCCESS,
                    "the eject request's dwErrorCode");
-    check(media(h, "after the eject", opt.eject, &medium) == 0, NULL,
+    check(media(h, "after the eject", opt.eject, &medium) == 0,
           "%s is no longer among the library's media", opt.eject);
-    check_code(information(h, &medium, NTMS_PHYSICAL_MEDIA, &info), ERROR_SUCCESS, NULL,
+    check_code(information(h, &medium, NTMS_PHYSICAL_MEDIA, &info), ERROR_SUCCESS,
                "GetNtmsObjectInformation of the ejected medium (kept by RSM)");
 }
 
@@ -454,16 +451,16 @@ int main(int argc, char **argv) {
     }
 
     h = OpenNtmsSessionA(NULL, "rsm_client", 0);
-    if (!check(h != INVALID_HANDLE_VALUE, NULL, "OpenNtmsSession (GetLastError %lu)",
+    if (!check(h != INVALID_HANDLE_VALUE, "OpenNtmsSession (GetLastError %lu)",
                h == INVALID_HANDLE_VALUE ? (unsigned long)last_error() : 0ul)) {
         printf("1..%d\n", tests);
         return 1;
     }
     check_code(EnumerateNtmsObject(NULL, NULL, NULL, NULL, NTMS_LIBRARY, 0), ERROR_INVALID_HANDLE,
-               NULL, "EnumerateNtmsObject without a session");
+               "EnumerateNtmsObject without a session");
     /* Opened before any request is made, so that none of their changes is missed. */
     notification = OpenNtmsNotification(h, NTMS_LIBREQUEST);
-    if (check(notification != INVALID_HANDLE_VALUE && notification != NULL, NULL,
+    if (check(notification != INVALID_HANDLE_VALUE && notification != NULL,
               "OpenNtmsNotification(NTMS_LIBREQUEST)")) {
         libraries(h);
         if (opt.inventory)
@@ -472,10 +469,10 @@ int main(int argc, char **argv) {
         media(h, "the library's media", NULL, NULL);
         if (opt.eject)
             eject(h, notification);
-        check_code(CloseNtmsNotification(notification), ERROR_SUCCESS, NULL,
+        check_code(CloseNtmsNotification(notification), ERROR_SUCCESS,
                    "CloseNtmsNotification");
     }
-    check_code(CloseNtmsSession(h), ERROR_SUCCESS, NULL, "CloseNtmsSession");
+    check_code(CloseNtmsSession(h), ERROR_SUCCESS, "CloseNtmsSession");
     printf("1..%d\n", tests);
     return failures ? 1 : 0;
 }

@@ -29,41 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Checks failed in the group being run; groups failed in all. */
-static int failures;
-static int groups_failed;
+#include "rsm_test.h"
 
-#define CHECK_EQ(got, want)                                                                        \
-    do {                                                                                           \
-        unsigned long g_ = (unsigned long)(got), w_ = (unsigned long)(want);                       \
-        if (g_ != w_) {                                                                            \
-            fprintf(stderr, "%s:%d: %s = %lu, expected %lu\n", __FILE__, __LINE__, #got, g_, w_);  \
-            ++failures;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: not true: %s\n", __FILE__, __LINE__, #cond);                   \
-            ++failures;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static const char* sim;
 static const char* test_dir;
 
-/* Runs one group of checks and prints its TAP line. */
-static void group(const char* name, void (*run)(void)) {
-    failures = 0;
-    run();
-    if (failures)
-        ++groups_failed;
-    printf("%s - %s\n", failures ? "not ok" : "ok", name);
-    fflush(stdout);
-}
-
 static void skip(const char* name, const char* reason) {
+    ++groups;
     printf("ok - %s # SKIP %s\n", name, reason);
     fflush(stdout);
 }
@@ -99,29 +70,6 @@ static void operator_does(const char* library, const char* what) {
         fprintf(stderr, "operator: %s failed\n", cmd);
         ++failures;
     }
-}
-
-static int same_guid(const NTMS_GUID* a, const NTMS_GUID* b) {
-    return memcmp(a, b, sizeof *a) == 0;
-}
-
-static NTMS_GUID library_named(HANDLE h, const char* name) {
-    NTMS_GUID list[16];
-    DWORD n = 16, i;
-    NTMS_GUID none = NTMS_NULLGUID;
-    CHECK_EQ(EnumerateNtmsObject(h, NULL, list, &n, NTMS_LIBRARY, 0), ERROR_SUCCESS);
-    for (i = 0; i < n && i < 16; ++i) {
-        NTMS_OBJECTINFORMATIONA info;
-        memset(&info, 0, sizeof info);
-        info.dwSize = sizeof info;
-        info.dwType = NTMS_LIBRARY;
-        if (GetNtmsObjectInformationA(h, &list[i], &info) == ERROR_SUCCESS &&
-            strcmp(info.szName, name) == 0)
-            return list[i];
-    }
-    fprintf(stderr, "no library %s\n", name);
-    ++failures;
-    return none;
 }
 
 static NTMS_OBJECTINFORMATIONA object_info(HANDLE h, NTMS_GUID* id, DWORD type) {
@@ -175,7 +123,7 @@ static DWORD count_objects(HANDLE h, DWORD type) {
 
 /* A START inject that the operator feeds one cartridge; it must end PASSED with it moved. */
 static void inject_one(HANDLE h, const char* library, const char* barcode) {
-    NTMS_GUID lib = library_named(h, library), job;
+    NTMS_GUID lib = library_in(h, library), job;
     NTMS_OBJECTINFORMATIONA info;
     char insert[64];
     CHECK_EQ(InjectNtmsMedia(h, &lib, &job, NTMS_INJECT_START), ERROR_SUCCESS);
@@ -195,8 +143,6 @@ static void inject_one(HANDLE h, const char* library, const char* barcode) {
 }
 
 /* ---- local: the main set of libraries ---------------------------------------------------- */
-
-static HANDLE session; /* the main session of the local run */
 
 static void test_handles(void) {
     NTMS_GUID g = NTMS_NULLGUID;
@@ -278,7 +224,7 @@ static void test_enumerate_growth(void) {
 }
 
 static void test_enumerate_refusals(void) {
-    NTMS_GUID list[4], lab = library_named(session, "lab"), bogus = NTMS_NULLGUID;
+    NTMS_GUID list[4], lab = library_in(session, "lab"), bogus = NTMS_NULLGUID;
     DWORD n = 4;
     CHECK_EQ(EnumerateNtmsObject(session, NULL, list, NULL, NTMS_LIBRARY, 0),
              ERROR_INVALID_PARAMETER);
@@ -294,7 +240,7 @@ static void test_enumerate_refusals(void) {
 }
 
 static void test_information(void) {
-    NTMS_GUID port, lab = library_named(session, "lab");
+    NTMS_GUID port, lab = library_in(session, "lab");
     DWORD n = 1;
     NTMS_OBJECTINFORMATIONA a;
     NTMS_OBJECTINFORMATIONW w;
@@ -316,7 +262,7 @@ static void test_information(void) {
 }
 
 static void test_information_refusals(void) {
-    NTMS_GUID lab = library_named(session, "lab"), bogus = NTMS_NULLGUID;
+    NTMS_GUID lab = library_in(session, "lab"), bogus = NTMS_NULLGUID;
     NTMS_OBJECTINFORMATIONA a;
     NTMS_OBJECTINFORMATIONW w;
     /* Wrong dwSize or dwType: ERROR_INVALID_PARAMETER and nothing written. */
@@ -348,7 +294,7 @@ static void test_information_refusals(void) {
 }
 
 static void test_inject_start(void) {
-    NTMS_GUID lab = library_named(session, "lab"), list[64];
+    NTMS_GUID lab = library_in(session, "lab"), list[64];
     DWORD n = 64;
     inject_one(session, "lab", "NEW001L8");
     CHECK_EQ(EnumerateNtmsObject(session, &lab, list, &n, NTMS_LIBREQUEST, 0), ERROR_SUCCESS);
@@ -356,7 +302,7 @@ static void test_inject_start(void) {
 }
 
 static void test_inject_startmany(void) {
-    NTMS_GUID lab = library_named(session, "lab"), job;
+    NTMS_GUID lab = library_in(session, "lab"), job;
     NTMS_OBJECTINFORMATIONA info;
     /* STARTMANY; RETRACT checks the port now (empty: the job goes on); STOP ends it. */
     CHECK_EQ(InjectNtmsMedia(session, &lab, &job, NTMS_INJECT_STARTMANY), ERROR_SUCCESS);
@@ -378,7 +324,7 @@ static void test_inject_startmany(void) {
 }
 
 static void test_cancel_request(void) {
-    NTMS_GUID lab = library_named(session, "lab"), job, bogus = NTMS_NULLGUID;
+    NTMS_GUID lab = library_in(session, "lab"), job, bogus = NTMS_NULLGUID;
     /* CancelNtmsLibraryRequest acts as STOP on a running inject. */
     CHECK_EQ(NtmsSetInjectTimeout(session, 30), ERROR_SUCCESS);
     CHECK_EQ(InjectNtmsMedia(session, &lab, &job, NTMS_INJECT_START), ERROR_SUCCESS);
@@ -406,13 +352,13 @@ static void end_codes(void) {
 }
 
 static void refused(const char* library, DWORD action, DWORD want) {
-    NTMS_GUID lib = library_named(session, library), job = NTMS_NULLGUID, zero = NTMS_NULLGUID;
+    NTMS_GUID lib = library_in(session, library), job = NTMS_NULLGUID, zero = NTMS_NULLGUID;
     CHECK_EQ(InjectNtmsMedia(session, &lib, &job, action), want);
     CHECK(same_guid(&job, &zero)); /* an output parameter written only on success */
 }
 
 static void test_code_invalid_handle(void) {
-    NTMS_GUID lab = library_named(session, "lab"), job;
+    NTMS_GUID lab = library_in(session, "lab"), job;
     HANDLE h = open_local("closed");
     start_codes();
     CHECK_EQ(CloseNtmsSession(h), ERROR_SUCCESS);
@@ -421,7 +367,7 @@ static void test_code_invalid_handle(void) {
 }
 
 static void test_code_invalid_parameter(void) {
-    NTMS_GUID lab = library_named(session, "lab"), job;
+    NTMS_GUID lab = library_in(session, "lab"), job;
     start_codes();
     CHECK_EQ(InjectNtmsMedia(session, NULL, &job, NTMS_INJECT_START), ERROR_INVALID_PARAMETER);
     CHECK_EQ(InjectNtmsMedia(session, &lab, NULL, NTMS_INJECT_START), ERROR_INVALID_PARAMETER);
@@ -481,7 +427,7 @@ static int as_nobody(NTMS_GUID lab, int with_tape, DWORD want) {
 }
 
 static void test_code_access_denied(void) {
-    NTMS_GUID lab = library_named(session, "lab");
+    NTMS_GUID lab = library_in(session, "lab");
     start_codes();
     CHECK_EQ(as_nobody(lab, 0, ERROR_ACCESS_DENIED), 0);
     end_codes();
@@ -492,7 +438,7 @@ static void test_code_access_denied(void) {
 
 static void test_code_device_not_available(void) {
     NTMS_OBJECTINFORMATIONA info;
-    NTMS_GUID off = library_named(session, "off");
+    NTMS_GUID off = library_in(session, "off");
     start_codes();
     refused("off", NTMS_INJECT_START, ERROR_DEVICE_NOT_AVAILABLE);
     refused("off", NTMS_INJECT_STARTMANY, ERROR_DEVICE_NOT_AVAILABLE);
@@ -503,7 +449,7 @@ static void test_code_device_not_available(void) {
 
 static void test_code_library_offline(void) {
     NTMS_OBJECTINFORMATIONA info;
-    NTMS_GUID gone = library_named(session, "gone");
+    NTMS_GUID gone = library_in(session, "gone");
     start_codes();
     refused("gone", NTMS_INJECT_START, ERROR_LIBRARY_OFFLINE);
     info = object_info(session, &gone, NTMS_LIBRARY);
@@ -526,7 +472,7 @@ static void test_code_library_full(void) {
 }
 
 static void test_code_invalid_operation(void) {
-    NTMS_GUID lab = library_named(session, "lab");
+    NTMS_GUID lab = library_in(session, "lab");
     NTMS_GUID bogus = {1, 2, 3, {4, 5, 6, 7, 8, 9, 10, 11}}, job = bogus;
     start_codes();
     CHECK_EQ(InjectNtmsMedia(session, &lab, &job, NTMS_INJECT_STOP), ERROR_INVALID_OPERATION);
@@ -542,7 +488,7 @@ static void test_code_invalid_operation(void) {
  * one fits, and ntmsd asks for the other to be taken out. Returns that request.
  */
 static NTMS_GUID library_full_request(const char* library) {
-    NTMS_GUID lib = library_named(session, library), job, list[64], request = NTMS_NULLGUID;
+    NTMS_GUID lib = library_in(session, library), job, list[64], request = NTMS_NULLGUID;
     NTMS_OBJECTINFORMATIONA info;
     DWORD n = 64, i, found = 0, inserts = 0;
     CHECK_EQ(InjectNtmsMedia(session, &lib, &job, NTMS_INJECT_START), ERROR_SUCCESS);
@@ -587,7 +533,7 @@ static NTMS_GUID request1, request2;
 static void test_wait_refusals(void) {
     NTMS_GUID bogus = {
         0x0f1e2d3cu, 0x4b5a, 0x4978, {0x86, 0x95, 0xa4, 0xb3, 0xc2, 0xd1, 0xe0, 0xf9}};
-    NTMS_GUID lab = library_named(session, "lab");
+    NTMS_GUID lab = library_in(session, "lab");
     HANDLE closed = open_local("closed");
     CHECK_EQ(CloseNtmsSession(closed), ERROR_SUCCESS);
     CHECK_EQ(WaitForNtmsOperatorRequest(closed, &request1, 1000), ERROR_INVALID_HANDLE);
@@ -719,7 +665,7 @@ static NTMS_GUID insert_request_of(const NTMS_GUID* job) {
 }
 
 static void test_insert_request(void) {
-    NTMS_GUID lab = library_named(session, "lab"), job, req;
+    NTMS_GUID lab = library_in(session, "lab"), job, req;
     struct waiter w;
     CHECK_EQ(NtmsSetInjectTimeout(session, 300), ERROR_SUCCESS);
     /* Satisfied = "the cartridges are in": the port is checked now, the job passes. */
@@ -810,7 +756,7 @@ static void test_threads(void) {
 /* InventoryNtmsLibrary: its codes change nothing; FAST queues a job that finds a cartridge put
    into a slot by hand. RSM's call returns no GUID: the job is the library's new request. */
 static void test_inventory(void) {
-    NTMS_GUID lab = library_named(session, "lab"), gone = library_named(session, "gone");
+    NTMS_GUID lab = library_in(session, "lab"), gone = library_in(session, "gone");
     NTMS_GUID bogus = {
         0x0f1e2d3cu, 0x4b5a, 0x4978, {0x86, 0x95, 0xa4, 0xb3, 0xc2, 0xd1, 0xe0, 0xf9}};
     NTMS_GUID before[256], after[256];
@@ -953,7 +899,7 @@ static int fill_filesystem(void) {
 
 static void test_database_full(void) {
     HANDLE h = open_local("database-full");
-    NTMS_GUID lab = library_named(h, "lab"), job, zero = NTMS_NULLGUID;
+    NTMS_GUID lab = library_in(h, "lab"), job, zero = NTMS_NULLGUID;
     DWORD jobs;
     CHECK_EQ(InjectNtmsMedia(h, &lab, &job, NTMS_INJECT_START), ERROR_SUCCESS);
     CHECK_EQ(CancelNtmsLibraryRequest(h, &job), ERROR_SUCCESS);
@@ -992,7 +938,7 @@ static void widen(const char* s, WCHAR* out, size_t n) {
 
 /* Libraries listed and a whole START inject through a session to another host. */
 static void remote_inject(HANDLE h, const char* barcode, const char* computer) {
-    NTMS_GUID lab = library_named(h, "lab"), list[8];
+    NTMS_GUID lab = library_in(h, "lab"), list[8];
     NTMS_OBJECTINFORMATIONA info;
     DWORD n = 8, before;
     CHECK_EQ(EnumerateNtmsObject(h, NULL, list, &n, NTMS_LIBRARY, 0), ERROR_SUCCESS);
@@ -1075,7 +1021,7 @@ static void test_remote_waits(void) {
         ++failures;
         return;
     }
-    lab = library_named(h, "lab");
+    lab = library_in(h, "lab");
     changes = OpenNtmsNotification(h, NTMS_LIBREQUEST);
     CHECK(changes != INVALID_HANDLE_VALUE);
     CHECK_EQ(InjectNtmsMedia(h, &lab, &job, NTMS_INJECT_START), ERROR_SUCCESS);

@@ -15,16 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static int failures;
-
-#define CHECK_EQ(got, want)                                                                        \
-    do {                                                                                           \
-        unsigned long g_ = (unsigned long)(got), w_ = (unsigned long)(want);                       \
-        if (g_ != w_) {                                                                            \
-            fprintf(stderr, "%s:%d: %s = %lu, expected %lu\n", __FILE__, __LINE__, #got, g_, w_);  \
-            ++failures;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include "rsm_test.h"
 
 static NTMS_GUID guid_of(const char* text) {
     uint8_t bytes[16];
@@ -74,6 +65,7 @@ int main(int argc, char** argv) {
         fprintf(stderr, "usage: test_eject SIM STATE MEDIUM1 MEDIUM2\n");
         return 2;
     }
+    sim = argv[1];
     first = guid_of(argv[3]);
     second = guid_of(argv[4]);
     unknown = guid_of("0badc0de-0000-4000-8000-000000000001");
@@ -119,7 +111,7 @@ int main(int argc, char** argv) {
         CHECK_EQ(memcmp(&m.Info.PhysicalMedia.CurrentLibrary, &r.Library, sizeof r.Library), 0);
         CHECK_EQ(strcmp(m.szDescription, "exported at element 100"), 0);
     }
-    snprintf(cmd, sizeof cmd, "'%s' '%s' remove 100 >/dev/null", argv[1], argv[2]);
+    snprintf(cmd, sizeof cmd, "'%s' '%s' remove 100 >/dev/null", sim, argv[2]);
     CHECK_EQ(system(cmd), 0);
     CHECK_EQ(wait_job(h, &job, NTMS_LM_PASSED), NTMS_LM_PASSED);
     CHECK_EQ(request(h, &job).dwErrorCode, ERROR_SUCCESS);
