@@ -314,9 +314,33 @@ struct Parser {
             groups(lib.control_groups);
         } else if (key == "Ports") {
             set_ports(lib, key, value);
+        } else if (key == "DriveDevices") {
+            set_drive_devices(lib, key, value);
         } else {
             fail(fmt::format("unknown key '{}' in [Library {}]", key, lib.name));
         }
+    }
+
+    // DriveDevices=NUMBER:PATH ...: replaces the list; empty clears it.
+    void set_drive_devices(LibraryConfig& lib, std::string_view key, std::string_view value) {
+        std::map<uint32_t, std::string> devices;
+        for (auto w : split_words(value)) {
+            const size_t colon = w.find(':');
+            auto number = parse_decimal(w.substr(0, colon));
+            const std::string_view path =
+                colon == std::string_view::npos ? std::string_view() : w.substr(colon + 1);
+            if (!number || *number > 65535 || path.empty() || path.front() != '/') {
+                fail(fmt::format("{}={}: '{}' is not NUMBER:PATH (a drive number from 0 and "
+                                 "the absolute path of its tape device)",
+                                 key, value, w));
+                return;
+            }
+            if (!devices.emplace(static_cast<uint32_t>(*number), std::string(path)).second) {
+                fail(fmt::format("{}={}: drive {} is named twice", key, value, *number));
+                return;
+            }
+        }
+        lib.drive_devices = std::move(devices);
     }
 
     void set_ports(LibraryConfig& lib, std::string_view key, std::string_view value) {

@@ -37,6 +37,7 @@
 #include "status.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +72,8 @@ struct LibraryConfig {
     std::vector<std::string> modify_groups{};
     std::vector<std::string> control_groups{"tape"};
     std::vector<PortConfig> ports; // empty: all IE elements form one port
+    // DriveDevices=: drive number -> its tape device, where matching by serial does not work.
+    std::map<uint32_t, std::string> drive_devices;
     std::string origin;            // "FILE:LINE" of its section, for messages
 };
 

@@ -35,6 +35,8 @@ void DriveAdaptor::update(const DriveState& d) {
     check(a.product != d.product, "Product");
     check(a.serial != d.serial, "Serial");
     check(a.vendor != d.vendor || a.product != d.product, "DriveType");
+    check(a.device != d.device, "Device");
+    check(a.device_by_id != d.device_by_id, "DeviceById");
     drive_ = d;
     if (!changed.empty())
         emitPropertiesChangedSignal(org::ntms::Ntms1::Drive_adaptor::INTERFACE_NAME, changed);
@@ -74,7 +76,10 @@ std::string DriveAdaptor::DriveType() {
     return drive_type_id(drive_.vendor, drive_.product).str();
 }
 std::string DriveAdaptor::Device() {
-    return {}; // matching drives to /dev/nstN is not implemented yet
+    return drive_.device;
+}
+std::string DriveAdaptor::DeviceById() {
+    return drive_.device_by_id;
 }
 
 } // namespace ntms::dbus

@@ -37,6 +37,7 @@ private:
     std::string Serial() override;
     std::string DriveType() override;
     std::string Device() override;
+    std::string DeviceById() override;
 
     Guid library_;
     DriveState drive_;

@@ -48,9 +48,10 @@ static void print_drive(const struct drive_row *r, int first) {
     }
     printf("%-16s %6lu %7lu  ", r->library, r->number, r->element);
     print_state(state, 7, 0, 0);
-    printf(" %-10s %-8s %-16s %s\n", r->barcode[0] ? r->barcode : "-",
+    printf(" %-10s %-8s %-16s %-12s %s\n", r->barcode[0] ? r->barcode : "-",
            r->vendor[0] ? r->vendor : "-", r->product[0] ? r->product : "-",
-           r->d->szSerialNumber[0] ? r->d->szSerialNumber : "-");
+           r->d->szSerialNumber[0] ? r->d->szSerialNumber : "-",
+           r->d->szDeviceName[0] ? r->d->szDeviceName : "-");
 }
 
 int drives_command(HANDLE h, const char *arg) {
@@ -69,7 +70,7 @@ int drives_command(HANDLE h, const char *arg) {
         printf("[");
     else if (legend())
         printf("LIBRARY          NUMBER ELEMENT  STATE   BARCODE    VENDOR   PRODUCT          "
-               "SERIAL\n");
+               "SERIAL       DEVICE\n");
     for (i = 0; i < n; ++i) {
         NTMS_OBJECTINFORMATIONA drive, lib, type;
         struct drive_row r;

@@ -211,6 +211,18 @@ std::pair<std::vector<ElementRange>, std::vector<uint16_t>> Catalogue::element_r
     return {ranges_, free_slots_};
 }
 
+void Catalogue::update_drives(const std::function<void(std::vector<DriveState>&)>& change) {
+    {
+        std::lock_guard lock(mutex_);
+        std::vector<DriveState> drives = snap_.drive_list;
+        change(drives);
+        if (snap_.drive_list == drives)
+            return;
+        snap_.drive_list = std::move(drives);
+    }
+    notify();
+}
+
 void Catalogue::set_drives(std::vector<DriveState> drives) {
     {
         std::lock_guard lock(mutex_);

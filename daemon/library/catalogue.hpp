@@ -9,6 +9,7 @@
 #include "daemon/library/drives.hpp"
 #include "daemon/model.hpp"
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -84,6 +85,8 @@ public:
     void set_storage(const std::vector<std::pair<uint16_t, bool>>& slots);
     void set_door(bool door);
     void set_drives(std::vector<DriveState> drives);
+    // Changes the drives in place (their tape devices after a udev event), announced when changed.
+    void update_drives(const std::function<void(std::vector<DriveState>&)>& change);
     void set_slot_full(uint16_t address, bool full);
     std::optional<uint16_t> pick_free_slot() const;
     // The port that `address` (an IE element address) belongs to; nullopt for no such port.

@@ -20,6 +20,8 @@ struct DriveState {
     Guid medium;           // the medium record of that cartridge; null when empty
     std::string barcode;   // its volume tag; empty when empty or unlabelled
     std::string vendor, product, serial; // from the changer's DVCID identifier; empty without
+    std::string device;       // the tape device that reaches it (/dev/nstN); empty: not known
+    std::string device_by_id; // its /dev/tape/by-id/ name; empty: none (tape_devices.hpp)
 
     friend bool operator==(const DriveState&, const DriveState&) = default;
 };

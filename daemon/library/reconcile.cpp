@@ -2,6 +2,7 @@
 
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
+#include "daemon/library/tape_devices.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 
@@ -258,6 +259,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     for (auto& d : drives)
         if (auto it = placed.find(d.element); d.full && it != placed.end())
             d.medium = it->second;
+    assign_tape_devices(drives, lib.config().drive_devices, tape_directory().list());
     lib.catalogue().set_drives(std::move(drives));
     return {};
 }

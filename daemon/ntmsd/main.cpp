@@ -3,6 +3,7 @@
 #include "daemon/events.hpp"
 #include "daemon/jobs/ledger.hpp"
 #include "daemon/journal.hpp"
+#include "daemon/library/tape_devices.hpp"
 #include "daemon/manager.hpp"
 #include "daemon/ntmsd/watchdog.hpp"
 #include "daemon/registry/discovery.hpp"
@@ -173,6 +174,15 @@ int run(int argc, char** argv) {
         const ntms::dbus::BusService* b = serving.load();
         return registry.workers_alive() && !(b && b->failed());
     });
+    // The tape devices first, so that every library's first reading matches its drives to them.
+    {
+        std::string error;
+        ntms::tape_directory().replace(ntms::list_tape_devices(&error));
+        if (!error.empty())
+            ntms::log(LOG_WARNING, fmt::format("drives are matched to tape devices only by "
+                                               "DriveDevices=: {}",
+                                               error));
+    }
     sd_notify(0, "STATUS=opening the libraries");
     registry.start(present);
     if (db.usable())
@@ -227,6 +237,14 @@ int run(int argc, char** argv) {
         if (discovery->following())
             ntms::log(LOG_INFO, "following medium changers added and removed through udev");
     }
+    // Tape devices added or removed: every library's drives are matched again.
+    ntms::TapeWatcher tapes;
+    if (std::string error; !tapes.start(
+            [&registry] { registry.tape_devices_changed(); },
+            &error))
+        ntms::log(LOG_WARNING, fmt::format("tape devices added or removed while ntmsd runs will "
+                                           "not be matched to drives: {}",
+                                           error));
     const size_t count = registry.libraries().size();
     const char* plural = count == 1 ? "library" : "libraries";
     ntms::log(LOG_INFO, fmt::format("{} started with {} {}, database {}", version_text, count,
@@ -259,6 +277,7 @@ int run(int argc, char** argv) {
     // that clients see how their jobs ended.
     if (discovery)
         discovery->stop();
+    tapes.stop();
     registry.stop();
     // Before the bus: a backup still waiting gets its answer out.
     keeper.stop();

@@ -2,6 +2,7 @@
 
 #include "daemon/jobs/ledger.hpp"
 #include "daemon/journal.hpp"
+#include "daemon/library/tape_devices.hpp"
 #include "daemon/store/shared_store.hpp"
 #include "sgio/changer.hpp"
 #include "sgio/open.hpp"
@@ -387,6 +388,17 @@ Library* Registry::find_by_name(const std::string& name) const {
         if (lib->name() == name)
             return lib.get();
     return nullptr;
+}
+
+void Registry::tape_devices_changed() {
+    const std::vector<TapeDevice> tapes = tape_directory().list();
+    std::shared_lock lock(libraries_mutex_);
+    for (const auto& [id, lib] : libraries_) {
+        const auto& configured = lib->config().drive_devices;
+        lib->catalogue().update_drives([&](std::vector<DriveState>& drives) {
+            assign_tape_devices(drives, configured, tapes);
+        });
+    }
 }
 
 std::vector<Guid> Registry::libraries() const {

@@ -61,6 +61,10 @@ public:
     // `limit`; false when some library was still being read when the limit passed.
     bool wait_first_inventory(std::chrono::milliseconds limit) const;
 
+    // Every library's drives matched again to the tape devices of tape_directory() (a udev event
+    // changed them); each library whose drives changed announces it.
+    void tape_devices_changed();
+
     std::vector<Guid> libraries() const;
     // Libraries are added (by hot-plug) but never removed while the Registry lives, so the
     // pointer stays valid.

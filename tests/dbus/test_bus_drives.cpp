@@ -86,6 +86,21 @@ TEST_F(BusDrives, EachDriveIsAnObjectWithItsProperties) {
     EXPECT_EQ(r.out, "u 1\n");
 }
 
+// DriveDevices= of the library's section names a drive's tape device where it cannot be matched
+// by serial; the sim's drives match no tape device of this machine, so the others stay empty.
+TEST_F(BusDrives, DriveDevicesNamesADrivesTapeDevice) {
+    const std::string spec = sim("lab1", "slots=10,ie=1,drives=2,fill=3");
+    ASSERT_NO_FATAL_FAILURE(start_daemon(
+        {}, "[Library lab1]\nDevice=" + spec.substr(spec.find('=') + 1) +
+                "\nDriveDevices=1:/dev/nst9\n"));
+    const auto paths = drive_paths("lab1");
+    ASSERT_EQ(paths.size(), 2u);
+    EXPECT_EQ(drive_text(paths[1], "Device"), "/dev/nst9");
+    EXPECT_EQ(drive_text(paths[1], "DeviceById"), "") << "/dev/nst9 is not a link";
+    EXPECT_EQ(drive_text(paths[0], "Device"), "");
+    EXPECT_EQ(drive_text(paths[0], "DeviceById"), "");
+}
+
 TEST_F(BusDrives, InventoryAfterAMoveIntoADriveShowsItLoaded) {
     ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=10,ie=1,drives=2,fill=3")}));
     const auto paths = drive_paths("lab1");

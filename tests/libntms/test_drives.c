@@ -64,7 +64,7 @@ static void test_drives_of_a_library(void) {
         CHECK_EQ(strlen(d->szSerialNumber), 10);
         CHECK_EQ(d->szSerialNumber[9], (char)('1' + i)); /* the virtual changer's drives 01, 02 */
         CHECK_STR(narrow(w.Info.Drive.szSerialNumber), d->szSerialNumber);
-        CHECK_STR(d->szDeviceName, ""); /* matching /dev/nstN is not done yet */
+        CHECK_STR(d->szDeviceName, ""); /* a sim drive matches no tape device by serial */
         CHECK_STR(d->szRevision, "");
         CHECK_EQ(d->ScsiPort + d->ScsiBus + d->ScsiTarget + d->ScsiLun, 0);
         CHECK_EQ(d->dwMountCount, 0);
