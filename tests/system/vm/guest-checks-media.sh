@@ -106,7 +106,7 @@ check_rsm_client() {
   tgt_element "element_type=2,address=$slot,barcode=VMR001L8,sides=1" || return 1
   media=$(($(mtx_contents | wc -l)))
   note "VMR001L8 put into slot $slot behind ntmsd's back; the library holds $media cartridges"
-  "$prog" "$LIB" --inventory --drives 1 --media "$media" --expect VMR001L8 --expect VMS001L8 \
+  "$prog" "$LIB" --inventory --drives 2 --media "$media" --expect VMR001L8 --expect VMS001L8 \
     --eject VMB002L8 --timeout 120 >"$out" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do

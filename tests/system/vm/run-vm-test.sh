@@ -182,7 +182,9 @@ fi
 
 # 4. The test disk.
 install -m 755 "$HERE/guest-test.sh" "$stage/guest-test.sh"
-install -m 644 "$HERE/guest-checks-media.sh" "$stage/guest-checks-media.sh"
+for f in "$HERE"/guest-checks-*.sh; do
+  install -m 644 "$f" "$stage/${f##*/}"
+done
 size_mb=$(($(du -sm "$stage" | cut -f1) + 64))
 truncate -s "${size_mb}M" "$work/test.img"
 if ! mkfs.ext4 -q -F -L NTMSTEST -d "$stage" "$work/test.img" >>"$host_log" 2>&1; then
