@@ -233,7 +233,10 @@ int command_unload(struct changer *c, unsigned slot, unsigned drive) {
     const struct changer_drive *d;
     char what[300], detail[80];
     int r, rc;
-    snprintf(what, sizeof what, "%s: unload drive %u into slot %u", c->name, drive, slot);
+    if (slot)
+        snprintf(what, sizeof what, "%s: unload drive %u into slot %u", c->name, drive, slot);
+    else
+        snprintf(what, sizeof what, "%s: unload drive %u", c->name, drive);
     if ((rc = check_drive(c, drive, what)) != CHANGER_EXIT_OK)
         return rc;
     if (slot > c->storage + c->ports) {
