@@ -109,6 +109,9 @@ same "unknown changer: nothing on stdout" "" "$out"
 run 7 "offline library" gone slots
 matches "offline library: ERROR_LIBRARY_OFFLINE and the reason" \
   '^ntms-changer: gone: ERROR_LIBRARY_OFFLINE \(4305\): .*sg-ntms-test-absent' "$(cat "$err")"
+out=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=$NTMS_TEST_DIR/no.socket "$changer" lab slots 2>"$err")
+same "no bus at the address: exit 3" 3 "$?"
+matches "no bus: ERROR_NOT_CONNECTED" '^ntms-changer: .*ERROR_NOT_CONNECTED \(2250\)' "$(cat "$err")"
 run 1 "unknown command" lab frobnicate 1 /dev/nst0 0
 matches "unknown command: named, then the usage" "unknown command 'frobnicate'.*usage: ntms-changer" \
   "$(tr '\n' ' ' <"$err")"
