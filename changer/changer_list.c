@@ -1,0 +1,102 @@
+/*
+ * slots, list, listall and loaded: the lines the mtx-changer scripts of Bacula and Bareos cut out
+ * of `mtx status`, made from ntmsd's element list. Each line is what the script prints for the
+ * same changer, field for field (ntms-changer(1), OUTPUT).
+ */
+#include "changer.h"
+
+#include <stdio.h>
+
+/*
+ * ntmsd does not publish the slot a cartridge in a drive came from (it keeps that in its history
+ * only). mtx prints the drive's source element; ntms-changer reports, in drive order, the
+ * lowest-numbered empty storage slot that no lower drive was given: the slot that `unload` with
+ * that number puts the cartridge into, so that list, listall, loaded and unload agree. A full
+ * drive left without an empty storage slot gets 0 and is listed as mtx lists a drive whose source
+ * it does not know.
+ */
+void changer_assign_homes(struct changer *c) {
+    size_t d, s = 0;
+    for (d = 0; d < c->drive_count; ++d) {
+        c->drives[d].home = 0;
+        if (!c->drives[d].full)
+            continue;
+        while (s < c->storage && c->slots[s].full)
+            ++s;
+        if (s < c->storage)
+            c->drives[d].home = (unsigned)(++s);
+    }
+}
+
+/* Field 5 of mtx's "Storage Changer DEV:D Drives, N Slots ( I Import/Export )": N counts the
+ * import/export slots too. */
+int command_slots(const struct changer *c) {
+    printf("%zu\n", c->storage + c->ports);
+    return CHANGER_EXIT_OK;
+}
+
+/* Full storage slots (not the ports) as "n:BARCODE", then full drives as "K:BARCODE". */
+int command_list(const struct changer *c) {
+    size_t i;
+    for (i = 0; i < c->storage; ++i)
+        if (c->slots[i].full)
+            printf("%zu:%s\n", i + 1, c->slots[i].barcode);
+    for (i = 0; i < c->drive_count; ++i)
+        if (c->drives[i].full && c->drives[i].home)
+            printf("%u:%s\n", c->drives[i].home, c->drives[i].barcode);
+    return CHANGER_EXIT_OK;
+}
+
+/* A full element's barcode field: Bacula's script always prints it, even empty; Bareos's awk
+ * leaves the separator out when mtx printed no volume tag. */
+static void tail(enum changer_flavour flavour, const char *barcode) {
+    if (flavour == FLAVOUR_BACULA || *barcode)
+        printf(":%s", barcode);
+    putchar('\n');
+}
+
+int command_listall(const struct changer *c, enum changer_flavour flavour) {
+    size_t i;
+    for (i = 0; i < c->drive_count; ++i) {
+        const struct changer_drive *d = &c->drives[i];
+        if (!d->full)
+            printf("D:%zu:E\n", i);
+        else if (d->home) {
+            printf("D:%zu:F:%u", i, d->home);
+            tail(flavour, d->barcode);
+        }
+    }
+    for (i = 0; i < c->storage + c->ports; ++i) {
+        const struct changer_slot *s = &c->slots[i];
+        const char kind = s->port && flavour == FLAVOUR_BACULA ? 'I' : 'S';
+        if (!s->full)
+            printf("%c:%zu:E\n", kind, i + 1);
+        else {
+            printf("%c:%zu:F", kind, i + 1);
+            tail(flavour, s->barcode);
+        }
+    }
+    return CHANGER_EXIT_OK;
+}
+
+/* The slot the drive's cartridge came from, 0 for an empty drive. */
+int command_loaded(const struct changer *c, unsigned drive) {
+    const struct changer_drive *d;
+    char detail[80];
+    if (drive >= c->drive_count) {
+        char what[300];
+        snprintf(what, sizeof what, "%s: drive %u", c->name, drive);
+        snprintf(detail, sizeof detail, "the library has %zu drives, numbered from 0",
+                 c->drive_count);
+        return changer_fail(what, CODE_ObjectNotFound, detail);
+    }
+    d = &c->drives[drive];
+    if (d->full && !d->home) {
+        char what[300];
+        snprintf(what, sizeof what, "%s: drive %u", c->name, drive);
+        return changer_fail(what, CODE_NotEmpty,
+                            "full, and no empty storage slot is left to report as its home");
+    }
+    printf("%u\n", d->full ? d->home : 0);
+    return CHANGER_EXIT_OK;
+}
