@@ -404,7 +404,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ntms-notify: cannot follow ntmsd on the system bus: %s\n", strerror(-r));
         return 1;
     }
-    /* sd-bus ends the loop when the bus goes away: systemd restarts the service then. */
+    /* sd-bus ends the loop with EXIT_FAILURE when the bus goes away: systemd restarts the
+       service then. SIGTERM and SIGINT end it with 0. */
     sd_bus_set_exit_on_disconnect(bus, 1);
     load(bus);
     fprintf(stderr, "ntms-notify: ready; mailing %zu recipient%s through %s\n", config.n_to,
@@ -415,5 +416,7 @@ int main(int argc, char **argv) {
     sd_event_unref(event);
     forget_libraries();
     config_free(&config);
-    return r < 0 ? 1 : 0;
+    if (r != 0)
+        fprintf(stderr, "ntms-notify: the system bus connection was lost\n");
+    return r == 0 ? 0 : 1;
 }

@@ -4,6 +4,8 @@
 # offline (its state file broken) and online again, and ntmsd leaves the bus; --library, and the
 # clean end on SIGINT and SIGTERM. TAP on stdout. Run inside private-bus.sh.
 #   test_monitor.sh NTMSCTL NTMS-SIM
+# The waits and checks are shell strings, expanded when eval runs them.
+# shellcheck disable=SC2016,SC2034
 set -uo pipefail
 ctl=$1 sim=$2
 dir=$NTMS_TEST_DIR

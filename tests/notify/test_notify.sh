@@ -5,6 +5,8 @@
 # catalog's entry with the event's fields in place. Also its refusal of bad configurations.
 # TAP on stdout. Run inside private-bus.sh.
 #   test_notify.sh NTMS-NOTIFY NTMSCTL NTMS-SIM CATALOG
+# The waits and checks are shell strings, expanded when eval runs them.
+# shellcheck disable=SC2016,SC2034
 set -uo pipefail
 notify=$1 ctl=$2 sim=$3 catalog=$4
 dir=$NTMS_TEST_DIR
