@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ntmsctl.h"
+#include "ntmsctl_monitor.h"
 
 #include "common/ntms_guid.h"
 
@@ -456,6 +457,7 @@ int main(int argc, char **argv) {
         {"no-pager", no_argument, NULL, 'P'},   {"queue", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},      {"stop", required_argument, NULL, 's'},
         {"method", required_argument, NULL, 'M'}, {"barcode", required_argument, NULL, 'B'},
+        {"library", required_argument, NULL, 'l'},
         {NULL, 0, NULL, 0}};
     const char *cmd, *arg;
     HANDLE h;
@@ -473,6 +475,7 @@ int main(int argc, char **argv) {
         case 'f': opt.force = 1; break;
         case 's': opt.stop = optarg; break;
         case 'B': opt.barcode = optarg; break;
+        case 'l': opt.library = optarg; break;
         case 'L': opt.no_legend = 1; break;
         case 'P': break; /* ntmsctl never pages; accepted as systemd's tools accept it */
         case 'M':
@@ -515,7 +518,8 @@ int main(int argc, char **argv) {
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
-                        {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1}};
+                        {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1},
+                        {"monitor", 0}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -525,7 +529,7 @@ int main(int argc, char **argv) {
             (nargs != 1 + commands[i].args && !(commands[i].args < 0 && nargs <= 2) &&
              !(strcmp(cmd, "eject") == 0 && nargs == 1 && !opt.queue && !opt.force)) ||
             (opt.stop && (strcmp(cmd, "eject") != 0 || nargs != 1 || opt.queue || opt.force)) ||
-            (opt.queue && opt.force)) {
+            (opt.queue && opt.force) || (opt.library && strcmp(cmd, "monitor") != 0)) {
             usage(stderr);
             return EXIT_USAGE;
         }
@@ -537,6 +541,10 @@ int main(int argc, char **argv) {
                         "(ssh %s ntmsctl backup FILE)\n", opt.host);
         return EXIT_UNAVAILABLE;
     }
+
+    /* The monitor reads the bus itself (ntmsctl_monitor.c). */
+    if (strcmp(cmd, "monitor") == 0)
+        return monitor_command(opt.host, opt.library);
 
     h = OpenNtmsSessionA(opt.host, "ntmsctl", 0);
     if (h == INVALID_HANDLE_VALUE)

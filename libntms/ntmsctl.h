@@ -22,6 +22,7 @@ struct ntmsctl_options {
     const char *stop;  /* eject --stop JOB */
     DWORD method; /* inventory: NTMS_INVENTORY_* */
     const char *barcode; /* media --barcode B */
+    const char *library; /* monitor --library L */
 };
 extern struct ntmsctl_options opt;
 

@@ -185,6 +185,7 @@ void usage(FILE *f) {
           "  requests                       list the operator requests\n"
           "  satisfy REQUEST | cancel REQUEST\n"
           "                                 answer an operator request\n"
-          "  backup FILE                    write an online backup of ntmsd's database to FILE\n",
+          "  backup FILE                    write an online backup of ntmsd's database to FILE\n"
+          "  monitor [--library GUID|NAME]  print ntmsd's events as they happen, until Ctrl-C\n",
           f);
 }
