@@ -185,6 +185,8 @@ void usage(FILE *f) {
           "  requests                       list the operator requests\n"
           "  satisfy REQUEST | cancel REQUEST\n"
           "                                 answer an operator request\n"
-          "  backup FILE                    write an online backup of ntmsd's database to FILE\n",
+          "  backup FILE                    write an online backup of ntmsd's database to FILE\n"
+          "  metrics [FILE]                 print ntmsd's metrics in Prometheus' text format,\n"
+          "                                 or replace FILE with them atomically\n",
           f);
 }
