@@ -213,6 +213,11 @@ int metrics_command(const char *host, const char *path) {
     sd_bus_error error = SD_BUS_ERROR_NULL;
     sd_bus_message *reply = NULL;
     int r, bad = 0, rc = EXIT_SUCCESS;
+    if (opt.json) {
+        fputs("ntmsctl: metrics prints Prometheus' text format only; --json does not apply\n",
+              stderr);
+        return 2; /* a usage error, ntmsctl(1) EXIT STATUS */
+    }
     r = host ? sd_bus_open_system_remote(&bus, host) : sd_bus_open_system(&bus);
     if (r < 0) {
         fprintf(stderr, "ntmsctl: %s: cannot connect to the system bus: %s\n",

@@ -118,7 +118,8 @@ grep -q '^ntms_jobs_total{kind="inject",outcome="passed"} 1$' "$prom" || fail "t
 "$ctl" metrics "$NTMS_TEST_DIR/nosuch/ntms.prom" 2>"$NTMS_TEST_DIR/err" && fail "a missing directory was accepted"
 grep -q "No such file or directory" "$NTMS_TEST_DIR/err" || fail "no reason given: $(cat "$NTMS_TEST_DIR/err")"
 [ ! -e "$NTMS_TEST_DIR/nosuch" ] || fail "a missing directory was made"
-# Usage: one FILE at most.
+# Usage: one FILE at most, and no other format.
+"$ctl" --json metrics >/dev/null 2>&1; [ $? = 2 ] || fail "--json was accepted"
 "$ctl" metrics a b 2>/dev/null; [ $? = 2 ] || fail "two files were accepted"
 # No daemon on the bus: exit 3, as every command.
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=$NTMS_TEST_DIR/no.socket "$ctl" metrics >/dev/null 2>&1
