@@ -10,6 +10,7 @@
 
 #include "daemon/access.hpp"
 #include "daemon/library/catalogue.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/model.hpp"
 #include "daemon/status.hpp"
 #include "daemon/store/keeper.hpp"
@@ -100,6 +101,11 @@ public:
     // writing), by the keeper's thread: done is called from there once it is written, unless
     // this returns an error (then nothing was started). Needs the BACKUP right.
     Expected<void> backup(UniqueFd file, const Caller& who, StoreKeeper::Done done);
+
+    // The daemon's metrics (manager_metrics.cpp): libraries, ports, jobs ended since start, SCSI
+    // errors and retries, the database's size. From memory and stat(2) only; no right needed
+    // (what it says is open to every caller, as properties are).
+    std::vector<MetricFamily> metrics() const;
 
 private:
     // The library and the caller's right on it, checked before anything else is looked at.

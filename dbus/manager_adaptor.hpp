@@ -10,6 +10,11 @@
 
 namespace ntms::dbus {
 
+// Manager.Metrics()'s a(sssa(sa{ss}d)): name, type, help, samples (name, labels, value).
+using MetricSampleStruct = sdbus::Struct<std::string, std::map<std::string, std::string>, double>;
+using MetricFamilyStruct =
+    sdbus::Struct<std::string, std::string, std::string, std::vector<MetricSampleStruct>>;
+
 class ManagerAdaptor final
     : public sdbus::AdaptorInterfaces<org::ntms::Ntms1::Manager_adaptor,
                                       sdbus::ObjectManager_adaptor, sdbus::Properties_adaptor> {
@@ -30,6 +35,8 @@ private:
     sdbus::ObjectPath GetJob(const std::string& job) override;
     sdbus::ObjectPath GetOperatorRequest(const std::string& request) override;
     void Backup(sdbus::Result<>&& result, sdbus::UnixFd file) override;
+    // manager_metrics_adaptor.cpp
+    std::vector<MetricFamilyStruct> Metrics() override;
     std::string Version() override;
 
     BusContext& ctx_;

@@ -1,6 +1,6 @@
 /*
- * ntmsctl: the administrator's tool for ntmsd, written against ntmsapi.h only, so that it is
- * also the first user of the C API. See ntmsctl(1). From the project it takes only the headers of
+ * ntmsctl: the administrator's tool for ntmsd, written against ntmsapi.h only (metrics aside,
+ * which are not RSM's), so that it is also the first user of the C API. See ntmsctl(1). From the project it takes only the headers of
  * common/: the vocabulary (state and action names) and the GUID text.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -519,7 +519,7 @@ int main(int argc, char **argv) {
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
                         {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1},
-                        {"monitor", 0}};
+                        {"monitor", 0}, {"metrics", -1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -545,6 +545,8 @@ int main(int argc, char **argv) {
     /* The monitor reads the bus itself (ntmsctl_monitor.c). */
     if (strcmp(cmd, "monitor") == 0)
         return monitor_command(opt.host, opt.library);
+    if (strcmp(cmd, "metrics") == 0) /* from the bus itself: not part of the RSM API */
+        return metrics_command(opt.host, arg);
 
     h = OpenNtmsSessionA(opt.host, "ntmsctl", 0);
     if (h == INVALID_HANDLE_VALUE)

@@ -74,4 +74,8 @@ int media_command(HANDLE h, const char *arg);
 /* ntmsctl drives [LIBRARY] (ntmsctl_drives.c). */
 int drives_command(HANDLE h, const char *arg);
 
+/* ntmsctl metrics [FILE] (ntmsctl_metrics.c), from the bus of host (NULL: this one); path NULL:
+   to stdout. */
+int metrics_command(const char *host, const char *path);
+
 #endif

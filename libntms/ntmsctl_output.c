@@ -186,6 +186,8 @@ void usage(FILE *f) {
           "  satisfy REQUEST | cancel REQUEST\n"
           "                                 answer an operator request\n"
           "  backup FILE                    write an online backup of ntmsd's database to FILE\n"
-          "  monitor [--library GUID|NAME]  print ntmsd's events as they happen, until Ctrl-C\n",
+          "  monitor [--library GUID|NAME]  print ntmsd's events as they happen, until Ctrl-C\n"
+          "  metrics [FILE]                 print ntmsd's metrics in Prometheus' text format,\n"
+          "                                 or replace FILE with them atomically\n",
           f);
 }

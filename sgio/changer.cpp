@@ -90,10 +90,26 @@ Changer::Changer(Transport& transport, ChangerOptions options)
 
 Result<CommandResult> Changer::run(std::span<const uint8_t> cdb, Direction direction,
                                    std::span<uint8_t> buffer, std::chrono::milliseconds timeout) {
+    auto r = attempt(cdb, direction, buffer, timeout);
+    if (!r)
+        count_error();
+    return r;
+}
+
+void Changer::count_error() {
+    if (options_.counters)
+        options_.counters->errors.fetch_add(1, std::memory_order_relaxed);
+}
+
+Result<CommandResult> Changer::attempt(std::span<const uint8_t> cdb, Direction direction,
+                                       std::span<uint8_t> buffer,
+                                       std::chrono::milliseconds timeout) {
     const char* what = command_name(opcode_of(cdb));
     auto backoff = options_.backoff_initial;
     std::string last;
-    for (unsigned attempt = 0; attempt <= options_.max_retries; ++attempt) {
+    for (unsigned tries = 0; tries <= options_.max_retries; ++tries) {
+        if (tries > 0 && options_.counters)
+            options_.counters->retries.fetch_add(1, std::memory_order_relaxed);
         auto r = transport_.execute(cdb, direction, buffer, timeout);
         if (!r)
             return std::move(r).error();
@@ -423,7 +439,7 @@ Result<void> Changer::optional_command(std::span<const uint8_t> cdb, std::option
     if (supported == false)
         return make_error(Errc::Unsupported,
                           fmt::format("{} is not supported by {}", what, transport_.name()));
-    auto r = run(cdb, Direction::None, {}, options_.command_timeout);
+    auto r = attempt(cdb, Direction::None, {}, options_.command_timeout);
     if (!r) {
         if (means_unsupported(r.error()) && !supported) {
             supported = false;
@@ -433,6 +449,7 @@ Result<void> Changer::optional_command(std::span<const uint8_t> cdb, std::option
                                     describe(e.sense));
             return e;
         }
+        count_error();
         return std::move(r).error();
     }
     supported = true;

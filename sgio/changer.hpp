@@ -6,6 +6,7 @@
 #include "element.hpp"
 #include "transport.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,17 @@
 
 namespace sgio {
 
+// What the commands of a device did, for monitoring: counted by every Changer that is handed
+// them (ChangerOptions::counters), read from any thread.
+struct CommandCounters {
+    // Commands that ended in an error: a check condition that retrying did not clear, a status
+    // other than GOOD, a transport failure or time-out, retries given up. An optional command
+    // found unsupported by its first probe is not an error of the device.
+    std::atomic<uint64_t> errors{0};
+    // Commands sent again after a unit attention, BUSY, TASK SET FULL or "becoming ready".
+    std::atomic<uint64_t> retries{0};
+};
+
 struct ChangerOptions {
     std::chrono::milliseconds command_timeout{60'000};
     std::chrono::milliseconds move_timeout{300'000};
@@ -25,6 +37,7 @@ struct ChangerOptions {
     std::chrono::milliseconds backoff_max{2'000};
     uint32_t max_transfer = 512 * 1024;       // largest single data-in transfer we ask for
     uint16_t max_elements_per_request = 4096; // chunk size for READ ELEMENT STATUS
+    CommandCounters* counters = nullptr;      // counted here when given; outlives the Changer
 };
 
 struct Identity {
@@ -100,6 +113,10 @@ public:
                               std::span<uint8_t> buffer, std::chrono::milliseconds timeout);
 
 private:
+    // run() without counting its error (retries are counted).
+    Result<CommandResult> attempt(std::span<const uint8_t> cdb, Direction direction,
+                                  std::span<uint8_t> buffer, std::chrono::milliseconds timeout);
+    void count_error();
     Result<std::vector<uint8_t>> mode_sense(uint8_t page, bool& ten_byte);
     Result<void> scan(ElementType type, uint16_t first, uint16_t count,
                       const std::function<void(const ElementStatus&)>& sink);

@@ -74,6 +74,7 @@ void JobLedger::end(JobPtr job, Outcome how) {
     r.error = how.status.code;
     r.error_message = std::move(how.status.message);
     r.time_completed = now_usec();
+    metrics_.record(r.operation, r.state, r.time_completed - r.time_queued);
     // A job that cannot be recorded still ends: its clients are told, and start-up recovery ends
     // the row that stayed behind.
     if (auto u = db_.with([&](Store& s) { return s.update_job(r); }); !u)

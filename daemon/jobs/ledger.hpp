@@ -7,6 +7,7 @@
 
 #include "daemon/events.hpp"
 #include "daemon/jobs/job.hpp"
+#include "daemon/jobs/job_metrics.hpp"
 
 #include <functional>
 #include <vector>
@@ -59,6 +60,9 @@ public:
     // operation found afterwards) after the reason.
     static Outcome interrupted(const std::string& account);
 
+    // The jobs ended since ntmsd started, counted by end(). Any thread.
+    const JobMetrics& metrics() const { return metrics_; }
+
 private:
     // The QUEUED row (with `also`) in one transaction.
     Expected<void> commit_new(JobRecord& record,
@@ -66,6 +70,7 @@ private:
 
     SharedStore& db_;
     EventSink& events_;
+    JobMetrics metrics_;
 };
 
 } // namespace ntms

@@ -80,6 +80,14 @@ void Catalogue::set_state(LibraryState state, const std::string& reason) {
         changed = state != LibraryState::Reading &&
                   (was_online != online || (!online && snap_.offline_reason != why));
         const bool any = changed || snap_.state != state;
+        // A library that was online and is not any more: a Reading in between (its device read
+        // again) does not make it a new one.
+        if (state == LibraryState::Online) {
+            up_ = true;
+        } else if (state != LibraryState::Reading && up_) {
+            up_ = false;
+            ++snap_.offline_transitions;
+        }
         snap_.state = state;
         snap_.offline_reason = why;
         if (state == LibraryState::Removed)

@@ -47,6 +47,8 @@ struct LibrarySnapshot {
     uint32_t inventory_method = 3; // NTMS_INVENTORY_*: what a DEFAULT inventory does
     bool door = false;             // a door AccessNtmsLibraryDoor can release (Door=)
     int64_t created = 0;           // when its record was made (usec): RSM's Created
+    // Times it went from online to offline or removed since ntmsd started.
+    uint64_t offline_transitions = 0;
     // Its drives as last read, in address order; none until its element status is read, and
     // none once its device is removed.
     std::vector<DriveState> drive_list;
@@ -106,6 +108,7 @@ private:
     LibrarySnapshot snap_;
     std::vector<uint16_t> free_slots_; // sorted ascending
     std::vector<ElementRange> ranges_;
+    bool up_ = false; // online, or being read again after it was online
 };
 
 } // namespace ntms

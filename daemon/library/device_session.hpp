@@ -21,7 +21,11 @@ class DeviceSession {
 public:
     // Every Changer on the device uses `options` (the library's command time-out).
     explicit DeviceSession(TransportFactory factory, sgio::ChangerOptions options = {})
-        : factory_(std::move(factory)), options_(options) {}
+        : factory_(std::move(factory)), options_(options) {
+        options_.counters = &counters_;
+    }
+    DeviceSession(const DeviceSession&) = delete;
+    DeviceSession& operator=(const DeviceSession&) = delete;
 
     // Before the worker starts: the device opened at start-up, or null when absent.
     void attach(std::unique_ptr<sgio::Transport> transport);
@@ -44,11 +48,15 @@ public:
     // Lets go of the device (it is not this library's any more).
     void drop();
     sgio::Changer* changer() { return changer_.get(); }
+    // What the commands sent to this library's device did since ntmsd started, whichever
+    // device node or connection carried them. Any thread.
+    const sgio::CommandCounters& counters() const { return counters_; }
 
 private:
     void use(std::unique_ptr<SeverableTransport> device);
 
     TransportFactory factory_;
+    sgio::CommandCounters counters_; // before options_, which points at it
     sgio::ChangerOptions options_;
     mutable std::mutex mutex_; // guards the members below against sever()/arrive()
     std::unique_ptr<SeverableTransport> transport_;

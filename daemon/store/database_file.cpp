@@ -344,4 +344,12 @@ Expected<std::optional<Rescue>> DatabaseFile::rescue(Store* own) try {
     return fail(win32::NotEnoughMemory, "out of memory");
 }
 
+DatabaseFile::DiskSize DatabaseFile::disk_size() const {
+    const auto bytes = [](const std::string& path) -> int64_t {
+        struct stat st {};
+        return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+    };
+    return {bytes(path_), bytes(path_ + "-wal")};
+}
+
 } // namespace ntms

@@ -94,6 +94,14 @@ public:
     // old file.
     Expected<std::optional<Rescue>> rescue(Store* own);
 
+    // What the database takes on disk now, in bytes (stat(2) of the path and of its -wal file;
+    // 0 for a file that is not there). Cheap: for monitoring, from any thread.
+    struct DiskSize {
+        int64_t database = 0;
+        int64_t wal = 0;
+    };
+    DiskSize disk_size() const;
+
     // A new empty file beside the database, 0600, named PATH.tmp-XXXXXX; its name.
     Expected<std::string> make_temporary() const;
     // Removes the temporary files (and their -journal) an ntmsd killed meanwhile left behind.

@@ -1,28 +1,29 @@
 #!/bin/bash
 # Checks the shipped man pages and system files with the programs that will read them:
-#   mandoc -T lint and man -l on every page; systemd-analyze verify and security on the unit;
+#   mandoc -T lint and man -l on every page; systemd-analyze verify and security on the units;
 #   systemd-sysusers on the sysusers.d file; dbus-daemon on the D-Bus policy.
-# Usage: lint.sh --unit UNIT --dbus-policy CONF --sysusers FILE PAGE...
-# UNIT must be named ntmsd.service, with an ExecStart= binary that exists. Prints one line per
+# Usage: lint.sh --unit UNIT [--unit UNIT]... --dbus-policy CONF --sysusers FILE PAGE...
+# The first UNIT must be named ntmsd.service; each has an ExecStart= binary that exists, and a
+# timer comes with its service. Prints one line per
 # check; exits 1 if any check failed. A check whose program is missing is skipped with a message,
 # except mandoc and man, which the project depends on.
 set -uo pipefail
 
 max_exposure=2.0
 
-unit='' policy='' sysusers=''
+units=() policy='' sysusers=''
 pages=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --unit) unit=$2; shift 2 ;;
+    --unit) units+=("$2"); shift 2 ;;
     --dbus-policy) policy=$2; shift 2 ;;
     --sysusers) sysusers=$2; shift 2 ;;
     -*) echo "lint.sh: unknown option $1" >&2; exit 2 ;;
     *) pages+=("$1"); shift ;;
   esac
 done
-if [ -z "$unit" ] || [ -z "$policy" ] || [ -z "$sysusers" ] || [ ${#pages[@]} -eq 0 ]; then
-  echo "usage: lint.sh --unit UNIT --dbus-policy CONF --sysusers FILE PAGE..." >&2
+if [ ${#units[@]} -eq 0 ] || [ -z "$policy" ] || [ -z "$sysusers" ] || [ ${#pages[@]} -eq 0 ]; then
+  echo "usage: lint.sh --unit UNIT [--unit UNIT]... --dbus-policy CONF --sysusers FILE PAGE..." >&2
   exit 2
 fi
 
@@ -63,7 +64,7 @@ for page in "${pages[@]}"; do
   fi
 done
 
-# The unit. verify also looks up the man pages of Documentation=; give it the pages under test.
+# The units. verify also looks up the man pages of Documentation=; give it the pages under test.
 if ! have systemd-analyze; then
   skip "systemd-analyze is not installed (package systemd): unit not verified, exposure not measured"
 else
@@ -72,25 +73,30 @@ else
     mkdir -p "$tmp/man/man$section"
     cp "$page" "$tmp/man/man$section/"
   done
-  if out=$(MANPATH="$tmp/man" systemd-analyze verify "$unit" 2>&1) && [ -z "$out" ]; then
-    pass "systemd-analyze verify $(basename "$unit")"
-  else
-    fail "systemd-analyze verify $(basename "$unit"):"
-    printf '%s\n' "$out" | sed 's/^/    /'
-  fi
+  for unit in "${units[@]}"; do
+    if out=$(MANPATH="$tmp/man" systemd-analyze verify "$unit" 2>&1) && [ -z "$out" ]; then
+      pass "systemd-analyze verify $(basename "$unit")"
+    else
+      fail "systemd-analyze verify $(basename "$unit"):"
+      printf '%s\n' "$out" | sed 's/^/    /'
+    fi
+  done
 
-  out=$(systemd-analyze security --offline=yes "$unit" 2>&1)
-  # "→ Overall exposure level for ntmsd.service: 1.5 OK 🙂"
-  level=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9][0-9.]*\).*/\1/p')
-  if [ -z "$level" ]; then
-    fail "systemd-analyze security printed no exposure level:"
-    printf '%s\n' "$out" | sed 's/^/    /'
-  elif awk -v l="$level" -v m="$max_exposure" 'BEGIN { exit !(l <= m) }'; then
-    pass "systemd-analyze security --offline=yes: exposure $level (at most $max_exposure)"
-  else
-    fail "systemd-analyze security --offline=yes: exposure $level is over $max_exposure:"
-    printf '%s\n' "$out" | grep '✗' | sed 's/^/    /'
-  fi
+  for unit in "${units[@]}"; do
+    [[ $unit == *.service ]] || continue
+    out=$(systemd-analyze security --offline=yes "$unit" 2>&1)
+    # "→ Overall exposure level for ntmsd.service: 1.5 OK 🙂"
+    level=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9][0-9.]*\).*/\1/p')
+    if [ -z "$level" ]; then
+      fail "systemd-analyze security $(basename "$unit") printed no exposure level:"
+      printf '%s\n' "$out" | sed 's/^/    /'
+    elif awk -v l="$level" -v m="$max_exposure" 'BEGIN { exit !(l <= m) }'; then
+      pass "systemd-analyze security --offline=yes $(basename "$unit"): exposure $level (at most $max_exposure)"
+    else
+      fail "systemd-analyze security --offline=yes $(basename "$unit"): exposure $level is over $max_exposure:"
+      printf '%s\n' "$out" | grep '✗' | sed 's/^/    /'
+    fi
+  done
 fi
 
 # sysusers.d: applied to an empty root holding only Debian's group tape, it creates the system
