@@ -84,6 +84,10 @@ public:
     void set_storage(const std::vector<std::pair<uint16_t, bool>>& slots);
     void set_door(bool door);
     void set_drives(std::vector<DriveState> drives);
+    // One drive's content after a move into or out of it, or a mount's or dismount's record
+    // (the drive keeps its place, number and identity); a drive not in the list is ignored.
+    void set_drive_content(uint16_t element, bool full, const Guid& medium,
+                           const std::string& barcode, bool in_use);
     void set_slot_full(uint16_t address, bool full);
     std::optional<uint16_t> pick_free_slot() const;
     // The port that `address` (an IE element address) belongs to; nullopt for no such port.

@@ -20,6 +20,7 @@ struct DriveState {
     Guid medium;           // the medium record of that cartridge; null when empty
     std::string barcode;   // its volume tag; empty when empty or unlabelled
     std::string vendor, product, serial; // from the changer's DVCID identifier; empty without
+    bool in_use = false;   // a mount job put its medium there, and no dismount took it back yet
 
     friend bool operator==(const DriveState&, const DriveState&) = default;
 };
