@@ -456,6 +456,7 @@ int main(int argc, char **argv) {
         {"no-pager", no_argument, NULL, 'P'},   {"queue", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},      {"stop", required_argument, NULL, 's'},
         {"method", required_argument, NULL, 'M'}, {"barcode", required_argument, NULL, 'B'},
+        {"drive", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     const char *cmd, *arg;
     HANDLE h;
@@ -473,6 +474,7 @@ int main(int argc, char **argv) {
         case 'f': opt.force = 1; break;
         case 's': opt.stop = optarg; break;
         case 'B': opt.barcode = optarg; break;
+        case 'D': opt.drive = optarg; break;
         case 'L': opt.no_legend = 1; break;
         case 'P': break; /* ntmsctl never pages; accepted as systemd's tools accept it */
         case 'M':
@@ -515,7 +517,8 @@ int main(int argc, char **argv) {
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
-                        {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1}};
+                        {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1},
+                        {"mount", 1},     {"dismount", 1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -582,6 +585,10 @@ int main(int argc, char **argv) {
         rc = media_command(h, arg);
     } else if (strcmp(cmd, "drives") == 0) {
         rc = drives_command(h, arg);
+    } else if (strcmp(cmd, "mount") == 0) {
+        rc = mount_command(h, arg);
+    } else if (strcmp(cmd, "dismount") == 0) {
+        rc = dismount_command(h, arg);
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

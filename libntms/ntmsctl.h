@@ -22,6 +22,7 @@ struct ntmsctl_options {
     const char *stop;  /* eject --stop JOB */
     DWORD method; /* inventory: NTMS_INVENTORY_* */
     const char *barcode; /* media --barcode B */
+    const char *drive;   /* mount --drive D */
 };
 extern struct ntmsctl_options opt;
 
@@ -72,5 +73,8 @@ int door_command(HANDLE h, const char *arg);
 int media_command(HANDLE h, const char *arg);
 /* ntmsctl drives [LIBRARY] (ntmsctl_drives.c). */
 int drives_command(HANDLE h, const char *arg);
+/* ntmsctl mount MEDIUM, ntmsctl dismount MEDIUM (ntmsctl_mount.c). */
+int mount_command(HANDLE h, const char *arg);
+int dismount_command(HANDLE h, const char *arg);
 
 #endif
