@@ -1,12 +1,11 @@
 // MountNtmsMedia and DismountNtmsMedia at the front door: their call-time checks and the jobs
 // they queue (operations/mount.hpp). Both need USE access to the media's library, as RSM's do.
+#include "common/ntms_vocabulary.h"
 #include "daemon/jobs/ledger.hpp"
 #include "daemon/library/library.hpp"
 #include "daemon/manager.hpp"
 #include "daemon/registry/registry.hpp"
 #include "daemon/store/shared_store.hpp"
-
-#include "common/ntms_vocabulary.h"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -217,9 +216,9 @@ Expected<Guid> Manager::mount(const std::vector<std::string>& media,
                 return fail(win32::Busy, fmt::format("drive {} is in use", drives[i]));
         if (usable < call->media.size())
             return fail(win32::Busy,
-                        fmt::format("library {} has {} drive{} not in use for {} medi{}",
-                                    snap.name, usable, usable == 1 ? "" : "s",
-                                    call->media.size(), call->media.size() == 1 ? "um" : "a"));
+                        fmt::format("library {} has {} drive{} not in use for {} medi{}", snap.name,
+                                    usable, usable == 1 ? "" : "s", call->media.size(),
+                                    call->media.size() == 1 ? "um" : "a"));
     }
 
     JobRecord job;
@@ -272,9 +271,9 @@ Expected<Guid> Manager::dismount(const std::vector<std::string>& media, uint32_t
             return r.kind == ElementKind::Storage && e >= r.first && e - r.first < r.count;
         });
         if (!slot)
-            return fail(win32::InvalidParameter,
-                        fmt::format("element {} is not a storage slot of library {}", e,
-                                    snap.name));
+            return fail(
+                win32::InvalidParameter,
+                fmt::format("element {} is not a storage slot of library {}", e, snap.name));
         if (std::find(free.begin(), free.end(), e) == free.end())
             return fail(win32::InvalidState, fmt::format("slot {} is not empty", e));
     }

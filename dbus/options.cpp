@@ -61,10 +61,10 @@ Expected<MountOptions> parse_media_options(const OptionMap& options, bool elemen
                 return wrong_type(key, value, "q");
             out.element = value.get<uint16_t>();
         } else {
-            return fail(win32::InvalidParameter,
-                        fmt::format("unknown option '{}' (known: {})", key,
-                                    element ? "element, timeout, application"
-                                            : "timeout, application"));
+            return fail(
+                win32::InvalidParameter,
+                fmt::format("unknown option '{}' (known: {})", key,
+                            element ? "element, timeout, application" : "timeout, application"));
         }
     }
     return out;

@@ -29,11 +29,11 @@ std::map<std::string, sdbus::Variant> options_of(Session& s) {
 // Waits for the job to end; its Job properties then.
 DWORD wait_job(Session& s, Session::Hold& hold, const std::string& job, DWORD timeout_ms,
                ntms::lib::Properties& out) {
-    const ntms::lib::Deadline deadline(
-        timeout_ms == INFINITE ? INFINITE
-                               : (timeout_ms > INFINITE - 1 - robot_grace_ms
-                                      ? INFINITE - 1
-                                      : timeout_ms + robot_grace_ms));
+    const ntms::lib::Deadline deadline(timeout_ms == INFINITE
+                                           ? INFINITE
+                                           : (timeout_ms > INFINITE - 1 - robot_grace_ms
+                                                  ? INFINITE - 1
+                                                  : timeout_ms + robot_grace_ms));
     ntms::lib::Wakeup wakeup(s);
     auto path = s.job_path(job);
     bool changed = true;
@@ -51,9 +51,8 @@ DWORD wait_job(Session& s, Session::Hold& hold, const std::string& job, DWORD ti
             path = s.job_path(job);
             out = s.properties(path, job_iface);
             const auto state = ntms::lib::prop<uint32_t>(out, "State");
-            if (state == NTMS_LM_PASSED || state == NTMS_LM_FAILED ||
-                state == NTMS_LM_CANCELLED || state == NTMS_LM_STOPPED ||
-                state == NTMS_LM_INVALID)
+            if (state == NTMS_LM_PASSED || state == NTMS_LM_FAILED || state == NTMS_LM_CANCELLED ||
+                state == NTMS_LM_STOPPED || state == NTMS_LM_INVALID)
                 return ERROR_SUCCESS;
             continue;
         }
@@ -91,7 +90,8 @@ DWORD WINAPI MountNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID 
                                            dwTimeout / 1000 + (dwTimeout % 1000 != 0 ? 1 : 0))));
         const auto [job, path] = s->mount(media, drives, dwOptions, dwPriority, options);
         if (dwOptions & NTMS_MOUNT_NOWAIT) {
-            if (lpMountInformation && lpMountInformation->dwSize >= sizeof(NTMS_MOUNT_INFORMATION) &&
+            if (lpMountInformation &&
+                lpMountInformation->dwSize >= sizeof(NTMS_MOUNT_INFORMATION) &&
                 lpMountInformation->lpReserved) {
                 const auto id = ntms::lib::parse_guid(job);
                 if (!id)
@@ -110,8 +110,8 @@ DWORD WINAPI MountNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID 
             const auto error = ntms::lib::prop<uint32_t>(props, "Error");
             return error != ERROR_SUCCESS ? error : ERROR_OPERATION_ABORTED;
         }
-        const auto got = ntms::lib::prop<std::vector<std::string>>(s->properties(path, job_iface),
-                                                                  "Drives");
+        const auto got =
+            ntms::lib::prop<std::vector<std::string>>(s->properties(path, job_iface), "Drives");
         if (got.size() != dwCount)
             return ERROR_GEN_FAILURE;
         for (DWORD i = 0; i < dwCount; ++i) {

@@ -10,7 +10,7 @@
 enum { USAGE = 2 };
 
 /* The 8-4-4-4-12 form only. 1 on success. */
-static int id_of(const char *what, const char *s, NTMS_GUID *g) {
+static int id_of(const char* what, const char* s, NTMS_GUID* g) {
     uint8_t bytes[16];
     if (!s || strlen(s) != 36 || !ntms_guid_parse(s, 36, bytes)) {
         fprintf(stderr, "ntmsctl: %s '%s' is not a GUID\n", what, s ? s : "");
@@ -20,7 +20,7 @@ static int id_of(const char *what, const char *s, NTMS_GUID *g) {
     return 1;
 }
 
-int mount_command(HANDLE h, const char *arg) {
+int mount_command(HANDLE h, const char* arg) {
     NTMS_GUID medium, drive, job;
     NTMS_MOUNT_INFORMATION info;
     char id[NTMS_GUID_TEXT_SIZE];
@@ -49,7 +49,7 @@ int mount_command(HANDLE h, const char *arg) {
     return 0;
 }
 
-int dismount_command(HANDLE h, const char *arg) {
+int dismount_command(HANDLE h, const char* arg) {
     NTMS_GUID medium;
     DWORD rc;
     if (!id_of("medium", arg, &medium))

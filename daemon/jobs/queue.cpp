@@ -74,8 +74,8 @@ JobPtr JobQueue::next(const std::function<bool()>& other_work,
     auto ready = [&] {
         return stopping_ || (!hold && !queue_.empty()) || poked_ || other_work() ||
                (!hold && std::any_of(parked_.begin(), parked_.end(), [](const Parked& p) {
-                    return p.until && *p.until <= std::chrono::steady_clock::now();
-                }));
+                   return p.until && *p.until <= std::chrono::steady_clock::now();
+               }));
     };
     if (until)
         cv_.wait_until(lock, *until, ready);

@@ -44,8 +44,8 @@ Expected<std::vector<Dismounting>> load(Library& lib, Store& db, const JobRecord
             return fail(win32::InvalidState,
                         fmt::format("medium {} is in no drive of library {} (it is at element {})",
                                     name, lib.name(), *r.element));
-        out.push_back(Dismounting{r, d->drive.element, q.element,
-                                  d->mount ? d->mount->home : std::nullopt});
+        out.push_back(
+            Dismounting{r, d->drive.element, q.element, d->mount ? d->mount->home : std::nullopt});
     }
     return out;
 }
@@ -68,9 +68,10 @@ Outcome DismountOperation::run(JobContext& ctx) {
     std::vector<std::string> done;
     for (auto& m : *media) {
         if (ctx.peek_control() == JobControl::Stop)
-            return Outcome{JobState::Stopped,
-                           Status{win32::Success, fmt::format("stopped; {}", fmt::join(done, "; "))},
-                           std::nullopt};
+            return Outcome{
+                JobState::Stopped,
+                Status{win32::Success, fmt::format("stopped; {}", fmt::join(done, "; "))},
+                std::nullopt};
         const std::string name = cartridge_label(m.medium.barcode);
         if (dismount_action(job) == DismountAction::Deferred) {
             // Released: the next mount that needs the drive takes the cartridge out first.
@@ -88,9 +89,9 @@ Outcome DismountOperation::run(JobContext& ctx) {
         auto slot = put_away(moves, lib, m.medium, m.home, m.asked, "dismount", true);
         if (!slot) {
             const Status& e = slot.error();
-            return Outcome::failed(
-                done.empty() ? e
-                             : fail(e.code, fmt::format("{}; {}", e.message, fmt::join(done, "; "))));
+            return Outcome::failed(done.empty() ? e
+                                                : fail(e.code, fmt::format("{}; {}", e.message,
+                                                                           fmt::join(done, "; "))));
         }
         log(LOG_INFO, fmt::format("Library {}: {} dismounted from drive element {} to slot {} "
                                   "(job {})",
@@ -113,9 +114,9 @@ std::string DismountOperation::account_interrupted(JobContext& ctx, bool device_
         if (!found || !*found)
             continue;
         const MediumRecord& r = **found;
-        said.push_back(r.element ? fmt::format("{} is at element {}", cartridge_label(r.barcode),
-                                               *r.element)
-                                 : fmt::format("{} has no known place", cartridge_label(r.barcode)));
+        said.push_back(
+            r.element ? fmt::format("{} is at element {}", cartridge_label(r.barcode), *r.element)
+                      : fmt::format("{} has no known place", cartridge_label(r.barcode)));
     }
     return fmt::format("{}", fmt::join(said, "; "));
 }

@@ -45,16 +45,15 @@ Expected<uint16_t> put_away(EjectMoves& moves, Library& lib, MediumRecord& m,
     std::optional<uint16_t> slot;
     if (asked) {
         if (!is_storage_slot(lib, *asked))
-            return fail(win32::InvalidParameter,
-                        fmt::format("element {} is not a storage slot of library {}", *asked,
-                                    lib.name()));
+            return fail(
+                win32::InvalidParameter,
+                fmt::format("element {} is not a storage slot of library {}", *asked, lib.name()));
         auto e = moves.read_one(sgio::ElementType::Storage, *asked);
         if (!e)
             return e.error();
         if (e->full)
-            return fail(win32::InvalidState,
-                        fmt::format("slot {} is not empty (it holds {})", *asked,
-                                    cartridge_label(e->primary_tag)));
+            return fail(win32::InvalidState, fmt::format("slot {} is not empty (it holds {})",
+                                                         *asked, cartridge_label(e->primary_tag)));
         slot = asked;
     } else if (home && is_storage_slot(lib, *home)) {
         auto e = moves.read_one(sgio::ElementType::Storage, *home);
@@ -83,9 +82,9 @@ Expected<std::vector<DriveRequest>> requests_of(Store& db, const Guid& job, cons
         return rows.error();
     std::vector<DriveRequest> out;
     for (const auto& r : *rows)
-        if (r.reason == reason &&
-            std::none_of(out.begin(), out.end(),
-                         [&](const DriveRequest& q) { return q.medium == r.medium; }))
+        if (r.reason == reason && std::none_of(out.begin(), out.end(), [&](const DriveRequest& q) {
+                return q.medium == r.medium;
+            }))
             out.push_back(DriveRequest{r.medium, r.to});
     return out;
 }

@@ -23,11 +23,11 @@ using Clock = std::chrono::steady_clock;
 // One medium of the job on its way out.
 struct Cartridge {
     MediumRecord medium;
-    std::optional<uint16_t> slot; // the storage slot it came from (a mount's home for FORCE)
+    std::optional<uint16_t> slot;  // the storage slot it came from (a mount's home for FORCE)
     std::optional<uint16_t> drive; // FORCE of a mounted medium: the drive it is taken out of
-    bool presented = false;       // moved into the port
-    bool taken = false;           // the operator took it out
-    std::optional<uint16_t> back; // the slot it was brought back to
+    bool presented = false;        // moved into the port
+    bool taken = false;            // the operator took it out
+    std::optional<uint16_t> back;  // the slot it was brought back to
 };
 
 std::string names_of(const std::vector<Cartridge>& cs, bool (*pick)(const Cartridge&)) {
@@ -118,10 +118,10 @@ Expected<void> EjectSteps::load_media() {
                     return e.error();
                 if (!e->full)
                     return fail(win32::InvalidState,
-                                fmt::format("medium {} is not in drive element {} any more",
-                                            name, *r.element));
-                media_.push_back(Cartridge{r, d->mount ? d->mount->home : std::nullopt,
-                                           *r.element});
+                                fmt::format("medium {} is not in drive element {} any more", name,
+                                            *r.element));
+                media_.push_back(
+                    Cartridge{r, d->mount ? d->mount->home : std::nullopt, *r.element});
                 continue;
             }
         }
@@ -342,8 +342,8 @@ Outcome EjectSteps::run() {
         // STOP before a move: what is already in the port goes back.
         if (ctx_.peek_control() == JobControl::Stop)
             return give_back(*port, Wake::Stop);
-        const auto from = media_[i].drive ? sgio::ElementType::DataTransfer
-                                          : sgio::ElementType::Storage;
+        const auto from =
+            media_[i].drive ? sgio::ElementType::DataTransfer : sgio::ElementType::Storage;
         if (auto r = moves_.present(media_[i].medium, (*empty)[i], from); !r)
             return i == 0 ? finish(Outcome::failed(r.error()))
                           : fail_and_give_back(*port, r.error());

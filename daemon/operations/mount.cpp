@@ -30,8 +30,7 @@ struct Mounting {
 class MountSteps {
 public:
     explicit MountSteps(JobContext& ctx)
-        : ctx_(ctx), lib_(ctx.library()), db_(ctx.db()), job_(ctx.job()),
-          moves_(lib_, db_, job_) {}
+        : ctx_(ctx), lib_(ctx.library()), db_(ctx.db()), job_(ctx.job()), moves_(lib_, db_, job_) {}
     Outcome run();
 
 private:
@@ -55,8 +54,7 @@ private:
 std::optional<Clock::time_point> MountSteps::deadline() const {
     if (job_.timeout_sec == wait_forever)
         return std::nullopt;
-    const int64_t left_usec =
-        job_.time_queued + int64_t{job_.timeout_sec} * 1'000'000 - now_usec();
+    const int64_t left_usec = job_.time_queued + int64_t{job_.timeout_sec} * 1'000'000 - now_usec();
     return Clock::now() + std::chrono::microseconds(std::max<int64_t>(left_usec, 0));
 }
 
@@ -78,14 +76,13 @@ Expected<void> MountSteps::load_media(const std::vector<DriveView>& drives) {
             return fail(win32::MediaOffline,
                         fmt::format("medium {} is outside library {}", name, lib_.name()));
         if (r.library != lib_.id())
-            return fail(win32::InvalidState, fmt::format("medium {} is no longer in library {}",
-                                                         name, lib_.name()));
+            return fail(win32::InvalidState,
+                        fmt::format("medium {} is no longer in library {}", name, lib_.name()));
         Mounting m{r, q.element, std::nullopt, false, std::nullopt};
         if (const DriveView* d = find_drive(drives, *r.element)) {
             if (d->in_use())
                 return fail(win32::Busy, fmt::format("medium {} is mounted in drive {} by job {}",
-                                                     name, d->drive.number,
-                                                     d->mount->job.str()));
+                                                     name, d->drive.number, d->mount->job.str()));
             if (q.element && *q.element != d->drive.element)
                 return fail(win32::Busy,
                             fmt::format("medium {} is loaded in drive {}, not the drive asked "
@@ -104,9 +101,8 @@ Expected<void> MountSteps::load_media(const std::vector<DriveView>& drives) {
                         fmt::format("medium {} is at element {}, neither a slot nor a port", name,
                                     *r.element));
         // The device is the truth: the element must hold this cartridge.
-        auto e = moves_.read_one(in_port ? sgio::ElementType::ImportExport
-                                         : sgio::ElementType::Storage,
-                                 *r.element);
+        auto e = moves_.read_one(
+            in_port ? sgio::ElementType::ImportExport : sgio::ElementType::Storage, *r.element);
         if (!e)
             return e.error();
         if (!e->full ||
@@ -163,9 +159,9 @@ Outcome MountSteps::failed(const Status& why) {
     std::string mounted;
     for (const auto& m : media_)
         if (m.drive && m.medium.element == m.drive && !m.in_place)
-            mounted += fmt::format("{}{} is mounted in drive element {}",
-                                   mounted.empty() ? "" : ", ", cartridge_label(m.medium.barcode),
-                                   *m.drive);
+            mounted +=
+                fmt::format("{}{} is mounted in drive element {}", mounted.empty() ? "" : ", ",
+                            cartridge_label(m.medium.barcode), *m.drive);
     if (mounted.empty())
         return Outcome::failed(why);
     return Outcome::failed(fail(why.code, why.message + "; " + mounted));
@@ -199,8 +195,8 @@ Expected<void> MountSteps::mount_one(Mounting& m, const std::vector<DriveView>& 
         // Already there (released, or found there): the mount is recorded, nothing moves.
         MediumRecord after = m.medium;
         after.updated = now_usec();
-        if (auto r = db_.put_medium(after, MediumMove{after.id, job_.id, m.home, drive,
-                                                      after.updated, "mount"});
+        if (auto r = db_.put_medium(
+                after, MediumMove{after.id, job_.id, m.home, drive, after.updated, "mount"});
             !r)
             return r;
         m.medium = after;
@@ -216,18 +212,16 @@ Expected<void> MountSteps::mount_one(Mounting& m, const std::vector<DriveView>& 
                                         "an inventory will record it",
                                         drive));
             MediumRecord o = **other;
-            auto slot = put_away(moves_, lib_, o,
-                                 d->mount ? d->mount->home : std::optional<uint16_t>(),
-                                 std::nullopt, "dismount");
+            auto slot =
+                put_away(moves_, lib_, o, d->mount ? d->mount->home : std::optional<uint16_t>(),
+                         std::nullopt, "dismount");
             if (!slot)
                 return slot.error();
         }
         const bool in_port = lib_.catalogue().find_port(m.medium.element).has_value();
-        if (auto r = moves_.transfer(m.medium,
-                                     in_port ? sgio::ElementType::ImportExport
-                                             : sgio::ElementType::Storage,
-                                     drive, sgio::ElementType::DataTransfer,
-                                     MediumState::InLibrary, "mount", true);
+        if (auto r = moves_.transfer(
+                m.medium, in_port ? sgio::ElementType::ImportExport : sgio::ElementType::Storage,
+                drive, sgio::ElementType::DataTransfer, MediumState::InLibrary, "mount", true);
             !r)
             return r;
         if (in_port)
@@ -256,8 +250,8 @@ Outcome MountSteps::run() {
     for (const auto& m : media_)
         if (m.asked && !find_drive(*drives, *m.asked))
             return Outcome::failed(
-                fail(win32::InvalidDrive, fmt::format("library {} has no drive at element {}",
-                                                      lib_.name(), *m.asked)));
+                fail(win32::InvalidDrive,
+                     fmt::format("library {} has no drive at element {}", lib_.name(), *m.asked)));
     if (!choose(*drives))
         return not_available();
     for (auto& m : media_) {
@@ -265,9 +259,9 @@ Outcome MountSteps::run() {
             return Outcome{JobState::Stopped, Status{win32::Success, "stopped"}, std::nullopt};
         if (auto r = mount_one(m, *drives); !r)
             return failed(r.error());
-        log(LOG_INFO, fmt::format("Library {}: {} mounted in drive element {} (job {})",
-                                  lib_.name(), cartridge_label(m.medium.barcode), *m.drive,
-                                  job_.id.str()));
+        log(LOG_INFO,
+            fmt::format("Library {}: {} mounted in drive element {} (job {})", lib_.name(),
+                        cartridge_label(m.medium.barcode), *m.drive, job_.id.str()));
     }
     return Outcome::passed();
 }
@@ -304,8 +298,8 @@ std::string MountOperation::account_interrupted(JobContext& ctx, bool device_rea
             continue;
         }
         auto slot = put_away(moves, lib, r, m.home, std::nullopt, "dismount");
-        said.push_back(slot ? fmt::format("{} was in drive element {} and is back in slot {}",
-                                          name, m.drive, *slot)
+        said.push_back(slot ? fmt::format("{} was in drive element {} and is back in slot {}", name,
+                                          m.drive, *slot)
                             : fmt::format("{} is still in drive element {}: {}", name, m.drive,
                                           slot.error().message));
     }

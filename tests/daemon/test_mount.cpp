@@ -134,8 +134,8 @@ TEST_F(Mount, SeveralMediaInOneJob) {
     EXPECT_EQ(passed(job).media_moved, 2u);
     expect_mounted("S00001L8", 2);
     expect_mounted("S00003L8", 3);
-    EXPECT_THAT(*manager_->job_drives(*job), ElementsAre(drive_id(lib_id(), 2),
-                                                         drive_id(lib_id(), 3)));
+    EXPECT_THAT(*manager_->job_drives(*job),
+                ElementsAre(drive_id(lib_id(), 2), drive_id(lib_id(), 3)));
 }
 
 TEST_F(Mount, AMountQueuedBehindAnInjectRunsAfterIt) {
@@ -201,9 +201,8 @@ TEST_F(Mount, DismountGoesHomeToTheElementAskedForOrToAFreeSlot) {
     EXPECT_GE(home.time_completed - home.time_started, 300'000) << "the drive unloads first";
     expect_in_slot("S00002L8", 1001);
     EXPECT_FALSE(drive(2).full);
-    EXPECT_THAT(reasons(medium("S00002L8").id),
-                ElementsAre("inventory", "mount-requested", "mount", "dismount-requested",
-                            "dismount"));
+    EXPECT_THAT(reasons(medium("S00002L8").id), ElementsAre("inventory", "mount-requested", "mount",
+                                                            "dismount-requested", "dismount"));
 
     passed(mount({"S00002L8"}));
     passed(dismount("S00002L8", 1007));

@@ -48,8 +48,8 @@ protected:
     }
     // The drive object at this element address.
     std::string drive_at(const std::string& library, uint16_t element) {
-        for (const auto& p : get_as<std::vector<sdbus::ObjectPath>>(
-                 library_path(library), library_iface, "DrivePaths"))
+        for (const auto& p : get_as<std::vector<sdbus::ObjectPath>>(library_path(library),
+                                                                    library_iface, "DrivePaths"))
             if (get_as<uint16_t>(p, drive_iface, "Element") == element)
                 return p;
         ADD_FAILURE() << "no drive at " << element;
@@ -69,9 +69,8 @@ TEST_F(BusMount, BusctlMountsAndDismountsAMedium) {
     const std::string drive_guid = get_as<std::string>(drive, drive_iface, "Id");
     EXPECT_EQ(drive_state(drive), "empty");
 
-    auto call = busctl({"call", service, root_path, manager_iface, "MountMedia", "asasuia{sv}",
-                        "1", guid, "1", drive_guid, "16", "7", "1", "application", "s",
-                        "busctl"});
+    auto call = busctl({"call", service, root_path, manager_iface, "MountMedia", "asasuia{sv}", "1",
+                        guid, "1", drive_guid, "16", "7", "1", "application", "s", "busctl"});
     ASSERT_EQ(call.status, 0) << call.err;
     const std::string job_path = quoted(call.out, 1);
     ASSERT_EQ(job_path.rfind("/org/ntms/Ntms1/job/", 0), 0u) << call.out;

@@ -92,9 +92,9 @@ int main(int argc, char** argv) {
     CHECK_EQ(drive_info(h, &drive).State, NTMS_DRIVESTATE_LOADED);
     CHECK_EQ(MountNtmsMedia(h, &first, &other, 1, 0, 0, INFINITE, NULL), ERROR_BUSY);
     /* The one drive is held: at once, or after the time-out. */
-    CHECK_EQ(MountNtmsMedia(h, &second, &other, 1, NTMS_MOUNT_ERROR_NOT_AVAILABLE, 0, INFINITE,
-                            NULL),
-             ERROR_BUSY);
+    CHECK_EQ(
+        MountNtmsMedia(h, &second, &other, 1, NTMS_MOUNT_ERROR_NOT_AVAILABLE, 0, INFINITE, NULL),
+        ERROR_BUSY);
     CHECK_EQ(MountNtmsMedia(h, &second, &other, 1, 0, 0, 1000, NULL), ERROR_TIMEOUT);
 
     /* NOWAIT: the job's GUID, and a dismount (queued behind nothing) lets it mount. */
@@ -102,9 +102,9 @@ int main(int argc, char** argv) {
     memset(&mi, 0, sizeof mi);
     mi.dwSize = sizeof mi;
     mi.lpReserved = &job;
-    CHECK_EQ(MountNtmsMedia(h, &second, &other, 1, NTMS_MOUNT_NOWAIT, NTMS_PRIORITY_HIGH,
-                            INFINITE, &mi),
-             ERROR_SUCCESS);
+    CHECK_EQ(
+        MountNtmsMedia(h, &second, &other, 1, NTMS_MOUNT_NOWAIT, NTMS_PRIORITY_HIGH, INFINITE, &mi),
+        ERROR_SUCCESS);
     CHECK_EQ(is_null(&job), 0);
     CHECK_EQ(DismountNtmsMedia(h, &first, 1, NTMS_DISMOUNT_IMMEDIATE), ERROR_SUCCESS);
     /* A third call waits for that job's drive: it is the same medium, so Busy until it ends. */
