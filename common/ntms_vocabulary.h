@@ -32,6 +32,7 @@
     X(ERROR_ACCESS_DENIED,        5,    AccessDenied,       NTMS_BUS,   "access denied")           \
     X(ERROR_INVALID_HANDLE,       6,    InvalidHandle,      NTMS_BUS,   "invalid session handle")  \
     X(ERROR_NOT_ENOUGH_MEMORY,    8,    NotEnoughMemory,    NTMS_BUS,   "out of memory")           \
+    X(ERROR_INVALID_DRIVE,        15,   InvalidDrive,       NTMS_BUS,   "invalid drive")           \
     X(ERROR_WRITE_PROTECT,        19,   WriteProtect,       NTMS_LOCAL, "medium write-protected")  \
     X(ERROR_NOT_READY,            21,   NotReady,           NTMS_LOCAL, "ntmsd is not running")    \
     X(ERROR_GEN_FAILURE,          31,   GenFailure,         NTMS_LOCAL, "internal failure")        \
@@ -58,9 +59,9 @@
     X(ERROR_INVALID_MEDIA,        4300, InvalidMedia,       NTMS_LOCAL, "invalid medium")          \
     X(ERROR_INVALID_LIBRARY,      4301, InvalidLibrary,     NTMS_BUS,   "invalid library")         \
     X(ERROR_INVALID_MEDIA_POOL,   4302, InvalidMediaPool,   NTMS_LOCAL, "invalid media pool")      \
-    X(ERROR_DRIVE_MEDIA_MISMATCH, 4303, DriveMediaMismatch, NTMS_LOCAL,                            \
+    X(ERROR_DRIVE_MEDIA_MISMATCH, 4303, DriveMediaMismatch, NTMS_BUS,                              \
       "medium does not fit the drive")                                                             \
-    X(ERROR_MEDIA_OFFLINE,        4304, MediaOffline,       NTMS_LOCAL, "medium offline")          \
+    X(ERROR_MEDIA_OFFLINE,        4304, MediaOffline,       NTMS_BUS,   "medium offline")          \
     X(ERROR_LIBRARY_OFFLINE,      4305, LibraryOffline,     NTMS_BUS,   "library offline")         \
     X(ERROR_EMPTY,                4306, Empty,              NTMS_LOCAL, "empty")                   \
     X(ERROR_NOT_EMPTY,            4307, NotEmpty,           NTMS_LOCAL, "not empty")               \
@@ -95,7 +96,7 @@
     X(ERROR_TRANSPORT_FULL,       4328, TransportFull,      NTMS_LOCAL, "transport full")          \
     X(ERROR_CONTROLLING_IEPORT,   4329, ControllingIeport,  NTMS_LOCAL,                            \
       "cannot control the import/export port")                                                     \
-    X(ERROR_UNABLE_TO_EJECT_MOUNTED_MEDIA,4330, UnableToEjectMountedMedia,NTMS_LOCAL,              \
+    X(ERROR_UNABLE_TO_EJECT_MOUNTED_MEDIA,4330, UnableToEjectMountedMedia,NTMS_BUS,                \
       "cannot eject a mounted medium")                                                             \
     X(ERROR_CLEANER_SLOT_SET,     4331, CleanerSlotSet,     NTMS_LOCAL,                            \
       "cleaner slot already set")                                                                  \

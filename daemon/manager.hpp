@@ -41,6 +41,15 @@ struct InjectOptions {
 // (MaxExtendSecs), the application, and the port (an IE element address of it).
 using EjectOptions = InjectOptions;
 
+// MountNtmsMedia's and DismountNtmsMedia's options: the time-out (RSM's dwTimeout, in seconds;
+// none: a mount waits for a drive as long as it takes), the application, and for a dismount the
+// storage slot to put the cartridge into.
+struct MountOptions {
+    std::optional<uint32_t> timeout_sec;
+    std::string application;
+    std::optional<uint16_t> element;
+};
+
 class Manager {
 public:
     // keeper: the database's keeper thread, for backups; without one backup() is not supported.
@@ -71,6 +80,20 @@ public:
     // medium waits in its library's eject queue for the next START).
     Expected<Guid> eject(const std::string& medium, uint32_t action, const std::string& job,
                          const EjectOptions& options, const Caller& who);
+    // MountNtmsMedia (manager_mount.cpp): the checks in RSM's order, nothing changed on failure;
+    // a mount job of the media's library, durably queued. `media`: physical medium GUIDs;
+    // `drives`: empty (any free drive) or one drive GUID per medium; `flags`: NTMS_MOUNT_*.
+    Expected<Guid> mount(const std::vector<std::string>& media,
+                         const std::vector<std::string>& drives, uint32_t flags, int32_t priority,
+                         const MountOptions& options, const Caller& who);
+    // DismountNtmsMedia: a dismount job; `flags`: NTMS_DISMOUNT_DEFERRED or _IMMEDIATE (0: now).
+    Expected<Guid> dismount(const std::vector<std::string>& media, uint32_t flags,
+                            const MountOptions& options, const Caller& who);
+    // Job.Drives: per medium of a mount job, in the job's order, the drive it was mounted in
+    // (null until then); empty for other jobs.
+    Expected<std::vector<Guid>> job_drives(const Guid& id) const;
+    // The library a mount or dismount call is about (its first medium's), for polkit's details.
+    std::optional<Guid> media_library(const std::vector<std::string>& media) const;
     // The library an eject call is about (the medium's, or the named job's), for polkit's
     // details; nullopt when the text names neither.
     std::optional<Guid> eject_library(const std::string& medium, const std::string& job) const;
@@ -119,6 +142,17 @@ private:
     Expected<void> finish_oprequest(const Guid& id, const Caller& who, OpRequestState to);
 
     Expected<Guid> stop_eject(const std::string& job_text, const Caller& who);
+    // The checks mount and dismount share, in RSM's order: parameters, database, media (one
+    // library), USE right, enabled, offline media, online, no other job on them.
+    struct MediaCall {
+        Library* lib = nullptr;
+        std::vector<MediumRecord> media;
+    };
+    Expected<MediaCall> media_call(const std::vector<std::string>& media,
+                                   const MountOptions& options, const Caller& who);
+    // A new mount or dismount job with its "...-requested" rows, durably queued.
+    Expected<Guid> submit_media_job(Library& lib, JobRecord job,
+                                    const std::vector<MediumMove>& requests);
 
     Registry& registry_;
     SharedStore& db_;

@@ -170,17 +170,29 @@ Expected<Guid> Manager::eject(const std::string& medium_text, uint32_t action,
             return fail(win32::Busy, fmt::format("medium {} is already in port element {}, "
                                                  "awaiting removal",
                                                  label, medium->element.value_or(0)));
-        if (medium->state != MediumState::InLibrary || !medium->element ||
-            lib->catalogue().find_port(medium->element))
+        const bool in_drive =
+            medium->state == MediumState::InLibrary && medium->element &&
+            std::any_of(snap.drive_list.begin(), snap.drive_list.end(),
+                        [&](const DriveState& d) { return d.element == *medium->element; });
+        // A medium in a drive goes out only with FORCE (RSM's NTMS_EJECT_FORCE): its user
+        // is not asked.
+        if (in_drive && act != EjectAction::Force)
+            return fail(win32::UnableToEjectMountedMedia,
+                        fmt::format("medium {} is in drive element {}; dismount it first, or "
+                                    "eject it with FORCE",
+                                    label, *medium->element));
+        if (!in_drive && (medium->state != MediumState::InLibrary || !medium->element ||
+                          lib->catalogue().find_port(medium->element)))
             return fail(win32::InvalidState,
                         fmt::format("medium {} is {}: only a medium in a storage slot can be "
                                     "ejected",
                                     label, medium_state_text(medium->state)));
-        auto open = db_.with([&](Store& s) { return s.open_ejects_of(medium->id); });
+        // An eject, a mount or a dismount already queued for it.
+        auto open = db_.with([&](Store& s) { return s.open_jobs_of(medium->id); });
         if (!open)
             return open.error();
         if (!open->empty())
-            return fail(win32::Busy, fmt::format("medium {} is already being ejected by job {}",
+            return fail(win32::Busy, fmt::format("medium {} is already to be moved by job {}",
                                                  label, open->front().str()));
     }
 

@@ -106,7 +106,10 @@ struct MediumMove { // one row of a medium's history
     int64_t time = 0;
     // "inject", "reconcile", "found-in-port", "missing"; an eject writes "eject-requested" (to
     // and from empty: the job that will eject it), "eject" (slot -> port), "operator-removed"
-    // (port -> outside) and "eject-returned" (port -> slot, after a time-out or STOP).
+    // (port -> outside) and "eject-returned" (port -> slot, after a time-out or STOP). A mount
+    // writes "mount-requested" and "mount" (slot or port -> drive; its `from` is the medium's home
+    // slot), a dismount "dismount-requested", "dismount" (drive -> slot) or "dismount-deferred"
+    // (no move: the drive is released, the cartridge stays in it).
     std::string reason;
 };
 
@@ -120,6 +123,21 @@ struct OpRequestRecord {
     int64_t submitted = 0;
     int64_t changed = 0;
 };
+
+// A mount job's `action`: whether it waits for a free drive (up to its timeout_sec) or fails at
+// once when none is free (NTMS_MOUNT_ERROR_NOT_AVAILABLE). A dismount job's: whether it moves the
+// cartridge back now or leaves it in the drive, released for the next mount
+// (NTMS_DISMOUNT_DEFERRED). The media and drives of both are history rows written with the job:
+// "mount-requested" (from: where the medium was, to: the drive asked for, or none) and
+// "dismount-requested" (from: the drive, to: the slot asked for, or none).
+enum class MountAction : uint32_t { Wait = 0, FailIfBusy = 1 };
+enum class DismountAction : uint32_t { Immediate = 0, Deferred = 1 };
+inline MountAction mount_action(const JobRecord& job) {
+    return static_cast<MountAction>(static_cast<uint32_t>(job.action));
+}
+inline DismountAction dismount_action(const JobRecord& job) {
+    return static_cast<DismountAction>(static_cast<uint32_t>(job.action));
+}
 
 // An eject job's action (its record holds the NTMS_EJECT_* value in `action`).
 inline EjectAction eject_action(const JobRecord& job) {

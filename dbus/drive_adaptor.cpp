@@ -28,7 +28,7 @@ void DriveAdaptor::update(const DriveState& d) {
             changed.emplace_back(name);
     };
     check(a.number != d.number, "Number");
-    check(a.full != d.full, "State");
+    check(a.full != d.full || a.in_use != d.in_use, "State");
     check(medium_text(a) != medium_text(d), "Medium");
     check(a.barcode != d.barcode, "Barcode");
     check(a.vendor != d.vendor, "Vendor");
@@ -55,7 +55,7 @@ uint32_t DriveAdaptor::Number() {
     return drive_.number;
 }
 std::string DriveAdaptor::State() {
-    return drive_.full ? "loaded" : "empty";
+    return drive_.full ? (drive_.in_use ? "inuse" : "loaded") : "empty";
 }
 std::string DriveAdaptor::Medium() {
     return medium_text(drive_);

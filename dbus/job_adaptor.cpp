@@ -92,6 +92,14 @@ std::vector<std::string> JobAdaptor::Media() {
         return out;
     });
 }
+std::vector<std::string> JobAdaptor::Drives() {
+    return guarded([&] {
+        std::vector<std::string> out;
+        for (const auto& d : value_or_throw(ctx_.manager.job_drives(job_.id)))
+            out.push_back(d.is_null() ? std::string() : d.str());
+        return out;
+    });
+}
 uint64_t JobAdaptor::TimeQueued() {
     return guarded([&] { return usec(read().time_queued); });
 }

@@ -39,6 +39,7 @@ private:
     bool Cancelable() override;
     uint32_t MediaMoved() override;
     std::vector<std::string> Media() override;
+    std::vector<std::string> Drives() override;
     uint64_t TimeQueued() override;
     uint64_t TimeStarted() override;
     uint64_t TimeCompleted() override;

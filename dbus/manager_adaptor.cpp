@@ -56,6 +56,37 @@ void ManagerAdaptor::EjectMedia(JobReply&& result, std::string media, uint32_t a
     });
 }
 
+void ManagerAdaptor::MountMedia(JobReply&& result, std::vector<std::string> media,
+                                std::vector<std::string> drives, uint32_t flags, int32_t priority,
+                                OptionMap options) {
+    guarded(ctx_, [&] {
+        // polkit is told the library of the first medium.
+        const auto lib = ctx_.manager.media_library(media);
+        const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
+        const MountOptions opts = value_or_throw(parse_mount_options(options));
+        Manager& manager = ctx_.manager;
+        answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
+                        [&manager, media = std::move(media), drives = std::move(drives), flags,
+                         priority, opts, caller] {
+                            return manager.mount(media, drives, flags, priority, opts, caller);
+                        });
+    });
+}
+
+void ManagerAdaptor::DismountMedia(JobReply&& result, std::vector<std::string> media,
+                                   uint32_t flags, OptionMap options) {
+    guarded(ctx_, [&] {
+        const auto lib = ctx_.manager.media_library(media);
+        const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
+        const MountOptions opts = value_or_throw(parse_dismount_options(options));
+        Manager& manager = ctx_.manager;
+        answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
+                        [&manager, media = std::move(media), flags, opts, caller] {
+                            return manager.dismount(media, flags, opts, caller);
+                        });
+    });
+}
+
 sdbus::ObjectPath ManagerAdaptor::GetLibrary(const std::string& library) {
     return guarded([&] {
         // A library found a moment ago is exported before its path is handed out.

@@ -30,6 +30,11 @@ private:
                      OptionMap options) override;
     void EjectMedia(JobReply&& result, std::string media, uint32_t action, std::string job,
                     OptionMap options) override;
+    void MountMedia(JobReply&& result, std::vector<std::string> media,
+                    std::vector<std::string> drives, uint32_t flags, int32_t priority,
+                    OptionMap options) override;
+    void DismountMedia(JobReply&& result, std::vector<std::string> media, uint32_t flags,
+                       OptionMap options) override;
     sdbus::ObjectPath GetLibrary(const std::string& library) override;
     std::vector<sdbus::ObjectPath> ListLibraries() override;
     sdbus::ObjectPath GetJob(const std::string& job) override;

@@ -14,15 +14,6 @@ DWORD not_implemented() noexcept {
 
 extern "C" {
 
-DWORD WINAPI MountNtmsMedia(HANDLE, LPNTMS_GUID, LPNTMS_GUID, DWORD, DWORD, int, DWORD,
-                            LPNTMS_MOUNT_INFORMATION) {
-    return not_implemented();
-}
-
-DWORD WINAPI DismountNtmsMedia(HANDLE, LPNTMS_GUID, DWORD, DWORD) {
-    return not_implemented();
-}
-
 DWORD WINAPI AllocateNtmsMedia(HANDLE, LPNTMS_GUID, LPNTMS_GUID, LPNTMS_GUID, DWORD, DWORD,
                                LPNTMS_ALLOCATION_INFORMATION) {
     return not_implemented();

@@ -458,6 +458,7 @@ int main(int argc, char **argv) {
         {"force", no_argument, NULL, 'f'},      {"stop", required_argument, NULL, 's'},
         {"method", required_argument, NULL, 'M'}, {"barcode", required_argument, NULL, 'B'},
         {"library", required_argument, NULL, 'l'},
+        {"drive", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     const char *cmd, *arg;
     HANDLE h;
@@ -476,6 +477,7 @@ int main(int argc, char **argv) {
         case 's': opt.stop = optarg; break;
         case 'B': opt.barcode = optarg; break;
         case 'l': opt.library = optarg; break;
+        case 'D': opt.drive = optarg; break;
         case 'L': opt.no_legend = 1; break;
         case 'P': break; /* ntmsctl never pages; accepted as systemd's tools accept it */
         case 'M':
@@ -519,7 +521,8 @@ int main(int argc, char **argv) {
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
                         {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1},
-                        {"monitor", 0}, {"metrics", -1}};
+                        {"monitor", 0},   {"metrics", -1},
+                        {"mount", 1},     {"dismount", 1}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -592,6 +595,10 @@ int main(int argc, char **argv) {
         rc = media_command(h, arg);
     } else if (strcmp(cmd, "drives") == 0) {
         rc = drives_command(h, arg);
+    } else if (strcmp(cmd, "mount") == 0) {
+        rc = mount_command(h, arg);
+    } else if (strcmp(cmd, "dismount") == 0) {
+        rc = dismount_command(h, arg);
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

@@ -23,6 +23,7 @@ struct ntmsctl_options {
     DWORD method; /* inventory: NTMS_INVENTORY_* */
     const char *barcode; /* media --barcode B */
     const char *library; /* monitor --library L */
+    const char *drive;   /* mount --drive D */
 };
 extern struct ntmsctl_options opt;
 
@@ -73,6 +74,9 @@ int door_command(HANDLE h, const char *arg);
 int media_command(HANDLE h, const char *arg);
 /* ntmsctl drives [LIBRARY] (ntmsctl_drives.c). */
 int drives_command(HANDLE h, const char *arg);
+/* ntmsctl mount MEDIUM, ntmsctl dismount MEDIUM (ntmsctl_mount.c). */
+int mount_command(HANDLE h, const char *arg);
+int dismount_command(HANDLE h, const char *arg);
 
 /* ntmsctl metrics [FILE] (ntmsctl_metrics.c), from the bus of host (NULL: this one); path NULL:
    to stdout. */

@@ -14,21 +14,23 @@ struct drive_row {
         product[NTMS_PRODUCTNAME_LENGTH], barcode[NTMS_DESCRIPTION_LENGTH];
     unsigned long number, element;
     int loaded;
+    int in_use; /* a mount holds it */
     const NTMS_DRIVEINFORMATIONA *d;
 };
 
-/* "element N, empty" or "element N, loaded[ with BARCODE]" */
+/* "element N, empty" or "element N, loaded|inuse[ with BARCODE]" */
 static void parse_description(const char *text, struct drive_row *r) {
     const char *with = strstr(text, " with ");
     r->element = strncmp(text, "element ", 8) == 0 ? strtoul(text + 8, NULL, 10) : 0;
-    r->loaded = strstr(text, ", loaded") != NULL;
+    r->in_use = strstr(text, ", inuse") != NULL;
+    r->loaded = r->in_use || strstr(text, ", loaded") != NULL;
     r->barcode[0] = '\0';
     if (r->loaded && with)
         snprintf(r->barcode, sizeof r->barcode, "%s", with + 6);
 }
 
 static void print_drive(const struct drive_row *r, int first) {
-    const char *state = r->loaded ? "loaded" : "empty";
+    const char *state = r->in_use ? "inuse" : r->loaded ? "loaded" : "empty";
     if (opt.json) {
         printf("%s{\"id\":\"%s\",\"library\":", first ? "" : ",", r->id);
         json_string(r->library);

@@ -53,7 +53,9 @@ template <typename Info> DWORD fill_drive_info(Session& s, const NTMS_GUID& id, 
         if (!same_guid(d.id, id))
             continue;
         const Properties lib = s.properties(d.library, library_iface);
-        const bool loaded = prop<std::string>(d.p, "State") == "loaded";
+        // "inuse" is loaded too: a mount job holds the cartridge there.
+        const std::string state = prop<std::string>(d.p, "State");
+        const bool loaded = state == "loaded" || state == "inuse";
         const uint32_t number = prop<uint32_t>(d.p, "Number");
         const std::string barcode = prop<std::string>(d.p, "Barcode");
         info.Enabled = prop<bool>(lib, "Enabled") ? TRUE : FALSE;
@@ -62,7 +64,7 @@ template <typename Info> DWORD fill_drive_info(Session& s, const NTMS_GUID& id, 
         put(info.szName, prop<std::string>(lib, "Name") + " drive " + std::to_string(number));
         put(info.szDescription,
             "element " + std::to_string(prop<uint16_t>(d.p, "Element")) +
-                (loaded ? ", loaded" + (barcode.empty() ? std::string() : " with " + barcode)
+                (loaded ? ", " + state + (barcode.empty() ? std::string() : " with " + barcode)
                         : ", empty"));
         auto& r = info.Info.Drive;
         r.Number = number;

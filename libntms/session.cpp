@@ -83,6 +83,19 @@ Session::eject(const std::string& media, uint32_t action, const std::string& job
     return ManagerProxy(*bus_).EjectMedia(media, action, job, options);
 }
 
+std::tuple<std::string, sdbus::ObjectPath>
+Session::mount(const std::vector<std::string>& media, const std::vector<std::string>& drives,
+               uint32_t flags, int32_t priority,
+               const std::map<std::string, sdbus::Variant>& options) {
+    return ManagerProxy(*bus_).MountMedia(media, drives, flags, priority, options);
+}
+
+std::tuple<std::string, sdbus::ObjectPath>
+Session::dismount(const std::vector<std::string>& media, uint32_t flags,
+                  const std::map<std::string, sdbus::Variant>& options) {
+    return ManagerProxy(*bus_).DismountMedia(media, flags, options);
+}
+
 sdbus::ObjectPath Session::library_path(const std::string& library) {
     return ManagerProxy(*bus_).GetLibrary(library);
 }

@@ -116,6 +116,12 @@ public:
     std::tuple<std::string, sdbus::ObjectPath> eject(const std::string& media, uint32_t action,
                                                      const std::string& job,
                                                      const std::map<std::string, sdbus::Variant>& options);
+    std::tuple<std::string, sdbus::ObjectPath>
+    mount(const std::vector<std::string>& media, const std::vector<std::string>& drives,
+          uint32_t flags, int32_t priority, const std::map<std::string, sdbus::Variant>& options);
+    std::tuple<std::string, sdbus::ObjectPath>
+    dismount(const std::vector<std::string>& media, uint32_t flags,
+             const std::map<std::string, sdbus::Variant>& options);
     sdbus::ObjectPath library_path(const std::string& library);
     // A Library method that starts a job, such as Inventory(u) or AccessDoor(u): (job, path).
     std::tuple<std::string, sdbus::ObjectPath> library_job(const sdbus::ObjectPath& library,

@@ -41,6 +41,9 @@ struct VirtualChangerConfig {
     bool supports_prevent = true;    // PREVENT ALLOW; false answers 5/20/00
     bool supports_open_close = true; // 1Bh; false answers 5/20/00
     std::chrono::milliseconds move_time{0};
+    // A drive unloads its tape before the robot can take the cartridge: a move out of a drive
+    // takes this much longer than move_time.
+    std::chrono::milliseconds unload_time{0};
     std::string state_file; // empty: memory only
     uint32_t fill = 0;      // cartridges placed in the first slots when the state is created
     // A real device reports 29h/00h (power on) to the first command after power-up; tests that
@@ -48,8 +51,8 @@ struct VirtualChangerConfig {
     bool power_on_unit_attention = false;
 
     // "sim:NAME[,key=value...]" keys: slots, drives, ie, barcodes=yes|no, door=yes|no,
-    // prevent=yes|no, openclose=yes|no, move-ms, state=PATH, fill=N (first N slots get cartridges
-    // with barcodes S00001L8...), serial, poweron=yes|no.
+    // prevent=yes|no, openclose=yes|no, move-ms, unload-ms, state=PATH, fill=N (first N slots get
+    // cartridges with barcodes S00001L8...), serial, poweron=yes|no.
     static Result<VirtualChangerConfig> parse(const std::string& spec);
 
     // The configuration recorded in an existing state file (state_file set to path), so that a

@@ -401,6 +401,8 @@ Reply move_medium(const Cfg& c, VcModel& m, std::span<const uint8_t> cdb) {
         return check(sense_key::IllegalRequest, 0x3B, 0x0D);
     if (c.move_time.count() > 0)
         std::this_thread::sleep_for(c.move_time);
+    if (src->type == ElementType::DataTransfer && c.unload_time.count() > 0)
+        std::this_thread::sleep_for(c.unload_time); // the drive unloads the tape first
     dst->full = true;
     dst->barcode = std::move(src->barcode);
     dst->impexp = false; // the robot put it there

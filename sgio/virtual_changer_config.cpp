@@ -61,6 +61,8 @@ Result<void> validate_config(const VirtualChangerConfig& c) {
         return bad(fmt::format("fill={} exceeds slots={}", c.fill, c.slots));
     if (c.move_time.count() < 0 || c.move_time > std::chrono::hours(1))
         return bad("move time must be between 0 and 3600000 ms");
+    if (c.unload_time.count() < 0 || c.unload_time > std::chrono::hours(1))
+        return bad("unload time must be between 0 and 3600000 ms");
     return {};
 }
 
@@ -144,11 +146,11 @@ Result<VirtualChangerConfig> VirtualChangerConfig::parse(const std::string& spec
             if (!parse_uint(value, n) || n > max)
                 return bad(fmt::format("a number from 0 to {}", max));
             (key == "slots" ? c.slots : key == "drives" ? c.drives : c.ie_count) = n;
-        } else if (key == "move-ms") {
+        } else if (key == "move-ms" || key == "unload-ms") {
             uint32_t ms = 0;
             if (!parse_uint(value, ms) || ms > 3'600'000)
                 return bad("a number of milliseconds up to 3600000");
-            c.move_time = std::chrono::milliseconds(ms);
+            (key == "move-ms" ? c.move_time : c.unload_time) = std::chrono::milliseconds(ms);
         } else if (key == "fill") {
             if (!parse_uint(value, c.fill))
                 return bad("a number");
@@ -163,7 +165,7 @@ Result<VirtualChangerConfig> VirtualChangerConfig::parse(const std::string& spec
         } else {
             return spec_error(spec, fmt::format("unknown option '{}' (known: slots, drives, ie, "
                                                 "barcodes, door, prevent, openclose, move-ms, "
-                                                "state, fill, serial, poweron)",
+                                                "unload-ms, state, fill, serial, poweron)",
                                                 key));
         }
     }

@@ -3,7 +3,7 @@
 // Format (one record per line, '#' comments and blank lines ignored):
 //   ntms-virtual-changer-state 1 id=<16 hex> generation=<n>
 //   config <key> <value>            name, vendor, product, revision, serial, barcode-reader,
-//                                   door, prevent, openclose, move-ms, poweron
+//                                   door, prevent, openclose, move-ms, unload-ms, poweron
 //   config <type> <first> <count>   type: transport, drive, ie, storage (the element map)
 //   port open|closed
 //   door open|closed
@@ -209,6 +209,8 @@ std::string serialize_state(const VirtualChangerConfig& c, const VcPersisted& s,
         yes_no(c.supports_open_close));
     put("config move-ms {}\nconfig poweron {}\n", c.move_time.count(),
         yes_no(c.power_on_unit_attention));
+    if (c.unload_time.count() > 0)
+        put("config unload-ms {}\n", c.unload_time.count());
     put("port {}\ndoor {}\n", s.port_open ? "open" : "closed", s.door_open ? "open" : "closed");
     if (s.prevented && s.prevent_pid > 0)
         put("prevent yes pid={}\n", s.prevent_pid);
@@ -261,11 +263,11 @@ std::string parse_config_line(std::string_view rest, VirtualChangerConfig& c,
                                          : nullptr;
     if (flag)
         return parse_flag(value, *flag) ? "" : fmt::format("config {}: expected yes or no", key);
-    if (key == "move-ms") {
+    if (key == "move-ms" || key == "unload-ms") {
         uint32_t ms = 0;
         if (!parse_number(value, ms))
-            return "config move-ms: expected a number";
-        c.move_time = std::chrono::milliseconds(ms);
+            return fmt::format("config {}: expected a number", key);
+        (key == "move-ms" ? c.move_time : c.unload_time) = std::chrono::milliseconds(ms);
         return {};
     }
     std::string* text = key == "name"       ? &c.name

@@ -9,7 +9,9 @@
 #include "daemon/model.hpp"
 #include "daemon/status.hpp"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ntms {
@@ -19,13 +21,20 @@ enum class JobControl { None, Stop, Retract };
 
 // How a job ended: its final state (PASSED, FAILED, CANCELLED, STOPPED) and the Win32 code with
 // its message (Success for PASSED and STOPPED).
+// WAITING is no end: the job waits for a resource the library's other jobs free (a drive), off
+// the robot. The engine keeps it (it can be cancelled, it still counts as queued) and runs it
+// again after the library's next job has ended, or at `retry_at` (its time-out) at the latest.
 struct Outcome {
     JobState state = JobState::Passed;
     Status status;
+    std::optional<std::chrono::steady_clock::time_point> retry_at; // WAITING: run again by then
 
-    static Outcome passed() { return {JobState::Passed, Status::success()}; }
-    static Outcome stopped() { return {JobState::Stopped, Status::success()}; }
-    static Outcome failed(Status s) { return {JobState::Failed, std::move(s)}; }
+    static Outcome passed() { return {JobState::Passed, Status::success(), std::nullopt}; }
+    static Outcome stopped() { return {JobState::Stopped, Status::success(), std::nullopt}; }
+    static Outcome failed(Status s) { return {JobState::Failed, std::move(s), std::nullopt}; }
+    static Outcome waiting(std::optional<std::chrono::steady_clock::time_point> until) {
+        return {JobState::Waiting, Status::success(), until};
+    }
 };
 
 class Job {

@@ -7,15 +7,59 @@
 
 namespace ntms {
 
+void JobQueue::insert_locked(JobPtr job) {
+    const int32_t p = job->record().priority;
+    auto at = std::find_if(queue_.begin(), queue_.end(),
+                           [&](const JobPtr& q) { return q->record().priority < p; });
+    queue_.insert(at, std::move(job));
+}
+
+void JobQueue::unpark_locked(bool all) {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = parked_.begin(); it != parked_.end();) {
+        if (all || (it->until && *it->until <= now)) {
+            insert_locked(std::move(it->job));
+            it = parked_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
 void JobQueue::push(JobPtr job, const std::function<void(const JobRecord&)>& queued) {
     {
         std::lock_guard lock(mutex_);
-        const int32_t p = job->record().priority;
-        auto at = std::find_if(queue_.begin(), queue_.end(),
-                               [&](const JobPtr& q) { return q->record().priority < p; });
-        at = queue_.insert(at, std::move(job));
+        const JobRecord& record = job->record();
+        insert_locked(std::move(job));
         if (queued)
-            queued((*at)->record());
+            queued(record);
+    }
+    cv_.notify_all();
+}
+
+void JobQueue::park(JobPtr job, std::optional<std::chrono::steady_clock::time_point> until) {
+    {
+        std::lock_guard lock(mutex_);
+        running_.reset();
+        // A Cancel (or STOP) that came while it ran: it ends here, having done nothing.
+        const bool cancelled = control_ == JobControl::Stop && !stopping_;
+        control_ = JobControl::None;
+        if (cancelled)
+            ledger_.end(std::move(job),
+                        Outcome{JobState::Cancelled,
+                                fail(win32::Cancelled, "cancelled while it waited"), std::nullopt});
+        else
+            parked_.push_back(Parked{std::move(job), until});
+    }
+    cv_.notify_all();
+}
+
+void JobQueue::wake_waiting() {
+    {
+        std::lock_guard lock(mutex_);
+        if (parked_.empty())
+            return;
+        unpark_locked(true);
     }
     cv_.notify_all();
 }
@@ -23,12 +67,23 @@ void JobQueue::push(JobPtr job, const std::function<void(const JobRecord&)>& que
 JobPtr JobQueue::next(const std::function<bool()>& other_work,
                       std::optional<std::chrono::steady_clock::time_point> until, bool hold) {
     std::unique_lock lock(mutex_);
-    auto ready = [&] { return stopping_ || (!hold && !queue_.empty()) || poked_ || other_work(); };
+    // A parked job's time-out wakes the worker as a new job would.
+    for (const auto& p : parked_)
+        if (p.until && (!until || *p.until < *until))
+            until = p.until;
+    auto ready = [&] {
+        return stopping_ || (!hold && !queue_.empty()) || poked_ || other_work() ||
+               (!hold && std::any_of(parked_.begin(), parked_.end(), [](const Parked& p) {
+                   return p.until && *p.until <= std::chrono::steady_clock::now();
+               }));
+    };
     if (until)
         cv_.wait_until(lock, *until, ready);
     else
         cv_.wait(lock, ready);
     poked_ = false;
+    if (!hold)
+        unpark_locked(false);
     if (hold || stopping_ || queue_.empty() || other_work())
         return nullptr;
     JobPtr job = std::move(queue_.front());
@@ -79,13 +134,22 @@ JobQueue::CancelResult JobQueue::cancel(const Guid& id, const std::string& by,
         cv_.notify_all();
         return CancelResult::Stopping;
     }
+    JobPtr job;
     auto it = std::find_if(queue_.begin(), queue_.end(), [&](const JobPtr& j) {
         return j->id() == id && (!kind || j->record().operation == *kind);
     });
-    if (it == queue_.end())
-        return CancelResult::NotHere;
-    JobPtr job = std::move(*it);
-    queue_.erase(it);
+    if (it != queue_.end()) {
+        job = std::move(*it);
+        queue_.erase(it);
+    } else {
+        auto p = std::find_if(parked_.begin(), parked_.end(), [&](const Parked& j) {
+            return j.job->id() == id && (!kind || j.job->record().operation == *kind);
+        });
+        if (p == parked_.end())
+            return CancelResult::NotHere;
+        job = std::move(p->job);
+        parked_.erase(p);
+    }
     // Ended under the lock: the worker cannot take it meanwhile, and nobody else holds it.
     ledger_.end(
         std::move(job),
@@ -123,6 +187,7 @@ JobControl JobQueue::peek_control() const {
 
 void JobQueue::end_all(const Outcome& how) {
     std::lock_guard lock(mutex_);
+    unpark_locked(true);
     while (!queue_.empty()) {
         JobPtr job = std::move(queue_.front());
         queue_.pop_front();
@@ -137,7 +202,7 @@ std::optional<Guid> JobQueue::running() const {
 
 size_t JobQueue::queued_count() const {
     std::lock_guard lock(mutex_);
-    return queue_.size();
+    return queue_.size() + parked_.size();
 }
 
 std::vector<Guid> JobQueue::queued() const {
@@ -145,6 +210,8 @@ std::vector<Guid> JobQueue::queued() const {
     std::vector<Guid> out;
     for (const auto& j : queue_)
         out.push_back(j->id());
+    for (const auto& p : parked_)
+        out.push_back(p.job->id());
     return out;
 }
 

@@ -42,6 +42,12 @@ public:
     // The worker ends the job it took, under the queue's lock: a Cancel sees it running before
     // and ended after, never in between.
     void finish(JobPtr job, Outcome how);
+    // The running job waits for a resource (Outcome::waiting): it stays here, cancellable, but
+    // next() hands it out again only after wake_waiting() or once `until` has passed.
+    void park(JobPtr job, std::optional<std::chrono::steady_clock::time_point> until);
+    // A job has ended: what it freed may be what the parked jobs wait for; they are queued again
+    // in their priority's place.
+    void wake_waiting();
     // Makes next() look at other_work again and wakes a running job's wait_control().
     void poke();
     // No job is taken any more; the running one is asked to stop.
@@ -78,7 +84,17 @@ private:
     JobLedger& ledger_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;
+    // Puts a job in its priority's place, after those of its priority already there.
+    void insert_locked(JobPtr job);
+    // Moves parked jobs whose time has come (all with `all`) into queue_.
+    void unpark_locked(bool all);
+
     std::list<JobPtr> queue_; // in the order they run
+    struct Parked {
+        JobPtr job;
+        std::optional<std::chrono::steady_clock::time_point> until;
+    };
+    std::list<Parked> parked_; // waiting for a resource
     std::optional<Guid> running_;
     OperationKind running_kind_ = OperationKind::Inject;
     JobControl control_ = JobControl::None;

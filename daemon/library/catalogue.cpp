@@ -241,4 +241,24 @@ void Catalogue::set_drives(std::vector<DriveState> drives) {
     notify();
 }
 
+void Catalogue::set_drive_content(uint16_t element, bool full, const Guid& medium,
+                                  const std::string& barcode, bool in_use) {
+    {
+        std::lock_guard lock(mutex_);
+        auto it = std::find_if(snap_.drive_list.begin(), snap_.drive_list.end(),
+                               [&](const DriveState& d) { return d.element == element; });
+        if (it == snap_.drive_list.end())
+            return;
+        DriveState d = *it;
+        d.full = full;
+        d.medium = full ? medium : Guid{};
+        d.barcode = full ? barcode : std::string();
+        d.in_use = full && in_use;
+        if (d == *it)
+            return;
+        *it = std::move(d);
+    }
+    notify();
+}
+
 } // namespace ntms

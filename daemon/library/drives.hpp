@@ -22,6 +22,7 @@ struct DriveState {
     std::string vendor, product, serial; // from the changer's DVCID identifier; empty without
     std::string device;       // the tape device that reaches it (/dev/nstN); empty: not known
     std::string device_by_id; // its /dev/tape/by-id/ name; empty: none (tape_devices.hpp)
+    bool in_use = false;   // a mount job put its medium there, and no dismount took it back yet
 
     friend bool operator==(const DriveState&, const DriveState&) = default;
 };

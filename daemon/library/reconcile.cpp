@@ -260,6 +260,15 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         if (auto it = placed.find(d.element); d.full && it != placed.end())
             d.medium = it->second;
     assign_tape_devices(drives, lib.config().drive_devices, tape_directory().list());
+    // In use: mounted by a mount job, not dismounted since (and still in that drive).
+    if (auto mounted = db.mounted_media(lib.id()); mounted) {
+        for (const auto& m : *mounted)
+            for (auto& d : drives)
+                if (d.element == m.drive && d.full && d.medium == m.medium && !m.released)
+                    d.in_use = true;
+    } else {
+        return mounted.error();
+    }
     lib.catalogue().set_drives(std::move(drives));
     return {};
 }

@@ -308,7 +308,13 @@ void Worker::run(std::vector<JobPtr> queued) {
             continue;
         }
         Outcome how = run_job(db, *job);
+        if (how.state == JobState::Waiting) {
+            queue.park(std::move(job), how.retry_at);
+            continue;
+        }
         queue.finish(std::move(job), std::move(how));
+        // What it freed (a drive) may be what a waiting job needs.
+        queue.wake_waiting();
         check_at_.reset(); // the job has just talked to the device
     }
 }

@@ -3,6 +3,7 @@
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
 #include "daemon/library/operator_request.hpp"
+#include "daemon/operations/drive_work.hpp"
 #include "daemon/operations/eject_moves.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
@@ -22,10 +23,11 @@ using Clock = std::chrono::steady_clock;
 // One medium of the job on its way out.
 struct Cartridge {
     MediumRecord medium;
-    uint16_t slot = 0;            // the storage slot it came from
-    bool presented = false;       // moved into the port
-    bool taken = false;           // the operator took it out
-    std::optional<uint16_t> back; // the slot it was brought back to
+    std::optional<uint16_t> slot;  // the storage slot it came from (a mount's home for FORCE)
+    std::optional<uint16_t> drive; // FORCE of a mounted medium: the drive it is taken out of
+    bool presented = false;        // moved into the port
+    bool taken = false;            // the operator took it out
+    std::optional<uint16_t> back;  // the slot it was brought back to
 };
 
 std::string names_of(const std::vector<Cartridge>& cs, bool (*pick)(const Cartridge&)) {
@@ -104,6 +106,25 @@ Expected<void> EjectSteps::load_media() {
             return fail(win32::ObjectNotFound, fmt::format("no medium {}", id.str()));
         const MediumRecord& r = **m;
         const std::string name = cartridge_label(r.barcode);
+        // FORCE takes a mounted medium out of its drive (RSM's NTMS_EJECT_FORCE).
+        if (r.library == lib_.id() && r.state == MediumState::InLibrary && r.element &&
+            eject_action(job_) == EjectAction::Force) {
+            auto drives = drive_views(lib_, db_);
+            if (!drives)
+                return drives.error();
+            if (const DriveView* d = find_drive(*drives, *r.element)) {
+                auto e = moves_.read_one(sgio::ElementType::DataTransfer, *r.element);
+                if (!e)
+                    return e.error();
+                if (!e->full)
+                    return fail(win32::InvalidState,
+                                fmt::format("medium {} is not in drive element {} any more", name,
+                                            *r.element));
+                media_.push_back(
+                    Cartridge{r, d->mount ? d->mount->home : std::nullopt, *r.element});
+                continue;
+            }
+        }
         if (r.library != lib_.id() || r.state != MediumState::InLibrary || !r.element ||
             cat_.find_port(r.element))
             return fail(win32::InvalidState,
@@ -121,7 +142,7 @@ Expected<void> EjectSteps::load_media() {
                                     name, *r.element,
                                     e->full ? "holds " + cartridge_label(e->primary_tag)
                                             : std::string("is empty")));
-        media_.push_back(Cartridge{r, *r.element});
+        media_.push_back(Cartridge{r, *r.element, std::nullopt});
     }
     return {};
 }
@@ -321,9 +342,13 @@ Outcome EjectSteps::run() {
         // STOP before a move: what is already in the port goes back.
         if (ctx_.peek_control() == JobControl::Stop)
             return give_back(*port, Wake::Stop);
-        if (auto r = moves_.present(media_[i].medium, (*empty)[i]); !r)
+        const auto from =
+            media_[i].drive ? sgio::ElementType::DataTransfer : sgio::ElementType::Storage;
+        if (auto r = moves_.present(media_[i].medium, (*empty)[i], from); !r)
             return i == 0 ? finish(Outcome::failed(r.error()))
                           : fail_and_give_back(*port, r.error());
+        if (media_[i].drive)
+            cat_.set_drive_content(*media_[i].drive, false, {}, {}, false);
         media_[i].presented = true;
         ctx_.announce();
     }

@@ -2,6 +2,7 @@
 
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
+#include "daemon/operations/drive_work.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 
@@ -73,12 +74,18 @@ Expected<std::vector<sgio::ElementStatus>> EjectMoves::read_port(uint16_t first,
 
 Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, uint16_t to,
                                 MediumState state, const char* reason, bool count) {
+    const auto to_type = from_type == sgio::ElementType::Storage ? sgio::ElementType::ImportExport
+                                                                 : sgio::ElementType::Storage;
+    return transfer(m, from_type, to, to_type, state, reason, count);
+}
+
+Expected<void> EjectMoves::transfer(MediumRecord& m, sgio::ElementType from_type, uint16_t to,
+                                    sgio::ElementType to_type, MediumState state,
+                                    const char* reason, bool count) {
     if (!m.element)
         return fail(win32::InvalidState,
                     fmt::format("medium {} has no element to move from", m.id.str()));
     const uint16_t from = *m.element;
-    const auto to_type = from_type == sgio::ElementType::Storage ? sgio::ElementType::ImportExport
-                                                                 : sgio::ElementType::Storage;
     MoveIntent in;
     in.job = job_.id;
     in.library = lib_.id();
@@ -136,7 +143,7 @@ Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, ui
     Catalogue& cat = lib_.catalogue();
     if (from_type == sgio::ElementType::Storage)
         cat.set_slot_full(from, false);
-    else
+    if (to_type == sgio::ElementType::Storage)
         cat.set_slot_full(to, true);
     log(LOG_INFO,
         fmt::format("Library {}: cartridge {} moved from element {} to {} ({}, job {})",
@@ -144,14 +151,16 @@ Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, ui
     return {};
 }
 
-Expected<void> EjectMoves::present(MediumRecord& m, uint16_t to) {
-    return move(m, sgio::ElementType::Storage, to, MediumState::Exported, "eject", true);
+Expected<void> EjectMoves::present(MediumRecord& m, uint16_t to, sgio::ElementType from) {
+    return transfer(m, from, to, sgio::ElementType::ImportExport, MediumState::Exported, "eject",
+                    true);
 }
 
 Expected<std::optional<uint16_t>> EjectMoves::bring_back(MediumRecord& m,
                                                          std::optional<uint16_t> home) {
     std::optional<uint16_t> slot;
-    if (home) {
+    // A medium a forced eject took out of a drive may have no slot of its own.
+    if (home && is_storage_slot(lib_, *home)) {
         auto e = read_one(sgio::ElementType::Storage, *home);
         if (!e)
             return e.error();

@@ -38,16 +38,25 @@ public:
 
     // Storage slot -> port element, with the intent recorded first: the medium is then Exported
     // at `to` with an "eject" history row, and the job's count is one more.
-    Expected<void> present(MediumRecord& m, uint16_t to);
+    // (From a drive for an eject with FORCE of a mounted medium.)
+    Expected<void> present(MediumRecord& m, uint16_t to,
+                           sgio::ElementType from = sgio::ElementType::Storage);
     // Port element -> storage slot (its own slot when free, else the first free one); the medium
     // is InLibrary there again ("eject-returned"). nullopt: no free slot, it stays in the port.
     Expected<std::optional<uint16_t>> bring_back(MediumRecord& m, std::optional<uint16_t> home);
     // The operator took it out of the port: Gone, with an "operator-removed" row.
     Expected<void> taken(MediumRecord& m);
 
+    // MOVE MEDIUM from m's element (of from_type) to `to` (of to_type), with the intent recorded
+    // first and the move confirmed by reading both; on arrival `m` is recorded at `to` in state
+    // `state` with a history row `reason`, in one transaction with the intent's end (and the
+    // job's count one more with `count`). The catalogue's free slots follow.
+    Expected<void> transfer(MediumRecord& m, sgio::ElementType from_type, uint16_t to,
+                            sgio::ElementType to_type, MediumState state, const char* reason,
+                            bool count);
+
 private:
-    // MOVE MEDIUM from -> to, confirmed by reading both; on arrival `m` is recorded at `to` in
-    // state `state` with a history row `reason`, in one transaction with the intent's end.
+    // Slot -> port or port -> slot.
     Expected<void> move(MediumRecord& m, sgio::ElementType from_type, uint16_t to,
                         MediumState state, const char* reason, bool count);
     void offline(const sgio::Error& e);

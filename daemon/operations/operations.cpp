@@ -6,6 +6,7 @@
 #include "daemon/operations/door.hpp"
 #include "daemon/operations/inject.hpp"
 #include "daemon/operations/inventory.hpp"
+#include "daemon/operations/mount.hpp"
 
 namespace ntms {
 
@@ -20,6 +21,10 @@ OperationFactory standard_operations() {
             return std::make_unique<DoorOperation>();
         case OperationKind::Inventory:
             return std::make_unique<InventoryOperation>();
+        case OperationKind::Mount:
+            return std::make_unique<MountOperation>();
+        case OperationKind::Dismount:
+            return std::make_unique<DismountOperation>();
         default:
             return nullptr;
         }

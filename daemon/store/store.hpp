@@ -111,6 +111,20 @@ public:
     // The media a job was asked to move or has moved (its history rows), in the order recorded.
     Expected<std::vector<Guid>> media_of_job(const Guid& job);
 
+    // Mount (store_mount.cpp). The media of the library that a mount job put into a drive and
+    // that are still there: their last history row that is no request says "mount" (in use) or
+    // "dismount-deferred" (released, the cartridge still in the drive) and names their element.
+    struct Mounted {
+        Guid medium;
+        uint16_t drive = 0;
+        std::optional<uint16_t> home; // where the mount took it from
+        Guid job;                     // the mount job
+        bool released = false;        // dismounted with NTMS_DISMOUNT_DEFERRED
+    };
+    Expected<std::vector<Mounted>> mounted_media(const Guid& library);
+    // The queued or running jobs that are to move medium (any "...-requested" row of it).
+    Expected<std::vector<Guid>> open_jobs_of(const Guid& medium);
+
     // Operator requests.
     Expected<void> insert_oprequest(const OpRequestRecord& r);
     Expected<void> update_oprequest(const OpRequestRecord& r);

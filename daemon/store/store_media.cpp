@@ -156,6 +156,21 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
                             fmt::format("complete move: no job {}", intent.job.str()));
             operation = std::move(**op);
         }
+        // A mount's or a dismount's move keeps its meaning (the drive in use, the slot it came
+        // from) when a restart completes it: a mount moves its own media into drives, and may
+        // first take a released cartridge out of the drive it needs, which is a dismount.
+        std::string reason = operation;
+        if (operation == operation_name(OperationKind::Mount)) {
+            Statement r(conn(), path_, what,
+                        "SELECT 1 FROM media_history WHERE job = ?1 AND medium = ?2 AND "
+                        "reason = 'mount-requested' LIMIT 1");
+            r.bind_guid(1, intent.job);
+            r.bind_guid(2, intent.medium);
+            auto asked = first(r, [](Statement& st) { return st.integer(0); });
+            if (!asked)
+                return asked.error();
+            reason = *asked ? "mount" : "dismount";
+        }
         if (auto r = write_medium(conn(), path_, what, medium); !r)
             return r;
         MediumMove h;
@@ -164,7 +179,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
         h.from = intent.source;
         h.to = intent.destination;
         h.time = medium.updated != 0 ? medium.updated : now_usec();
-        h.reason = operation;
+        h.reason = reason;
         if (auto r = write_history(conn(), path_, what, h); !r)
             return r;
         // Only the intent as recorded: a stale or altered copy must not complete a move.

@@ -35,6 +35,10 @@ TEST(Errors, EveryDomainCodeHasItsOwnName) {
         {win32::RequestRefused, "RequestRefused"},
         {win32::LibraryFull, "LibraryFull"},
         {win32::IeportFull, "IeportFull"},
+        {win32::InvalidDrive, "InvalidDrive"},
+        {win32::DriveMediaMismatch, "DriveMediaMismatch"},
+        {win32::MediaOffline, "MediaOffline"},
+        {win32::UnableToEjectMountedMedia, "UnableToEjectMountedMedia"},
     };
     for (const auto& [code, name] : expected) {
         EXPECT_EQ(error_name(code), std::string("org.ntms.Ntms1.Error.") + name) << code;

@@ -165,6 +165,26 @@ medium_of() {
     grep -o "\"[0-9a-f-]\{36\}\" \"$1\"" | cut -d'"' -f2
 }
 m1=$(medium_of S00001L8) m2=$(medium_of S00002L8) m3=$(medium_of S00003L8)
+
+# mount and dismount: S00004L8 into the empty drive (the other holds CTLDRV1), then back home.
+m4=$(medium_of S00004L8)
+expect 2 "mount: a barcode is not a GUID" -- "$ctl" mount S00004L8
+expect 2 "mount: --drive takes a GUID" -- "$ctl" mount "$m4" --drive 2
+expect 0 "mount --wait" -- "$ctl" --json mount "$m4" --wait
+drv=$(jq -r .drive <<<"$out")
+expect 0 "drives after the mount" -- "$ctl" --json drives lab
+check "mount: the first drive is in use with S00004L8, and is the drive printed" \
+  '[ "$(jq -r ".[0] | \"\(.state) \(.barcode) \(.id)\"" <<<"$out")" = "inuse S00004L8 $drv" ]'
+expect 0 "dismount" -- "$ctl" --json dismount "$m4"
+check "dismount --json names the medium" '[ "$(jq -r .dismounted <<<"$out")" = "$m4" ]'
+for _ in $(seq 100); do
+  [ "$("$ctl" --json drives lab | jq -r ".[0].state")" = empty ] && break
+  sleep 0.1
+done
+expect 0 "media after the dismount" -- "$ctl" --json media "$m4"
+check "dismount: S00004L8 is back in slot 1003" \
+  '[ "$(jq -r ".[0] | \"\(.state) \(.location)\"" <<<"$out")" = "in-library slot 1003" ]'
+expect 2 "dismount takes one medium" -- "$ctl" dismount
 check "eject: the media are listed" '[ ${#m1} = 36 ] && [ ${#m2} = 36 ] && [ ${#m3} = 36 ]'
 expect 2 "eject: a barcode is not a GUID" -- "$ctl" eject S00001L8
 expect 2 "eject: --queue and --force together" -- "$ctl" eject "$m1" --queue --force
@@ -247,7 +267,7 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted
 }
 export NTMSCTL=$ctl
 out=$(complete_words "")
-check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel door drives eject inject inventory job jobs libraries library media metrics monitor requests retract satisfy stop " ]'
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel dismount door drives eject inject inventory job jobs libraries library media metrics monitor mount requests retract satisfy stop " ]'
 out=$(complete_words --no)
 check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
 out=$(complete_words inject "")

@@ -1,0 +1,385 @@
+// MountNtmsMedia and DismountNtmsMedia scenarios on the virtual changer: each asserts the job's
+// outcome, the database rows (the medium's place and history), the catalogue's drives and the
+// device's element status.
+#include "daemon/library/drives.hpp"
+#include "inject_fixture.hpp"
+
+#include <gmock/gmock.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace ntms;
+using namespace ntms::test;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+namespace {
+
+constexpr uint32_t mount_error_not_available = 0x04;
+constexpr uint32_t dismount_deferred = 0x01;
+
+class Mount : public InjectFixture {
+protected:
+    MediumRecord medium(const std::string& barcode) {
+        auto media = open_store()->list_media(lib_id());
+        EXPECT_TRUE(media);
+        for (const auto& m : *media)
+            if (m.barcode == barcode)
+                return m;
+        ADD_FAILURE() << "no medium " << barcode;
+        return {};
+    }
+    Expected<Guid> mount(const std::vector<std::string>& barcodes,
+                         const std::vector<uint16_t>& drives = {}, uint32_t flags = 0,
+                         std::optional<uint32_t> timeout = std::nullopt) {
+        std::vector<std::string> ids, drive_ids;
+        for (const auto& b : barcodes)
+            ids.push_back(medium(b).id.str());
+        for (auto d : drives)
+            drive_ids.push_back(drive_id(lib_id(), d).str());
+        MountOptions o;
+        o.timeout_sec = timeout;
+        return manager_->mount(ids, drive_ids, flags, 0, o, Caller::root());
+    }
+    Expected<Guid> dismount(const std::string& barcode, std::optional<uint16_t> element = {},
+                            uint32_t flags = 0) {
+        MountOptions o;
+        o.element = element;
+        return manager_->dismount({medium(barcode).id.str()}, flags, o, Caller::root());
+    }
+    JobRecord passed(const Expected<Guid>& job) {
+        EXPECT_TRUE(job) << job.error().message;
+        if (!job)
+            return {};
+        auto done = events_.wait_final(*job);
+        EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
+        return done;
+    }
+    std::vector<std::string> reasons(const Guid& m) {
+        std::vector<std::string> out;
+        auto h = open_store()->history(m);
+        EXPECT_TRUE(h);
+        if (h)
+            for (const auto& row : *h)
+                out.push_back(row.reason);
+        return out;
+    }
+    DriveState drive(uint16_t element) {
+        auto snap = manager_->library(lib_id(), Caller::root());
+        EXPECT_TRUE(snap);
+        if (!snap)
+            return {};
+        const LibrarySnapshot s = std::move(snap).value();
+        for (const auto& d : s.drive_list)
+            if (d.element == element)
+                return d;
+        ADD_FAILURE() << "no drive " << element;
+        return {};
+    }
+    void expect_mounted(const std::string& barcode, uint16_t element) {
+        EXPECT_EQ(device().element(element)->primary_tag, barcode);
+        const MediumRecord m = medium(barcode);
+        EXPECT_EQ(m.element, std::optional<uint16_t>(element));
+        EXPECT_EQ(m.state, MediumState::InLibrary);
+        const DriveState d = drive(element);
+        EXPECT_TRUE(d.full);
+        EXPECT_TRUE(d.in_use);
+        EXPECT_EQ(d.medium, m.id);
+        EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
+    }
+    void expect_in_slot(const std::string& barcode, uint16_t slot) {
+        EXPECT_EQ(device().element(slot)->primary_tag, barcode);
+        EXPECT_EQ(medium(barcode).element, std::optional<uint16_t>(slot));
+    }
+};
+
+TEST_F(Mount, AnyFreeDriveTakesTheCartridgeAndTheJobNamesIt) {
+    start({library(sim("slots=10,ie=1,drives=2,fill=3"))});
+    auto job = mount({"S00002L8"});
+    const JobRecord done = passed(job);
+    EXPECT_EQ(done.operation, OperationKind::Mount);
+    EXPECT_EQ(done.media_moved, 1u);
+    expect_mounted("S00002L8", 2);
+    EXPECT_FALSE(device().element(1001)->full);
+    EXPECT_THAT(reasons(medium("S00002L8").id),
+                ElementsAre("inventory", "mount-requested", "mount"));
+    auto drives = manager_->job_drives(*job);
+    ASSERT_TRUE(drives);
+    EXPECT_THAT(*drives, ElementsAre(drive_id(lib_id(), 2)));
+    EXPECT_EQ(manager_->library(lib_id(), Caller::root())->free_slots, 8u);
+}
+
+TEST_F(Mount, TheNamedDriveAndTwoMountsForTwoDrives) {
+    start({library(sim("slots=10,ie=1,drives=2,fill=3"))});
+    auto a = mount({"S00001L8"}, {3});
+    auto b = mount({"S00002L8"});
+    passed(a);
+    passed(b);
+    expect_mounted("S00001L8", 3);
+    expect_mounted("S00002L8", 2);
+    // Both drives held: the next mount that may not wait is refused at once.
+    auto c = mount({"S00003L8"}, {}, mount_error_not_available);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, win32::Busy) << c.error().message;
+    // A medium already mounted cannot be mounted again.
+    auto again = mount({"S00001L8"});
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, win32::Busy);
+}
+
+TEST_F(Mount, SeveralMediaInOneJob) {
+    start({library(sim("slots=10,ie=1,drives=2,fill=3"))});
+    auto job = mount({"S00001L8", "S00003L8"});
+    EXPECT_EQ(passed(job).media_moved, 2u);
+    expect_mounted("S00001L8", 2);
+    expect_mounted("S00003L8", 3);
+    EXPECT_THAT(*manager_->job_drives(*job),
+                ElementsAre(drive_id(lib_id(), 2), drive_id(lib_id(), 3)));
+}
+
+TEST_F(Mount, AMountQueuedBehindAnInjectRunsAfterIt) {
+    start({library(sim("slots=10,ie=1,drives=1,fill=2"))});
+    auto in = inject("lab1", InjectAction::Start);
+    ASSERT_TRUE(in) << in.error().message;
+    events_.wait_state(*in, JobState::Waiting);
+    auto m = mount({"S00001L8"});
+    ASSERT_TRUE(m) << m.error().message;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(open_store()->get_job(*in).value()->state, JobState::Waiting)
+        << "the inject still waits";
+    EXPECT_EQ(open_store()->get_job(*m).value()->state, JobState::Queued);
+    EXPECT_FALSE(device().element(2)->full);
+    ASSERT_TRUE(device().operator_insert(100, "NEW001L8"));
+    EXPECT_EQ(events_.wait_final(*in).state, JobState::Passed);
+    passed(m);
+    expect_mounted("S00001L8", 2);
+}
+
+TEST_F(Mount, WithoutAFreeDriveItFailsAtOnceTimesOutOrWaitsForTheDismount) {
+    start({library(sim("slots=10,ie=1,drives=1,fill=3"))});
+    passed(mount({"S00001L8"}));
+    // NTMS_MOUNT_ERROR_NOT_AVAILABLE: refused, nothing queued.
+    auto busy = mount({"S00002L8"}, {}, mount_error_not_available);
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code, win32::Busy);
+    // A time-out of 1 s: it waits, off the robot, then fails.
+    auto late = mount({"S00002L8"}, {}, 0, 1);
+    ASSERT_TRUE(late) << late.error().message;
+    events_.wait_state(*late, JobState::Waiting);
+    const JobRecord timed_out = events_.wait_final(*late);
+    EXPECT_EQ(timed_out.state, JobState::Failed);
+    EXPECT_EQ(timed_out.error, win32::Timeout);
+    EXPECT_THAT(timed_out.error_message, HasSubstr("no free drive"));
+    // No time-out: it waits, and another job (the dismount) runs meanwhile and frees the drive.
+    auto waits = mount({"S00002L8"});
+    ASSERT_TRUE(waits);
+    events_.wait_state(*waits, JobState::Waiting);
+    passed(dismount("S00001L8"));
+    passed(waits);
+    expect_mounted("S00002L8", 2);
+    expect_in_slot("S00001L8", 1000);
+}
+
+TEST_F(Mount, CancelOfAWaitingMountEndsIt) {
+    start({library(sim("slots=10,ie=1,drives=1,fill=3"))});
+    passed(mount({"S00001L8"}));
+    auto waits = mount({"S00002L8"});
+    ASSERT_TRUE(waits);
+    events_.wait_state(*waits, JobState::Waiting);
+    ASSERT_TRUE(manager_->cancel_job(*waits, Caller::root()));
+    EXPECT_EQ(events_.wait_final(*waits).state, JobState::Cancelled);
+    expect_in_slot("S00002L8", 1001);
+}
+
+TEST_F(Mount, DismountGoesHomeToTheElementAskedForOrToAFreeSlot) {
+    start({library(sim("slots=10,ie=1,drives=2,fill=3,unload-ms=300"))});
+    passed(mount({"S00002L8"}));
+    const JobRecord home = passed(dismount("S00002L8"));
+    EXPECT_EQ(home.operation, OperationKind::Dismount);
+    EXPECT_EQ(home.media_moved, 1u);
+    EXPECT_GE(home.time_completed - home.time_started, 300'000) << "the drive unloads first";
+    expect_in_slot("S00002L8", 1001);
+    EXPECT_FALSE(drive(2).full);
+    EXPECT_THAT(reasons(medium("S00002L8").id), ElementsAre("inventory", "mount-requested", "mount",
+                                                            "dismount-requested", "dismount"));
+
+    passed(mount({"S00002L8"}));
+    passed(dismount("S00002L8", 1007));
+    expect_in_slot("S00002L8", 1007);
+    EXPECT_FALSE(device().element(1001)->full);
+
+    // Its home taken meanwhile (an inject fills the first free slot): any free slot.
+    passed(mount({"S00001L8"}));
+    auto in = inject("lab1", InjectAction::Start);
+    ASSERT_TRUE(in);
+    events_.wait_state(*in, JobState::Waiting);
+    ASSERT_TRUE(device().operator_insert(100, "NEW001L8"));
+    ASSERT_EQ(events_.wait_final(*in).state, JobState::Passed);
+    ASSERT_EQ(device().element(1000)->primary_tag, "NEW001L8");
+    passed(dismount("S00001L8"));
+    const MediumRecord m = medium("S00001L8");
+    ASSERT_TRUE(m.element);
+    EXPECT_NE(*m.element, 1000);
+    EXPECT_EQ(device().element(*m.element)->primary_tag, "S00001L8");
+}
+
+TEST_F(Mount, ADeferredDismountReleasesTheDriveForTheNextMount) {
+    start({library(sim("slots=10,ie=1,drives=1,fill=3"))});
+    passed(mount({"S00001L8"}));
+    passed(dismount("S00001L8", std::nullopt, dismount_deferred));
+    EXPECT_EQ(device().element(2)->primary_tag, "S00001L8") << "it stays in the drive";
+    EXPECT_TRUE(drive(2).full);
+    EXPECT_FALSE(drive(2).in_use);
+    // The next mount takes it home first.
+    passed(mount({"S00002L8"}));
+    expect_mounted("S00002L8", 2);
+    expect_in_slot("S00001L8", 1000);
+}
+
+TEST_F(Mount, BadCallsAreRefusedAndChangeNothing) {
+    start({library(sim("slots=10,ie=1,drives=1,fill=2"))});
+    const std::string a = medium("S00001L8").id.str();
+    auto refused = [&](Expected<Guid> r, uint32_t code) {
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, code) << r.error().message;
+    };
+    refused(manager_->mount({}, {}, 0, 0, {}, Caller::root()), win32::InvalidParameter);
+    refused(manager_->mount({"nonsense"}, {}, 0, 0, {}, Caller::root()), win32::InvalidParameter);
+    refused(manager_->mount({a, a}, {}, 0, 0, {}, Caller::root()), win32::InvalidParameter);
+    refused(manager_->mount({a}, {}, 0x100, 0, {}, Caller::root()), win32::InvalidParameter);
+    refused(manager_->mount({a}, {}, 0, 16, {}, Caller::root()), win32::InvalidParameter);
+    refused(manager_->mount({a}, {}, 0x10, 0, {}, Caller::root()), win32::InvalidParameter);
+    refused(manager_->mount({a}, {"nonsense"}, 0, 0, {}, Caller::root()), win32::InvalidDrive);
+    refused(manager_->mount({a}, {Guid::random().str()}, 0, 0, {}, Caller::root()),
+            win32::InvalidDrive);
+    refused(manager_->mount({Guid::random().str()}, {}, 0, 0, {}, Caller::root()),
+            win32::ObjectNotFound);
+    Caller nobody{1234, 1234, {}, "uid 1234", {}};
+    refused(manager_->mount({a}, {}, 0, 0, {}, nobody), win32::AccessDenied);
+    // Not in a drive; a slot that is no slot; a full slot.
+    refused(dismount("S00001L8"), win32::InvalidState);
+    passed(mount({"S00001L8"}));
+    refused(dismount("S00001L8", 100), win32::InvalidParameter);
+    refused(dismount("S00001L8", 1001), win32::InvalidState);
+    refused(dismount("S00001L8", std::nullopt, 3), win32::InvalidParameter);
+    expect_mounted("S00001L8", 2);
+    EXPECT_EQ(open_store()->list_jobs()->size(), 1u) << "only the mount";
+}
+
+TEST_F(Mount, AMountedMediumIsEjectedOnlyWithForce) {
+    start({library(sim("slots=10,ie=1,drives=1,fill=2"))});
+    passed(mount({"S00001L8"}));
+    const Guid m = medium("S00001L8").id;
+    auto start_eject = manager_->eject(m.str(), 0, {}, {}, Caller::root());
+    ASSERT_FALSE(start_eject);
+    EXPECT_EQ(start_eject.error().code, win32::UnableToEjectMountedMedia);
+    auto queue = manager_->eject(m.str(), 2, {}, {}, Caller::root());
+    ASSERT_FALSE(queue);
+    EXPECT_EQ(queue.error().code, win32::UnableToEjectMountedMedia);
+    expect_mounted("S00001L8", 2);
+
+    auto force = manager_->eject(m.str(), 3, {}, {}, Caller::root());
+    ASSERT_TRUE(force) << force.error().message;
+    events_.wait_state(*force, JobState::Waiting);
+    EXPECT_EQ(device().element(100)->primary_tag, "S00001L8");
+    EXPECT_FALSE(device().element(2)->full);
+    EXPECT_FALSE(drive(2).full);
+    ASSERT_TRUE(device().operator_remove(100));
+    EXPECT_EQ(events_.wait_final(*force).state, JobState::Passed);
+    EXPECT_EQ(medium("S00001L8").state, MediumState::Gone);
+}
+
+// The device as a child's daemon sees it: the process dies right after the first MOVE MEDIUM was
+// carried out, before it hears the answer.
+class KillAfterMove final : public sgio::Transport {
+public:
+    explicit KillAfterMove(std::unique_ptr<sgio::Transport> inner) : inner_(std::move(inner)) {}
+    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb,
+                                              sgio::Direction direction, std::span<uint8_t> buffer,
+                                              std::chrono::milliseconds timeout) override {
+        auto r = inner_->execute(cdb, direction, buffer, timeout);
+        if (cdb[0] == 0xA5)
+            raise(SIGKILL);
+        return r;
+    }
+    std::string name() const override { return inner_->name(); }
+
+private:
+    std::unique_ptr<sgio::Transport> inner_;
+};
+
+// ntmsd killed at the move into the drive: the intent is resolved at start-up (the cartridge
+// is in the drive), the interrupted job fails and the cartridge goes back to its slot.
+TEST_F(Mount, AKillAtTheMoveIntoTheDriveLeavesTheCatalogueRight) {
+    const std::string spec = sim("slots=10,ie=1,drives=1,fill=2,move-ms=300");
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        Recorder rec;
+        DaemonConfig cfg;
+        cfg.database = db_path_;
+        cfg.discover = false;
+        cfg.libraries = {library(spec)};
+        Domain d(cfg, rec,
+                 [&](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
+                     auto vc =
+                         sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
+                     if (!vc)
+                         return std::move(vc).error();
+                     return std::unique_ptr<sgio::Transport>(
+                         std::make_unique<KillAfterMove>(std::move(vc).value()));
+                 });
+        d.start();
+        rec.wait_until([&] {
+            auto s = d.library(*d.find_library("lab1"), Caller::root());
+            return s && s->online();
+        });
+        auto media = d.media(*d.find_library("lab1"), Caller::root());
+        if (!media || media->empty())
+            _exit(2);
+        auto job = d.mount({media->front().id.str()}, {}, 0, 0, {}, Caller::root());
+        if (!job)
+            _exit(3);
+        const std::string text = job->str();
+        if (write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+            _exit(4);
+        close(fds[1]);
+        rec.wait_final(*job);
+        _exit(5); // not reached: the move kills the process
+    }
+    close(fds[1]);
+    std::string text(36, '\0');
+    const ssize_t n = read(fds[0], text.data(), text.size());
+    close(fds[0]);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    ASSERT_EQ(n, 36);
+    const Guid job = *Guid::parse(text);
+    {
+        auto vc = sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(spec));
+        ASSERT_TRUE(vc);
+        ASSERT_TRUE((*vc)->element(2)->full) << "the cartridge was in the drive at the kill";
+        auto db = open_store();
+        auto libs = db->list_libraries();
+        ASSERT_TRUE(libs && libs->size() == 1);
+        EXPECT_EQ(db->pending_intents(libs->front().id)->size(), 1u) << "the intent was recorded";
+    }
+    start({library(spec)});
+    const JobRecord done = events_.wait_final(job);
+    EXPECT_EQ(done.state, JobState::Failed);
+    EXPECT_EQ(done.error, win32::OperationAborted);
+    EXPECT_THAT(done.error_message, HasSubstr("back in slot 1000"));
+    expect_in_slot("S00001L8", 1000);
+    EXPECT_FALSE(device().element(2)->full);
+    EXPECT_FALSE(drive(2).full);
+    EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
+    EXPECT_THAT(reasons(medium("S00001L8").id),
+                ElementsAre("inventory", "mount-requested", "mount", "dismount"));
+}
+
+} // namespace
