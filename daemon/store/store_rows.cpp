@@ -116,12 +116,7 @@ void bind_oprequest(Statement& s, const OpRequestRecord& r) {
 
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m) {
-    Statement s(db, path, what,
-                "INSERT INTO media (guid, library, barcode, element, state, updated, created) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                "ON CONFLICT (guid) DO UPDATE SET library = excluded.library, "
-                "barcode = excluded.barcode, element = excluded.element, state = excluded.state, "
-                "updated = excluded.updated");
+    Statement s(db, path, what, store_sql::upsert_medium);
     s.bind_guid(1, m.id);
     s.bind_guid(2, m.library);
     s.bind_optional_text(3, m.barcode);
@@ -135,9 +130,7 @@ Expected<void> write_medium(sqlite3* db, const std::string& path, const char* wh
 
 Expected<void> write_history(sqlite3* db, const std::string& path, const char* what,
                              const MediumMove& h) {
-    Statement s(db, path, what,
-                "INSERT INTO media_history (medium, job, from_element, to_element, time, reason) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    Statement s(db, path, what, store_sql::insert_history);
     s.bind_guid(1, h.medium);
     s.bind_guid(2, h.job);
     s.bind_element(3, h.from);
@@ -148,7 +141,7 @@ Expected<void> write_history(sqlite3* db, const std::string& path, const char* w
 }
 
 Expected<std::string> journal_mode(sqlite3* db, const std::string& path, const char* what,
-                                   const char* sql) {
+                                   const store_sql::Sql& sql) {
     Statement s(db, path, what, sql);
     auto row = s.step();
     if (!row)

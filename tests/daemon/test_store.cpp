@@ -204,6 +204,31 @@ TEST_F(StoreTest, ForeignKeysAreEnforced) {
 
 // A version 1 database (before job priorities) is migrated: its jobs keep every field and get
 // the normal priority; a priority outside RSM's range is refused by the schema.
+// check_database: nothing in a sound database; a medium whose library is missing (written with
+// foreign keys off, behind the store's back) is named, and the check changes nothing.
+TEST_F(StoreTest, CheckDatabaseNamesABrokenReference) {
+    auto s = open();
+    auto lib = must(s->upsert_library("vpd:CHK", "lab", "/dev/sg9"), "upsert");
+    auto sound = must(s->check_database(), "check");
+    EXPECT_TRUE(sound.ok);
+    EXPECT_TRUE(sound.problems.empty());
+    {
+        RawDb raw(path_);
+        raw.exec("PRAGMA foreign_keys = OFF");
+        raw.exec("INSERT INTO media (guid, library, barcode, element, state, updated, created) "
+                 "VALUES ('0badc0de-0000-4000-8000-000000000001', "
+                 "'0badc0de-0000-4000-8000-0000000000ff', 'ORPHAN01', NULL, 3, 1, 1)");
+    }
+    auto broken = must(s->check_database(), "check");
+    EXPECT_FALSE(broken.ok);
+    ASSERT_EQ(broken.problems.size(), 1u);
+    EXPECT_EQ(broken.problems.front(),
+              "foreign_key_check: row 1 of media refers to a row of libraries that does not exist");
+    RawDb after(path_);
+    EXPECT_EQ(after.integer("SELECT count(*) FROM media"), 1);
+    EXPECT_EQ(after.text("SELECT guid FROM libraries"), lib.id.str());
+}
+
 TEST_F(StoreTest, VersionOneDatabaseGainsJobPriorities) {
     JobRecord j;
     {
