@@ -30,6 +30,7 @@ private:
     sdbus::ObjectPath GetJob(const std::string& job) override;
     sdbus::ObjectPath GetOperatorRequest(const std::string& request) override;
     void Backup(sdbus::Result<>&& result, sdbus::UnixFd file) override;
+    void CheckDatabase(sdbus::Result<bool, std::vector<std::string>>&& result) override;
     std::string Version() override;
 
     BusContext& ctx_;

@@ -515,7 +515,8 @@ int main(int argc, char **argv) {
         } commands[] = {{"libraries", 0}, {"library", 1}, {"inject", 1}, {"stop", 1},
                         {"retract", 1},   {"jobs", 0},    {"job", 1},    {"requests", 0},
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
-                        {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1}};
+                        {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1},
+                        {"check-database", 0}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
             if (strcmp(commands[i].name, cmd) == 0)
@@ -582,6 +583,8 @@ int main(int argc, char **argv) {
         rc = media_command(h, arg);
     } else if (strcmp(cmd, "drives") == 0) {
         rc = drives_command(h, arg);
+    } else if (strcmp(cmd, "check-database") == 0) {
+        rc = check_database_command(h);
     } else {
         rc = request_action(h, arg, strcmp(cmd, "satisfy") == 0);
     }

@@ -72,5 +72,7 @@ int door_command(HANDLE h, const char *arg);
 int media_command(HANDLE h, const char *arg);
 /* ntmsctl drives [LIBRARY] (ntmsctl_drives.c). */
 int drives_command(HANDLE h, const char *arg);
+/* ntmsctl check-database (ntmsctl_database.c). */
+int check_database_command(HANDLE h);
 
 #endif

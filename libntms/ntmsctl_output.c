@@ -185,6 +185,7 @@ void usage(FILE *f) {
           "  requests                       list the operator requests\n"
           "  satisfy REQUEST | cancel REQUEST\n"
           "                                 answer an operator request\n"
-          "  backup FILE                    write an online backup of ntmsd's database to FILE\n",
+          "  backup FILE                    write an online backup of ntmsd's database to FILE\n"
+          "  check-database                 have ntmsd check its whole database, list what is wrong\n",
           f);
 }
