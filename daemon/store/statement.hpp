@@ -261,6 +261,8 @@ MediumMove read_move(Statement& s);
 MoveIntent read_intent(Statement& s);
 OpRequestRecord read_oprequest(Statement& s);
 void bind_oprequest(Statement& s, const OpRequestRecord& r);
+// The 7 parameters of a medium's upsert from `first` on, in NTMS_MEDIUM_COLUMNS order.
+void bind_medium(Statement& s, int first, const MediumRecord& m);
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m);
 Expected<void> write_history(sqlite3* db, const std::string& path, const char* what,

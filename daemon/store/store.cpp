@@ -175,30 +175,26 @@ Expected<std::unique_ptr<Store>> Store::open_as(const std::string& path, StoreOp
 }
 
 Expected<void> Store::configure() {
-    if (reader_) {
-        // Writes go through the writer: this connection refuses any, should one slip by.
-        if (auto r = exec("PRAGMA query_only = 1", "make the connection read-only"); !r)
-            return r;
-        // A reader per library worker: 64 of them at SQLite's default of 2 MB each would hold
-        // 128 MB of pages (P4's budget for 64 libraries is 100 MB for everything). A reader finds
-        // its rows through indexes, and a listing of a library's 10,000 media reads ~1.5 MB of
-        // pages once; what it evicts is read again from the operating system's cache. 512 KiB.
-        return exec("PRAGMA cache_size = -512", "set the reader's cache size");
-    }
+    if (reader_)
+        // Writes go through the writer: this connection refuses any, should one slip by. A
+        // reader keeps SQLite's default cache (2 MB): one a library worker, 64 of them hold at
+        // most 128 MB of pages; a smaller one measured no lower peak RSS in bench_startup.
+        return exec("PRAGMA query_only = 1", "make the connection read-only");
     if (!cache_)
         return {};
     cache_->reset(db_);
-    // The writer's page cache from the catalogue's size: the file and half again (room for the
-    // pages a batch makes), at least 8 MiB, at most 32 MiB. SQLite's default of 2 MB made every
-    // large inventory read its pages again and again; 64 libraries x 10,000 slots make a file of
-    // about 100 MB, whose inserts touch the right edges of its B-trees: 32 MiB holds those, and
-    // keeps the writer within P4's budget. SQLite allocates the pages as they are read, so a
-    // small catalogue costs only its size.
+    // The writer's page cache from the catalogue's size when the writer opens: the file and half
+    // again (room for the pages a batch makes), at least 32 MiB, at most 64 MiB. SQLite's default
+    // of 2 MB made every large inventory read its pages again and again. 64 libraries x 10,000
+    // slots make a file of about 100 MB from an empty one; a trial of 8..32 MiB (with 512 KiB
+    // readers) gave that first start no lower peak RSS and a slower run (one run each, on a
+    // loaded machine). SQLite allocates the pages as they are read, so a small catalogue costs
+    // only its size.
     auto pages = pragma_integer(store_sql::page_count);
     auto page_size = pragma_integer(store_sql::page_size);
     if (!pages || !page_size)
         return pages ? page_size.error() : pages.error();
-    const int64_t kib = std::clamp<int64_t>(*pages * *page_size / 1024 * 3 / 2, 8192, 32768);
+    const int64_t kib = std::clamp<int64_t>(*pages * *page_size / 1024 * 3 / 2, 32768, 65536);
     const std::string sql = fmt::format("PRAGMA cache_size = -{}", kib);
     if (auto r = exec(sql.c_str(), "set the cache size"); !r)
         return r;

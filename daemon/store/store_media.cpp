@@ -65,13 +65,27 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
     // One savepoint for them all, not one each: 10,000 savepoints in one transaction cost
     // SQLite a walk of its statement journal each.
     return run<void>(what, true, [&]() -> Expected<void> {
-        for (const auto& [medium, history] : changes) {
+        for (const auto& [medium, history] : changes)
             if (history && !history->medium.is_null() && history->medium != medium.id)
                 return fail(win32::InvalidParameter,
                             fmt::format("history row of medium {} given with medium {}",
                                         history->medium.str(), medium.id.str()));
-            if (auto r = write_medium(conn(), path_, what, medium); !r)
+        // The records in order, 64 a statement (SQLite applies a multi-row INSERT's rows one
+        // after the other, so a record lifted off its element earlier in the list has left it
+        // when another takes it), the rest one a statement; then the history rows, whose media
+        // all exist by then.
+        size_t i = 0;
+        for (; i + store_sql::media_batch_rows <= changes.size(); i += store_sql::media_batch_rows) {
+            Statement s(conn(), path_, what, store_sql::upsert_media_batch);
+            for (size_t k = 0; k < store_sql::media_batch_rows; ++k)
+                bind_medium(s, static_cast<int>(7 * k + 1), changes[i + k].first);
+            if (auto r = s.run(); !r)
                 return r;
+        }
+        for (; i < changes.size(); ++i)
+            if (auto r = write_medium(conn(), path_, what, changes[i].first); !r)
+                return r;
+        for (const auto& [medium, history] : changes) {
             if (!history)
                 continue;
             MediumMove h = *history;

@@ -114,17 +114,21 @@ void bind_oprequest(Statement& s, const OpRequestRecord& r) {
     s.bind_int(8, r.changed);
 }
 
+void bind_medium(Statement& s, int first, const MediumRecord& m) {
+    s.bind_guid(first, m.id);
+    s.bind_guid(first + 1, m.library);
+    s.bind_optional_text(first + 2, m.barcode);
+    s.bind_element(first + 3, m.element);
+    s.bind_int(first + 4, static_cast<uint32_t>(m.state));
+    s.bind_int(first + 5, m.updated);
+    // Kept from the first write on: the upsert's update never sets it.
+    s.bind_int(first + 6, m.created != 0 ? m.created : m.updated);
+}
+
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m) {
     Statement s(db, path, what, store_sql::upsert_medium);
-    s.bind_guid(1, m.id);
-    s.bind_guid(2, m.library);
-    s.bind_optional_text(3, m.barcode);
-    s.bind_element(4, m.element);
-    s.bind_int(5, static_cast<uint32_t>(m.state));
-    s.bind_int(6, m.updated);
-    // Kept from the first write on: the update above never sets it.
-    s.bind_int(7, m.created != 0 ? m.created : m.updated);
+    bind_medium(s, 1, m);
     return s.run();
 }
 

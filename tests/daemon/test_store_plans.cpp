@@ -65,7 +65,8 @@ protected:
             if (l.rfind("prepare failed", 0) == 0)
                 return l;
             // "SCAN t", "SCAN t USING INDEX i", "SCAN t USING COVERING INDEX i": a whole table.
-            if (l.rfind("SCAN ", 0) == 0 && l.rfind("SCAN CONSTANT ROW", 0) != 0)
+            // "SCAN CONSTANT ROW", "SCAN 64 CONSTANT ROWS": a VALUES list, no table.
+            if (l.rfind("SCAN ", 0) == 0 && l.find("CONSTANT ROW") == std::string::npos)
                 return "reads a whole table:" + all;
             if (l.rfind("SEARCH ", 0) == 0)
                 search = true;
