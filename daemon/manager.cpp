@@ -267,4 +267,16 @@ Expected<void> Manager::backup(UniqueFd file, const Caller& who, StoreKeeper::Do
     return keeper_->backup(std::move(file), std::move(done));
 }
 
+Expected<void> Manager::check_database(const Caller& who, StoreKeeper::Checked done) {
+    // It reads the whole history of every library, as a backup does.
+    if (who.uid != 0 && !(who.authority && who.authority(Right::Backup)))
+        return fail(win32::AccessDenied, fmt::format("{} lacks {} access to the database", who.name,
+                                                     right_name(Right::Backup)));
+    if (!keeper_)
+        return fail(win32::NotSupported, "this ntmsd has no keeper to check its database");
+    if (!db_.usable())
+        return db_.status();
+    return keeper_->check_database(std::move(done));
+}
+
 } // namespace ntms

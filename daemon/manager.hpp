@@ -124,6 +124,9 @@ public:
     // writing), by the keeper's thread: done is called from there once it is written, unless
     // this returns an error (then nothing was started). Needs the BACKUP right.
     Expected<void> backup(UniqueFd file, const Caller& who, StoreKeeper::Done done);
+    // A check of the whole database on the keeper's thread (StoreKeeper::check_database); done is
+    // called from there, unless this returns an error. Needs the BACKUP right, as backup() does.
+    Expected<void> check_database(const Caller& who, StoreKeeper::Checked done);
 
     // The daemon's metrics (manager_metrics.cpp): libraries, ports, jobs ended since start, SCSI
     // errors and retries, the database's size. From memory and stat(2) only; no right needed

@@ -146,6 +146,30 @@ void ManagerAdaptor::Backup(sdbus::Result<>&& result, sdbus::UnixFd file) {
     });
 }
 
+// Answered from the keeper's thread once the check is done, as Backup is.
+void ManagerAdaptor::CheckDatabase(sdbus::Result<bool, std::vector<std::string>>&& result) {
+    guarded(ctx_, [&] {
+        const Caller caller = ctx_.callers.current();
+        auto reply =
+            std::make_shared<sdbus::Result<bool, std::vector<std::string>>>(std::move(result));
+        Directory& directory = ctx_.directory;
+        auto done = [&directory, reply](Expected<DatabaseCheck> outcome) mutable {
+            directory.post([reply = std::move(reply), outcome = std::move(outcome)] {
+                try {
+                    if (outcome)
+                        reply->returnResults(outcome->ok, outcome->problems);
+                    else
+                        reply->returnError(
+                            make_error(outcome.error().code, outcome.error().message));
+                } catch (const std::exception&) {
+                    // The caller left meanwhile: nobody to answer.
+                }
+            });
+        };
+        ok_or_throw(ctx_.manager.check_database(caller, std::move(done)));
+    });
+}
+
 std::string ManagerAdaptor::Version() {
     return guarded([&] { return version_; });
 }

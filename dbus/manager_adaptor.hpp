@@ -42,6 +42,7 @@ private:
     void Backup(sdbus::Result<>&& result, sdbus::UnixFd file) override;
     // manager_metrics_adaptor.cpp
     std::vector<MetricFamilyStruct> Metrics() override;
+    void CheckDatabase(sdbus::Result<bool, std::vector<std::string>>&& result) override;
     std::string Version() override;
 
     BusContext& ctx_;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <new>
 
 using ntms::lib::from_dbus;
@@ -312,6 +313,33 @@ DWORD NtmsBackupDatabase(HANDLE hSession, int fd) {
             return ERROR_NOT_SUPPORTED;
         s.backup(fd);
         return ERROR_SUCCESS;
+    });
+}
+
+DWORD NtmsCheckDatabase(HANDLE hSession, BOOL* lpOk, LPSTR lpProblems, LPDWORD lpdwSize) {
+    return with_session(hSession, [&](Session& s) -> DWORD {
+        if (!lpOk || !lpdwSize || (!lpProblems && *lpdwSize != 0))
+            return ERROR_INVALID_PARAMETER;
+        auto [ok, problems] = s.check_database();
+        // Each problem with its NUL, then one more NUL: a list that ends with an empty string.
+        size_t need = 1;
+        for (const auto& p : problems)
+            need += p.size() + 1;
+        if (need > std::numeric_limits<DWORD>::max())
+            return ERROR_GEN_FAILURE;
+        *lpOk = ok ? TRUE : FALSE;
+        const DWORD rc = need > *lpdwSize ? ERROR_INSUFFICIENT_BUFFER : ERROR_SUCCESS;
+        if (rc == ERROR_SUCCESS) {
+            char* out = lpProblems;
+            for (const auto& p : problems) {
+                std::copy(p.begin(), p.end(), out);
+                out += p.size();
+                *out++ = '\0';
+            }
+            *out = '\0';
+        }
+        *lpdwSize = static_cast<DWORD>(need);
+        return rc;
     });
 }
 

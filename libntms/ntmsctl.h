@@ -82,4 +82,7 @@ int dismount_command(HANDLE h, const char *arg);
    to stdout. */
 int metrics_command(const char *host, const char *path);
 
+/* ntmsctl check-database (ntmsctl_database.c). */
+int check_database_command(HANDLE h);
+
 #endif

@@ -191,6 +191,7 @@ void usage(FILE *f) {
           "  backup FILE                    write an online backup of ntmsd's database to FILE\n"
           "  monitor [--library GUID|NAME]  print ntmsd's events as they happen, until Ctrl-C\n"
           "  metrics [FILE]                 print ntmsd's metrics in Prometheus' text format,\n"
-          "                                 or replace FILE with them atomically\n",
+          "                                 or replace FILE with them atomically\n"
+          "  check-database                 have ntmsd check its whole database, list what is wrong\n",
           f);
 }

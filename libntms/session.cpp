@@ -174,6 +174,19 @@ void Session::backup(int fd) {
         .withArguments(sdbus::UnixFd(fd));
 }
 
+std::tuple<bool, std::vector<std::string>> Session::check_database() {
+    // Minutes, as for a backup: the check reads every page of the database.
+    constexpr auto check_timeout = std::chrono::minutes(30);
+    auto p = sdbus::createProxy(*bus_, service, root_path);
+    bool ok = false;
+    std::vector<std::string> problems;
+    p->callMethod("CheckDatabase")
+        .onInterface("org.ntms.Ntms1.Manager")
+        .withTimeout(check_timeout)
+        .storeResultsTo(ok, problems);
+    return {ok, std::move(problems)};
+}
+
 void Session::cancel_job(const sdbus::ObjectPath& path) { JobProxy(*bus_, path).Cancel({}); }
 
 void Session::satisfy_oprequest(const sdbus::ObjectPath& path) {

@@ -142,6 +142,8 @@ public:
 
     // Manager.Backup into fd; waits as long as a backup of a large database may take.
     void backup(int fd);
+    // Manager.CheckDatabase: whether SQLite found nothing wrong, and what it found.
+    std::tuple<bool, std::vector<std::string>> check_database();
     void cancel_job(const sdbus::ObjectPath& path);
     void satisfy_oprequest(const sdbus::ObjectPath& path);
     void cancel_oprequest(const sdbus::ObjectPath& path);

@@ -281,6 +281,15 @@ Result<Capabilities> Changer::capabilities() {
 
 Result<void> Changer::for_each_status(ElementType type,
                                       const std::function<void(const ElementStatus&)>& sink) {
+    ElementStatus status; // its strings keep their storage from one element to the next
+    return scan(type, 0, 0, [&](const ElementView& e) {
+        e.decode(status);
+        sink(status);
+    });
+}
+
+Result<void> Changer::for_each_element(ElementType type,
+                                       const std::function<void(const ElementView&)>& sink) {
     return scan(type, 0, 0, sink);
 }
 
@@ -289,14 +298,14 @@ Result<std::vector<ElementStatus>> Changer::read_status(ElementType type, uint16
     std::vector<ElementStatus> out;
     if (auto map = element_map(); map && type != ElementType::All)
         out.reserve(count ? count : map->count(type));
-    auto r = scan(type, first, count, [&](const ElementStatus& e) { out.push_back(e); });
+    auto r = scan(type, first, count, [&](const ElementView& e) { out.push_back(e.status()); });
     if (!r)
         return std::move(r).error();
     return out;
 }
 
 Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
-                           const std::function<void(const ElementStatus&)>& sink) {
+                           const std::function<void(const ElementView&)>& sink) {
     if (type == ElementType::All)
         return make_error(Errc::InvalidArgument,
                           "READ ELEMENT STATUS: ask per element type (type 0 is unreliable)");
@@ -358,12 +367,13 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         if (dvcid)
             support_.dvcid = true;
         const size_t received = std::min<size_t>(r->transferred, alloc);
-        auto report = parse_element_status(std::span(buf).first(received));
+        // Parsed in place: views over buf, no copy of any element.
+        auto report = parse_element_status_in_place(std::span(buf).first(received), views_);
         if (!report)
             return std::move(report).error();
-        if (!report->elements.empty() && received > report_headers) {
+        if (!views_.empty() && received > report_headers) {
             // Whole descriptors only: round up, so that a short last descriptor does not shrink it.
-            const size_t n = report->elements.size();
+            const size_t n = views_.size();
             const auto learned = static_cast<uint32_t>((received - report_headers + n - 1) / n);
             descriptor_seen_[idx][voltag] = std::max<uint32_t>(learned, 12);
         }
@@ -371,26 +381,29 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         // Devices may ignore NUMBER OF ELEMENTS (tgt sends all from START), return fewer than
         // asked, or cut the last descriptor short: keep what lies in [cur, chunk end) in address
         // order and continue after the highest address received.
-        auto& els = report->elements;
-        std::sort(els.begin(), els.end(), [](const ElementStatus& a, const ElementStatus& b) {
-            return a.address < b.address;
-        });
+        auto& els = views_;
+        const auto by_address = [](const ElementView& a, const ElementView& b) {
+            return a.address() < b.address();
+        };
+        if (!std::is_sorted(els.begin(), els.end(), by_address))
+            std::stable_sort(els.begin(), els.end(), by_address);
         const uint32_t chunk_end = cur + chunk;
         uint32_t next = cur;
         bool progressed = false;
         for (size_t i = 0; i < els.size(); ++i) {
-            const ElementStatus& e = els[i];
-            if (e.address < cur || e.address >= chunk_end)
+            const ElementView& e = els[i];
+            const uint16_t address = e.address();
+            if (address < cur || address >= chunk_end)
                 continue;
             // A truncated descriptor that is not the last of the type is read again from its own
             // address next round; the last one of the range stays truncated on tgt however we ask.
-            const bool last_of_range = e.address + 1u == end;
-            if (e.truncated && !last_of_range && progressed)
+            const bool last_of_range = address + 1u == end;
+            if (e.truncated() && !last_of_range && progressed)
                 break;
             sink(e);
-            next = e.address + 1u;
+            next = address + 1u;
             progressed = true;
-            if (e.truncated && !last_of_range)
+            if (e.truncated() && !last_of_range)
                 break;
         }
         if (!progressed)

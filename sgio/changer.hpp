@@ -4,6 +4,7 @@
 #pragma once
 
 #include "element.hpp"
+#include "element_status.hpp"
 #include "transport.hpp"
 
 #include <atomic>
@@ -83,9 +84,14 @@ public:
                                                    uint16_t count = 0);
     Result<std::vector<ElementStatus>> read_all(ElementType type) { return read_status(type); }
 
-    // Streams every element of a type through sink without holding them all (bounded memory).
+    // Streams every element of a type through sink without holding them all (bounded memory):
+    // each decoded into one ElementStatus that is reused for the next.
     Result<void> for_each_status(ElementType type,
                                  const std::function<void(const ElementStatus&)>& sink);
+    // The same without decoding: each element is a view over the reply buffer, valid during the
+    // call of sink only (the next request reuses the buffer). sink must not call this Changer.
+    Result<void> for_each_element(ElementType type,
+                                  const std::function<void(const ElementView&)>& sink);
 
     // MOVE MEDIUM with the first transport element from the map (0 when the map has none).
     Result<void> move(uint16_t source, uint16_t destination);
@@ -119,7 +125,7 @@ private:
     void count_error();
     Result<std::vector<uint8_t>> mode_sense(uint8_t page, bool& ten_byte);
     Result<void> scan(ElementType type, uint16_t first, uint16_t count,
-                      const std::function<void(const ElementStatus&)>& sink);
+                      const std::function<void(const ElementView&)>& sink);
     Result<void> optional_command(std::span<const uint8_t> cdb, std::optional<bool>& supported,
                                   const char* what);
 
@@ -132,7 +138,10 @@ private:
     uint64_t reconnects_seen_ = 0;
     // Descriptor length last seen per element type, without and with volume tags (0: unknown).
     uint32_t descriptor_seen_[8][2] = {};
+    // The reply of the last READ ELEMENT STATUS and the views over it, both reused: a full read
+    // of a large library allocates them once (16 bytes of view per element of a chunk).
     std::vector<uint8_t> buffer_;
+    std::vector<ElementView> views_;
 };
 
 } // namespace sgio

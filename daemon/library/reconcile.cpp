@@ -6,20 +6,31 @@
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <iterator>
-#include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ntms {
 
 namespace {
 
+// One element as the device reported it: 40 bytes (a barcode of up to 15 characters needs no
+// allocation of its own), kept in a vector sorted by address rather than a map (whose node cost
+// twice that per slot).
 struct Physical {
+    uint16_t address = 0;
     sgio::ElementType type = sgio::ElementType::Storage;
     bool full = false;
     std::string tag;
 };
+
+const Physical* find(const std::vector<Physical>& phys, uint16_t address) {
+    auto it = std::lower_bound(phys.begin(), phys.end(), address,
+                               [](const Physical& p, uint16_t a) { return p.address < a; });
+    return it != phys.end() && it->address == address ? &*it : nullptr;
+}
 
 std::vector<PortState> ports_for(const LibraryConfig& cfg, const sgio::ElementMap& map) {
     std::vector<PortState> ports;
@@ -73,7 +84,9 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     auto caps = ch.capabilities();
     const bool reader = caps && caps->present ? caps->barcode_reader : true;
 
-    std::map<uint16_t, Physical> phys;
+    std::vector<Physical> phys;
+    phys.reserve(size_t{map->transport_count} + map->storage_count + map->ie_count +
+                 map->drive_count);
     std::vector<std::pair<uint16_t, bool>> storage;
     storage.reserve(map->storage_count);
     std::vector<sgio::ElementStatus> drive_status;
@@ -81,15 +94,25 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
                       sgio::ElementType::ImportExport, sgio::ElementType::DataTransfer}) {
         if (map->count(type) == 0)
             continue;
-        auto r = ch.for_each_status(type, [&](const sgio::ElementStatus& e) {
-            phys[e.address] = Physical{type, e.full, e.primary_tag};
+        // Views over the reply: only the fields kept here are copied out of it.
+        auto r = ch.for_each_element(type, [&](const sgio::ElementView& e) {
+            phys.push_back(Physical{e.address(), type, e.full(), std::string(e.primary_tag())});
             if (type == sgio::ElementType::Storage)
-                storage.emplace_back(e.address, e.full);
+                storage.emplace_back(e.address(), e.full());
             else if (type == sgio::ElementType::DataTransfer)
-                drive_status.push_back(e);
+                drive_status.push_back(e.status());
         });
         if (!r)
             return offline(lib, r.error(), "read element status");
+    }
+    // By address; an address reported twice keeps its last report, as the map it replaces did.
+    std::stable_sort(phys.begin(), phys.end(),
+                     [](const Physical& a, const Physical& b) { return a.address < b.address; });
+    for (size_t i = 0; i + 1 < phys.size();) {
+        if (phys[i].address == phys[i + 1].address)
+            phys.erase(phys.begin() + static_cast<std::ptrdiff_t>(i));
+        else
+            ++i;
     }
     device_read = true;
     lib.catalogue().set_layout(ports_for(lib.config(), *map), map->drive_count, reader,
@@ -100,8 +123,10 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     if (!intents)
         return intents.error();
     for (const auto& in : *intents) {
-        const Physical src = phys.count(in.source) ? phys[in.source] : Physical{};
-        const Physical dst = phys.count(in.destination) ? phys[in.destination] : Physical{};
+        const Physical* found_src = find(phys, in.source);
+        const Physical* found_dst = find(phys, in.destination);
+        const Physical src = found_src ? *found_src : Physical{};
+        const Physical dst = found_dst ? *found_dst : Physical{};
         const bool moved =
             dst.full && (!src.full || (!in.barcode.empty() && dst.tag == in.barcode));
         if (moved) {
@@ -140,7 +165,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     }
 
     std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> changes, relocating;
-    std::unordered_map<std::string, bool> claimed; // medium guid -> placed
+    std::unordered_set<Guid> claimed; // recorded media found in the library
     std::unordered_map<uint16_t, Guid> placed;     // full element -> its medium record
     const int64_t now = now_usec();
     auto move_row = [&](const MediumRecord& m, std::optional<uint16_t> from,
@@ -149,14 +174,15 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     };
 
     // Elements holding a cartridge: keep, re-identify or adopt.
-    for (const auto& [addr, p] : phys) {
+    for (const auto& p : phys) {
         if (!p.full)
             continue;
+        const uint16_t addr = p.address;
         auto it = at.find(addr);
         if (it != at.end() &&
             (p.tag.empty() || it->second.barcode.empty() || p.tag == it->second.barcode)) {
             MediumRecord m = it->second;
-            claimed[m.id.str()] = true;
+            claimed.insert(m.id);
             placed[addr] = m.id;
             bool dirty = false;
             if (m.barcode.empty() && !p.tag.empty()) {
@@ -175,9 +201,9 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         }
         const bool in_port = p.type == sgio::ElementType::ImportExport;
         auto known = p.tag.empty() ? by_tag.end() : by_tag.find(p.tag);
-        if (known != by_tag.end() && !claimed[known->second.id.str()]) {
+        if (known != by_tag.end() && !claimed.count(known->second.id)) {
             MediumRecord m = known->second;
-            claimed[m.id.str()] = true;
+            claimed.insert(m.id);
             placed[addr] = m.id;
             auto from = m.element;
             MediumRecord lifted = m; // off its old element first: elements may be swapped
@@ -199,7 +225,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         m.element = addr;
         m.state = in_port ? MediumState::InPort : MediumState::InLibrary;
         m.updated = now;
-        claimed[m.id.str()] = true;
+        // A new record is nobody's claim: claimed is asked only of records read above.
         placed[addr] = m.id;
         changes.emplace_back(
             m, move_row(m, std::nullopt, addr, in_port ? "found-in-port" : "inventory"));
@@ -208,7 +234,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     // elsewhere: the cartridge has left the library.
     std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> vacated;
     for (const auto& [addr, m] : at) {
-        if (claimed[m.id.str()])
+        if (claimed.count(m.id))
             continue;
         MediumRecord g = m;
         g.element.reset();

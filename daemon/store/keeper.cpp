@@ -33,6 +33,14 @@ void finish(StoreKeeper::Done& done, Expected<BackupReport> outcome) noexcept {
     }
 }
 
+void finish_check(StoreKeeper::Checked& done, Expected<DatabaseCheck> outcome) noexcept {
+    try {
+        done(std::move(outcome));
+    } catch (...) {
+        log(LOG_ERR, "database check: the caller could not be told how the check ended");
+    }
+}
+
 } // namespace
 
 StoreKeeper::StoreKeeper(std::string path, std::chrono::milliseconds interval)
@@ -82,19 +90,30 @@ Expected<void> StoreKeeper::backup(UniqueFd file, Done done) try {
                     "the backup's file is open for appending; the backup replaces its content");
     if (!S_ISREG(st.st_mode))
         return fail(win32::InvalidParameter, "the backup's file is not a regular file");
+    return queue(Task{std::move(file), std::move(done), {}}, "backup is made");
+} catch (const std::bad_alloc&) {
+    return fail(win32::NotEnoughMemory, "out of memory");
+}
+
+Expected<void> StoreKeeper::check_database(Checked done) try {
+    return queue(Task{UniqueFd(), {}, std::move(done)}, "check is made");
+} catch (const std::bad_alloc&) {
+    return fail(win32::NotEnoughMemory, "out of memory");
+}
+
+Expected<void> StoreKeeper::queue(Task task, const char* what) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_ || !thread_.joinable())
-            return fail(win32::OperationAborted, "ntmsd is stopping: no backup is made");
+            return fail(win32::OperationAborted, fmt::format("ntmsd is stopping: no {}", what));
         if (tasks_.size() >= max_pending_backups)
-            return fail(win32::Busy, fmt::format("{} backups are already waiting; try again later",
-                                                 tasks_.size()));
-        tasks_.push_back(Task{std::move(file), std::move(done)});
+            return fail(win32::Busy,
+                        fmt::format("{} backups and checks are already waiting; try again later",
+                                    tasks_.size()));
+        tasks_.push_back(std::move(task));
     }
     wake_.notify_all();
     return {};
-} catch (const std::bad_alloc&) {
-    return fail(win32::NotEnoughMemory, "out of memory");
 }
 
 void StoreKeeper::check_now() {
@@ -117,8 +136,12 @@ void StoreKeeper::run() {
             tasks_.pop_front();
             lock.unlock();
             connect();
-            finish(task.done,
-                   db_ ? write_backup(task.file.get()) : Expected<BackupReport>(unopened_));
+            if (task.checked)
+                finish_check(task.checked,
+                             db_ ? db_->check_database() : Expected<DatabaseCheck>(unopened_));
+            else
+                finish(task.done,
+                       db_ ? write_backup(task.file.get()) : Expected<BackupReport>(unopened_));
             task = Task{};
             lock.lock();
             continue;

@@ -1,10 +1,12 @@
 // The database's keeper: a thread of its own, never the bus thread, with its own connection. Every
 // check interval it looks whether the database path still names the file ntmsd has open; when the
 // file was deleted or replaced it writes the catalogue back (DatabaseFile::rescue) and says so in
-// the journal. It also writes the online backups callers ask for into the files they hand over.
+// the journal. It also writes the online backups callers ask for into the files they hand over,
+// and checks the whole database when asked (integrity_check, off the bus thread).
 #pragma once
 
 #include "daemon/status.hpp"
+#include "daemon/store/store.hpp"
 #include "daemon/store/unique_fd.hpp"
 
 #include <chrono>
@@ -28,7 +30,8 @@ struct BackupReport {
 class StoreKeeper {
 public:
     using Done = std::function<void(Expected<BackupReport>)>;
-    // Backups waiting at once; more are refused with ERROR_BUSY.
+    using Checked = std::function<void(Expected<DatabaseCheck>)>;
+    // Backups and checks waiting at once; more are refused with ERROR_BUSY.
     static constexpr size_t max_pending_backups = 4;
 
     StoreKeeper(std::string path, std::chrono::milliseconds interval);
@@ -46,6 +49,9 @@ public:
     // once, from the keeper's thread, unless backup() returns an error (then nothing was queued
     // and file was not touched).
     Expected<void> backup(UniqueFd file, Done done);
+    // Queues a check of the whole database (Store::check_database); done is called once, from the
+    // keeper's thread, unless this returns an error (then nothing was queued).
+    Expected<void> check_database(Checked done);
 
     // Runs a check now and returns once it is done (tests, and nothing else, need this).
     void check_now();
@@ -53,8 +59,10 @@ public:
 private:
     struct Task {
         UniqueFd file;
-        Done done;
+        Done done;       // a backup into file
+        Checked checked; // or, when set, a check
     };
+    Expected<void> queue(Task task, const char* what);
 
     void run();
     // The keeper's connection, when it can be had (the daemon reports an unusable database).

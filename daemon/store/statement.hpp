@@ -4,6 +4,7 @@
 // and binders in one column order per table.
 #pragma once
 
+#include "daemon/store/sql.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/store/writer.hpp"
 
@@ -57,9 +58,18 @@ inline sqlite3_destructor_type transient() {
 // fit its field) sticks and is what step() and status() report, so call sites stay linear.
 class Statement {
 public:
-    // On the writer's thread, the writer connection's statements are kept prepared.
-    Statement(sqlite3* db, const std::string& path, const char* what, const char* sql)
-        : db_(db), path_(path), what_(what) {
+    // sql is an entry of the table in sql.hpp, nothing else: the test of the query plans sees
+    // every statement. On the writer's thread, the writer connection's statements are kept
+    // prepared.
+    Statement(sqlite3* db, const std::string& path, const char* what, const store_sql::Sql& sql)
+        : db_(db), path_(path), what_(what), id_(sql.id) {
+        if (!store_sql::in_table(sql)) {
+            error_ = fail(win32::DatabaseFailure,
+                          fmt::format("database {}: {}: a statement that is not in the table of "
+                                      "the store's statements",
+                                      path_, what_));
+            return;
+        }
         int rc = SQLITE_OK;
         if (StatementCache* c = cache_here(); c && c->db() == db_) {
             bool kept = false;
@@ -67,14 +77,14 @@ public:
             if (kept)
                 cache_ = c;
         } else {
-            rc = sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr);
+            rc = sqlite3_prepare_v2(db_, sql.text, -1, &stmt_, nullptr);
         }
         if (rc != SQLITE_OK)
             error_ = db_error(db_, path_, what_, rc);
     }
     ~Statement() {
         if (cache_)
-            cache_->release(stmt_);
+            cache_->release(id_, stmt_);
         else
             sqlite3_finalize(stmt_);
     }
@@ -207,6 +217,7 @@ private:
     sqlite3* db_;
     const std::string& path_;
     const char* what_;
+    uint16_t id_;
     sqlite3_stmt* stmt_ = nullptr;
     StatementCache* cache_ = nullptr; // stmt_ is the cache's
     Status error_;
@@ -250,12 +261,14 @@ MediumMove read_move(Statement& s);
 MoveIntent read_intent(Statement& s);
 OpRequestRecord read_oprequest(Statement& s);
 void bind_oprequest(Statement& s, const OpRequestRecord& r);
+// The 7 parameters of a medium's upsert from `first` on, in NTMS_MEDIUM_COLUMNS order.
+void bind_medium(Statement& s, int first, const MediumRecord& m);
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m);
 Expected<void> write_history(sqlite3* db, const std::string& path, const char* what,
                              const MediumMove& h);
 Expected<std::string> journal_mode(sqlite3* db, const std::string& path, const char* what,
-                                   const char* sql);
+                                   const store_sql::Sql& sql);
 
 } // namespace ntms::store_detail
 

@@ -78,12 +78,12 @@ Expected<sqlite3*> Store::connect(const std::string& path, const StoreOptions& o
     // SQLite answers SQLITE_BUSY at once, without its busy handler, when two connections change
     // the journal mode of a new file together (one holds the lock the other must upgrade): the
     // change is tried again for as long as the busy timeout allows.
-    auto mode = journal_mode(db, path, "set WAL journal mode", "PRAGMA journal_mode = WAL");
+    auto mode = journal_mode(db, path, "set WAL journal mode", store_sql::set_wal);
     for (int waited = 0;
          !mode && (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY && waited < options.busy_timeout_ms;
          waited += 10) {
         sqlite3_sleep(10);
-        mode = journal_mode(db, path, "set WAL journal mode", "PRAGMA journal_mode = WAL");
+        mode = journal_mode(db, path, "set WAL journal mode", store_sql::set_wal);
     }
     if (!mode)
         return mode.error();
@@ -176,15 +176,22 @@ Expected<std::unique_ptr<Store>> Store::open_as(const std::string& path, StoreOp
 
 Expected<void> Store::configure() {
     if (reader_)
-        // Writes go through the writer: this connection refuses any, should one slip by.
+        // Writes go through the writer: this connection refuses any, should one slip by. A
+        // reader keeps SQLite's default cache (2 MB): one a library worker, 64 of them hold at
+        // most 128 MB of pages; a smaller one measured no lower peak RSS in bench_startup.
         return exec("PRAGMA query_only = 1", "make the connection read-only");
     if (!cache_)
         return {};
     cache_->reset(db_);
-    // The page cache from the catalogue's size: the whole file up to 64 MiB, at least 8 MiB
-    // (SQLite's default of 2 MB made every large inventory read its pages again and again).
-    auto pages = pragma_integer("page_count");
-    auto page_size = pragma_integer("page_size");
+    // The writer's page cache from the catalogue's size when the writer opens: the file and half
+    // again (room for the pages a batch makes), at least 32 MiB, at most 64 MiB. SQLite's default
+    // of 2 MB made every large inventory read its pages again and again. 64 libraries x 10,000
+    // slots make a file of about 100 MB from an empty one; a trial of 8..32 MiB (with 512 KiB
+    // readers) gave that first start no lower peak RSS and a slower run (one run each, on a
+    // loaded machine). SQLite allocates the pages as they are read, so a small catalogue costs
+    // only its size.
+    auto pages = pragma_integer(store_sql::page_count);
+    auto page_size = pragma_integer(store_sql::page_size);
     if (!pages || !page_size)
         return pages ? page_size.error() : pages.error();
     const int64_t kib = std::clamp<int64_t>(*pages * *page_size / 1024 * 3 / 2, 32768, 65536);
@@ -212,7 +219,7 @@ Expected<void> Store::transaction_of(const std::function<Expected<void>()>& body
 }
 
 Expected<void> Store::check_integrity() {
-    Statement check(db_, path_, "check integrity", "PRAGMA quick_check");
+    Statement check(db_, path_, "check integrity", store_sql::quick_check);
     auto rows = collect(check, [](Statement& s) { return s.text(0); });
     if (!rows)
         return rows.error();
@@ -278,7 +285,7 @@ Expected<FileId> Store::reconnect() {
 Expected<int64_t> Store::data_version_unlocked() {
     if (!db_)
         return broken_;
-    return pragma_integer("data_version");
+    return pragma_integer(store_sql::data_version);
 }
 
 Expected<void> Store::copy_to(const std::string& dest) {
@@ -338,25 +345,23 @@ Expected<void> Store::exec(const char* sql, const char* what) {
     return {};
 }
 
-Expected<int64_t> Store::pragma_integer(const char* name) {
-    // name is one of ours, never text from outside.
-    const std::string sql = fmt::format("PRAGMA {}", name);
-    Statement s(db_, path_, sql.c_str(), sql.c_str());
+Expected<int64_t> Store::pragma_integer(const store_sql::Sql& sql) {
+    Statement s(db_, path_, sql.text, sql);
     auto row = s.step();
     if (!row)
         return row.error();
     if (!*row)
         return fail(win32::DatabaseFailure,
-                    fmt::format("database {}: {}: no value reported", path_, sql));
+                    fmt::format("database {}: {}: no value reported", path_, sql.text));
     return s.integer(0);
 }
 
 // The writer runs its levels from kept statements (a savepoint per call, thousands per batch);
 // other connections, rarely, as text.
-int Store::exec_level(const char* sql) {
+int Store::exec_level(const store_sql::Sql& sql) {
     StatementCache* cache = cache_.get();
     if (!cache || cache != cache_here() || cache->db() != db_)
-        return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+        return sqlite3_exec(db_, sql.text, nullptr, nullptr, nullptr);
     int rc = SQLITE_OK;
     bool kept = false;
     sqlite3_stmt* stmt = cache->take(sql, rc, kept);
@@ -364,7 +369,7 @@ int Store::exec_level(const char* sql) {
         return rc;
     rc = sqlite3_step(stmt);
     if (kept)
-        cache->release(stmt);
+        cache->release(sql.id, stmt);
     else
         sqlite3_finalize(stmt);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
@@ -376,12 +381,12 @@ Status Store::sqlite_error(const char* what, int rc) const {
 
 // Nested levels are savepoints: a call made inside transaction() joins the caller's transaction.
 Expected<void> Store::begin(const char* what) {
-    return open_level(what, depth_ == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested");
+    return open_level(what, depth_ == 0 ? store_sql::begin_immediate : store_sql::savepoint);
 }
 
 // The outermost level holds the file's gate until it ends, so that the file is never swapped
 // under a transaction (database_file.hpp).
-Expected<void> Store::open_level(const char* what, const char* sql) {
+Expected<void> Store::open_level(const char* what, const store_sql::Sql& sql) {
     if (depth_ == 0) {
         file_->enter();
         if (!db_) {
@@ -402,14 +407,13 @@ Expected<void> Store::open_level(const char* what, const char* sql) {
 // Readers take no write lock: in WAL mode a deferred transaction reads one consistent snapshot
 // without waiting for a writer, and works on a full disk.
 Expected<void> Store::begin_read(const char* what) {
-    return open_level(what, depth_ == 0 ? "BEGIN" : "SAVEPOINT nested");
+    return open_level(what, depth_ == 0 ? store_sql::begin_deferred : store_sql::savepoint);
 }
 
 Expected<void> Store::commit(const char* what) {
     if (depth_ == 0)
         return {};
-    const char* sql = depth_ == 1 ? "COMMIT" : "RELEASE nested";
-    const int rc = exec_level(sql);
+    const int rc = exec_level(depth_ == 1 ? store_sql::commit : store_sql::release_savepoint);
     if (rc == SQLITE_OK) {
         if (--depth_ == 0)
             file_->leave();
@@ -426,8 +430,8 @@ void Store::rollback() {
         return;
     --depth_;
     if (depth_ > 0) {
-        exec_level("ROLLBACK TO nested");
-        exec_level("RELEASE nested");
+        exec_level(store_sql::rollback_to_savepoint);
+        exec_level(store_sql::release_savepoint);
         return;
     }
     // SQLite may already have rolled back the whole transaction itself (after SQLITE_FULL, an
@@ -440,21 +444,21 @@ void Store::rollback() {
 Expected<StoreSettings> Store::settings() {
     return run<StoreSettings>("read settings", false, [&]() -> Expected<StoreSettings> {
         StoreSettings st;
-        auto mode = journal_mode(db_, path_, "read journal mode", "PRAGMA journal_mode");
+        auto mode = journal_mode(db_, path_, "read journal mode", store_sql::journal_mode);
         if (!mode)
             return mode.error();
         st.journal_mode = *mode;
         struct Field {
-            const char* name;
+            const store_sql::Sql& pragma;
             int64_t* out;
         };
         int64_t foreign_keys = 0;
-        for (const Field& f :
-             {Field{"synchronous", &st.synchronous}, Field{"foreign_keys", &foreign_keys},
-              Field{"busy_timeout", &st.busy_timeout_ms},
-              Field{"max_page_count", &st.max_page_count},
-              Field{"user_version", &st.user_version}}) {
-            auto v = pragma_integer(f.name);
+        for (const Field& f : {Field{store_sql::synchronous, &st.synchronous},
+                               Field{store_sql::foreign_keys, &foreign_keys},
+                               Field{store_sql::busy_timeout, &st.busy_timeout_ms},
+                               Field{store_sql::max_page_count, &st.max_page_count},
+                               Field{store_sql::user_version, &st.user_version}}) {
+            auto v = pragma_integer(f.pragma);
             if (!v)
                 return v.error();
             *f.out = *v;
@@ -473,12 +477,7 @@ Expected<LibraryRecord> Store::upsert_library(const std::string& identity, const
         if (identity.empty())
             return fail(win32::InvalidParameter, "a library needs an identity");
         // The GUID is only used when the identity is new; a known identity keeps its own.
-        Statement s(conn(), path_, what,
-                    "INSERT INTO libraries (guid, identity, name, device, enabled, created) "
-                    "VALUES (?1, ?2, ?3, ?4, 1, ?5) "
-                    "ON CONFLICT (identity) DO UPDATE SET name = excluded.name, "
-                    "device = excluded.device "
-                    "RETURNING guid, identity, name, device, enabled, created");
+        Statement s(conn(), path_, what, store_sql::upsert_library);
         s.bind_guid(1, Guid::random());
         s.bind_text(2, identity);
         s.bind_text(3, name);
@@ -498,9 +497,7 @@ Expected<std::optional<LibraryRecord>> Store::get_library(const Guid& id) {
     static constexpr const char* what = "read library";
     return run<std::optional<LibraryRecord>>(
         what, false, [&]() -> Expected<std::optional<LibraryRecord>> {
-            Statement s(conn(), path_, what,
-                        "SELECT guid, identity, name, device, enabled, created FROM libraries "
-                        "WHERE guid = ?1");
+            Statement s(conn(), path_, what, store_sql::get_library);
             s.bind_guid(1, id);
             return first(s, read_library);
         });
@@ -510,9 +507,7 @@ Expected<std::vector<LibraryRecord>> Store::list_libraries() {
     static constexpr const char* what = "list libraries";
     return run<std::vector<LibraryRecord>>(
         what, false, [&]() -> Expected<std::vector<LibraryRecord>> {
-            Statement s(conn(), path_, what,
-                        "SELECT guid, identity, name, device, enabled, created FROM libraries "
-                        "ORDER BY created, rowid");
+            Statement s(conn(), path_, what, store_sql::list_libraries);
             return collect(s, read_library);
         });
 }
@@ -520,7 +515,7 @@ Expected<std::vector<LibraryRecord>> Store::list_libraries() {
 Expected<void> Store::set_library_enabled(const Guid& id, bool enabled) {
     static constexpr const char* what = "enable library";
     return run<void>(what, true, [&]() -> Expected<void> {
-        Statement s(conn(), path_, what, "UPDATE libraries SET enabled = ?2 WHERE guid = ?1");
+        Statement s(conn(), path_, what, store_sql::set_library_enabled);
         s.bind_guid(1, id);
         s.bind_int(2, enabled ? 1 : 0);
         if (auto r = s.run(); !r)

@@ -27,6 +27,9 @@ struct sqlite3;
 namespace ntms {
 class StatementCache;
 class Writer;
+namespace store_sql {
+struct Sql;
+}
 } // namespace ntms
 
 namespace ntms {
@@ -34,6 +37,12 @@ namespace ntms {
 struct StoreOptions {
     std::optional<int64_t> max_page_count; // for tests of a full database
     int busy_timeout_ms = 5000;
+};
+
+// What a check of the whole database found (Store::check_database): nothing when ok.
+struct DatabaseCheck {
+    bool ok = true;
+    std::vector<std::string> problems; // SQLite's findings, one a line
 };
 
 // The connection's settings as SQLite reports them, for diagnostics and tests.
@@ -64,6 +73,11 @@ public:
     // API into dest (an empty file, or none) while other connections go on writing; durable when
     // this returns.
     Expected<void> copy_to(const std::string& dest);
+
+    // The whole database checked: PRAGMA integrity_check (every page, index and constraint), then
+    // foreign_key_check, over one snapshot (a read transaction; writers go on). Reads every page:
+    // for the keeper's thread, never the bus thread (store_check.cpp).
+    Expected<DatabaseCheck> check_database();
 
     // Libraries: the GUID is created once per identity and kept forever.
     Expected<LibraryRecord> upsert_library(const std::string& identity, const std::string& name,
@@ -167,12 +181,13 @@ private:
     void disconnect() noexcept;
     Expected<FileId> reconnect();
     Expected<void> exec(const char* sql, const char* what);
-    int exec_level(const char* sql); // a BEGIN, SAVEPOINT, RELEASE...: an SQLite result code
-    Expected<int64_t> pragma_integer(const char* name);
+    // A BEGIN, SAVEPOINT, RELEASE...: an SQLite result code.
+    int exec_level(const store_sql::Sql& sql);
+    Expected<int64_t> pragma_integer(const store_sql::Sql& pragma);
     Status sqlite_error(const char* what, int rc) const;
     Expected<void> begin(const char* what = "transaction");
     Expected<void> begin_read(const char* what);
-    Expected<void> open_level(const char* what, const char* sql);
+    Expected<void> open_level(const char* what, const store_sql::Sql& sql);
     Expected<void> commit(const char* what = "transaction");
     void rollback();
     // One public call: a transaction (a read transaction when !write) around fn, which returns

@@ -14,13 +14,11 @@ Expected<std::optional<MediumRecord>> Store::outside_medium(const std::string& b
             if (barcode.empty())
                 return std::optional<MediumRecord>();
             // The most recent one: a barcode reused after its first cartridge left for good is
-            // the later cartridge.
-            Statement s(db_, path_, what,
-                        "SELECT guid, library, barcode, element, state, updated, created FROM media "
-                        "WHERE barcode = ?1 AND state = ?2 ORDER BY updated DESC, rowid DESC "
-                        "LIMIT 1");
+            // the later cartridge. Gone is written into the statement (state = 3), so that the
+            // partial index of Gone media (store_schema.cpp) serves it.
+            static_assert(static_cast<uint32_t>(MediumState::Gone) == 3);
+            Statement s(db_, path_, what, store_sql::outside_medium);
             s.bind_text(1, barcode);
-            s.bind_int(2, static_cast<uint32_t>(MediumState::Gone));
             return first(s, read_medium);
         });
 }
@@ -28,10 +26,7 @@ Expected<std::optional<MediumRecord>> Store::outside_medium(const std::string& b
 Expected<std::vector<Guid>> Store::open_ejects_of(const Guid& medium) {
     static constexpr const char* what = "find the ejects of a medium";
     return run<std::vector<Guid>>(what, false, [&]() -> Expected<std::vector<Guid>> {
-        Statement s(db_, path_, what,
-                    "SELECT DISTINCT h.job FROM media_history h JOIN jobs j ON j.guid = h.job "
-                    "WHERE h.medium = ?1 AND h.reason = 'eject-requested' AND j.state IN "
-                    "(?2, ?3, ?4) ORDER BY h.job");
+        Statement s(db_, path_, what, store_sql::open_ejects_of);
         s.bind_guid(1, medium);
         s.bind_int(2, static_cast<uint32_t>(JobState::Queued));
         s.bind_int(3, static_cast<uint32_t>(JobState::InProcess));
@@ -43,9 +38,7 @@ Expected<std::vector<Guid>> Store::open_ejects_of(const Guid& medium) {
 Expected<std::vector<Guid>> Store::media_of_job(const Guid& job) {
     static constexpr const char* what = "find the media of a job";
     return run<std::vector<Guid>>(what, false, [&]() -> Expected<std::vector<Guid>> {
-        Statement s(db_, path_, what,
-                    "SELECT medium FROM media_history WHERE job = ?1 GROUP BY medium "
-                    "ORDER BY min(id)");
+        Statement s(db_, path_, what, store_sql::media_of_job);
         s.bind_guid(1, job);
         return collect(s, [](Statement& st) { return st.guid(0); });
     });

@@ -15,9 +15,7 @@ Expected<std::vector<MediumRecord>> Store::list_media(const Guid& library) {
     static constexpr const char* what = "list media";
     return run<std::vector<MediumRecord>>(
         what, false, [&]() -> Expected<std::vector<MediumRecord>> {
-            Statement s(conn(), path_, what,
-                        "SELECT guid, library, barcode, element, state, updated, created FROM media "
-                        "WHERE library = ?1 ORDER BY element IS NULL, element, rowid");
+            Statement s(conn(), path_, what, store_sql::list_media);
             s.bind_guid(1, library);
             return collect(s, read_medium);
         });
@@ -27,9 +25,7 @@ Expected<std::optional<MediumRecord>> Store::medium_at(const Guid& library, uint
     static constexpr const char* what = "read medium at element";
     return run<std::optional<MediumRecord>>(
         what, false, [&]() -> Expected<std::optional<MediumRecord>> {
-            Statement s(conn(), path_, what,
-                        "SELECT guid, library, barcode, element, state, updated, created FROM media "
-                        "WHERE library = ?1 AND element = ?2");
+            Statement s(conn(), path_, what, store_sql::medium_at);
             s.bind_guid(1, library);
             s.bind_int(2, element);
             return first(s, read_medium);
@@ -40,9 +36,7 @@ Expected<std::optional<MediumRecord>> Store::get_medium(const Guid& id) {
     static constexpr const char* what = "read medium";
     return run<std::optional<MediumRecord>>(
         what, false, [&]() -> Expected<std::optional<MediumRecord>> {
-            Statement s(conn(), path_, what,
-                        "SELECT guid, library, barcode, element, state, updated, created FROM media "
-                        "WHERE guid = ?1");
+            Statement s(conn(), path_, what, store_sql::get_medium);
             s.bind_guid(1, id);
             return first(s, read_medium);
         });
@@ -71,13 +65,27 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
     // One savepoint for them all, not one each: 10,000 savepoints in one transaction cost
     // SQLite a walk of its statement journal each.
     return run<void>(what, true, [&]() -> Expected<void> {
-        for (const auto& [medium, history] : changes) {
+        for (const auto& [medium, history] : changes)
             if (history && !history->medium.is_null() && history->medium != medium.id)
                 return fail(win32::InvalidParameter,
                             fmt::format("history row of medium {} given with medium {}",
                                         history->medium.str(), medium.id.str()));
-            if (auto r = write_medium(conn(), path_, what, medium); !r)
+        // The records in order, 64 a statement (SQLite applies a multi-row INSERT's rows one
+        // after the other, so a record lifted off its element earlier in the list has left it
+        // when another takes it), the rest one a statement; then the history rows, whose media
+        // all exist by then.
+        size_t i = 0;
+        for (; i + store_sql::media_batch_rows <= changes.size(); i += store_sql::media_batch_rows) {
+            Statement s(conn(), path_, what, store_sql::upsert_media_batch);
+            for (size_t k = 0; k < store_sql::media_batch_rows; ++k)
+                bind_medium(s, static_cast<int>(7 * k + 1), changes[i + k].first);
+            if (auto r = s.run(); !r)
                 return r;
+        }
+        for (; i < changes.size(); ++i)
+            if (auto r = write_medium(conn(), path_, what, changes[i].first); !r)
+                return r;
+        for (const auto& [medium, history] : changes) {
             if (!history)
                 continue;
             MediumMove h = *history;
@@ -92,9 +100,7 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
 Expected<std::vector<MediumMove>> Store::history(const Guid& medium) {
     static constexpr const char* what = "read medium history";
     return run<std::vector<MediumMove>>(what, false, [&]() -> Expected<std::vector<MediumMove>> {
-        Statement s(conn(), path_, what,
-                    "SELECT medium, job, from_element, to_element, time, reason "
-                    "FROM media_history WHERE medium = ?1 ORDER BY time, id");
+        Statement s(conn(), path_, what, store_sql::history_of_medium);
         s.bind_guid(1, medium);
         return collect(s, read_move);
     });
@@ -103,9 +109,7 @@ Expected<std::vector<MediumMove>> Store::history(const Guid& medium) {
 Expected<std::vector<MediumMove>> Store::moves_of_job(const Guid& job) {
     static constexpr const char* what = "read a job's moves";
     return run<std::vector<MediumMove>>(what, false, [&]() -> Expected<std::vector<MediumMove>> {
-        Statement s(conn(), path_, what,
-                    "SELECT medium, job, from_element, to_element, time, reason "
-                    "FROM media_history WHERE job = ?1 ORDER BY time, id");
+        Statement s(conn(), path_, what, store_sql::history_of_job);
         s.bind_guid(1, job);
         return collect(s, read_move);
     });
@@ -116,9 +120,7 @@ Expected<std::vector<MediumMove>> Store::moves_of_job(const Guid& job) {
 Expected<int64_t> Store::record_intent(const MoveIntent& intent) {
     static constexpr const char* what = "record move intent";
     return run<int64_t>(what, true, [&]() -> Expected<int64_t> {
-        Statement s(conn(), path_, what,
-                    "INSERT INTO move_intents (job, library, medium, barcode, source, "
-                    "destination, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        Statement s(conn(), path_, what, store_sql::insert_intent);
         s.bind_guid(1, intent.job);
         s.bind_guid(2, intent.library);
         s.bind_guid(3, intent.medium);
@@ -144,9 +146,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
         // history names the move by the job's operation (inject, eject, ...), whichever job it was.
         std::string operation;
         {
-            Statement s(conn(), path_, what,
-                        "UPDATE jobs SET media_moved = media_moved + 1 WHERE guid = ?1 "
-                        "RETURNING operation");
+            Statement s(conn(), path_, what, store_sql::count_moved);
             s.bind_guid(1, intent.job);
             auto op = first(s, [](Statement& row) { return row.text(0); });
             if (!op)
@@ -161,9 +161,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
         // first take a released cartridge out of the drive it needs, which is a dismount.
         std::string reason = operation;
         if (operation == operation_name(OperationKind::Mount)) {
-            Statement r(conn(), path_, what,
-                        "SELECT 1 FROM media_history WHERE job = ?1 AND medium = ?2 AND "
-                        "reason = 'mount-requested' LIMIT 1");
+            Statement r(conn(), path_, what, store_sql::mount_requested_by_job);
             r.bind_guid(1, intent.job);
             r.bind_guid(2, intent.medium);
             auto asked = first(r, [](Statement& st) { return st.integer(0); });
@@ -183,9 +181,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
         if (auto r = write_history(conn(), path_, what, h); !r)
             return r;
         // Only the intent as recorded: a stale or altered copy must not complete a move.
-        Statement s(conn(), path_, what,
-                    "DELETE FROM move_intents WHERE id = ?1 AND job = ?2 AND medium = ?3 AND "
-                    "source = ?4 AND destination = ?5");
+        Statement s(conn(), path_, what, store_sql::complete_intent);
         s.bind_int(1, intent.id);
         s.bind_guid(2, intent.job);
         s.bind_guid(3, intent.medium);
@@ -204,7 +200,7 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
 Expected<void> Store::drop_intent(int64_t id) {
     static constexpr const char* what = "drop move intent";
     return run<void>(what, true, [&]() -> Expected<void> {
-        Statement s(conn(), path_, what, "DELETE FROM move_intents WHERE id = ?1");
+        Statement s(conn(), path_, what, store_sql::drop_intent);
         s.bind_int(1, id);
         return s.run();
     });
@@ -213,9 +209,7 @@ Expected<void> Store::drop_intent(int64_t id) {
 Expected<std::vector<MoveIntent>> Store::pending_intents(const Guid& library) {
     static constexpr const char* what = "list move intents";
     return run<std::vector<MoveIntent>>(what, false, [&]() -> Expected<std::vector<MoveIntent>> {
-        Statement s(conn(), path_, what,
-                    "SELECT id, job, library, medium, barcode, source, destination, created "
-                    "FROM move_intents WHERE library = ?1 ORDER BY id");
+        Statement s(conn(), path_, what, store_sql::pending_intents);
         s.bind_guid(1, library);
         return collect(s, read_intent);
     });

@@ -11,15 +11,7 @@ Expected<std::vector<Store::Mounted>> Store::mounted_media(const Guid& library) 
     static constexpr const char* what = "find the mounted media";
     return run<std::vector<Mounted>>(what, false, [&]() -> Expected<std::vector<Mounted>> {
         // The last row that records what happened (requests say what is to happen) decides.
-        Statement s(db_, path_, what,
-                    "SELECT m.guid, m.element, h.reason, h.job, "
-                    "(SELECT r.from_element FROM media_history r WHERE r.medium = m.guid AND "
-                    "r.reason = 'mount' ORDER BY r.id DESC LIMIT 1) "
-                    "FROM media m JOIN media_history h ON h.id = (SELECT max(x.id) FROM "
-                    "media_history x WHERE x.medium = m.guid AND x.reason NOT LIKE '%-requested') "
-                    "WHERE m.library = ?1 AND m.state = ?2 AND m.element IS NOT NULL AND "
-                    "h.reason IN ('mount', 'dismount-deferred') AND h.to_element = m.element "
-                    "ORDER BY m.element");
+        Statement s(db_, path_, what, store_sql::mounted_media);
         s.bind_guid(1, library);
         s.bind_int(2, static_cast<uint32_t>(MediumState::InLibrary));
         return collect(s, [](Statement& st) {
@@ -37,10 +29,7 @@ Expected<std::vector<Store::Mounted>> Store::mounted_media(const Guid& library) 
 Expected<std::vector<Guid>> Store::open_jobs_of(const Guid& medium) {
     static constexpr const char* what = "find the open jobs of a medium";
     return run<std::vector<Guid>>(what, false, [&]() -> Expected<std::vector<Guid>> {
-        Statement s(db_, path_, what,
-                    "SELECT DISTINCT h.job FROM media_history h JOIN jobs j ON j.guid = h.job "
-                    "WHERE h.medium = ?1 AND h.reason LIKE '%-requested' AND j.state IN "
-                    "(?2, ?3, ?4) ORDER BY h.job");
+        Statement s(db_, path_, what, store_sql::open_jobs_of);
         s.bind_guid(1, medium);
         s.bind_int(2, static_cast<uint32_t>(JobState::Queued));
         s.bind_int(3, static_cast<uint32_t>(JobState::InProcess));

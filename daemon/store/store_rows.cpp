@@ -114,30 +114,27 @@ void bind_oprequest(Statement& s, const OpRequestRecord& r) {
     s.bind_int(8, r.changed);
 }
 
+void bind_medium(Statement& s, int first, const MediumRecord& m) {
+    s.bind_guid(first, m.id);
+    s.bind_guid(first + 1, m.library);
+    s.bind_optional_text(first + 2, m.barcode);
+    s.bind_element(first + 3, m.element);
+    s.bind_int(first + 4, static_cast<uint32_t>(m.state));
+    s.bind_int(first + 5, m.updated);
+    // Kept from the first write on: the upsert's update never sets it.
+    s.bind_int(first + 6, m.created != 0 ? m.created : m.updated);
+}
+
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m) {
-    Statement s(db, path, what,
-                "INSERT INTO media (guid, library, barcode, element, state, updated, created) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                "ON CONFLICT (guid) DO UPDATE SET library = excluded.library, "
-                "barcode = excluded.barcode, element = excluded.element, state = excluded.state, "
-                "updated = excluded.updated");
-    s.bind_guid(1, m.id);
-    s.bind_guid(2, m.library);
-    s.bind_optional_text(3, m.barcode);
-    s.bind_element(4, m.element);
-    s.bind_int(5, static_cast<uint32_t>(m.state));
-    s.bind_int(6, m.updated);
-    // Kept from the first write on: the update above never sets it.
-    s.bind_int(7, m.created != 0 ? m.created : m.updated);
+    Statement s(db, path, what, store_sql::upsert_medium);
+    bind_medium(s, 1, m);
     return s.run();
 }
 
 Expected<void> write_history(sqlite3* db, const std::string& path, const char* what,
                              const MediumMove& h) {
-    Statement s(db, path, what,
-                "INSERT INTO media_history (medium, job, from_element, to_element, time, reason) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    Statement s(db, path, what, store_sql::insert_history);
     s.bind_guid(1, h.medium);
     s.bind_guid(2, h.job);
     s.bind_element(3, h.from);
@@ -148,7 +145,7 @@ Expected<void> write_history(sqlite3* db, const std::string& path, const char* w
 }
 
 Expected<std::string> journal_mode(sqlite3* db, const std::string& path, const char* what,
-                                   const char* sql) {
+                                   const store_sql::Sql& sql) {
     Statement s(db, path, what, sql);
     auto row = s.step();
     if (!row)

@@ -35,9 +35,9 @@ StatementCache* cache_here() noexcept {
 
 // ---- StatementCache
 
-sqlite3_stmt* StatementCache::take(const char* sql, int& rc, bool& cached) {
+sqlite3_stmt* StatementCache::take(const store_sql::Sql& sql, int& rc, bool& cached) {
     rc = SQLITE_OK;
-    Slot& slot = slots_[sql];
+    Slot& slot = slots_[sql.id];
     if (slot.stmt && !slot.busy) {
         slot.busy = true;
         cached = true;
@@ -46,12 +46,12 @@ sqlite3_stmt* StatementCache::take(const char* sql, int& rc, bool& cached) {
     sqlite3_stmt* stmt = nullptr;
     if (slot.stmt) { // in use further up this call: a copy of its own
         cached = false;
-        rc = sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr);
+        rc = sqlite3_prepare_v2(db_, sql.text, -1, &stmt, nullptr);
         return stmt;
     }
-    rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    rc = sqlite3_prepare_v3(db_, sql.text, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK || !stmt) {
-        slots_.erase(sql);
+        slot = Slot{};
         cached = false;
         return stmt;
     }
@@ -61,22 +61,21 @@ sqlite3_stmt* StatementCache::take(const char* sql, int& rc, bool& cached) {
     return stmt;
 }
 
-void StatementCache::release(sqlite3_stmt* stmt) noexcept {
+void StatementCache::release(uint16_t id, sqlite3_stmt* stmt) noexcept {
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
-    for (auto& [sql, slot] : slots_) {
-        if (slot.stmt == stmt) {
-            slot.busy = false;
-            return;
-        }
+    if (id < slots_.size() && slots_[id].stmt == stmt) {
+        slots_[id].busy = false;
+        return;
     }
     sqlite3_finalize(stmt); // the cache was cleared meanwhile
 }
 
 void StatementCache::clear() noexcept {
-    for (auto& [sql, slot] : slots_)
+    for (auto& slot : slots_) {
         sqlite3_finalize(slot.stmt);
-    slots_.clear();
+        slot = Slot{};
+    }
 }
 
 void StatementCache::reset(sqlite3* db) noexcept {

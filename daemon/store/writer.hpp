@@ -12,7 +12,10 @@
 #pragma once
 
 #include "daemon/status.hpp"
+#include "daemon/store/sql.hpp"
 #include "daemon/store/store.hpp"
+
+#include <array>
 
 #include <condition_variable>
 #include <deque>
@@ -28,8 +31,9 @@ struct sqlite3_stmt;
 
 namespace ntms {
 
-// Prepared statements of one connection, by SQL text. A statement in use is not handed out
-// twice: a nested use of the same text prepares a copy that is finalized after it.
+// Prepared statements of one connection, by their entry in the table of statements (sql.hpp): a
+// slot each, found without hashing the text. A statement in use is not handed out twice: a nested
+// use of the same entry prepares a copy that is finalized after it.
 class StatementCache {
 public:
     explicit StatementCache(sqlite3* db) : db_(db) {}
@@ -40,8 +44,8 @@ public:
     sqlite3* db() const { return db_; }
     // A prepared statement for sql (nullptr with rc set when it cannot be prepared), and
     // whether it belongs to the cache (then give it back with release(), else finalize it).
-    sqlite3_stmt* take(const char* sql, int& rc, bool& cached);
-    void release(sqlite3_stmt* stmt) noexcept;
+    sqlite3_stmt* take(const store_sql::Sql& sql, int& rc, bool& cached);
+    void release(uint16_t id, sqlite3_stmt* stmt) noexcept;
     // Finalizes every statement (before the connection closes); the cache is then for db.
     void reset(sqlite3* db) noexcept;
 
@@ -52,7 +56,7 @@ private:
         bool busy = false;
     };
     sqlite3* db_;
-    std::unordered_map<std::string, Slot> slots_;
+    std::array<Slot, store_sql::id::count> slots_{};
 };
 
 namespace store_detail {

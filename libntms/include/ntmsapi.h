@@ -560,12 +560,16 @@ DWORD WINAPI GetVolumesFromDriveA(LPSTR pszDriveName, LPSTR *VolumeNameBufferPtr
  * ERROR_CALL_NOT_IMPLEMENTED of a function not implemented. NtmsErrorString: a short English
  * text for a Win32 code, never NULL. NtmsBackupDatabase: ntmsd writes an online backup of its
  * whole database into fd, a regular file the caller opened for writing (not for appending), and
- * syncs it; returns once it is written. Local sessions only.
+ * syncs it; returns once it is written. Local sessions only. NtmsCheckDatabase: ntmsd checks its
+ * whole database (SQLite's integrity_check and foreign_key_check); *lpOk is TRUE when nothing is
+ * wrong; the problems found go into lpProblems, each ending with a NUL and the list with one more,
+ * *lpdwSize bytes in all (ERROR_INSUFFICIENT_BUFFER and the size needed when it is too small).
  */
 DWORD NtmsSetInjectTimeout(HANDLE hSession, DWORD dwSeconds);
 DWORD NtmsGetLastError(void);
 const char *NtmsErrorString(DWORD dwError);
 DWORD NtmsBackupDatabase(HANDLE hSession, int fd);
+DWORD NtmsCheckDatabase(HANDLE hSession, BOOL *lpOk, LPSTR lpProblems, LPDWORD lpdwSize);
 
 #ifdef __cplusplus
 }

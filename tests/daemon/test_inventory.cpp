@@ -5,6 +5,9 @@
 #include "sgio/cdb.hpp"
 #include "sgio/changer.hpp"
 
+#include <sqlite3.h>
+#include <string>
+
 using namespace ntms;
 using namespace ntms::test;
 
@@ -202,4 +205,85 @@ TEST_F(InventoryFixture, StopEndsAQueuedInventoryUntouched) {
     EXPECT_EQ(events_.wait_final(*inv).state, JobState::Cancelled);
     ASSERT_TRUE(inject("lab1", InjectAction::Stop, inj->str()));
     EXPECT_EQ(events_.wait_final(*inj).state, JobState::Stopped);
+}
+
+namespace {
+
+// Counts, with triggers in the database itself, every row an inventory writes: media inserted or
+// updated, history rows added. SQLite runs them inside the writer's own statements, so nothing
+// that reaches the file escapes them.
+class WriteCounter {
+public:
+    explicit WriteCounter(const std::string& path) {
+        EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+        sqlite3_busy_timeout(db_, 5000);
+        exec("CREATE TABLE test_writes (what TEXT PRIMARY KEY, n INTEGER NOT NULL);"
+             "INSERT INTO test_writes VALUES ('media insert', 0), ('media update', 0),"
+             " ('history insert', 0);"
+             "CREATE TRIGGER test_media_insert AFTER INSERT ON media BEGIN"
+             " UPDATE test_writes SET n = n + 1 WHERE what = 'media insert'; END;"
+             "CREATE TRIGGER test_media_update AFTER UPDATE ON media BEGIN"
+             " UPDATE test_writes SET n = n + 1 WHERE what = 'media update'; END;"
+             "CREATE TRIGGER test_history_insert AFTER INSERT ON media_history BEGIN"
+             " UPDATE test_writes SET n = n + 1 WHERE what = 'history insert'; END;");
+    }
+    ~WriteCounter() { sqlite3_close_v2(db_); }
+    WriteCounter(const WriteCounter&) = delete;
+    WriteCounter& operator=(const WriteCounter&) = delete;
+
+    // "media insert N, media update N, history insert N"
+    std::string counts() {
+        std::string out;
+        sqlite3_stmt* st = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(db_, "SELECT what, n FROM test_writes ORDER BY what DESC",
+                                     -1, &st, nullptr),
+                  SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            out += (out.empty() ? "" : ", ") +
+                   std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) + " " +
+                   std::to_string(sqlite3_column_int64(st, 1));
+        sqlite3_finalize(st);
+        return out;
+    }
+    void reset() { exec("UPDATE test_writes SET n = 0"); }
+
+private:
+    void exec(const char* sql) {
+        char* err = nullptr;
+        EXPECT_EQ(sqlite3_exec(db_, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+        sqlite3_free(err);
+    }
+    sqlite3* db_ = nullptr;
+};
+
+} // namespace
+
+// Diff, don't rewrite: after the first inventory only the elements that changed are written. An
+// inventory of an unchanged library of 150 cartridges writes no medium and no history row; one
+// cartridge moved behind ntmsd's back costs its record (lifted off its old slot, then placed:
+// two updates) and one history row; a restart over the same library writes nothing either.
+TEST_F(InventoryFixture, OnlyChangedElementsAreWritten) {
+    start({library(sim("slots=200,ie=1,fill=150"))});
+    ASSERT_EQ(media().size(), 150u);
+    WriteCounter counter(db_path_);
+
+    auto job = inventory(NTMS_INVENTORY_FAST);
+    ASSERT_TRUE(job) << job.error().message;
+    EXPECT_EQ(events_.wait_final(*job).state, JobState::Passed);
+    EXPECT_EQ(counter.counts(), "media update 0, media insert 0, history insert 0");
+
+    move_behind_back(1010, 1190);
+    job = inventory(NTMS_INVENTORY_FAST);
+    ASSERT_TRUE(job) << job.error().message;
+    auto done = events_.wait_final(*job);
+    EXPECT_EQ(done.state, JobState::Passed);
+    EXPECT_EQ(done.error_message,
+              "inventory: 0 new, 1 moved, 0 no longer in the library, 0 updated");
+    EXPECT_EQ(counter.counts(), "media update 2, media insert 0, history insert 1");
+
+    counter.reset();
+    manager_.reset();
+    start({library(sim("slots=200,ie=1,fill=150"))});
+    ASSERT_EQ(media().size(), 150u);
+    EXPECT_EQ(counter.counts(), "media update 0, media insert 0, history insert 0");
 }

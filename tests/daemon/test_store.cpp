@@ -204,6 +204,82 @@ TEST_F(StoreTest, ForeignKeysAreEnforced) {
 
 // A version 1 database (before job priorities) is migrated: its jobs keep every field and get
 // the normal priority; a priority outside RSM's range is refused by the schema.
+// put_media writes 64 records a statement: their order still holds within and across statements.
+// 100 new media, then in one call: 25 records lifted off their elements and put back (the same
+// medium twice in one statement), and 65 rotated one element on (each lifted before any is
+// placed), with a history row for each placement.
+TEST_F(StoreTest, PutMediaInBatchesKeepsTheOrderOfTheChanges) {
+    auto s = open();
+    const auto lib = must(s->upsert_library("vpd:BATCH", "lab", "/dev/sg8"), "upsert");
+    std::vector<MediumRecord> media(100);
+    std::vector<Store::MediumChange> first;
+    for (size_t i = 0; i < media.size(); ++i) {
+        media[i].id = Guid::time_ordered();
+        media[i].library = lib.id;
+        media[i].barcode = "B" + std::to_string(1000 + i);
+        media[i].element = static_cast<uint16_t>(i);
+        media[i].updated = 1;
+        first.emplace_back(media[i], std::nullopt);
+    }
+    must(s->put_media(first), "first put_media");
+    auto lifted = [](MediumRecord m) {
+        m.element.reset();
+        m.state = MediumState::Gone;
+        m.updated = 2;
+        return m;
+    };
+    std::vector<Store::MediumChange> changes;
+    for (size_t i = 65; i < 90; ++i) {
+        changes.emplace_back(lifted(media[i]), std::nullopt);
+        changes.emplace_back(media[i], std::nullopt);
+    }
+    for (size_t i = 0; i < 65; ++i)
+        changes.emplace_back(lifted(media[i]), std::nullopt);
+    for (size_t i = 0; i < 65; ++i) {
+        MediumRecord m = media[i];
+        m.element = static_cast<uint16_t>((i + 1) % 65);
+        m.updated = 3;
+        changes.emplace_back(m, MediumMove{m.id, Guid{}, media[i].element, m.element, 3, "test"});
+    }
+    ASSERT_EQ(changes.size(), 180u);
+    must(s->put_media(changes), "put_media");
+    for (size_t i = 0; i < 100; ++i) {
+        const auto m = must(s->get_medium(media[i].id), "get_medium");
+        ASSERT_TRUE(m) << i;
+        const uint16_t want = i < 65 ? static_cast<uint16_t>((i + 1) % 65) : static_cast<uint16_t>(i);
+        EXPECT_EQ(m->element, std::optional<uint16_t>(want)) << i;
+        EXPECT_EQ(m->state, MediumState::InLibrary) << i;
+        EXPECT_EQ(m->barcode, media[i].barcode) << i;
+        EXPECT_EQ(m->created, 1) << i;
+        EXPECT_EQ(must(s->history(media[i].id), "history").size(), i < 65 ? 1u : 0u) << i;
+    }
+}
+
+// check_database: nothing in a sound database; a medium whose library is missing (written with
+// foreign keys off, behind the store's back) is named, and the check changes nothing.
+TEST_F(StoreTest, CheckDatabaseNamesABrokenReference) {
+    auto s = open();
+    auto lib = must(s->upsert_library("vpd:CHK", "lab", "/dev/sg9"), "upsert");
+    auto sound = must(s->check_database(), "check");
+    EXPECT_TRUE(sound.ok);
+    EXPECT_TRUE(sound.problems.empty());
+    {
+        RawDb raw(path_);
+        raw.exec("PRAGMA foreign_keys = OFF");
+        raw.exec("INSERT INTO media (guid, library, barcode, element, state, updated, created) "
+                 "VALUES ('0badc0de-0000-4000-8000-000000000001', "
+                 "'0badc0de-0000-4000-8000-0000000000ff', 'ORPHAN01', NULL, 3, 1, 1)");
+    }
+    auto broken = must(s->check_database(), "check");
+    EXPECT_FALSE(broken.ok);
+    ASSERT_EQ(broken.problems.size(), 1u);
+    EXPECT_EQ(broken.problems.front(),
+              "foreign_key_check: row 1 of media refers to a row of libraries that does not exist");
+    RawDb after(path_);
+    EXPECT_EQ(after.integer("SELECT count(*) FROM media"), 1);
+    EXPECT_EQ(after.text("SELECT guid FROM libraries"), lib.id.str());
+}
+
 TEST_F(StoreTest, VersionOneDatabaseGainsJobPriorities) {
     JobRecord j;
     {

@@ -179,3 +179,64 @@ TEST_F(BusDatabase, BackupIntoAFileNotOpenForWritingIsRefused) {
 
 } // namespace
 } // namespace ntms::bustest
+
+namespace ntms::bustest {
+namespace {
+
+class BusCheckDatabase : public BusTest {
+protected:
+    std::vector<std::string> libraries() { return {sim("lab1", "slots=20,ie=1,fill=5")}; }
+    std::tuple<bool, std::vector<std::string>> check() {
+        bool ok = false;
+        std::vector<std::string> problems;
+        proxy(root_path)
+            ->callMethod("CheckDatabase")
+            .onInterface(manager_iface)
+            .storeResultsTo(ok, problems);
+        return {ok, problems};
+    }
+};
+
+// A sound database: ok, nothing listed. Then a medium whose library does not exist, written
+// behind ntmsd's back with foreign keys off: not ok, and the problem names the table.
+TEST_F(BusCheckDatabase, FindsNothingInASoundDatabaseAndNamesABrokenReference) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon(libraries()));
+    std::tuple<bool, std::vector<std::string>> r;
+    EXPECT_EQ(error_of([&] { r = check(); }), "") << last_message_;
+    EXPECT_TRUE(std::get<0>(r));
+    EXPECT_TRUE(std::get<1>(r).empty()) << std::get<1>(r).front();
+
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    const char* orphan =
+        "PRAGMA foreign_keys = OFF;"
+        "INSERT INTO media (guid, library, barcode, element, state, updated, created) VALUES"
+        " ('0badc0de-0000-4000-8000-000000000001', '0badc0de-0000-4000-8000-0000000000ff',"
+        " 'ORPHAN01', NULL, 3, 1, 1);";
+    EXPECT_EQ(sqlite3_exec(db, orphan, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+
+    EXPECT_EQ(error_of([&] { r = check(); }), "") << last_message_;
+    EXPECT_FALSE(std::get<0>(r));
+    ASSERT_EQ(std::get<1>(r).size(), 1u);
+    EXPECT_NE(std::get<1>(r).front().find("foreign_key_check: row"), std::string::npos)
+        << std::get<1>(r).front();
+    EXPECT_NE(std::get<1>(r).front().find("of media refers to a row of libraries"),
+              std::string::npos)
+        << std::get<1>(r).front();
+}
+
+// Without the right to back up (not root, no polkit grant): AccessDenied, naming the right.
+TEST_F(BusCheckDatabase, IsRefusedWithoutTheRight) {
+    if (geteuid() != 0)
+        GTEST_SKIP() << "needs root to run a caller as nobody";
+    ASSERT_NO_FATAL_FAILURE(start_daemon(libraries()));
+    const auto r = dbus_call({"call", root_path, manager_iface, "CheckDatabase"}, As{As::Nobody});
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("error org.ntms.Ntms1.Error.AccessDenied"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("BACKUP"), std::string::npos) << r.out;
+}
+
+} // namespace
+} // namespace ntms::bustest

@@ -18,7 +18,7 @@ complete_words() { # complete_words WORD...: what the completion offers for the 
 help=$("$ctl" --help) || { echo "not ok 1 - ntmsctl --help"; exit 1; }
 # Command lines start with two blanks and a word; "a ARG | b ARG" names two.
 mapfile -t commands < <(grep -E '^  [a-z]' <<<"$help" | sed -E 's/^ +//; s/ {2,}[^ ].*$//' |
-  tr '|' '\n' | awk '$1 ~ /^[a-z]+$/ { print $1 }' | sort -u)
+  tr '|' '\n' | awk '$1 ~ /^[a-z][a-z-]*$/ { print $1 }' | sort -u)
 mapfile -t options < <(grep -oE -- '--[a-z][a-z-]*' <<<"$help" | sort -u)
 
 n=0 failed=0

@@ -156,6 +156,16 @@ if ! setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; the
 fi
 expect 7 "backup over --host" -- "$ctl" --host nowhere.invalid backup "$bk"
 
+# check-database: ntmsd checks its whole database; a sound one is "ok", exit 0.
+expect 0 "check-database" -- "$ctl" check-database
+check "check-database says ok" '[ "$out" = ok ]'
+expect 0 "check-database --json" -- "$ctl" --json check-database
+check "check-database --json: ok, no problems" '[ "$(jq -c . <<<"$out")" = '"'"'{"ok":true,"problems":[]}'"'"' ]'
+expect 2 "check-database takes no argument" -- "$ctl" check-database lab
+if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
+  expect 4 "check-database without the right" -- setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" check-database
+fi
+
 
 # eject: the media's GUIDs from the library's ListMedia.
 lab_path=$(busctl --system call org.ntms.Ntms1 /org/ntms/Ntms1 org.ntms.Ntms1.Manager GetLibrary \
@@ -267,7 +277,7 @@ complete_words() { # complete_words WORD...: COMPREPLY for the last word, sorted
 }
 export NTMSCTL=$ctl
 out=$(complete_words "")
-check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel dismount door drives eject inject inventory job jobs libraries library media metrics monitor mount requests retract satisfy stop " ]'
+check "completion: the commands" '[ "$(tr "\n" " " <<<"$out")" = "backup cancel check-database dismount door drives eject inject inventory job jobs libraries library media metrics monitor mount requests retract satisfy stop " ]'
 out=$(complete_words --no)
 check "completion: options" '[ "$(tr "\n" " " <<<"$out")" = "--no-legend --no-pager " ]'
 out=$(complete_words inject "")
