@@ -1,7 +1,8 @@
 /*
- * ntmsctl: the administrator's tool for ntmsd, written against ntmsapi.h only (metrics aside,
- * which are not RSM's), so that it is also the first user of the C API. See ntmsctl(1). From the project it takes only the headers of
- * common/: the vocabulary (state and action names) and the GUID text.
+ * ntmsctl: the administrator's tool for ntmsd, written against ntmsapi.h only (metrics and monitor
+ * aside, which are not RSM's), so that it is also the first user of the C API. See ntmsctl(1).
+ * From the project it takes only the headers of common/: the vocabulary (state and action names)
+ * and the GUID text.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,22 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Exit codes: a small stable table over the Win32 errors (ntmsctl(1), EXIT STATUS). */
-enum {
-    EXIT_OK = 0,
-    EXIT_OTHER = 1,
-    EXIT_USAGE = 2,
-    EXIT_UNREACHABLE = 3,
-    EXIT_ACCESS = 4,
-    EXIT_NOT_FOUND = 5,
-    EXIT_INVALID_OPERATION = 6,
-    EXIT_UNAVAILABLE = 7,
-    EXIT_FULL = 8,
-    EXIT_DATABASE = 9,
-    EXIT_CANCELLED = 10,
-    EXIT_TIMEOUT = 11
-};
 
 int exit_code(DWORD error) {
     switch (error) {
@@ -369,82 +354,6 @@ static int request_action(HANDLE h, const char *arg, int satisfy) {
     rc = satisfy ? SatisfyNtmsOperatorRequest(h, &id) : CancelNtmsOperatorRequest(h, &id);
     if (rc != ERROR_SUCCESS)
         return fail(satisfy ? "satisfy" : "cancel", rc);
-    return EXIT_OK;
-}
-
-/* FILE's directory ("." for a bare name) into dir, of size n; 0 when it does not fit. */
-static int directory_of(const char *path, char *dir, size_t n) {
-    const char *slash = strrchr(path, '/');
-    size_t len = slash ? (size_t)(slash - path) : 1;
-    if (len + 1 > n)
-        return 0;
-    if (!slash)
-        memcpy(dir, ".", 2);
-    else if (len == 0)
-        memcpy(dir, "/", 2);
-    else {
-        memcpy(dir, path, len);
-        dir[len] = '\0';
-    }
-    return 1;
-}
-
-static int local_failure(const char *path, const char *what) {
-    fprintf(stderr, "ntmsctl: %s: %s: %s\n", path, what, strerror(errno));
-    return EXIT_OTHER;
-}
-
-/* The backup goes into a new file beside FILE, created by us with our rights and mode 0600, which
-   replaces FILE in one rename once ntmsd has written and synced it: FILE is never half-written,
-   and a symbolic link at FILE is refused rather than followed or replaced. */
-static int backup_command(HANDLE h, const char *path) {
-    char dir[4096], tmp[4096 + 32];
-    struct stat st;
-    int fd, dfd, n;
-    DWORD rc;
-    if (lstat(path, &st) == 0) {
-        if (S_ISLNK(st.st_mode)) {
-            fprintf(stderr, "ntmsctl: %s is a symbolic link; name the file itself\n", path);
-            return EXIT_USAGE;
-        }
-        if (!S_ISREG(st.st_mode)) {
-            fprintf(stderr, "ntmsctl: %s exists and is not a regular file\n", path);
-            return EXIT_USAGE;
-        }
-    } else if (errno != ENOENT) {
-        return local_failure(path, "cannot be looked at");
-    }
-    n = snprintf(tmp, sizeof tmp, "%s.ntmsctl-XXXXXX", path);
-    if (!directory_of(path, dir, sizeof dir) || n < 0 || (size_t)n >= sizeof tmp) {
-        fprintf(stderr, "ntmsctl: %s: name too long\n", path);
-        return EXIT_USAGE;
-    }
-    fd = mkstemp(tmp); /* O_EXCL, mode 0600 */
-    if (fd < 0)
-        return local_failure(dir, "no file can be created there");
-    rc = NtmsBackupDatabase(h, fd);
-    if (rc != ERROR_SUCCESS) {
-        close(fd);
-        unlink(tmp);
-        return fail("backup", rc);
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        unlink(tmp);
-        return local_failure(tmp, "cannot be written");
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return local_failure(path, "cannot be replaced");
-    }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    if (!opt.json && legend())
-        printf("Database backed up to %s.\n", path);
     return EXIT_OK;
 }
 

@@ -27,6 +27,22 @@ struct ntmsctl_options {
 };
 extern struct ntmsctl_options opt;
 
+/* Exit codes: a small stable table over the Win32 errors (ntmsctl(1), EXIT STATUS). */
+enum {
+    EXIT_OK = 0,
+    EXIT_OTHER = 1,
+    EXIT_USAGE = 2,
+    EXIT_UNREACHABLE = 3,
+    EXIT_ACCESS = 4,
+    EXIT_NOT_FOUND = 5,
+    EXIT_INVALID_OPERATION = 6,
+    EXIT_UNAVAILABLE = 7,
+    EXIT_FULL = 8,
+    EXIT_DATABASE = 9,
+    EXIT_CANCELLED = 10,
+    EXIT_TIMEOUT = 11
+};
+
 /* A terminal gets a legend and colours (systemd's conventions; NO_COLOR turns colours off). */
 int on_terminal(void);
 int legend(void);
@@ -81,6 +97,9 @@ int dismount_command(HANDLE h, const char *arg);
 /* ntmsctl metrics [FILE] (ntmsctl_metrics.c), from the bus of host (NULL: this one); path NULL:
    to stdout. */
 int metrics_command(const char *host, const char *path);
+
+/* ntmsctl backup FILE (ntmsctl_backup.c). */
+int backup_command(HANDLE h, const char *path);
 
 /* ntmsctl check-database (ntmsctl_database.c). */
 int check_database_command(HANDLE h);

@@ -1,15 +1,7 @@
 #!/bin/bash
 # ntms-changer load and unload through Manager.MountMedia and Manager.DismountMedia, against the
 # real ntmsd on a private bus (run inside tests/libntms/private-bus.sh, with the library below).
-# Needs ntmsd's mount and dismount jobs; registered in tests/changer/meson.build with them:
-#
-#   test('ntms-changer-mount', private_bus,
-#     args : [ntmsd, dbus_policy,
-#             '--library', 'lab=sim:lab,slots=6,ie=1,drives=2,fill=4,move-ms=10,state=@lab.state',
-#             '--', files('test_changer_mount.sh'), ntms_changer, ntmsctl, ntms_sim,
-#             files('mtx_model.py')],
-#     depends : [ntmsd, ntms_changer, ntmsctl],
-#     protocol : 'tap', suite : ['integration', 'changer'], is_parallel : false, timeout : 180)
+# Registered in tests/changer/meson.build (ntms-changer-mount).
 #
 #   test_changer_mount.sh NTMS-CHANGER NTMSCTL NTMS-SIM MTX-MODEL
 set -uo pipefail
