@@ -237,11 +237,11 @@ int run(int argc, char** argv) {
         if (discovery->following())
             ntms::log(LOG_INFO, "following medium changers added and removed through udev");
     }
-    // Tape devices added or removed: every library's drives are matched again.
+    // Tape devices added or removed: every library's drives are matched again. Discover=no
+    // listens to nothing: the tape devices listed at start are kept.
     ntms::TapeWatcher tapes;
-    if (std::string error; !tapes.start(
-            [&registry] { registry.tape_devices_changed(); },
-            &error))
+    if (std::string error;
+        cfg->discover && !tapes.start([&registry] { registry.tape_devices_changed(); }, &error))
         ntms::log(LOG_WARNING, fmt::format("tape devices added or removed while ntmsd runs will "
                                            "not be matched to drives: {}",
                                            error));
