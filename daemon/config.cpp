@@ -330,9 +330,7 @@ struct Parser {
             const std::string_view path =
                 colon == std::string_view::npos ? std::string_view() : w.substr(colon + 1);
             if (!number || *number > 65535 || path.empty() || path.front() != '/') {
-                fail(fmt::format("{}={}: '{}' is not NUMBER:PATH (a drive number from 0 and "
-                                 "the absolute path of its tape device)",
-                                 key, value, w));
+                fail(fmt::format("{}={}: '{}' is not NUMBER:/absolute/path", key, value, w));
                 return;
             }
             if (!devices.emplace(static_cast<uint32_t>(*number), std::string(path)).second) {

@@ -57,11 +57,11 @@ fi
 if ! command -v systemd-sysusers >/dev/null; then
   skip "systemd-sysusers is not installed (package systemd)"
 else
-  mkdir -p "$tmp/root/etc"
-  if out=$(systemd-sysusers --root="$tmp/root" "$(realpath "$sysusers")" 2>&1) &&
-      user=$(grep '^ntms-notify:' "$tmp/root/etc/passwd") &&
+  mkdir -p "$tmp/sysroot/etc"
+  if out=$(systemd-sysusers --root="$tmp/sysroot" "$(realpath "$sysusers")" 2>&1) &&
+      user=$(grep '^ntms-notify:' "$tmp/sysroot/etc/passwd") &&
       uid=$(cut -d: -f3 <<<"$user") && [ "$uid" -gt 0 ] && [ "$uid" -lt 1000 ] &&
-      grep -q '^ntms-notify:' "$tmp/root/etc/group"; then
+      grep -q '^ntms-notify:' "$tmp/sysroot/etc/group"; then
     ok "systemd-sysusers creates the system user and group ntms-notify (uid $uid)"
   else
     not_ok "systemd-sysusers: no system user ntms-notify: $out ${user:-}"
