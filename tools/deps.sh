@@ -27,6 +27,8 @@ packages=(
   mingw-w64-common clang-14
   # the QEMU system test and make check-fresh
   qemu-system-x86 qemu-utils debootstrap e2fsprogs binutils wget mtx git
+  # the browser test of the Cockpit page in the QEMU guest, driven from here
+  chromium chromium-driver python3-selenium
 )
 packaging=(debhelper dpkg-dev fakeroot lintian)
 fuzz=(clang-14 libclang-rt-14-dev)

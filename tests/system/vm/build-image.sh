@@ -31,6 +31,11 @@ base_packages=(
   linux-image-amd64 initramfs-tools
   tgt open-iscsi sg3-utils mtx lsscsi
   man-db jq
+  # the checks of the programs that use ntmsd: Bacula with ntms-changer, mail through a local
+  # MTA, node-exporter's textfile collector, and Cockpit with the ntms page
+  bacula-director-sqlite3 bacula-sd bacula-fd bacula-console
+  exim4-daemon-light prometheus-node-exporter curl
+  cockpit-ws cockpit-bridge cockpit-system
   libsdbus-c++1 libsqlite3-0 libfmt9 libiscsi7 libinih1 libsystemd0
 )
 
@@ -164,6 +169,10 @@ chroot "$root" passwd -d root >/dev/null
 # The test starts its own tgtd on 127.0.0.1 and logs in by itself; the packaged target daemon and
 # the initiator's automatic logins stay off. Timers that would compete for the CPU are masked.
 systemctl --root="$root" disable tgt.service open-iscsi.service >/dev/null 2>&1 || true
+# So do the services of the programs the checks drive: each check starts the ones it needs, with
+# its own configuration, and a boot that needs none of them does not pay for them.
+systemctl --root="$root" disable bacula-director.service bacula-sd.service bacula-fd.service \
+  exim4.service prometheus-node-exporter.service cockpit.socket >/dev/null 2>&1 || true
 systemctl --root="$root" mask apt-daily.timer apt-daily-upgrade.timer man-db.timer \
   e2scrub_all.timer fstrim.timer >/dev/null 2>&1
 
