@@ -24,7 +24,9 @@
 #
 # Environment: NTMS_VM_DEBS (see 1), NTMS_VM_CACHE (image cache, default /var/tmp/ntms-vm), NTMS_VM_MIRROR (instead of
 # the host's apt mirror), NTMS_VM_TIMEOUT (seconds the guest may run, default 600), NTMS_VM_MEM
-# (MiB, 1024), NTMS_VM_SMP (2).
+# (MiB, 1024), NTMS_VM_SMP (2), NTMS_VM_ONLY (names of guest checks, separated by spaces: only
+# these run, in their usual order; the ones they build on, such as install, changer and start,
+# must be named too).
 set -euo pipefail
 umask 022
 
@@ -195,6 +197,12 @@ qemu-img create -q -f qcow2 -F raw -b "$image/root.img" "$work/root.qcow2"
 # 5. The guest.
 # -cpu max offers VMX to the guest; its kvm modules would only cost boot time.
 append="root=/dev/vda rw console=ttyS0,115200 panic=-1 net.ifnames=0 modprobe.blacklist=kvm,kvm_intel,kvm_amd"
+if [ -n "${NTMS_VM_ONLY:-}" ]; then
+  only=$(echo "$NTMS_VM_ONLY" | tr -s ' ' ',' | sed -e 's/^,//' -e 's/,$//')
+  [[ $only =~ ^[a-z_,]+$ ]] || host_failure "NTMS_VM_ONLY=$NTMS_VM_ONLY: check names are a-z and _"
+  append="$append ntms.only=$only"
+  comment "only the checks $only"
+fi
 # shellcheck disable=SC2054 # the commas belong to QEMU's option values
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -M q35 -m "$MEM" -smp "$SMP"
   -vga none -no-reboot -nic none
