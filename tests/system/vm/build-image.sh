@@ -36,6 +36,9 @@ base_packages=(
   bacula-director-sqlite3 bacula-sd bacula-fd bacula-console
   exim4-daemon-light prometheus-node-exporter curl
   cockpit-ws cockpit-bridge cockpit-system
+  # what debootstrap cannot choose among alternatives: the session bus dconf-service (for
+  # glib-networking, for Cockpit) needs
+  dbus-user-session
   libsdbus-c++1 libsqlite3-0 libfmt9 libiscsi7 libinih1 libsystemd0
 )
 
