@@ -60,7 +60,9 @@ void BusService::start() {
     filter_ = std::make_unique<RequestFilter>(*connection_, options_.limits);
     callers_ = std::make_unique<CallerIdentity>(*connection_);
     submitter_ = std::make_unique<Submitter>();
-    ctx_ = std::make_unique<BusContext>(BusContext{manager_, *callers_, *this, *submitter_});
+    reader_ = std::make_unique<Submitter>();
+    ctx_ =
+        std::make_unique<BusContext>(BusContext{manager_, *callers_, *this, *submitter_, *reader_});
     root_ = std::make_unique<ManagerAdaptor>(*connection_, *ctx_, options_.version);
     for (const auto& id : manager_.libraries())
         add_library(id);
@@ -93,6 +95,8 @@ void BusService::stop() {
     // send now: they hold messages of the connection, and go before it.
     if (submitter_)
         submitter_->stop();
+    if (reader_)
+        reader_->stop();
     (void)events_.take();
     // Objects before the connection they are registered on.
     jobs_.clear();
@@ -102,6 +106,7 @@ void BusService::stop() {
     root_.reset();
     ctx_.reset();
     submitter_.reset();
+    reader_.reset();
     callers_.reset();
     filter_.reset();
     connection_.reset();

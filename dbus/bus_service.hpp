@@ -1,7 +1,8 @@
 // ntmsd's face on the system bus: one connection, one thread. The thread polls the bus descriptor
 // and the event queue's eventfd, handles one message at a time (sdbus-c++ handlers call the
-// Manager, which answers from memory or one short SQLite transaction; the methods that make a job
-// hand it to the Submitter's thread and are answered when it is committed) and turns domain
+// Manager, which answers from memory; the methods that make a job hand it to the Submitter's
+// thread and are answered when it is committed, those that list a library's media or elements
+// are read on a second one) and turns domain
 // events into objects and signals. No other thread touches the connection.
 #pragma once
 
@@ -84,6 +85,7 @@ private:
     std::unique_ptr<RequestFilter> filter_;
     std::unique_ptr<CallerIdentity> callers_;
     std::unique_ptr<Submitter> submitter_;
+    std::unique_ptr<Submitter> reader_;
     std::unique_ptr<BusContext> ctx_;
     std::unique_ptr<ManagerAdaptor> root_;
     std::map<Guid, std::unique_ptr<LibraryAdaptor>> libraries_;

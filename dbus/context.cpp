@@ -34,54 +34,62 @@ sdbus::ObjectPath job_object(BusContext& ctx, const Guid& id) {
     return ctx.directory.show_job(value_or_throw(ctx.manager.job(id)));
 }
 
-void answer_with_job(BusContext& ctx, JobReply&& result,
-                     std::function<std::string()> refusal, std::function<Expected<Guid>()> work) {
-    auto reply = std::make_shared<JobReply>(std::move(result));
-    std::function<void()> task = [&ctx, reply, refusal = std::move(refusal),
-                                  work = std::move(work)]() mutable {
-        // What work throws becomes the reply's error as a method's would (guarded()).
-        std::optional<Expected<Guid>> made;
-        std::optional<sdbus::Error> thrown;
+void answer_later(BusContext& ctx, Submitter& thread, std::function<std::string()> refusal,
+                  std::function<void()> work, std::function<void()> ok,
+                  std::function<void(const sdbus::Error&)> fail) {
+    std::function<void()> task = [&ctx, refusal = std::move(refusal), work = std::move(work),
+                                  ok = std::move(ok), fail = std::move(fail)]() mutable {
+        std::optional<sdbus::Error> error;
         try {
-            guarded([&] { made = work(); });
+            guarded(work);
         } catch (const sdbus::Error& e) {
-            thrown = e;
+            error = e;
         }
-        std::string why = refusal(); // polkit was asked (if at all) by work, on this thread
+        // polkit was asked (if at all) by work, on this thread.
+        if (error && error->getName() == error_name(win32::AccessDenied)) {
+            if (std::string why = refusal(); !why.empty())
+                error = sdbus::Error(error->getName(), error->getMessage() + "; " + why);
+        }
         // The reply goes with the task (no copy stays here): it is made and freed on the bus
         // thread, the only one that touches the connection.
-        ctx.directory.post([&ctx, reply = std::move(reply), refusal = std::move(why),
-                            made = std::move(made), thrown = std::move(thrown)]() {
-            try {
-                if (thrown)
-                    throw *thrown;
-                if (!*made) {
-                    const Status& status = made->error();
-                    std::string message = status.message;
-                    if (status.code == win32::AccessDenied && !refusal.empty())
-                        message += "; " + refusal;
-                    throw make_error(status.code, message);
-                }
-                const Guid id = made->value();
-                if (id.is_null()) {
-                    reply->returnResults(std::string(), sdbus::ObjectPath("/"));
-                    return;
-                }
-                ctx.directory.flush_events();
-                sdbus::ObjectPath path = guarded([&] { return job_object(ctx, id); });
-                reply->returnResults(id.str(), std::move(path));
-            } catch (const sdbus::Error& e) {
+        ctx.directory.post(
+            [ok = std::move(ok), fail = std::move(fail), error = std::move(error)]() {
                 try {
-                    reply->returnError(e);
+                    if (error)
+                        throw *error;
+                    guarded(ok);
+                } catch (const sdbus::Error& e) {
+                    try {
+                        fail(e);
+                    } catch (const std::exception&) {
+                    }
                 } catch (const std::exception&) {
+                    // The caller left meanwhile, or no memory for the reply: nobody to answer.
                 }
-            } catch (const std::exception&) {
-                // The caller left meanwhile, or no memory for the reply: nobody to answer.
-            }
-        });
+            });
     };
-    if (!ctx.submitter.submit(task))
-        throw make_error(win32::Busy, "ntmsd has too many job requests waiting; try again");
+    if (!thread.submit(task))
+        throw make_error(win32::Busy, "ntmsd has too many requests waiting; try again");
+}
+
+void answer_with_job(BusContext& ctx, JobReply&& result, std::function<std::string()> refusal,
+                     std::function<Expected<Guid>()> work) {
+    auto reply = std::make_shared<JobReply>(std::move(result));
+    auto made = std::make_shared<Guid>();
+    answer_later(
+        ctx, ctx.submitter, std::move(refusal),
+        [made, work = std::move(work)] { *made = value_or_throw(work()); },
+        [&ctx, reply, made] {
+            // A null GUID: a request that made no job (EjectMedia's QUEUE).
+            if (made->is_null()) {
+                reply->returnResults(std::string(), sdbus::ObjectPath("/"));
+                return;
+            }
+            ctx.directory.flush_events();
+            sdbus::ObjectPath path = job_object(ctx, *made);
+            reply->returnResults(made->str(), std::move(path));
+        },
+        [reply](const sdbus::Error& e) { reply->returnError(e); });
 }
 
 } // namespace ntms::dbus

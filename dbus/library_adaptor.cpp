@@ -82,29 +82,38 @@ void LibraryAdaptor::refresh() {
         emitPropertiesChangedSignal(org::ntms::Ntms1::Library_adaptor::INTERFACE_NAME, changed);
 }
 
-std::vector<LibraryAdaptor::Medium> LibraryAdaptor::ListMedia() {
-    return guarded(ctx_, [&] {
-        auto media = value_or_throw(ctx_.manager.media(last_.id, caller_for(ctx_, last_.id)));
-        std::vector<Medium> out;
-        out.reserve(media.size());
-        for (const auto& m : media)
-            out.emplace_back(m.id.str(), m.barcode, medium_state_name(m.state),
-                             m.element.value_or(0), static_cast<uint32_t>(m.state));
-        return out;
+void LibraryAdaptor::ListMedia(sdbus::Result<std::vector<Medium>>&& result) {
+    guarded(ctx_, [&] {
+        answer_with_read<std::vector<Medium>>(
+            ctx_, std::move(result),
+            [&manager = ctx_.manager, id = last_.id, caller = caller_for(ctx_, last_.id)] {
+                auto media = value_or_throw(manager.media(id, caller));
+                std::vector<Medium> out;
+                out.reserve(media.size());
+                for (const auto& m : media)
+                    out.emplace_back(m.id.str(), m.barcode, medium_state_name(m.state),
+                                     m.element.value_or(0), static_cast<uint32_t>(m.state));
+                return out;
+            },
+            [](std::vector<Medium>&& out) { return std::tuple(std::move(out)); });
     });
 }
 
-std::vector<LibraryAdaptor::Element> LibraryAdaptor::ListElements() {
-    return guarded(ctx_, [&] {
-        auto elements =
-            value_or_throw(ctx_.manager.elements(last_.id, caller_for(ctx_, last_.id)));
-        std::vector<Element> out;
-        out.reserve(elements.size());
-        for (const auto& e : elements)
-            out.emplace_back(e.address, element_kind_name(e.kind), e.full,
-                             e.medium ? e.medium->id.str() : std::string(),
-                             e.medium ? e.medium->barcode : std::string());
-        return out;
+void LibraryAdaptor::ListElements(sdbus::Result<std::vector<Element>>&& result) {
+    guarded(ctx_, [&] {
+        answer_with_read<std::vector<Element>>(
+            ctx_, std::move(result),
+            [&manager = ctx_.manager, id = last_.id, caller = caller_for(ctx_, last_.id)] {
+                auto elements = value_or_throw(manager.elements(id, caller));
+                std::vector<Element> out;
+                out.reserve(elements.size());
+                for (const auto& e : elements)
+                    out.emplace_back(e.address, element_kind_name(e.kind), e.full,
+                                     e.medium ? e.medium->id.str() : std::string(),
+                                     e.medium ? e.medium->barcode : std::string());
+                return out;
+            },
+            [](std::vector<Element>&& out) { return std::tuple(std::move(out)); });
     });
 }
 

@@ -35,15 +35,17 @@ private:
     static std::vector<Port> ports(const LibrarySnapshot& s);
     static std::vector<sdbus::ObjectPath> drive_paths(const LibrarySnapshot& s);
 
-    std::vector<Medium> ListMedia() override;
+    using Described = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
+
+    // Read on the reader's thread (answer_with_read).
+    void ListMedia(sdbus::Result<std::vector<Medium>>&& result) override;
     // library_media.cpp
-    std::vector<sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>>
-    DescribeMedia() override;
+    void DescribeMedia(sdbus::Result<std::vector<Described>>&& result) override;
     uint64_t TimeCreated() override;
     // Answered from the submitter's thread once the job is committed (answer_with_job).
     void Inventory(JobReply&& result, uint32_t action) override;
     void AccessDoor(JobReply&& result, uint32_t action) override;
-    std::vector<Element> ListElements() override;
+    void ListElements(sdbus::Result<std::vector<Element>>&& result) override;
     bool Door() override;
     bool BarcodeReader() override;
     std::string Id() override;

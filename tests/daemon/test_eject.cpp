@@ -1,6 +1,6 @@
 // EjectNtmsMedia scenarios on the virtual changer: each asserts the job's outcome, the database
 // rows (the medium's state, place and history) and the device's element status.
-#include "inject_fixture.hpp"
+#include "crash_child.hpp"
 
 #include <gmock/gmock.h>
 #include <signal.h>
@@ -340,82 +340,23 @@ TEST_F(Eject, AMoveThatFailsBringsBackWhatIsAlreadyInThePort) {
     EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
 }
 
-// The device as a child's daemon sees it: with `kill_after_move`, the process dies right after
-// the first MOVE MEDIUM was carried out, before it hears the answer.
-class KillAfterMove final : public sgio::Transport {
-public:
-    KillAfterMove(std::unique_ptr<sgio::Transport> inner, bool armed)
-        : inner_(std::move(inner)), armed_(armed) {}
-    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb,
-                                              sgio::Direction direction, std::span<uint8_t> buffer,
-                                              std::chrono::milliseconds timeout) override {
-        auto r = inner_->execute(cdb, direction, buffer, timeout);
-        if (armed_ && cdb[0] == 0xA5)
-            raise(SIGKILL);
-        return r;
-    }
-    std::string name() const override { return inner_->name(); }
-
-private:
-    std::unique_ptr<sgio::Transport> inner_;
-    bool armed_;
-};
-
 class InterruptedEject : public Eject {
 protected:
     // A child process starts an eject of the first medium and is killed: while the job waits
     // (kill_after_move false) or at its move into the port. Returns the job's GUID.
     Guid run_child(const std::string& spec, bool kill_after_move) {
-        int fds[2];
-        EXPECT_EQ(pipe(fds), 0);
-        const pid_t pid = fork();
-        EXPECT_GE(pid, 0);
-        if (pid == 0) {
-            close(fds[0]);
-            Recorder rec;
-            DaemonConfig cfg;
-            cfg.database = db_path_;
-            cfg.discover = false;
-            cfg.libraries = {library(spec)};
-            Domain m(
-                cfg, rec,
-                [&](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
-                    auto vc =
-                        sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
-                    if (!vc)
-                        return std::move(vc).error();
-                    return std::unique_ptr<sgio::Transport>(
-                        std::make_unique<KillAfterMove>(std::move(vc).value(), kill_after_move));
-                });
-            m.start();
-            rec.wait_until([&] {
-                auto s = m.library(*m.find_library("lab1"), Caller::root());
-                return s && s->online();
+        return run_killed_child(
+            db_path_, library(spec), kill_after_move ? after_first_move() : CrashPoint{},
+            [](Domain& d) -> Expected<Guid> {
+                auto media = d.media(*d.find_library("lab1"), Caller::root());
+                if (!media || media->empty())
+                    return Status{win32::ObjectNotFound, "no medium to eject"};
+                return d.eject(media->front().id.str(), 0, {}, {}, Caller::root());
+            },
+            [](Domain&, Recorder& rec, const Guid& job) {
+                rec.wait_state(job, JobState::Waiting);
+                raise(SIGKILL);
             });
-            auto media = m.media(*m.find_library("lab1"), Caller::root());
-            if (!media || media->empty())
-                _exit(2);
-            auto job = m.eject(media->front().id.str(), 0, {}, {}, Caller::root());
-            if (!job)
-                _exit(3);
-            const std::string text = job->str();
-            if (write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-                _exit(4);
-            close(fds[1]);
-            rec.wait_state(*job, JobState::Waiting);
-            raise(SIGKILL);
-        }
-        close(fds[1]);
-        std::string text(36, '\0');
-        const ssize_t n = read(fds[0], text.data(), text.size());
-        close(fds[0]);
-        int status = 0;
-        EXPECT_EQ(waitpid(pid, &status, 0), pid);
-        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
-        EXPECT_EQ(n, 36);
-        auto id = Guid::parse(text);
-        EXPECT_TRUE(id) << text;
-        return id ? *id : Guid{};
     }
 
     // After the restart: the job FAILED (interrupted), its request refused if it had one, the

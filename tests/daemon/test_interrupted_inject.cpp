@@ -4,7 +4,7 @@
 // FAILED with ERROR_OPERATION_ABORTED, and its record accounts for every cartridge: how many it
 // imported (and which), which are still in the port (listed there as InPort), and nothing is lost
 // or counted twice. The next inject imports what was left, under the same identities.
-#include "inject_fixture.hpp"
+#include "crash_child.hpp"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -22,46 +22,6 @@ namespace {
 constexpr uint8_t move_medium = 0xA5;
 constexpr uint8_t read_element_status = 0xB8;
 
-// Where the child dies: at the nth command of `opcode`, before it reaches the device or after it
-// has been carried out (the device's state file has it, the daemon never hears the answer); with
-// `then`, after the next command of that opcode once the nth has been carried out.
-struct CrashPoint {
-    const char* name;
-    uint8_t opcode = 0;
-    int nth = 0;
-    bool after = false;
-    uint8_t then = 0;
-    // What the restart must find: cartridges in slots, cartridges still in the port.
-    size_t imported = 0;
-};
-
-// The device as the child's daemon sees it: the virtual changer, with the crash point armed.
-class Killing final : public sgio::Transport {
-public:
-    Killing(std::unique_ptr<sgio::Transport> inner, CrashPoint at)
-        : inner_(std::move(inner)), at_(at) {}
-    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb,
-                                              sgio::Direction direction, std::span<uint8_t> buffer,
-                                              std::chrono::milliseconds timeout) override {
-        const bool nth = at_.opcode != 0 && cdb[0] == at_.opcode && ++seen_ == at_.nth;
-        const bool here = at_.then == 0 ? nth : armed_ && cdb[0] == at_.then;
-        if (here && !at_.after)
-            raise(SIGKILL);
-        auto r = inner_->execute(cdb, direction, buffer, timeout);
-        if (here)
-            raise(SIGKILL);
-        armed_ = armed_ || nth;
-        return r;
-    }
-    std::string name() const override { return inner_->name(); }
-
-private:
-    std::unique_ptr<sgio::Transport> inner_;
-    CrashPoint at_;
-    int seen_ = 0;
-    bool armed_ = false;
-};
-
 class InterruptedInject : public InjectFixture {
 protected:
     std::string spec() { return sim("slots=10,ie=2"); }
@@ -75,60 +35,20 @@ protected:
     }
 
     // Runs in the child: START, then RETRACT once it waits (the magazine is in); dies at `at`, or
-    // by itself while the job waits when `at` has no opcode. Returns the job's GUID through a pipe.
+    // by itself while the job waits when `at` has no opcode. Returns the job's GUID.
     Guid run_child(const CrashPoint& at) {
-        int fds[2];
-        EXPECT_EQ(pipe(fds), 0);
-        const pid_t pid = fork();
-        EXPECT_GE(pid, 0);
-        if (pid == 0) {
-            close(fds[0]);
-            Recorder rec;
-            DaemonConfig cfg;
-            cfg.database = db_path_;
-            cfg.discover = false;
-            cfg.libraries = {library(spec())};
-            auto factory =
-                [&](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
-                auto vc = sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
-                if (!vc)
-                    return std::move(vc).error();
-                return std::unique_ptr<sgio::Transport>(
-                    std::make_unique<Killing>(std::move(vc).value(), at));
-            };
-            Domain m(cfg, rec, factory);
-            m.start();
-            rec.wait_until([&] {
-                auto s = m.library(*m.find_library("lab1"), Caller::root());
-                return s && s->online();
+        return run_killed_child(
+            db_path_, library(spec()), at,
+            [](Domain& d) {
+                return d.inject(d.find_library("lab1")->str(), 0, {}, {}, Caller::root());
+            },
+            [&at](Domain& d, Recorder& rec, const Guid& job) {
+                rec.wait_state(job, JobState::Waiting);
+                if (at.opcode == 0)
+                    raise(SIGKILL);
+                (void)d.inject(d.find_library("lab1")->str(), 2, job.str(), {}, Caller::root());
+                rec.wait_final(job);
             });
-            const std::string lib = m.find_library("lab1")->str();
-            auto job = m.inject(lib, 0, {}, {}, Caller::root());
-            if (!job)
-                _exit(2);
-            const std::string text = job->str();
-            if (write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-                _exit(3);
-            close(fds[1]);
-            rec.wait_state(*job, JobState::Waiting);
-            if (at.opcode == 0)
-                raise(SIGKILL);
-            (void)m.inject(lib, 2, job->str(), {}, Caller::root());
-            rec.wait_final(*job);
-            _exit(4); // the crash point was never reached
-        }
-        close(fds[1]);
-        std::string text(36, '\0');
-        const ssize_t n = read(fds[0], text.data(), text.size());
-        close(fds[0]);
-        int status = 0;
-        EXPECT_EQ(waitpid(pid, &status, 0), pid);
-        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-            << at.name << ": the child was not killed at its crash point (status " << status << ")";
-        EXPECT_EQ(n, 36) << at.name;
-        auto id = Guid::parse(text);
-        EXPECT_TRUE(id) << text;
-        return id ? *id : Guid{};
     }
 
     // Every cartridge on the device is recorded once, where it is; none is recorded elsewhere.

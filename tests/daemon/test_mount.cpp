@@ -1,8 +1,8 @@
 // MountNtmsMedia and DismountNtmsMedia scenarios on the virtual changer: each asserts the job's
 // outcome, the database rows (the medium's place and history), the catalogue's drives and the
 // device's element status.
+#include "crash_child.hpp"
 #include "daemon/library/drives.hpp"
-#include "inject_fixture.hpp"
 
 #include <gmock/gmock.h>
 #include <signal.h>
@@ -290,76 +290,20 @@ TEST_F(Mount, AMountedMediumIsEjectedOnlyWithForce) {
     EXPECT_EQ(medium("S00001L8").state, MediumState::Gone);
 }
 
-// The device as a child's daemon sees it: the process dies right after the first MOVE MEDIUM was
-// carried out, before it hears the answer.
-class KillAfterMove final : public sgio::Transport {
-public:
-    explicit KillAfterMove(std::unique_ptr<sgio::Transport> inner) : inner_(std::move(inner)) {}
-    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb,
-                                              sgio::Direction direction, std::span<uint8_t> buffer,
-                                              std::chrono::milliseconds timeout) override {
-        auto r = inner_->execute(cdb, direction, buffer, timeout);
-        if (cdb[0] == 0xA5)
-            raise(SIGKILL);
-        return r;
-    }
-    std::string name() const override { return inner_->name(); }
-
-private:
-    std::unique_ptr<sgio::Transport> inner_;
-};
-
 // ntmsd killed at the move into the drive: the intent is resolved at start-up (the cartridge
 // is in the drive), the interrupted job fails and the cartridge goes back to its slot.
 TEST_F(Mount, AKillAtTheMoveIntoTheDriveLeavesTheCatalogueRight) {
     const std::string spec = sim("slots=10,ie=1,drives=1,fill=2,move-ms=300");
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        close(fds[0]);
-        Recorder rec;
-        DaemonConfig cfg;
-        cfg.database = db_path_;
-        cfg.discover = false;
-        cfg.libraries = {library(spec)};
-        Domain d(cfg, rec,
-                 [&](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
-                     auto vc =
-                         sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
-                     if (!vc)
-                         return std::move(vc).error();
-                     return std::unique_ptr<sgio::Transport>(
-                         std::make_unique<KillAfterMove>(std::move(vc).value()));
-                 });
-        d.start();
-        rec.wait_until([&] {
-            auto s = d.library(*d.find_library("lab1"), Caller::root());
-            return s && s->online();
-        });
-        auto media = d.media(*d.find_library("lab1"), Caller::root());
-        if (!media || media->empty())
-            _exit(2);
-        auto job = d.mount({media->front().id.str()}, {}, 0, 0, {}, Caller::root());
-        if (!job)
-            _exit(3);
-        const std::string text = job->str();
-        if (write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-            _exit(4);
-        close(fds[1]);
-        rec.wait_final(*job);
-        _exit(5); // not reached: the move kills the process
-    }
-    close(fds[1]);
-    std::string text(36, '\0');
-    const ssize_t n = read(fds[0], text.data(), text.size());
-    close(fds[0]);
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
-    ASSERT_EQ(n, 36);
-    const Guid job = *Guid::parse(text);
+    const Guid job = run_killed_child(
+        db_path_, library(spec), after_first_move(),
+        [](Domain& d) -> Expected<Guid> {
+            auto media = d.media(*d.find_library("lab1"), Caller::root());
+            if (!media || media->empty())
+                return Status{win32::ObjectNotFound, "no medium to mount"};
+            return d.mount({media->front().id.str()}, {}, 0, 0, {}, Caller::root());
+        },
+        [](Domain&, Recorder& rec, const Guid& started) { rec.wait_final(started); });
+    ASSERT_FALSE(job.is_null());
     {
         auto vc = sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(spec));
         ASSERT_TRUE(vc);

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <thread>
 
 namespace ntms::bustest {
@@ -182,6 +183,38 @@ std::vector<std::string> BusTest::as_prefix(As who) {
                 "--groups=" + std::to_string(who.gid), "--"};
     }
     return {};
+}
+
+std::string quoted(const std::string& s, size_t nth) {
+    std::smatch m;
+    std::string rest = s;
+    for (size_t i = 0; std::regex_search(rest, m, std::regex("\"([^\"]*)\"")); ++i) {
+        if (i == nth)
+            return m[1];
+        rest = m.suffix();
+    }
+    return {};
+}
+
+std::string BusTest::medium_guid(const std::string& lib_path, const std::string& barcode) {
+    auto r = busctl({"call", service, lib_path, library_iface, "ListMedia"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    std::smatch m;
+    const std::regex entry("\"([0-9a-f-]{36})\" \"" + barcode + "\" \"([a-z-]+)\"");
+    EXPECT_TRUE(std::regex_search(r.out, m, entry)) << r.out;
+    return m.size() > 1 ? m[1].str() : std::string();
+}
+
+void BusTest::wait_busctl_state(const std::string& job_path, const std::string& want) {
+    std::string last;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+        last = busctl({"get-property", service, job_path, job_iface, "State"}).out;
+        if (last == want + "\n")
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << job_path << " State is " << last << ", never " << want;
 }
 
 CommandResult BusTest::busctl(const std::vector<std::string>& args, As who) {

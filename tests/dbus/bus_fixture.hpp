@@ -39,6 +39,9 @@ struct As {
     uint32_t gid = 0; // for NobodyWithGroup
 };
 
+// The nth text between double quotes of a busctl reply.
+std::string quoted(const std::string& s, size_t nth = 0);
+
 class BusTest : public ::testing::Test {
 protected:
     void SetUp() override;
@@ -87,6 +90,10 @@ protected:
     std::vector<std::string> managed_objects(const std::string& kind);
 
     CommandResult busctl(const std::vector<std::string>& args, As who = {});
+    // With busctl, as a shell script would: the GUID of the medium of this barcode from the
+    // library's ListMedia, and a wait until the job's State reads `want` ("u 2").
+    std::string medium_guid(const std::string& lib_path, const std::string& barcode);
+    void wait_busctl_state(const std::string& job_path, const std::string& want);
     CommandResult dbus_call(const std::vector<std::string>& args, As who = {});
     static std::vector<std::string> as_prefix(As who);
 

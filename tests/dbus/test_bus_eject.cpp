@@ -13,42 +13,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The nth text between double quotes of a busctl reply.
-std::string quoted(const std::string& s, size_t nth = 0) {
-    std::smatch m;
-    std::string rest = s;
-    for (size_t i = 0; std::regex_search(rest, m, std::regex("\"([^\"]*)\"")); ++i) {
-        if (i == nth)
-            return m[1];
-        rest = m.suffix();
-    }
-    return {};
-}
-
 class BusEject : public BusTest {
 protected:
-    // The GUID of the medium of this barcode, from the library's ListMedia.
-    std::string medium_guid(const std::string& lib_path, const std::string& barcode) {
-        auto r = busctl({"call", service, lib_path, library_iface, "ListMedia"});
-        EXPECT_EQ(r.status, 0) << r.err;
-        std::smatch m;
-        const std::regex entry("\"([0-9a-f-]{36})\" \"" + barcode + "\" \"([a-z-]+)\"");
-        EXPECT_TRUE(std::regex_search(r.out, m, entry)) << r.out;
-        return m.size() > 1 ? m[1].str() : std::string();
-    }
     std::string list_media(const std::string& lib_path) {
         return busctl({"call", service, lib_path, library_iface, "ListMedia"}).out;
-    }
-    void wait_state(const std::string& job_path, const std::string& want) {
-        std::string last;
-        const auto deadline = std::chrono::steady_clock::now() + 60s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            last = busctl({"get-property", service, job_path, job_iface, "State"}).out;
-            if (last == want + "\n")
-                return;
-            std::this_thread::sleep_for(50ms);
-        }
-        ADD_FAILURE() << job_path << " State is " << last << ", never " << want;
     }
     CommandResult eject(const std::string& medium, const std::string& action,
                         const std::string& job = {}) {
@@ -72,10 +40,10 @@ TEST_F(BusEject, BusctlEjectsAMediumTheOperatorTakesOut) {
         {"get-property", service, job_path, job_iface, "Operation", "Action", "Application"});
     EXPECT_EQ(op.out, "s \"eject\"\nu 0\ns \"busctl\"\n") << op.err;
 
-    wait_state(job_path, "u 5"); // WAITING: in the port, the operator asked
+    wait_busctl_state(job_path, "u 5"); // WAITING: in the port, the operator asked
     EXPECT_NE(list_media(lib_path).find("\"S00002L8\" \"exported\" 100"), std::string::npos);
     ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"remove", "100"}));
-    wait_state(job_path, "u 2"); // PASSED
+    wait_busctl_state(job_path, "u 2"); // PASSED
 
     auto moved = busctl({"get-property", service, job_path, job_iface, "MediaMoved", "Error"});
     EXPECT_EQ(moved.out, "u 1\nu 0\n");
@@ -163,7 +131,7 @@ TEST_F(BusEject, EjectNeedsControlOfTheMediumsLibrary) {
         As{As::NobodyWithGroup, tape->gr_gid});
     ASSERT_EQ(member.status, 0) << member.err;
     const std::string job_path = quoted(member.out, 1);
-    wait_state(job_path, "u 5");
+    wait_busctl_state(job_path, "u 5");
     auto uid = busctl({"get-property", service, job_path, job_iface, "StartedByUID"});
     EXPECT_EQ(uid.out, "u 65534\n");
     // An outsider may not stop it either.
@@ -173,7 +141,7 @@ TEST_F(BusEject, EjectNeedsControlOfTheMediumsLibrary) {
     EXPECT_NE(stop.status, 0);
     EXPECT_NE(stop.err.find("lacks CONTROL access"), std::string::npos) << stop.err;
     ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"remove", "100"}));
-    wait_state(job_path, "u 2");
+    wait_busctl_state(job_path, "u 2");
 }
 
 } // namespace

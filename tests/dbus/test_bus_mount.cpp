@@ -13,39 +13,8 @@ using namespace std::chrono_literals;
 
 constexpr const char* drive_iface = "org.ntms.Ntms1.Drive";
 
-// The nth text between double quotes of a busctl reply.
-std::string quoted(const std::string& s, size_t nth = 0) {
-    std::smatch m;
-    std::string rest = s;
-    for (size_t i = 0; std::regex_search(rest, m, std::regex("\"([^\"]*)\"")); ++i) {
-        if (i == nth)
-            return m[1];
-        rest = m.suffix();
-    }
-    return {};
-}
-
 class BusMount : public BusTest {
 protected:
-    std::string medium_guid(const std::string& lib_path, const std::string& barcode) {
-        auto r = busctl({"call", service, lib_path, library_iface, "ListMedia"});
-        EXPECT_EQ(r.status, 0) << r.err;
-        std::smatch m;
-        const std::regex entry("\"([0-9a-f-]{36})\" \"" + barcode + "\" \"([a-z-]+)\"");
-        EXPECT_TRUE(std::regex_search(r.out, m, entry)) << r.out;
-        return m.size() > 1 ? m[1].str() : std::string();
-    }
-    void wait_state(const std::string& job_path, const std::string& want) {
-        std::string last;
-        const auto deadline = std::chrono::steady_clock::now() + 60s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            last = busctl({"get-property", service, job_path, job_iface, "State"}).out;
-            if (last == want + "\n")
-                return;
-            std::this_thread::sleep_for(50ms);
-        }
-        ADD_FAILURE() << job_path << " State is " << last << ", never " << want;
-    }
     // The drive object at this element address.
     std::string drive_at(const std::string& library, uint16_t element) {
         for (const auto& p : get_as<std::vector<sdbus::ObjectPath>>(library_path(library),
@@ -74,7 +43,7 @@ TEST_F(BusMount, BusctlMountsAndDismountsAMedium) {
     ASSERT_EQ(call.status, 0) << call.err;
     const std::string job_path = quoted(call.out, 1);
     ASSERT_EQ(job_path.rfind("/org/ntms/Ntms1/job/", 0), 0u) << call.out;
-    wait_state(job_path, "u 2"); // PASSED
+    wait_busctl_state(job_path, "u 2"); // PASSED
     auto props = busctl({"get-property", service, job_path, job_iface, "Operation", "MediaMoved",
                          "Drives", "Media", "Application"});
     EXPECT_EQ(props.out, "s \"mount\"\nu 1\nas 1 \"" + drive_guid + "\"\nas 1 \"" + guid +
@@ -100,7 +69,7 @@ TEST_F(BusMount, BusctlMountsAndDismountsAMedium) {
                        guid, "2", "1", "element", "q", "1007"});
     ASSERT_EQ(off.status, 0) << off.err;
     const std::string off_path = quoted(off.out, 1);
-    wait_state(off_path, "u 2");
+    wait_busctl_state(off_path, "u 2");
     EXPECT_EQ(drive_state(drive), "empty");
     auto listed = busctl({"call", service, lib_path, library_iface, "ListMedia"}).out;
     EXPECT_NE(listed.find("\"" + guid + "\" \"S00002L8\" \"in-library\" 1007"), std::string::npos)

@@ -3,7 +3,9 @@
 // a blocked bus thread shows up as failed calls, which time out after sdbus-c++'s 25 s.)
 #include "bus_fixture.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <sqlite3.h>
 #include <thread>
@@ -123,6 +125,76 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileAJobWaitsForItsCommit) {
     EXPECT_EQ(wait_state(path, [](uint32_t s) { return s == lm_waiting; }), lm_waiting);
     proxy(path)->callMethod("Cancel").onInterface(job_iface).withArguments(Options{});
     EXPECT_EQ(wait_final(path), lm_stopped);
+}
+
+// The lists of a library's media and elements are read from the database off the bus thread:
+// with several ListElements of a large library and a ListMedia in flight on one connection, a
+// property read sent after them on the same connection is answered before the last of them. A
+// bus thread that read them itself would handle the messages in the order they came and answer
+// the property last. (No timing: the order of the replies is the assertion.)
+TEST_F(BusTest, PropertiesAreAnsweredWhileLargeListsAreRead) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab", "slots=30000,ie=1,fill=20000")}));
+    const std::string lib = library_path("lab");
+    auto conn = connect();
+    conn->enterEventLoopAsync();
+    auto library = sdbus::createProxy(*conn, service, lib);
+    {
+        // The loop runs before the calls (see test_bus_inject's signals test).
+        std::promise<void> running;
+        library->callMethodAsync("Ping")
+            .onInterface("org.freedesktop.DBus.Peer")
+            .uponReplyInvoke([&](const sdbus::Error*) { running.set_value(); });
+        ASSERT_EQ(running.get_future().wait_for(30s), std::future_status::ready);
+    }
+
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<std::string> order;
+    std::vector<size_t> sizes;
+    auto answered = [&](const std::string& what, const sdbus::Error* e, size_t n) {
+        std::lock_guard lock(mutex);
+        order.push_back(e ? what + " error " + e->getName() : what);
+        sizes.push_back(n);
+        cv.notify_all();
+    };
+    using Element = sdbus::Struct<uint16_t, std::string, bool, std::string, std::string>;
+    using Medium = sdbus::Struct<std::string, std::string, std::string, uint16_t, uint32_t>;
+    constexpr int lists = 4;
+    for (int i = 0; i < lists; ++i)
+        library->callMethodAsync("ListElements")
+            .onInterface(library_iface)
+            .uponReplyInvoke([&](const sdbus::Error* e, std::vector<Element> v) {
+                answered("ListElements", e, v.size());
+            });
+    library->callMethodAsync("ListMedia")
+        .onInterface(library_iface)
+        .uponReplyInvoke([&](const sdbus::Error* e, std::vector<Medium> v) {
+            answered("ListMedia", e, v.size());
+        });
+    library->callMethodAsync("Get")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withArguments(library_iface, std::string("FreeSlots"))
+        .uponReplyInvoke([&](const sdbus::Error* e, sdbus::Variant v) {
+            answered("FreeSlots", e, e ? 0 : v.get<uint32_t>());
+        });
+
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, 60s, [&] { return order.size() == lists + 2; }));
+    const auto get = std::find(order.begin(), order.end(), "FreeSlots");
+    ASSERT_NE(get, order.end()) << "the property read failed: " << ::testing::PrintToString(order);
+    EXPECT_LT(get - order.begin(), lists + 1) << ::testing::PrintToString(order);
+    for (size_t i = 0; i < order.size(); ++i) {
+        if (order[i] == "ListElements")
+            EXPECT_EQ(sizes[i], 1u + 2u + 1u + 30000u)
+                << "the transport, two drives, the port, the slots";
+        else if (order[i] == "ListMedia")
+            EXPECT_EQ(sizes[i], 20000u);
+        else if (order[i] == "FreeSlots")
+            EXPECT_EQ(sizes[i], 10000u);
+        else
+            ADD_FAILURE() << order[i];
+    }
+    conn->leaveEventLoop();
 }
 
 } // namespace
