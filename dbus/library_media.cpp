@@ -10,6 +10,8 @@ std::vector<sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>>
 LibraryAdaptor::DescribeMedia() {
     return guarded(ctx_, [&] {
         auto media = value_or_throw(ctx_.manager.media(last_.id, caller_for(ctx_, last_.id)));
+        const auto left =
+            value_or_throw(ctx_.manager.cleanings_left(last_.id, caller_for(ctx_, last_.id)));
         const LibrarySnapshot lib = read();
         std::vector<sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>> out;
         out.reserve(media.size());
@@ -24,7 +26,10 @@ LibraryAdaptor::DescribeMedia() {
             d.emplace("modified", sdbus::Variant(static_cast<uint64_t>(m.updated)));
             d.emplace("media-type", sdbus::Variant(type.name));
             d.emplace("worm", sdbus::Variant(type.worm));
-            d.emplace("cleaner", sdbus::Variant(type.cleaner));
+            const auto cleaner = left.find(m.id);
+            d.emplace("cleaner", sdbus::Variant(type.cleaner || cleaner != left.end()));
+            if (cleaner != left.end())
+                d.emplace("cleanings-left", sdbus::Variant(cleaner->second));
             out.emplace_back(m.id.str(), std::move(d));
         }
         return out;
