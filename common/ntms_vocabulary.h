@@ -74,7 +74,7 @@
     X(ERROR_OBJECT_NOT_FOUND,     4312, ObjectNotFound,     NTMS_BUS,   "object not found")        \
     X(ERROR_DATABASE_FAILURE,     4313, DatabaseFailure,    NTMS_BUS,   "database failure")        \
     X(ERROR_DATABASE_FULL,        4314, DatabaseFull,       NTMS_BUS,   "database full")           \
-    X(ERROR_MEDIA_INCOMPATIBLE,   4315, MediaIncompatible,  NTMS_LOCAL, "medium incompatible")     \
+    X(ERROR_MEDIA_INCOMPATIBLE,   4315, MediaIncompatible,  NTMS_BUS,   "medium incompatible")     \
     X(ERROR_RESOURCE_NOT_PRESENT, 4316, ResourceNotPresent, NTMS_BUS,                              \
       "resource not present (the library has no door)")                                          \
     X(ERROR_INVALID_OPERATION,    4317, InvalidOperation,   NTMS_BUS,                              \

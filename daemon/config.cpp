@@ -23,7 +23,6 @@
 namespace ntms {
 
 namespace {
-
 constexpr size_t max_library_name = 64;
 constexpr size_t max_group_name = 255; // LOGIN_NAME_MAX - 1
 
@@ -263,8 +262,9 @@ struct Parser {
             }
             return;
         }
-
         LibraryConfig& lib = cfg.libraries[library];
+        if (auto why = set_cleaning_key(lib, key, value))
+            return why->empty() ? void() : bad(*why);
         if (key == "Device") {
             if (value.empty() || !(value.front() == '/' || value.substr(0, 8) == "iscsi://" ||
                                    value.substr(0, 4) == "sim:"))

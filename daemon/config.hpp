@@ -23,6 +23,9 @@
 //   ModifyGroups=
 //   ControlGroups=tape
 //   Ports=100 101-104         port splitting: each item is one port (an address or a range)
+//   CleanerPrefix=CLN         bar codes that start so are cleaning cartridges (config_cleaning.cpp)
+//   MaxCleanings=50           cleanings one cleaning cartridge gives (1..100000)
+//   CleaningTimeSec=120       how long a drive keeps a cleaner before it is taken out (0..3600)
 //
 // A bad file is an error naming the file and line; nothing is half-applied.
 //
@@ -40,6 +43,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ntms {
@@ -74,6 +78,11 @@ struct LibraryConfig {
     std::vector<PortConfig> ports; // empty: all IE elements form one port
     // DriveDevices=: drive number -> its tape device, where matching by serial does not work.
     std::map<uint32_t, std::string> drive_devices;
+    // Cleaning cartridges: the bar code prefix that makes one, its cleanings (LTO cleaning
+    // cartridges are rated for 50), and the time a CLEANDRIVE job leaves it in the drive.
+    std::string cleaner_prefix = "CLN";
+    uint32_t max_cleanings = 50;
+    uint32_t cleaning_time_sec = 120;
     std::string origin;            // "FILE:LINE" of its section, for messages
 };
 
@@ -101,6 +110,13 @@ Expected<void> apply_config_text(DaemonConfig& cfg, const std::string& text,
 // The checks load_config makes once all files are read: every library has a Device=, no device
 // is claimed by two libraries. For callers that build a configuration with apply_config_text.
 Expected<void> check_config(const DaemonConfig& cfg);
+
+// CleanerPrefix=, MaxCleanings=, CleaningTimeSec= (config_cleaning.cpp): nullopt for another
+// key, else "" when set, or what is wrong with the value (nothing changed).
+std::optional<std::string> set_cleaning_key(LibraryConfig& lib, std::string_view key,
+                                            std::string_view value);
+// The bar code is a cleaning cartridge's in this library.
+bool is_cleaner(const LibraryConfig& lib, std::string_view barcode);
 
 // Parses "yes/no/true/false/on/off/1/0".
 bool parse_boolean(const std::string& s, bool& out);

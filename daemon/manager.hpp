@@ -89,8 +89,17 @@ public:
     // DismountNtmsMedia: a dismount job; `flags`: NTMS_DISMOUNT_DEFERRED or _IMMEDIATE (0: now).
     Expected<Guid> dismount(const std::vector<std::string>& media, uint32_t flags,
                             const MountOptions& options, const Caller& who);
+    // CleanNtmsDrive (manager_clean.cpp): the checks in RSM's order, nothing changed on
+    // failure; a CLEANDRIVE job of the drive's library, durably queued. `drive`: a drive GUID.
+    // USE access, as a mount.
+    Expected<Guid> clean(const std::string& drive, const MountOptions& options, const Caller& who);
+    // The library a drive GUID is in, for polkit's details.
+    std::optional<Guid> drive_library(const std::string& drive) const;
+    // Per cleaning cartridge of the library (bar code with its CleanerPrefix=), the cleanings it
+    // has left (MaxCleanings= less its uses). USE access, as media().
+    Expected<std::map<Guid, uint32_t>> cleanings_left(const Guid& library, const Caller& who);
     // Job.Drives: per medium of a mount job, in the job's order, the drive it was mounted in
-    // (null until then); empty for other jobs.
+    // (null until then); a cleaning job's drive; empty for other jobs.
     Expected<std::vector<Guid>> job_drives(const Guid& id) const;
     // The library a mount or dismount call is about (its first medium's), for polkit's details.
     std::optional<Guid> media_library(const std::vector<std::string>& media) const;

@@ -1,6 +1,7 @@
 // MountNtmsMedia and DismountNtmsMedia at the front door: their call-time checks and the jobs
 // they queue (operations/mount.hpp). Both need USE access to the media's library, as RSM's do.
 #include "common/ntms_vocabulary.h"
+#include "daemon/config.hpp"
 #include "daemon/jobs/ledger.hpp"
 #include "daemon/library/library.hpp"
 #include "daemon/manager.hpp"
@@ -170,6 +171,13 @@ Expected<Guid> Manager::mount(const std::vector<std::string>& media,
         return call.error();
     Library& lib = *call->lib;
     const LibrarySnapshot snap = lib.snapshot();
+    // A cleaning cartridge goes into a drive only to clean it (CleanDrive).
+    for (const auto& m : call->media)
+        if (is_cleaner(lib.config(), m.barcode))
+            return fail(win32::MediaIncompatible,
+                        fmt::format("medium {} is a cleaning cartridge (bar code prefix {}): it is "
+                                    "never mounted for data; CleanDrive uses it",
+                                    label(m), lib.config().cleaner_prefix));
 
     // The drives asked for, by element address; one of another library is a mismatch.
     std::vector<std::optional<uint16_t>> asked(call->media.size());
@@ -301,6 +309,8 @@ Expected<std::vector<Guid>> Manager::job_drives(const Guid& id) const {
     auto job = this->job(id);
     if (!job)
         return job.error();
+    if (job->operation == OperationKind::CleanDrive && job->port)
+        return std::vector<Guid>{drive_id(job->library, *job->port)};
     if (job->operation != OperationKind::Mount)
         return std::vector<Guid>{};
     auto rows = db_.with([&](Store& s) { return s.moves_of_job(id); });

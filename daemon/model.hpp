@@ -83,7 +83,8 @@ struct JobRecord {
     uint32_t uid = 0;
     uint32_t media_moved = 0;
     uint32_t timeout_sec = 0;     // MaxExtendSecs for this call
-    std::optional<uint16_t> port; // first IE address of the chosen port, nullopt: default port
+    // First IE address of the chosen port (nullopt: default port); a CLEANDRIVE job's drive.
+    std::optional<uint16_t> port;
     int32_t priority = priority_normal;
 };
 
@@ -109,7 +110,8 @@ struct MediumMove { // one row of a medium's history
     // (port -> outside) and "eject-returned" (port -> slot, after a time-out or STOP). A mount
     // writes "mount-requested" and "mount" (slot or port -> drive; its `from` is the medium's home
     // slot), a dismount "dismount-requested", "dismount" (drive -> slot) or "dismount-deferred"
-    // (no move: the drive is released, the cartridge stays in it).
+    // (no move: the drive is released, the cartridge stays in it). A cleaning writes
+    // "cleandrive" (slot -> drive: one use of the cleaner) and "cleaned" (drive -> slot).
     std::string reason;
 };
 

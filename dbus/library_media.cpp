@@ -8,14 +8,17 @@
 namespace ntms::dbus {
 
 void LibraryAdaptor::DescribeMedia(sdbus::Result<std::vector<Described>>&& result) {
+    using Read = std::pair<std::vector<MediumRecord>, std::map<Guid, uint32_t>>;
     guarded(ctx_, [&] {
         const LibrarySnapshot lib = read();
-        answer_with_read<std::vector<MediumRecord>>(
+        answer_with_read<Read>(
             ctx_, std::move(result),
             [&manager = ctx_.manager, id = last_.id, caller = caller_for(ctx_, last_.id)] {
-                return value_or_throw(manager.media(id, caller));
+                return Read(value_or_throw(manager.media(id, caller)),
+                            value_or_throw(manager.cleanings_left(id, caller)));
             },
-            [vendor = lib.vendor, product = lib.product](std::vector<MediumRecord>&& media) {
+            [vendor = lib.vendor, product = lib.product](Read&& got) {
+                const auto& [media, left] = got;
                 std::vector<Described> out;
                 out.reserve(media.size());
                 for (const auto& m : media) {
@@ -29,7 +32,10 @@ void LibraryAdaptor::DescribeMedia(sdbus::Result<std::vector<Described>>&& resul
                     d.emplace("modified", sdbus::Variant(static_cast<uint64_t>(m.updated)));
                     d.emplace("media-type", sdbus::Variant(type.name));
                     d.emplace("worm", sdbus::Variant(type.worm));
-                    d.emplace("cleaner", sdbus::Variant(type.cleaner));
+                    const auto cleaner = left.find(m.id);
+                    d.emplace("cleaner", sdbus::Variant(type.cleaner || cleaner != left.end()));
+                    if (cleaner != left.end())
+                        d.emplace("cleanings-left", sdbus::Variant(cleaner->second));
                     out.emplace_back(m.id.str(), std::move(d));
                 }
                 return std::tuple(std::move(out));

@@ -87,6 +87,20 @@ void ManagerAdaptor::DismountMedia(JobReply&& result, std::vector<std::string> m
     });
 }
 
+void ManagerAdaptor::CleanDrive(JobReply&& result, std::string drive, OptionMap options) {
+    guarded(ctx_, [&] {
+        // polkit is told the drive's library.
+        const auto lib = ctx_.manager.drive_library(drive);
+        const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
+        const MountOptions opts = value_or_throw(parse_mount_options(options));
+        Manager& manager = ctx_.manager;
+        answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
+                        [&manager, drive = std::move(drive), opts, caller] {
+                            return manager.clean(drive, opts, caller);
+                        });
+    });
+}
+
 sdbus::ObjectPath ManagerAdaptor::GetLibrary(const std::string& library) {
     return guarded([&] {
         // A library found a moment ago is exported before its path is handed out.

@@ -16,7 +16,7 @@ using OptionMap = std::map<std::string, sdbus::Variant>;
 
 // timeout (u, seconds), application (s), port (u, an element address: at most 65535).
 Expected<InjectOptions> parse_inject_options(const OptionMap& options);
-// MountMedia: timeout (u, seconds), application (s).
+// MountMedia and CleanDrive: timeout (u, seconds), application (s).
 Expected<MountOptions> parse_mount_options(const OptionMap& options);
 // DismountMedia: element (q, a storage slot), timeout (u), application (s).
 Expected<MountOptions> parse_dismount_options(const OptionMap& options);

@@ -109,10 +109,6 @@ DWORD WINAPI EnableNtmsObject(HANDLE, DWORD, LPNTMS_GUID) {
     return not_implemented();
 }
 
-DWORD WINAPI CleanNtmsDrive(HANDLE, LPNTMS_GUID) {
-    return not_implemented();
-}
-
 DWORD WINAPI DismountNtmsDrive(HANDLE, LPNTMS_GUID) {
     return not_implemented();
 }
@@ -142,14 +138,6 @@ DWORD WINAPI ReserveNtmsCleanerSlot(HANDLE, LPNTMS_GUID, LPNTMS_GUID) {
 }
 
 DWORD WINAPI ReleaseNtmsCleanerSlot(HANDLE, LPNTMS_GUID) {
-    return not_implemented();
-}
-
-DWORD WINAPI InjectNtmsCleaner(HANDLE, LPNTMS_GUID, LPNTMS_GUID, DWORD, DWORD) {
-    return not_implemented();
-}
-
-DWORD WINAPI EjectNtmsCleaner(HANDLE, LPNTMS_GUID, LPNTMS_GUID, DWORD) {
     return not_implemented();
 }
 

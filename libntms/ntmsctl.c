@@ -431,7 +431,7 @@ int main(int argc, char **argv) {
                         {"satisfy", 1},   {"cancel", 1},  {"backup", 1}, {"eject", 1},
                         {"inventory", 1}, {"door", 1},  {"media", -1}, {"drives", -1},
                         {"monitor", 0},   {"metrics", -1},
-                        {"mount", 1},     {"dismount", 1},
+                        {"mount", 1},     {"dismount", 1},  {"clean", 1},
                         {"check-database", 0}};
         size_t i;
         for (i = 0; i < sizeof commands / sizeof commands[0]; ++i)
@@ -509,6 +509,8 @@ int main(int argc, char **argv) {
         rc = mount_command(h, arg);
     } else if (strcmp(cmd, "dismount") == 0) {
         rc = dismount_command(h, arg);
+    } else if (strcmp(cmd, "clean") == 0) {
+        rc = clean_command(h, arg);
     } else if (strcmp(cmd, "check-database") == 0) {
         rc = check_database_command(h);
     } else {

@@ -93,6 +93,8 @@ int drives_command(HANDLE h, const char *arg);
 /* ntmsctl mount MEDIUM, ntmsctl dismount MEDIUM (ntmsctl_mount.c). */
 int mount_command(HANDLE h, const char *arg);
 int dismount_command(HANDLE h, const char *arg);
+/* ntmsctl clean DRIVE (ntmsctl_library.c). */
+int clean_command(HANDLE h, const char *arg);
 
 /* ntmsctl metrics [FILE] (ntmsctl_metrics.c), from the bus of host (NULL: this one); path NULL:
    to stdout. */

@@ -1,7 +1,7 @@
 /*
- * ntmsctl's library commands besides inject: inventory and door. InventoryNtmsLibrary and
- * AccessNtmsLibraryDoor return no job GUID (RSM's signatures); --wait finds the job as the
- * library's request of that operation that was not there before the call.
+ * ntmsctl's library commands besides inject: inventory, door and clean. InventoryNtmsLibrary,
+ * AccessNtmsLibraryDoor and CleanNtmsDrive return no job GUID (RSM's signatures); --wait finds
+ * the job as the library's request of that operation that was not there before the call.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -46,7 +46,8 @@ DWORD stop_job(HANDLE h, NTMS_GUID *library, NTMS_GUID *job) {
         return InventoryNtmsLibrary(h, library, NTMS_INVENTORY_STOP);
     if (info.Info.LibRequest.OperationCode == NTMS_LM_EJECT)
         return EjectNtmsMedia(h, NULL, job, NTMS_EJECT_STOP);
-    if (info.Info.LibRequest.OperationCode == NTMS_LM_DOORACCESS)
+    if (info.Info.LibRequest.OperationCode == NTMS_LM_DOORACCESS ||
+        info.Info.LibRequest.OperationCode == NTMS_LM_CLEANDRIVE)
         return CancelNtmsLibraryRequest(h, job);
     return InjectNtmsMedia(h, library, job, NTMS_INJECT_STOP);
 }
@@ -137,4 +138,46 @@ int door_command(HANDLE h, const char *arg) {
         return exit_code(ERROR_INVALID_PARAMETER);
     }
     return library_job(h, arg, AccessNtmsLibraryDoor, NTMS_LM_DOORACCESS, method, "door access");
+}
+
+/* ntmsctl clean DRIVE [--wait]: CleanNtmsDrive; with --wait, follows the cleaning job. */
+int clean_command(HANDLE h, const char *arg) {
+    NTMS_GUID drive, job, *before = NULL;
+    NTMS_OBJECTINFORMATIONA info;
+    DWORD n = 0, rc;
+    char id[NTMS_GUID_TEXT_SIZE];
+    uint8_t bytes[16];
+    if (strlen(arg) != 36 || !ntms_guid_parse(arg, 36, bytes)) {
+        fprintf(stderr, "ntmsctl: drive '%s' is not a GUID\n", arg);
+        return EXIT_USAGE;
+    }
+    ntms_guid_to_fields(bytes, &drive.Data1, &drive.Data2, &drive.Data3, drive.Data4);
+    rc = get_info(h, &drive, NTMS_DRIVE, &info);
+    if (rc != ERROR_SUCCESS)
+        return fail(arg, rc);
+    if (opt.wait) {
+        rc = enumerate(h, NULL, NTMS_LIBREQUEST, &before, &n);
+        if (rc != ERROR_SUCCESS)
+            return fail("enumerate", rc);
+    }
+    rc = CleanNtmsDrive(h, &drive);
+    if (rc != ERROR_SUCCESS) {
+        free(before);
+        return fail("clean", rc);
+    }
+    if (!opt.wait) {
+        if (opt.json)
+            printf("{\"drive\":\"%s\",\"clean\":\"queued\"}\n", arg);
+        else if (legend())
+            printf("Cleaning of drive %s queued.\n", arg);
+        return EXIT_OK;
+    }
+    rc = new_request(h, &info.Info.Drive.Library, NTMS_LM_CLEANDRIVE, before, n, &job);
+    free(before);
+    if (rc != ERROR_SUCCESS)
+        return fail("clean", rc);
+    guid_format(&job, id);
+    if (!opt.json)
+        printf("job %s\n", id);
+    return follow(h, &info.Info.Drive.Library, &job);
 }

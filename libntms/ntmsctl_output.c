@@ -171,6 +171,7 @@ void usage(FILE *f) {
           "  mount MEDIUM [--drive D] [--timeout S] [--wait]\n"
           "                                 put a medium into a drive (any free one, or D)\n"
           "  dismount MEDIUM                put a mounted medium back into its slot\n"
+          "  clean DRIVE [--wait]           clean a drive with a cleaning cartridge\n"
           "  inject GUID|NAME [--many] [--timeout S] [--wait]\n"
           "                                 open the library's port and import what is put in\n"
           "  eject [MEDIUM] [--queue|--force] [--timeout S] [--wait] | eject --stop JOB\n"

@@ -96,6 +96,11 @@ Session::dismount(const std::vector<std::string>& media, uint32_t flags,
     return ManagerProxy(*bus_).DismountMedia(media, flags, options);
 }
 
+std::tuple<std::string, sdbus::ObjectPath>
+Session::clean(const std::string& drive, const std::map<std::string, sdbus::Variant>& options) {
+    return ManagerProxy(*bus_).CleanDrive(drive, options);
+}
+
 sdbus::ObjectPath Session::library_path(const std::string& library) {
     return ManagerProxy(*bus_).GetLibrary(library);
 }

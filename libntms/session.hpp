@@ -122,6 +122,8 @@ public:
     std::tuple<std::string, sdbus::ObjectPath>
     dismount(const std::vector<std::string>& media, uint32_t flags,
              const std::map<std::string, sdbus::Variant>& options);
+    std::tuple<std::string, sdbus::ObjectPath>
+    clean(const std::string& drive, const std::map<std::string, sdbus::Variant>& options);
     sdbus::ObjectPath library_path(const std::string& library);
     // A Library method that starts a job, such as Inventory(u) or AccessDoor(u): (job, path).
     std::tuple<std::string, sdbus::ObjectPath> library_job(const sdbus::ObjectPath& library,

@@ -2,6 +2,7 @@
 // and, should a job of it reach a worker anyway (a database written by a newer ntmsd), ends
 // FAILED with ERROR_NOT_SUPPORTED.
 #include "daemon/jobs/operation.hpp"
+#include "daemon/operations/clean.hpp"
 #include "daemon/operations/eject.hpp"
 #include "daemon/operations/door.hpp"
 #include "daemon/operations/inject.hpp"
@@ -25,6 +26,8 @@ OperationFactory standard_operations() {
             return std::make_unique<MountOperation>();
         case OperationKind::Dismount:
             return std::make_unique<DismountOperation>();
+        case OperationKind::CleanDrive:
+            return std::make_unique<CleanOperation>();
         default:
             return nullptr;
         }

@@ -147,6 +147,12 @@ enum class Plan : uint8_t {
     X(mount_requested_by_job, Lookup,                                                              \
       "SELECT 1 FROM media_history WHERE job = ?1 AND medium = ?2 AND "                            \
       "reason = 'mount-requested' LIMIT 1")                                                        \
+    /* cleaning: a cleaner's uses are its "cleandrive" rows, its loads into a drive */          \
+    X(cleanings_of_library, Lookup,                                                                \
+      "SELECT h.medium, count(*) FROM media m JOIN media_history h ON h.medium = m.guid "           \
+      "WHERE m.library = ?1 AND h.reason = 'cleandrive' GROUP BY h.medium")                        \
+    X(moved_by_job_as, Lookup,                                                                     \
+      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = ?2 AND reason = ?3 LIMIT 1")        \
     /* move intents */                                                                             \
     X(insert_intent, Lookup,                                                                       \
       "INSERT INTO move_intents (job, library, medium, barcode, source, destination, created) "    \

@@ -17,6 +17,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -138,6 +139,9 @@ public:
     Expected<std::vector<Mounted>> mounted_media(const Guid& library);
     // The queued or running jobs that are to move medium (any "...-requested" row of it).
     Expected<std::vector<Guid>> open_jobs_of(const Guid& medium);
+    // Cleaning (store_mount.cpp): per medium of the library that a CLEANDRIVE job ever loaded
+    // into a drive, how many times ("cleandrive" history rows). Media never loaded are absent.
+    Expected<std::map<Guid, uint32_t>> cleanings(const Guid& library);
 
     // Operator requests.
     Expected<void> insert_oprequest(const OpRequestRecord& r);

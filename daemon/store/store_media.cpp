@@ -168,6 +168,17 @@ Expected<void> Store::complete_move(const MoveIntent& intent, const MediumRecord
             if (!asked)
                 return asked.error();
             reason = *asked ? "mount" : "dismount";
+        } else if (operation == operation_name(OperationKind::CleanDrive)) {
+            // A cleaning job loads one cleaner and takes it back: the second move is the return.
+            Statement r(conn(), path_, what, store_sql::moved_by_job_as);
+            r.bind_guid(1, intent.job);
+            r.bind_guid(2, intent.medium);
+            r.bind_text(3, operation);
+            auto loaded = first(r, [](Statement& st) { return st.integer(0); });
+            if (!loaded)
+                return loaded.error();
+            if (*loaded)
+                reason = "cleaned";
         }
         if (auto r = write_medium(conn(), path_, what, medium); !r)
             return r;

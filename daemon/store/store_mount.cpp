@@ -1,6 +1,7 @@
 // The store: what a mount needs beyond media and moves. Which drive a mount job put a medium into,
 // and the slot it came from, are in the medium's history ("mount", "dismount-deferred"), so that
-// a mounted drive stays in use across restarts without a schema change.
+// a mounted drive stays in use across restarts without a schema change. A cleaning cartridge's
+// uses are counted from its history the same way.
 #include "daemon/store/statement.hpp"
 
 namespace ntms {
@@ -35,6 +36,20 @@ Expected<std::vector<Guid>> Store::open_jobs_of(const Guid& medium) {
         s.bind_int(3, static_cast<uint32_t>(JobState::InProcess));
         s.bind_int(4, static_cast<uint32_t>(JobState::Waiting));
         return collect(s, [](Statement& st) { return st.guid(0); });
+    });
+}
+
+Expected<std::map<Guid, uint32_t>> Store::cleanings(const Guid& library) {
+    static constexpr const char* what = "count the cleanings";
+    return run<std::map<Guid, uint32_t>>(what, false, [&]() -> Expected<std::map<Guid, uint32_t>> {
+        Statement s(db_, path_, what, store_sql::cleanings_of_library);
+        s.bind_guid(1, library);
+        auto rows = collect(s, [](Statement& st) {
+            return std::pair<Guid, uint32_t>(st.guid(0), static_cast<uint32_t>(st.integer(1)));
+        });
+        if (!rows)
+            return rows.error();
+        return std::map<Guid, uint32_t>(rows->begin(), rows->end());
     });
 }
 

@@ -135,6 +135,24 @@ TEST(Config, LibraryDefaults) {
     EXPECT_TRUE(l.modify_groups.empty());
     EXPECT_EQ(l.control_groups, (std::vector<std::string>{"tape"}));
     EXPECT_TRUE(l.ports.empty());
+    EXPECT_EQ(l.cleaner_prefix, "CLN");
+    EXPECT_EQ(l.max_cleanings, 50u);
+    EXPECT_EQ(l.cleaning_time_sec, 120u);
+}
+
+TEST(Config, CleaningKeys) {
+    DaemonConfig cfg;
+    ASSERT_EQ(apply_error("[Library a]\nDevice=/dev/sg3\nCleanerPrefix=CLEAN\nMaxCleanings=100000\n"
+                          "CleaningTimeSec=0\n",
+                          &cfg),
+              "");
+    const auto& l = cfg.libraries.at(0);
+    EXPECT_EQ(l.cleaner_prefix, "CLEAN");
+    EXPECT_EQ(l.max_cleanings, 100000u);
+    EXPECT_EQ(l.cleaning_time_sec, 0u);
+    EXPECT_TRUE(ntms::is_cleaner(l, "CLEAN01L1"));
+    EXPECT_FALSE(ntms::is_cleaner(l, "CLN001L1"));
+    EXPECT_FALSE(ntms::is_cleaner(l, "S00001L8"));
 }
 
 TEST(Config, RangeLimitsAccepted) {
@@ -235,6 +253,12 @@ const BadCase bad_cases[] = {
     {"[Library a]\nRetryFirstMSec=99\n",
      "RetryFirstMSec=99: expected a whole number from 100 to 600000", 2},
     {"[Library a]\nRetryMaxSec=0\n", "RetryMaxSec=0: expected a whole number from 1 to 3600", 2},
+    {"[Library a]\nCleanerPrefix=\n", "CleanerPrefix=: expected 1 to 32 characters", 2},
+    {"[Library a]\nCleanerPrefix=C\x01N\n", "expected printable characters without blanks", 2},
+    {"[Library a]\nMaxCleanings=0\n", "MaxCleanings=0: expected a whole number from 1 to 100000",
+     2},
+    {"[Library a]\nCleaningTimeSec=3601\n",
+     "CleaningTimeSec=3601: expected a whole number from 0 to 3600", 2},
     {"[Library a]\nPorts=0\n", "Ports=0: '0' is not an element address", 2},
     {"[Library a]\nPorts=65536\n", "'65536' is not an element address", 2},
     {"[Library a]\nPorts=100 5-3\n", "'5-3' is not an element address", 2},

@@ -195,6 +195,15 @@ expect 0 "media after the dismount" -- "$ctl" --json media "$m4"
 check "dismount: S00004L8 is back in slot 1003" \
   '[ "$(jq -r ".[0] | \"\(.state) \(.location)\"" <<<"$out")" = "in-library slot 1003" ]'
 expect 2 "dismount takes one medium" -- "$ctl" dismount
+# clean: the library holds no cleaning cartridge (CLN...): the job fails and says so; a drive
+# that holds a cartridge is refused at once.
+expect 2 "clean: a drive number is not a GUID" -- "$ctl" clean 0
+expect 5 "clean: an unknown drive" -- "$ctl" clean 00000000-0000-0000-0000-000000000001
+expect 7 "clean --wait without a cleaner" -- "$ctl" --json clean "$drv" --wait
+check "clean --wait: FAILED, action CLEANDRIVE, no cleaner" \
+  '[ "$(jq -r .state <<<"$out")" = FAILED ] && [ "$(jq -r .action <<<"$out")" = CLEANDRIVE ] && [[ $(jq -r .description <<<"$out") == *"no cleaning cartridge"* ]]'
+loaded=$("$ctl" --json drives lab | jq -r ".[1].id")
+expect 6 "clean: a drive that holds a cartridge" -- "$ctl" clean "$loaded"
 check "eject: the media are listed" '[ ${#m1} = 36 ] && [ ${#m2} = 36 ] && [ ${#m3} = 36 ]'
 expect 2 "eject: a barcode is not a GUID" -- "$ctl" eject S00001L8
 expect 2 "eject: --queue and --force together" -- "$ctl" eject "$m1" --queue --force

@@ -228,7 +228,7 @@ static void test_not_implemented(void) {
     CHECK_EQ(GetNtmsMediaPoolNameA(session, &pool, NULL, &size), ERROR_CALL_NOT_IMPLEMENTED);
     CHECK_EQ(size, 0);
     CHECK_EQ(ExportNtmsDatabase(NULL), ERROR_CALL_NOT_IMPLEMENTED);
-    CHECK_EQ(CleanNtmsDrive(session, &lab), ERROR_CALL_NOT_IMPLEMENTED);
+    CHECK_EQ(DismountNtmsDrive(session, &lab), ERROR_CALL_NOT_IMPLEMENTED);
     /* The session still works. */
     info_a(&lab, NTMS_LIBRARY, ERROR_SUCCESS);
 }
