@@ -49,11 +49,13 @@ struct changer_slot {
     char barcode[CHANGER_BARCODE_SIZE];
 };
 
-/* One drive, numbered 0..D-1 in address order (Drive.Number). home: the slot number reported as
- * the one its cartridge came from (0 when empty or when no empty storage slot is left). */
+/* One drive, numbered 0..D-1 in address order (Drive.Number). home_address: its Drive.HomeSlot
+ * (0: not known). home: the slot number reported as the one its cartridge came from
+ * (changer_assign_homes; 0 when empty, or unknown with no empty storage slot left). */
 struct changer_drive {
     uint16_t address;
     bool full;
+    uint16_t home_address;
     unsigned home;
     char medium[CHANGER_GUID_SIZE];
     char barcode[CHANGER_BARCODE_SIZE];

@@ -276,6 +276,37 @@ static int read_elements(struct changer *c) {
     return r < 0 ? changer_fail_bus(c->name, NULL, r) : CHANGER_EXIT_OK;
 }
 
+/* Each full drive's Drive.HomeSlot (an element address; 0: not known) into home_address. A
+ * drive that left the bus meanwhile, or a daemon without the property, leaves it 0. */
+static int read_homes(struct changer *c) {
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    sd_bus_message *m = NULL;
+    const char *p;
+    size_t i;
+    int r = sd_bus_get_property(c->bus, SERVICE, c->path, LIBRARY, "DrivePaths", &e, &m, "ao");
+    if (r < 0) {
+        r = changer_fail_bus(c->name, &e, r);
+        sd_bus_error_free(&e);
+        return r;
+    }
+    r = sd_bus_message_enter_container(m, 'a', "o");
+    while (r >= 0 && (r = sd_bus_message_read(m, "o", &p)) > 0) {
+        uint16_t element = 0, home = 0;
+        if (sd_bus_get_property_trivial(c->bus, SERVICE, p, DRIVE, "Element", &e, 'q',
+                                        &element) < 0 ||
+            sd_bus_get_property_trivial(c->bus, SERVICE, p, DRIVE, "HomeSlot", &e, 'q', &home) <
+                0) {
+            sd_bus_error_free(&e);
+            continue;
+        }
+        for (i = 0; i < c->drive_count; ++i)
+            if (c->drives[i].address == element && c->drives[i].full)
+                c->drives[i].home_address = home;
+    }
+    sd_bus_message_unref(m);
+    return r < 0 ? changer_fail_bus(c->name, NULL, r) : CHANGER_EXIT_OK;
+}
+
 int changer_open(sd_bus *bus, const char *spec, struct changer *out) {
     sd_bus_error e = SD_BUS_ERROR_NULL;
     char state[32];
@@ -297,7 +328,7 @@ int changer_open(sd_bus *bus, const char *spec, struct changer *out) {
             sd_bus_error_free(&e);
         return changer_fail(spec, CODE_LibraryOffline, reason);
     }
-    if ((rc = read_elements(out)) != CHANGER_EXIT_OK)
+    if ((rc = read_elements(out)) != CHANGER_EXIT_OK || (rc = read_homes(out)) != CHANGER_EXIT_OK)
         return rc;
     changer_assign_homes(out);
     return CHANGER_EXIT_OK;

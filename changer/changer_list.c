@@ -8,20 +8,38 @@
 #include <stdio.h>
 
 /*
- * ntmsd does not publish the slot a cartridge in a drive came from (it keeps that in its history
- * only). mtx prints the drive's source element; ntms-changer reports, in drive order, the
- * lowest-numbered empty storage slot that no lower drive was given: the slot that `unload` with
- * that number puts the cartridge into, so that list, listall, loaded and unload agree. A full
- * drive left without an empty storage slot gets 0 and is listed as mtx lists a drive whose source
- * it does not know.
+ * The slot a full drive's cartridge came from, as mtx prints the drive's source element: ntmsd's
+ * Drive.HomeSlot (the slot the mount took it from, or the changer's source address), numbered as
+ * mtx numbers slots, whether or not that slot has been filled since. A drive whose home ntmsd
+ * does not know (a cartridge put there before ntmsd ran, by a changer that reports no source)
+ * gets, in drive order, the lowest-numbered empty storage slot that is neither another drive's
+ * home nor given to a lower drive: a slot that `unload` with that number can put it into. Left
+ * without one, it gets 0 and is listed as mtx lists a drive whose source it does not know.
  */
+static unsigned slot_number(const struct changer *c, uint16_t address) {
+    size_t i;
+    for (i = 0; address && i < c->storage + c->ports; ++i)
+        if (c->slots[i].address == address)
+            return (unsigned)(i + 1);
+    return 0;
+}
+
+static bool is_home(const struct changer *c, unsigned slot) {
+    size_t d;
+    for (d = 0; d < c->drive_count; ++d)
+        if (c->drives[d].full && c->drives[d].home == slot)
+            return true;
+    return false;
+}
+
 void changer_assign_homes(struct changer *c) {
     size_t d, s = 0;
+    for (d = 0; d < c->drive_count; ++d)
+        c->drives[d].home = c->drives[d].full ? slot_number(c, c->drives[d].home_address) : 0;
     for (d = 0; d < c->drive_count; ++d) {
-        c->drives[d].home = 0;
-        if (!c->drives[d].full)
+        if (!c->drives[d].full || c->drives[d].home)
             continue;
-        while (s < c->storage && c->slots[s].full)
+        while (s < c->storage && (c->slots[s].full || is_home(c, (unsigned)(s + 1))))
             ++s;
         if (s < c->storage)
             c->drives[d].home = (unsigned)(++s);
@@ -95,7 +113,7 @@ int command_loaded(const struct changer *c, unsigned drive) {
         char what[300];
         snprintf(what, sizeof what, "%s: drive %u", c->name, drive);
         return changer_fail(what, CODE_NotEmpty,
-                            "full, and no empty storage slot is left to report as its home");
+                            "full, its home unknown, and no empty storage slot is left to report");
     }
     printf("%u\n", d->full ? d->home : 0);
     return CHANGER_EXIT_OK;

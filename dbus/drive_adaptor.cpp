@@ -31,6 +31,7 @@ void DriveAdaptor::update(const DriveState& d) {
     check(a.full != d.full || a.in_use != d.in_use, "State");
     check(medium_text(a) != medium_text(d), "Medium");
     check(a.barcode != d.barcode, "Barcode");
+    check(a.home != d.home, "HomeSlot");
     check(a.vendor != d.vendor, "Vendor");
     check(a.product != d.product, "Product");
     check(a.serial != d.serial, "Serial");
@@ -62,6 +63,9 @@ std::string DriveAdaptor::Medium() {
 }
 std::string DriveAdaptor::Barcode() {
     return drive_.barcode;
+}
+uint16_t DriveAdaptor::HomeSlot() {
+    return drive_.full ? drive_.home : uint16_t{0};
 }
 std::string DriveAdaptor::Vendor() {
     return drive_.vendor;

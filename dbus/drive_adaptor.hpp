@@ -32,6 +32,7 @@ private:
     std::string State() override;
     std::string Medium() override;
     std::string Barcode() override;
+    uint16_t HomeSlot() override;
     std::string Vendor() override;
     std::string Product() override;
     std::string Serial() override;

@@ -242,7 +242,8 @@ void Catalogue::set_drives(std::vector<DriveState> drives) {
 }
 
 void Catalogue::set_drive_content(uint16_t element, bool full, const Guid& medium,
-                                  const std::string& barcode, bool in_use) {
+                                  const std::string& barcode, bool in_use,
+                                  std::optional<uint16_t> home) {
     {
         std::lock_guard lock(mutex_);
         auto it = std::find_if(snap_.drive_list.begin(), snap_.drive_list.end(),
@@ -254,6 +255,7 @@ void Catalogue::set_drive_content(uint16_t element, bool full, const Guid& mediu
         d.medium = full ? medium : Guid{};
         d.barcode = full ? barcode : std::string();
         d.in_use = full && in_use;
+        d.home = full ? home.value_or(d.home) : uint16_t{0};
         if (d == *it)
             return;
         *it = std::move(d);

@@ -91,8 +91,11 @@ public:
     void update_drives(const std::function<void(std::vector<DriveState>&)>& change);
     // One drive's content after a move into or out of it, or a mount's or dismount's record
     // (the drive keeps its place, number and identity); a drive not in the list is ignored.
+    // `home`: the element its cartridge came from; none keeps the one known (an empty drive
+    // has none).
     void set_drive_content(uint16_t element, bool full, const Guid& medium,
-                           const std::string& barcode, bool in_use);
+                           const std::string& barcode, bool in_use,
+                           std::optional<uint16_t> home = std::nullopt);
     void set_slot_full(uint16_t address, bool full);
     std::optional<uint16_t> pick_free_slot() const;
     // The port that `address` (an IE element address) belongs to; nullopt for no such port.

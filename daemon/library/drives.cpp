@@ -44,8 +44,11 @@ std::vector<DriveState> sorted_drives(const Guid& library,
         d.id = drive_id(library, e.address);
         d.element = e.address;
         d.full = e.full;
-        if (e.full)
+        if (e.full) {
             d.barcode = e.primary_tag;
+            if (e.svalid)
+                d.home = e.source;
+        }
         const auto who = sgio::drive_identity(e);
         d.vendor = who.vendor;
         d.product = who.product;

@@ -23,6 +23,9 @@ struct DriveState {
     std::string device;       // the tape device that reaches it (/dev/nstN); empty: not known
     std::string device_by_id; // its /dev/tape/by-id/ name; empty: none (tape_devices.hpp)
     bool in_use = false;   // a mount job put its medium there, and no dismount took it back yet
+    // The element (a storage slot or a port) its cartridge came from: the mount's record in the
+    // medium's history, else the changer's source address (SVALID); 0 when empty or not known.
+    uint16_t home = 0;
 
     friend bool operator==(const DriveState&, const DriveState&) = default;
 };

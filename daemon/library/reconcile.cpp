@@ -286,12 +286,25 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         if (auto it = placed.find(d.element); d.full && it != placed.end())
             d.medium = it->second;
     assign_tape_devices(drives, lib.config().drive_devices, tape_directory().list());
-    // In use: mounted by a mount job, not dismounted since (and still in that drive).
+    // A source address counts as home only when it names a slot or a port of this changer.
+    auto within = [](uint16_t a, uint16_t first, uint16_t count) {
+        return count && a >= first && a - first < count;
+    };
+    for (auto& d : drives)
+        if (!within(d.home, map->storage_first, map->storage_count) &&
+            !within(d.home, map->ie_first, map->ie_count))
+            d.home = 0;
+    // In use: mounted by a mount job, not dismounted since (and still in that drive). The mount's
+    // record of where the cartridge came from is the home, before the changer's word.
     if (auto mounted = db.mounted_media(lib.id()); mounted) {
         for (const auto& m : *mounted)
             for (auto& d : drives)
-                if (d.element == m.drive && d.full && d.medium == m.medium && !m.released)
-                    d.in_use = true;
+                if (d.element == m.drive && d.full && d.medium == m.medium) {
+                    if (!m.released)
+                        d.in_use = true;
+                    if (m.home)
+                        d.home = *m.home;
+                }
     } else {
         return mounted.error();
     }

@@ -44,8 +44,7 @@ Expected<std::vector<Dismounting>> load(Library& lib, Store& db, const JobRecord
             return fail(win32::InvalidState,
                         fmt::format("medium {} is in no drive of library {} (it is at element {})",
                                     name, lib.name(), *r.element));
-        out.push_back(
-            Dismounting{r, d->drive.element, q.element, d->mount ? d->mount->home : std::nullopt});
+        out.push_back(Dismounting{r, d->drive.element, q.element, d->home()});
     }
     return out;
 }

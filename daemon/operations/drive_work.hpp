@@ -24,6 +24,12 @@ struct DriveView {
     // released by NTMS_DISMOUNT_DEFERRED, or found there by an inventory).
     bool clearable() const { return drive.full && !(mount && !mount->released); }
     bool in_use() const { return drive.full && mount && !mount->released; }
+    // Where its cartridge came from: the mount's record, else the changer's (Drive.HomeSlot).
+    std::optional<uint16_t> home() const {
+        if (mount && mount->home)
+            return mount->home;
+        return drive.full && drive.home ? std::optional<uint16_t>(drive.home) : std::nullopt;
+    }
 };
 
 // The library's drives in address order, as last read, with their mounts.

@@ -2,6 +2,7 @@
 
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
+#include "daemon/library/tape_unload.hpp"
 #include "daemon/operations/drive_work.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
@@ -79,6 +80,13 @@ Expected<void> EjectMoves::move(MediumRecord& m, sgio::ElementType from_type, ui
     return transfer(m, from_type, to, to_type, state, reason, count);
 }
 
+std::string EjectMoves::drive_device(uint16_t element) {
+    for (const auto& d : lib_.snapshot().drive_list)
+        if (d.element == element)
+            return d.device;
+    return {};
+}
+
 Expected<void> EjectMoves::transfer(MediumRecord& m, sgio::ElementType from_type, uint16_t to,
                                     sgio::ElementType to_type, MediumState state,
                                     const char* reason, bool count) {
@@ -86,6 +94,15 @@ Expected<void> EjectMoves::transfer(MediumRecord& m, sgio::ElementType from_type
         return fail(win32::InvalidState,
                     fmt::format("medium {} has no element to move from", m.id.str()));
     const uint16_t from = *m.element;
+    // A drive gives up its cartridge only once its tape is unloaded.
+    TapeUnload unload;
+    if (from_type == sgio::ElementType::DataTransfer) {
+        unload = unload_tape(drive_device(from));
+        if (unload.tried)
+            log(unload.done ? LOG_INFO : LOG_WARNING,
+                fmt::format("Library {}: drive element {}: {}{}", lib_.name(), from, unload.message,
+                            unload.done ? "" : "; the move out of the drive is tried anyway"));
+    }
     MoveIntent in;
     in.job = job_.id;
     in.library = lib_.id();
@@ -110,6 +127,16 @@ Expected<void> EjectMoves::transfer(MediumRecord& m, sgio::ElementType from_type
     if (!arrived) {
         if (auto r = db_.drop_intent(in.id); !r)
             return r;
+        if (!moved && from_type == sgio::ElementType::DataTransfer && src->full &&
+            refused_as_not_unloaded(moved.error()))
+            return fail(win32::MediumNotAccessible,
+                        fmt::format("drive element {} still holds the tape of {} ({}): {}", from,
+                                    cartridge_label(m.barcode), moved.error().describe(),
+                                    unload.tried
+                                        ? unload.message
+                                        : "ntmsd knows no tape device of the drive to unload it "
+                                          "through (DriveDevices= in ntmsd.conf(5)); unload it "
+                                          "with mt offline, then try again"));
         if (!moved)
             return from_scsi(moved.error(), "robot");
         return fail(win32::IoDevice, fmt::format("move {} -> {} reported success but element {} "

@@ -48,7 +48,10 @@ public:
     Expected<void> taken(MediumRecord& m);
 
     // MOVE MEDIUM from m's element (of from_type) to `to` (of to_type), with the intent recorded
-    // first and the move confirmed by reading both; on arrival `m` is recorded at `to` in state
+    // first and the move confirmed by reading both. Out of a drive, its tape is unloaded first
+    // through its tape device when that is known (tape_unload.hpp); a changer that refuses the
+    // move because the drive still holds the tape fails it with ERROR_MEDIUM_NOT_ACCESSIBLE and
+    // what the unload did. On arrival `m` is recorded at `to` in state
     // `state` with a history row `reason`, in one transaction with the intent's end (and the
     // job's count one more with `count`). The catalogue's free slots follow.
     Expected<void> transfer(MediumRecord& m, sgio::ElementType from_type, uint16_t to,
@@ -56,6 +59,8 @@ public:
                             bool count);
 
 private:
+    // The tape device of the drive at `element` (Drive.Device); empty when not known.
+    std::string drive_device(uint16_t element);
     // Slot -> port or port -> slot.
     Expected<void> move(MediumRecord& m, sgio::ElementType from_type, uint16_t to,
                         MediumState state, const char* reason, bool count);

@@ -90,8 +90,7 @@ Expected<void> MountSteps::load_media(const std::vector<DriveView>& drives) {
                                         name, d->drive.number));
             m.drive = d->drive.element;
             m.in_place = true;
-            if (d->mount)
-                m.home = d->mount->home;
+            m.home = d->home();
             media_.push_back(std::move(m));
             continue;
         }
@@ -212,13 +211,12 @@ Expected<void> MountSteps::mount_one(Mounting& m, const std::vector<DriveView>& 
                                         "an inventory will record it",
                                         drive));
             MediumRecord o = **other;
-            auto slot =
-                put_away(moves_, lib_, o, d->mount ? d->mount->home : std::optional<uint16_t>(),
-                         std::nullopt, "dismount");
+            auto slot = put_away(moves_, lib_, o, d->home(), std::nullopt, "dismount");
             if (!slot)
                 return slot.error();
         }
         const bool in_port = lib_.catalogue().find_port(m.medium.element).has_value();
+        m.home = m.medium.element;
         if (auto r = moves_.transfer(
                 m.medium, in_port ? sgio::ElementType::ImportExport : sgio::ElementType::Storage,
                 drive, sgio::ElementType::DataTransfer, MediumState::InLibrary, "mount", true);
@@ -231,7 +229,7 @@ Expected<void> MountSteps::mount_one(Mounting& m, const std::vector<DriveView>& 
                 lib_.catalogue().set_port(ps);
             }
     }
-    lib_.catalogue().set_drive_content(drive, true, m.medium.id, m.medium.barcode, true);
+    lib_.catalogue().set_drive_content(drive, true, m.medium.id, m.medium.barcode, true, m.home);
     ctx_.announce();
     return {};
 }

@@ -13,9 +13,9 @@
 // was mounted from, else any free slot ("dismount"); with NTMS_DISMOUNT_DEFERRED it only releases
 // the drive ("dismount-deferred"): the cartridge stays until a mount needs the drive. A drive
 // in use is never emptied by anything else (an eject needs FORCE).
-// The changer's MOVE MEDIUM takes the tape out of the drive: the virtual changer and tgt accept
-// it from a loaded drive. Drives that need an SSC UNLOAD through their st device first are not
-// served yet.
+// Every move out of a drive first unloads the drive's tape through its st device when that is
+// known (EjectMoves::transfer, library/tape_unload.hpp); the virtual changer and tgt accept the
+// move from a loaded drive anyway.
 #pragma once
 
 #include "daemon/jobs/operation.hpp"

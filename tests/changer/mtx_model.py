@@ -11,8 +11,8 @@ S+1..S+I, drives 0..D-1; its header's fifth field is S+I; a full drive reads
 "Data Transfer Element d:Full (Storage Element K Loaded):VolumeTag = TAG", a slot
 "      Storage Element n:Full :VolumeTag=TAG", a port the same with " IMPORT/EXPORT" after its
 number. A drive whose source element the changer does not report gets, as ntms-changer(1) says,
-the lowest-numbered empty storage slot not given to a lower drive (mtx itself would print
-"Unknown Storage Element Loaded", which the scripts skip).
+the lowest-numbered empty storage slot that is neither another drive's source nor given to a
+lower drive (mtx itself would print "Unknown Storage Element Loaded", which the scripts skip).
 """
 import re
 import sys
@@ -43,14 +43,17 @@ def mtx_status(text):
     drives = sorted((e for e in els if e[0] == "drive"), key=lambda e: e[1])
     slots = storage + ports
     number = {e[1]: i + 1 for i, e in enumerate(slots)}
-    free = [i + 1 for i, e in enumerate(storage) if not e[2]]
+    sources = {number.get(e[4]) for e in drives if e[2] and e[4] is not None} - {None}
+    free = [i + 1 for i, e in enumerate(storage) if not e[2] and i + 1 not in sources]
     lines = ["  Storage Changer /dev/sg9:%d Drives, %d Slots ( %d Import/Export )"
              % (len(drives), len(slots), len(ports))]
     for d, e in enumerate(drives):
         if not e[2]:
             lines.append("Data Transfer Element %d:Empty" % d)
             continue
-        home = number.get(e[4]) if e[4] is not None else (free.pop(0) if free else None)
+        home = number.get(e[4]) if e[4] is not None else None
+        if home is None:
+            home = free.pop(0) if free else None
         line = "Data Transfer Element %d:Full (%s Loaded)" % (
             d, "Storage Element %d" % home if home else "Unknown Storage Element")
         if e[3]:

@@ -91,6 +91,38 @@ run 0 "listall after unload 0" lab listall
 matches "slot 0: ntmsd put it back where it came from" 'S:6:F:S00002L8' "$(tr '\n' ' ' <<<"$out")"
 agrees_with_model "after unload 0"
 
+# Two drives loaded from slots in descending order: each reports the slot its cartridge came
+# from (Drive.HomeSlot), not the lowest empty slots (which would be 2 and 4).
+run 0 "load slot 4 into drive 0" lab load 4 "$dev0" 0
+run 0 "load slot 3 into drive 1" lab load 3 "$dev1" 1
+same "drive 0's HomeSlot is slot 4's element" "1003" "$(drive_prop 0 HomeSlot)"
+same "drive 1's HomeSlot is slot 3's element" "1002" "$(drive_prop 1 HomeSlot)"
+run 0 "loaded, drive 0" lab loaded 0 "$dev0" 0
+same "drive 0 was loaded from slot 4" "4" "$out"
+run 0 "loaded, drive 1" lab loaded 0 "$dev1" 1
+same "drive 1 was loaded from slot 3" "3" "$out"
+run 0 "list with two drives loaded in descending order" lab list
+same "list: each cartridge under its own slot" "1:S00001L8
+6:S00002L8
+4:S00004L8
+3:S00003L8" "$out"
+run 0 "listall with two drives loaded in descending order" lab listall
+same "listall: each drive with the slot it was loaded from" "D:0:F:4:S00004L8
+D:1:F:3:S00003L8
+S:1:F:S00001L8
+S:2:E
+S:3:E
+S:4:E
+S:5:E
+S:6:F:S00002L8
+I:7:E" "$out"
+agrees_with_model "two drives loaded in descending order"
+run 0 "unload drive 0 with slot 0" lab unload 0 "$dev0" 0
+run 0 "unload drive 1 into the slot loaded reported" lab unload 3 "$dev1" 1
+run 0 "listall after both unloads" lab listall
+matches "both cartridges are back in their slots" 'S:3:F:S00003L8 S:4:F:S00004L8' \
+  "$(tr '\n' ' ' <<<"$out")"
+
 # A job that fails at the library: a cartridge put into drive 1 behind ntmsd's back makes the
 # move fail; the RSM error is named on one line and the exit status is not 0.
 "$sim" "$state" place 3 GHOST1L8 >/dev/null

@@ -70,6 +70,7 @@ TEST_F(BusDrives, EachDriveIsAnObjectWithItsProperties) {
         EXPECT_EQ(drive_text(p, "State"), "empty");
         EXPECT_EQ(drive_text(p, "Medium"), "");
         EXPECT_EQ(drive_text(p, "Barcode"), "");
+        EXPECT_EQ(get_as<uint16_t>(p, drive_iface, "HomeSlot"), 0);
         EXPECT_EQ(drive_text(p, "Vendor"), vendor);
         EXPECT_EQ(drive_text(p, "Product"), "VIRTUAL-DRIVE");
         const std::string serial = drive_text(p, "Serial");
@@ -144,6 +145,8 @@ TEST_F(BusDrives, InventoryAfterAMoveIntoADriveShowsItLoaded) {
     EXPECT_EQ(drive_text(paths[0], "State"), "loaded");
     EXPECT_EQ(drive_text(paths[0], "Barcode"), "S00002L8");
     EXPECT_EQ(drive_text(paths[0], "Medium"), s2) << "the medium keeps its GUID in the drive";
+    // No mount put it there: its home is the source address the changer reports.
+    EXPECT_EQ(get_as<uint16_t>(paths[0], drive_iface, "HomeSlot"), 1001);
     EXPECT_EQ(drive_text(paths[1], "State"), "empty");
     {
         std::unique_lock lock(mutex);
@@ -151,6 +154,7 @@ TEST_F(BusDrives, InventoryAfterAMoveIntoADriveShowsItLoaded) {
                                 [&] { return announced_state == "loaded"; }));
         EXPECT_TRUE(changed_names.count(std::string(drive_iface) + ".Medium"));
         EXPECT_TRUE(changed_names.count(std::string(drive_iface) + ".Barcode"));
+        EXPECT_TRUE(changed_names.count(std::string(drive_iface) + ".HomeSlot"));
     }
     conn->leaveEventLoop();
 
@@ -160,6 +164,7 @@ TEST_F(BusDrives, InventoryAfterAMoveIntoADriveShowsItLoaded) {
     EXPECT_EQ(drive_paths("lab1"), paths);
     EXPECT_EQ(drive_text(paths[0], "Medium"), s2);
     EXPECT_EQ(drive_text(paths[0], "State"), "loaded");
+    EXPECT_EQ(get_as<uint16_t>(paths[0], drive_iface, "HomeSlot"), 1001);
 }
 
 TEST_F(BusDrives, ALibraryWithoutDrivesListsNone) {

@@ -52,6 +52,8 @@ TEST_F(BusMount, BusctlMountsAndDismountsAMedium) {
     EXPECT_EQ(drive_state(drive), "inuse");
     EXPECT_EQ(get_as<std::string>(drive, drive_iface, "Medium"), guid);
     EXPECT_EQ(get_as<std::string>(drive, drive_iface, "Barcode"), "S00002L8");
+    EXPECT_EQ(get_as<uint16_t>(drive, drive_iface, "HomeSlot"), 1001)
+        << "the slot the mount took it from";
 
     // A mounted medium is not ejected without FORCE.
     const std::string refused = error_of([&] {
@@ -71,6 +73,7 @@ TEST_F(BusMount, BusctlMountsAndDismountsAMedium) {
     const std::string off_path = quoted(off.out, 1);
     wait_busctl_state(off_path, "u 2");
     EXPECT_EQ(drive_state(drive), "empty");
+    EXPECT_EQ(get_as<uint16_t>(drive, drive_iface, "HomeSlot"), 0) << "an empty drive has none";
     auto listed = busctl({"call", service, lib_path, library_iface, "ListMedia"}).out;
     EXPECT_NE(listed.find("\"" + guid + "\" \"S00002L8\" \"in-library\" 1007"), std::string::npos)
         << listed;

@@ -56,6 +56,9 @@ public:
     void stop();
     bool running() const { return started_; }
     const TgtLibrary& library() const { return library_; }
+    // The harness's state directory: also the changer's media_home, where tgt finds the tape file
+    // named by a cartridge's barcode when the cartridge is moved into a drive.
+    const std::string& dir() const { return dir_; }
 
     // Operator actions and set-up, through tgtadm. False (with the harness output in error) on
     // failure.
