@@ -94,6 +94,12 @@ std::vector<LibraryAdaptor::Medium> LibraryAdaptor::ListMedia() {
     });
 }
 
+uint32_t LibraryAdaptor::CallerAccess() {
+    return guarded(ctx_, [&] {
+        return value_or_throw(ctx_.manager.rights(last_.id, caller_for(ctx_, last_.id)));
+    });
+}
+
 std::vector<LibraryAdaptor::Element> LibraryAdaptor::ListElements() {
     return guarded(ctx_, [&] {
         auto elements =

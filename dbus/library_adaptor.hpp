@@ -44,6 +44,7 @@ private:
     void Inventory(JobReply&& result, uint32_t action) override;
     void AccessDoor(JobReply&& result, uint32_t action) override;
     std::vector<Element> ListElements() override;
+    uint32_t CallerAccess() override;
     bool Door() override;
     bool BarcodeReader() override;
     std::string Id() override;
