@@ -60,6 +60,18 @@ Expected<LibrarySnapshot> Manager::library(const Guid& id, const Caller& who) co
     return (*lib)->snapshot();
 }
 
+Expected<uint32_t> Manager::rights(const Guid& id, const Caller& who) const {
+    const Library* lib = registry_.find(id);
+    if (!lib)
+        return no_library(id.str());
+    const AccessPolicy& policy = lib->access();
+    if (policy.allows(who, Right::Control))
+        return 7u;
+    if (policy.allows(who, Right::Modify))
+        return 3u;
+    return policy.allows(who, Right::Use) ? 1u : 0u;
+}
+
 Expected<std::vector<MediumRecord>> Manager::media(const Guid& id, const Caller& who) {
     if (auto lib = with_right(id, who, Right::Use); !lib)
         return lib.error();

@@ -66,6 +66,9 @@ public:
     // A GUID string or a configured library name.
     Expected<Guid> find_library(const std::string& text) const;
     Expected<LibrarySnapshot> library(const Guid& id, const Caller& who) const;
+    // The caller's rights to the library as NTMS_*_ACCESS bits (USE 1, MODIFY 2, CONTROL 4), each
+    // implying the lower ones: 0, 1, 3 or 7. Asks the caller's authority at most once per right.
+    Expected<uint32_t> rights(const Guid& id, const Caller& who) const;
     Expected<std::vector<MediumRecord>> media(const Guid& library, const Caller& who);
     // Every element of the library in address order, with the medium recorded at each
     // (manager_elements.cpp); USE access, as media().

@@ -99,6 +99,18 @@ void LibraryAdaptor::ListMedia(sdbus::Result<std::vector<Medium>>&& result) {
     });
 }
 
+void LibraryAdaptor::CallerAccess(sdbus::Result<uint32_t>&& result) {
+    guarded(ctx_, [&] {
+        // polkit may be asked, for each right: on the reader's thread.
+        answer_with_read<uint32_t>(
+            ctx_, std::move(result),
+            [&manager = ctx_.manager, id = last_.id, caller = caller_for(ctx_, last_.id)] {
+                return value_or_throw(manager.rights(id, caller));
+            },
+            [](uint32_t&& rights) { return std::tuple(rights); });
+    });
+}
+
 void LibraryAdaptor::ListElements(sdbus::Result<std::vector<Element>>&& result) {
     guarded(ctx_, [&] {
         answer_with_read<std::vector<Element>>(

@@ -46,6 +46,7 @@ private:
     void Inventory(JobReply&& result, uint32_t action) override;
     void AccessDoor(JobReply&& result, uint32_t action) override;
     void ListElements(sdbus::Result<std::vector<Element>>&& result) override;
+    void CallerAccess(sdbus::Result<uint32_t>&& result) override;
     bool Door() override;
     bool BarcodeReader() override;
     std::string Id() override;

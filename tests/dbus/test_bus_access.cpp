@@ -89,6 +89,10 @@ TEST_F(BusAccess, UnprivilegedCallerReadsButActsOnNothing) {
               access_denied);
     EXPECT_EQ(error_name(dbus_call({"call", lab1_path, library_iface, "ListElements"}, nobody)),
               access_denied);
+    // What the caller may do is open to it: nothing here, everything for root.
+    EXPECT_EQ(busctl({"call", service, lab1_path, library_iface, "CallerAccess"}, nobody).out,
+              "u 0\n");
+    EXPECT_EQ(busctl({"call", service, lab1_path, library_iface, "CallerAccess"}).out, "u 7\n");
 
     // What the signals broadcast anyway is readable by every caller the bus policy admits.
     EXPECT_EQ(error_name(dbus_call({"get-library", "lab1"}, nobody)), "");
@@ -157,6 +161,10 @@ TEST_F(BusAccess, MemberOfTheControlGroupInjects) {
         member);
     EXPECT_EQ(second.status, 0) << second.err;
     EXPECT_EQ(managed_objects("job").size(), 2u);
+    // CallerAccess tells the member it has CONTROL, and so MODIFY and USE (7).
+    EXPECT_EQ(busctl({"call", service, library_path("lab1"), library_iface, "CallerAccess"}, member)
+                  .out,
+              "u 7\n");
     // The member may stop its job, an outsider may not.
     EXPECT_EQ(error_name(dbus_call({"cancel", job_path}, As{As::Nobody})), access_denied);
     EXPECT_EQ(error_name(dbus_call({"cancel", job_path}, member)), "");

@@ -453,6 +453,9 @@ check_purge() {
 # check_tape_devices
 # shellcheck source=guest-checks-drives.sh
 . "$DISK/guest-checks-drives.sh"
+# check_cockpit, check_browser_login, check_browser_inject, check_browser_viewer
+# shellcheck source=guest-checks-cockpit.sh
+. "$DISK/guest-checks-cockpit.sh"
 
 CHECKS=(
   install "the project installs like a package (sysusers, ldconfig, systemd, udev, D-Bus, catalog)"
@@ -471,6 +474,10 @@ CHECKS=(
   journal "library full: the operator request is in journalctl -u ntmsd with its MESSAGE_ID and in journalctl -x with its catalog text"
   hotplug "iscsiadm logout takes the library offline, login brings it back online with the same GUID"
   not_a_changer "scsi_debug ptype=8 is reported as a library that cannot be used, the real one undisturbed"
+  cockpit "cockpit.socket on eth0 (the host's forwarded port), an operator in group tape and a viewer without rights"
+  browser_login "Chromium on the host logs the operator into Cockpit; the ntms page lists the library and its slot map"
+  browser_inject "the page's Inject, the operator fills the port, the page's Satisfy: the page shows the job PASSED and the cartridge in its slot; mtx agrees"
+  browser_viewer "the viewer without rights sees Inject, Inventory, Door, Eject disabled with the reason"
   stop "systemctl stop ntmsd ends it cleanly"
 )
 if [ -d "$DISK/debs" ]; then

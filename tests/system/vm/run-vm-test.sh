@@ -54,8 +54,10 @@ host_log=$logdir/host.log
 
 work=
 qemu_pid=
+browser_pid=
 cleanup() {
   if [ -n "$qemu_pid" ]; then kill "$qemu_pid" 2>/dev/null || true; fi
+  if [ -n "$browser_pid" ]; then kill "$browser_pid" 2>/dev/null || true; fi
   if [ -n "$work" ]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -215,20 +217,48 @@ if [ "$mode" = shell ]; then
   exit 0
 fi
 
+# The Cockpit page's browser checks (guest-checks-cockpit.sh), when they are to run: a user-mode
+# NIC whose only way in is a free host port forwarded to the guest's 9090 (restrict=on: the guest
+# reaches nothing), a third serial port (the guest's ttyS2) on which browser-test.py and the guest
+# talk, and the browser, started next to QEMU. Its log is browser.log, its screenshots
+# cockpit-*.png.
+browser_qemu=()
+if [ -z "${NTMS_VM_ONLY:-}" ] || [[ ",$only," == *,browser_* ]]; then
+  if ! /usr/bin/python3 -c 'import selenium' 2>/dev/null || ! [ -x /usr/bin/chromedriver ]; then
+    comment "no browser for the Cockpit checks: python3-selenium or chromium-driver is missing (tools/deps.sh)"
+  else
+    browser_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    browser_qemu=(-nic "user,model=virtio-net-pci,restrict=on,hostfwd=tcp:127.0.0.1:$browser_port-:9090"
+      -serial "unix:$work/browser.sock,server=on,wait=off")
+    append="$append ntms.browser=1"
+    rm -f "$logdir"/cockpit-*.png
+  fi
+fi
+
 console=$logdir/console.log
 report=$logdir/report.log
 rm -f "$console" "$report"
 t0=$(date +%s)
 timeout --kill-after=10 "$TIMEOUT" "${qemu[@]}" -display none -monitor none \
-  -append "$append" -serial "file:$console" -serial "file:$report" \
+  -append "$append" -serial "file:$console" -serial "file:$report" "${browser_qemu[@]}" \
   </dev/null >>"$host_log" 2>&1 &
 qemu_pid=$!
+if [ "${#browser_qemu[@]}" -gt 0 ]; then
+  "$HERE/browser-test.py" --socket "$work/browser.sock" --port "$browser_port" --logdir "$logdir" \
+    --timeout "$TIMEOUT" </dev/null >"$logdir/browser.log" 2>&1 &
+  browser_pid=$!
+fi
 set +e
 wait "$qemu_pid"
 qemu_rc=$?
 set -e
 qemu_pid=
 t_guest=$(($(date +%s) - t0))
+if [ -n "$browser_pid" ]; then
+  kill "$browser_pid" 2>/dev/null || true
+  wait "$browser_pid" 2>/dev/null || true
+  browser_pid=
+fi
 
 # 6. The report.
 declare -A result=()
