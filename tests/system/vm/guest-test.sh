@@ -453,6 +453,9 @@ check_purge() {
 # check_tape_devices
 # shellcheck source=guest-checks-drives.sh
 . "$DISK/guest-checks-drives.sh"
+# check_notify_mail, check_metrics_node_exporter
+# shellcheck source=guest-checks-services.sh
+. "$DISK/guest-checks-services.sh"
 
 CHECKS=(
   install "the project installs like a package (sysusers, ldconfig, systemd, udev, D-Bus, catalog)"
@@ -471,6 +474,8 @@ CHECKS=(
   journal "library full: the operator request is in journalctl -u ntmsd with its MESSAGE_ID and in journalctl -x with its catalog text"
   hotplug "iscsiadm logout takes the library offline, login brings it back online with the same GUID"
   not_a_changer "scsi_debug ptype=8 is reported as a library that cannot be used, the real one undisturbed"
+  notify_mail "ntms-notify mails an operator request and a library going offline through exim4 into a local mailbox, with the catalog's text"
+  metrics_node_exporter "ntms-metrics.service's file through prometheus-node-exporter on :9100: ntms_ series match mtx, no textfile scrape error"
   stop "systemctl stop ntmsd ends it cleanly"
 )
 if [ -d "$DISK/debs" ]; then
