@@ -456,6 +456,9 @@ check_purge() {
 # check_cockpit, check_browser_login, check_browser_inject, check_browser_viewer
 # shellcheck source=guest-checks-cockpit.sh
 . "$DISK/guest-checks-cockpit.sh"
+# check_notify_mail, check_metrics_node_exporter
+# shellcheck source=guest-checks-services.sh
+. "$DISK/guest-checks-services.sh"
 
 CHECKS=(
   install "the project installs like a package (sysusers, ldconfig, systemd, udev, D-Bus, catalog)"
@@ -478,6 +481,8 @@ CHECKS=(
   browser_login "Chromium on the host logs the operator into Cockpit; the ntms page lists the library and its slot map"
   browser_inject "the page's Inject, the operator fills the port, the page's Satisfy: the page shows the job PASSED and the cartridge in its slot; mtx agrees"
   browser_viewer "the viewer without rights sees Inject, Inventory, Door, Eject disabled with the reason"
+  notify_mail "ntms-notify mails an operator request and a library going offline through exim4 into a local mailbox, with the catalog's text"
+  metrics_node_exporter "ntms-metrics.service's file through prometheus-node-exporter on :9100: ntms_ series match mtx, no textfile scrape error"
   stop "systemctl stop ntmsd ends it cleanly"
 )
 if [ -d "$DISK/debs" ]; then
