@@ -142,6 +142,22 @@ TEST_F(DriveHome, SourceEmptyFromAFullDriveIsAlsoTheTapeStillLoaded) {
     EXPECT_THAT(refused.error_message, HasSubstr("still holds the tape of S00001L8"));
 }
 
+// An eject with FORCE of a mounted medium takes it out of its drive the same way.
+TEST_F(DriveHome, AForcedEjectFromADriveThatHoldsItsTapeFailsClearly) {
+    start({library(sim("slots=10,ie=1,drives=1,fill=2"))});
+    ASSERT_EQ(mount("S00001L8", 2).state, JobState::Passed);
+    refuse_next_move(0x53, 0x03);
+    const JobRecord refused =
+        finish(manager_->eject(medium("S00001L8").id.str(), 3, {}, {}, Caller::root())); // FORCE
+    EXPECT_EQ(refused.state, JobState::Failed);
+    EXPECT_EQ(refused.error, win32::MediumNotAccessible) << refused.error_message;
+    EXPECT_THAT(refused.error_message, HasSubstr("drive element 2 still holds the tape"));
+    EXPECT_EQ(device().element(2)->primary_tag, "S00001L8");
+    EXPECT_FALSE(device().element(100)->full);
+    EXPECT_EQ(medium("S00001L8").element, std::optional<uint16_t>(2));
+    EXPECT_TRUE(drive(2).in_use) << "still mounted";
+}
+
 // The drive's tape device is asked to unload before the move. A path that is no tape device
 // cannot (ENOTTY): the move is tried anyway, and when the changer refuses it, the message says
 // what the unload answered.
