@@ -87,6 +87,9 @@ const char* action_name(DWORD operation, DWORD a) {
     /* An inventory's FAST is not an inject's STOP. */
     if (operation == NTMS_LM_INVENTORY || operation == NTMS_LM_DOORACCESS)
         return inventory_method_name(a);
+    /* A cleaning has no action of its own. */
+    if (operation == NTMS_LM_CLEANDRIVE)
+        return "CLEANDRIVE";
     return TERM_NAME(inject_actions, a);
 }
 const char* opreq_state_name(DWORD s) {

@@ -39,6 +39,7 @@ TEST(Errors, EveryDomainCodeHasItsOwnName) {
         {win32::DriveMediaMismatch, "DriveMediaMismatch"},
         {win32::MediaOffline, "MediaOffline"},
         {win32::UnableToEjectMountedMedia, "UnableToEjectMountedMedia"},
+        {win32::MediaIncompatible, "MediaIncompatible"},
     };
     for (const auto& [code, name] : expected) {
         EXPECT_EQ(error_name(code), std::string("org.ntms.Ntms1.Error.") + name) << code;
