@@ -1,7 +1,7 @@
 // CleanNtmsDrive scenarios on the virtual changer: each asserts the job's outcome, where the
 // cleaning cartridge is (database and device), its history and the cleanings it has left.
+#include "crash_child.hpp"
 #include "daemon/library/drives.hpp"
-#include "inject_fixture.hpp"
 
 #include <gmock/gmock.h>
 #include <signal.h>
@@ -201,74 +201,18 @@ TEST_F(Clean, ASpentCleanerIsNeverPicked) {
     EXPECT_EQ(left(), (std::map<std::string, uint32_t>{{"CLN001L1", 0}}));
 }
 
-// The device as a child's daemon sees it: the process dies right after the first MOVE MEDIUM was
-// carried out, before it hears the answer.
-class KillAfterMove final : public sgio::Transport {
-public:
-    explicit KillAfterMove(std::unique_ptr<sgio::Transport> inner) : inner_(std::move(inner)) {}
-    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb,
-                                              sgio::Direction direction, std::span<uint8_t> buffer,
-                                              std::chrono::milliseconds timeout) override {
-        auto r = inner_->execute(cdb, direction, buffer, timeout);
-        if (cdb[0] == 0xA5)
-            raise(SIGKILL);
-        return r;
-    }
-    std::string name() const override { return inner_->name(); }
-
-private:
-    std::unique_ptr<sgio::Transport> inner_;
-};
-
 // ntmsd killed once the cleaner is in the drive: at start-up the move is recorded (one use), the
 // interrupted job fails and the cleaner goes back to its slot.
 TEST_F(Clean, AKillWhileTheCleanerIsInTheDriveBringsItHomeAtRestart) {
     const LibraryConfig cfg =
         cleaning_library("slots=10,ie=1,drives=1,fill=1,move-ms=300", {"CLN001L1"}, 50, 600);
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        close(fds[0]);
-        Recorder rec;
-        DaemonConfig dc;
-        dc.database = db_path_;
-        dc.discover = false;
-        dc.libraries = {cfg};
-        Domain d(dc, rec,
-                 [&](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
-                     auto vc =
-                         sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(device));
-                     if (!vc)
-                         return std::move(vc).error();
-                     return std::unique_ptr<sgio::Transport>(
-                         std::make_unique<KillAfterMove>(std::move(vc).value()));
-                 });
-        d.start();
-        rec.wait_until([&] {
-            auto s = d.library(*d.find_library("lab1"), Caller::root());
-            return s && s->online() && !s->drive_list.empty();
-        });
-        auto job = d.clean(drive_id(*d.find_library("lab1"), 2).str(), {}, Caller::root());
-        if (!job)
-            _exit(3);
-        const std::string text = job->str();
-        if (write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-            _exit(4);
-        close(fds[1]);
-        rec.wait_final(*job);
-        _exit(5); // not reached: the move kills the process
-    }
-    close(fds[1]);
-    std::string text(36, '\0');
-    const ssize_t n = read(fds[0], text.data(), text.size());
-    close(fds[0]);
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
-    ASSERT_EQ(n, 36);
-    const Guid job = *Guid::parse(text);
+    const Guid job = run_killed_child(
+        db_path_, cfg, after_first_move(),
+        [](Domain& d) {
+            return d.clean(drive_id(*d.find_library("lab1"), 2).str(), {}, Caller::root());
+        },
+        [](Domain&, Recorder& rec, const Guid& started) { rec.wait_final(started); });
+    ASSERT_FALSE(job.is_null());
     {
         auto vc = sgio::VirtualChanger::open(*sgio::VirtualChangerConfig::parse(cfg.device));
         ASSERT_TRUE(vc);
