@@ -456,6 +456,9 @@ check_purge() {
 # check_notify_mail, check_metrics_node_exporter
 # shellcheck source=guest-checks-services.sh
 . "$DISK/guest-checks-services.sh"
+# check_bacula
+# shellcheck source=guest-checks-bacula.sh
+. "$DISK/guest-checks-bacula.sh"
 
 CHECKS=(
   install "the project installs like a package (sysusers, ldconfig, systemd, udev, D-Bus, catalog)"
@@ -476,6 +479,7 @@ CHECKS=(
   not_a_changer "scsi_debug ptype=8 is reported as a library that cannot be used, the real one undisturbed"
   notify_mail "ntms-notify mails an operator request and a library going offline through exim4 into a local mailbox, with the catalog's text"
   metrics_node_exporter "ntms-metrics.service's file through prometheus-node-exporter on :9100: ntms_ series match mtx, no textfile scrape error"
+  bacula "Bacula with ntms-changer: update slots, label barcodes, full backup, restore, diff -r; Bacula, ntmsd and mtx agree"
   stop "systemctl stop ntmsd ends it cleanly"
 )
 if [ -d "$DISK/debs" ]; then
