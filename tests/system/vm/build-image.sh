@@ -33,7 +33,7 @@ base_packages=(
   man-db jq
   # the checks of the programs that use ntmsd: Bacula with ntms-changer, mail through a local
   # MTA, node-exporter's textfile collector, and Cockpit with the ntms page
-  bacula-director-sqlite3 bacula-sd bacula-fd bacula-console
+  bacula-director bacula-director-sqlite3 bacula-sd bacula-fd bacula-console
   exim4-daemon-light prometheus-node-exporter curl
   cockpit-ws cockpit-bridge cockpit-system
   # what debootstrap cannot choose among alternatives: the session bus dconf-service (for
