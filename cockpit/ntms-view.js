@@ -127,7 +127,7 @@ window.ntmsView = (function () {
     function library(lib, runningInject, handlers) {
         const denied = controlReason(lib);
         const full = lib.Slots - lib.FreeSlots;
-        const section = el("article", { class: "library", "data-library": lib.Name,
+        const section = el("article", { class: "library", "data-library": lib.Name, "data-key": lib.key,
                                         "aria-labelledby": "lib-" + lib.key },
             el("h3", { id: "lib-" + lib.key }, lib.Name),
             facts([

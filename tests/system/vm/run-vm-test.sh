@@ -17,7 +17,9 @@
 #    checks it sources.
 # 5. QEMU (TCG; KVM is not used), a throw-away qcow2 overlay on the image, a hard time limit.
 #    ttyS0 is the console (BUILDDIR/tests/system/vm/console.log), ttyS1 the guest's report
-#    (report.log), both kept from the last run for diagnosis.
+#    (report.log), both kept from the last run for diagnosis. When the Cockpit page's browser
+#    checks run, also a user-mode NIC with one forwarded port and ttyS2 for browser-test.py
+#    (headless Chromium on this host; browser.log, cockpit-*.png).
 # 6. The report becomes TAP. A check the guest never reported is a failure that quotes the end of
 #    the console. No reachable Debian mirror to build the image from: the whole test is skipped,
 #    saying so.
