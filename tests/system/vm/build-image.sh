@@ -33,7 +33,7 @@ base_packages=(
   man-db jq
   # the checks of the programs that use ntmsd: Bacula with ntms-changer, mail through a local
   # MTA, node-exporter's textfile collector, and Cockpit with the ntms page
-  bacula-director bacula-director-sqlite3 bacula-sd bacula-fd bacula-console
+  bacula-director-sqlite3 bacula-sd bacula-fd bacula-console
   exim4-daemon-light prometheus-node-exporter curl
   cockpit-ws cockpit-bridge cockpit-system
   # what debootstrap cannot choose among alternatives: the session bus dconf-service (for
@@ -41,6 +41,11 @@ base_packages=(
   dbus-user-session
   libsdbus-c++1 libsqlite3-0 libfmt9 libiscsi7 libinih1 libsystemd0
 )
+
+# Packages whose dependencies offer alternatives that debootstrap, which always takes the first,
+# gets wrong: bacula-director would bring bacula-director-pgsql, which conflicts with the sqlite3
+# catalogue above. apt-get installs them in the new system once debootstrap is done.
+apt_packages=(bacula-director)
 
 die() { echo "build-image: $*" >&2; exit 1; }
 skip() { echo "build-image: $*" >&2; exit 77; }
@@ -80,7 +85,8 @@ host_mirror() {
 }
 
 packages=("${base_packages[@]}" "$@")
-package_list=$(printf '%s\n' "${packages[@]}" | sort -u)
+package_list=$(printf '%s\n' "${packages[@]}" "${apt_packages[@]}" | sort -u)
+include_list=$(printf '%s\n' "${packages[@]}" | sort -u)
 recipe=$( { cat "$SELF"; echo "$SUITE"; } | sha256sum | cut -c1-16)
 key=$( { echo "$recipe"; echo "$package_list"; } | sha256sum | cut -c1-16)
 
@@ -155,12 +161,22 @@ printf '%s\n' virtio_pci virtio_blk ext4 >"$root/usr/share/initramfs-tools/modul
 
 echo "build-image: debootstrap $SUITE from $mirror into $tmp ($(echo "$package_list" | wc -l) packages)" >&2
 if ! LC_ALL=C DEBIAN_FRONTEND=noninteractive debootstrap --variant=minbase \
-    --include="$(echo "$package_list" | paste -sd,)" "$SUITE" "$root" "$mirror" \
+    --include="$(echo "$include_list" | paste -sd,)" "$SUITE" "$root" "$mirror" \
     >"$tmp/debootstrap.log" 2>&1; then
   tail -n 30 "$tmp/debootstrap.log" >&2
   # A mirror that answered the Release file but failed half way is a failure, not a skip.
   die "debootstrap failed (log above)"
 fi
+# No maintainer script may start a service in the chroot.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+if ! { chroot "$root" apt-get -q update &&
+    LC_ALL=C DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get -q -y \
+      --no-install-recommends install "${apt_packages[@]}"; } >>"$tmp/debootstrap.log" 2>&1; then
+  tail -n 30 "$tmp/debootstrap.log" >&2
+  die "apt-get install ${apt_packages[*]} in the new system failed (log above)"
+fi
+rm -f "$root/usr/sbin/policy-rc.d"
 mid=$(date +%s)
 
 echo ntms-vm >"$root/etc/hostname"
