@@ -25,7 +25,7 @@
 #    saying so.
 #
 # Environment: NTMS_VM_DEBS (see 1), NTMS_VM_CACHE (image cache, default /var/tmp/ntms-vm), NTMS_VM_MIRROR (instead of
-# the host's apt mirror), NTMS_VM_TIMEOUT (seconds the guest may run, default 600), NTMS_VM_MEM
+# the host's apt mirror), NTMS_VM_TIMEOUT (seconds the guest may run, default 900), NTMS_VM_MEM
 # (MiB, 1024), NTMS_VM_SMP (2), NTMS_VM_ONLY (names of guest checks, separated by spaces: only
 # these run, in their usual order; the ones they build on, such as install, changer and start,
 # must be named too).
@@ -33,7 +33,7 @@ set -euo pipefail
 umask 022
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-TIMEOUT=${NTMS_VM_TIMEOUT:-600}
+TIMEOUT=${NTMS_VM_TIMEOUT:-900}
 MEM=${NTMS_VM_MEM:-1024}
 SMP=${NTMS_VM_SMP:-2}
 
