@@ -222,6 +222,16 @@ protected:
         EXPECT_TRUE(s) << s.error().message;
         return std::move(s).value();
     }
+    // The catalogue's record of the medium with this barcode in lab1.
+    MediumRecord medium(const std::string& barcode) {
+        auto media = open_store()->list_media(lib_id());
+        EXPECT_TRUE(media);
+        for (const auto& m : *media)
+            if (m.barcode == barcode)
+                return m;
+        ADD_FAILURE() << "no medium " << barcode;
+        return {};
+    }
 
     std::filesystem::path dir_;
     std::string db_path_;

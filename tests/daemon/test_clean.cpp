@@ -34,15 +34,6 @@ protected:
         c.cleaning_time_sec = cleaning_time_sec;
         return c;
     }
-    MediumRecord medium(const std::string& barcode) {
-        auto media = open_store()->list_media(lib_id());
-        EXPECT_TRUE(media);
-        for (const auto& m : *media)
-            if (m.barcode == barcode)
-                return m;
-        ADD_FAILURE() << "no medium " << barcode;
-        return {};
-    }
     Expected<Guid> clean(uint16_t drive) {
         return manager_->clean(drive_id(lib_id(), drive).str(), {}, Caller::root());
     }

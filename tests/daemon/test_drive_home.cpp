@@ -19,15 +19,6 @@ namespace {
 
 class DriveHome : public InjectFixture {
 protected:
-    MediumRecord medium(const std::string& barcode) {
-        auto media = open_store()->list_media(lib_id());
-        EXPECT_TRUE(media);
-        for (const auto& m : *media)
-            if (m.barcode == barcode)
-                return m;
-        ADD_FAILURE() << "no medium " << barcode;
-        return {};
-    }
     JobRecord finish(const Expected<Guid>& job) {
         EXPECT_TRUE(job) << job.error().message;
         return job ? events_.wait_final(*job) : JobRecord{};

@@ -15,15 +15,6 @@ namespace {
 
 class Eject : public InjectFixture {
 protected:
-    MediumRecord medium(const std::string& barcode) {
-        auto media = open_store()->list_media(lib_id());
-        EXPECT_TRUE(media);
-        for (const auto& m : *media)
-            if (m.barcode == barcode)
-                return m;
-        ADD_FAILURE() << "no medium " << barcode;
-        return {};
-    }
     Expected<Guid> eject(const Guid& m, EjectAction a, const std::string& job = {},
                          EjectOptions o = {}) {
         return manager_->eject(m.is_null() ? std::string() : m.str(), static_cast<uint32_t>(a), job,

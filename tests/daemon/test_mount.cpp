@@ -21,15 +21,6 @@ constexpr uint32_t dismount_deferred = 0x01;
 
 class Mount : public InjectFixture {
 protected:
-    MediumRecord medium(const std::string& barcode) {
-        auto media = open_store()->list_media(lib_id());
-        EXPECT_TRUE(media);
-        for (const auto& m : *media)
-            if (m.barcode == barcode)
-                return m;
-        ADD_FAILURE() << "no medium " << barcode;
-        return {};
-    }
     Expected<Guid> mount(const std::vector<std::string>& barcodes,
                          const std::vector<uint16_t>& drives = {}, uint32_t flags = 0,
                          std::optional<uint32_t> timeout = std::nullopt) {

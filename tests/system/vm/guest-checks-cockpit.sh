@@ -62,11 +62,7 @@ check_cockpit() {
   [ -f /usr/share/cockpit/ntms/manifest.json ] || { note "the page is not installed"; return 1; }
   # A free slot for the page's inject, and an empty port: earlier checks may have filled both.
   port_clear
-  if [ "$(lib_prop FreeSlots)" = 0 ]; then
-    tgt_element "element_type=2,address=$ST_FIRST,clear_slot=1" &&
-      ntmsctl inventory "$LIB" --wait >/dev/null || { note "making a slot free failed"; return 1; }
-    note "the library was full: slot $ST_FIRST emptied behind ntmsd's back, then an inventory"
-  fi
+  slot_free || return 1
   # eth0 (QEMU's user-mode NIC) at the address its port forwarding goes to; no gateway, no DNS:
   # the guest answers the forwarded connections and reaches nothing else.
   [ -e /sys/class/net/eth0 ] || { note "no eth0: $(ls /sys/class/net)"; return 1; }

@@ -57,6 +57,7 @@ check_notify_mail() {
 
   # An inject job waits for the operator: its request to fill the port is mailed.
   port_clear
+  slot_free || return 1
   inject_busctl 120 vm-notify || return 1
   wait_for 30 '[ "$(job_prop State)" = 5 ]' || { note "job not waiting: $(job_summary)"; return 1; }
   if wait_for 30 'm=$(mbox_messages "$NOTIFY_MBOX" "Put cartridges into the port of library $name") && [ -n "$m" ]'; then

@@ -207,6 +207,15 @@ port_clear() {
   done
 }
 
+# At least one free storage slot for an inject: earlier checks may have filled the library. The
+# first slot is emptied behind ntmsd's back, then an inventory tells ntmsd.
+slot_free() {
+  [ "$(lib_prop FreeSlots)" != 0 ] && return 0
+  tgt_element "element_type=2,address=$ST_FIRST,clear_slot=1" &&
+    ntmsctl inventory "$LIB" --wait >/dev/null || { note "making a slot free failed"; return 1; }
+  note "the library was full: slot $ST_FIRST emptied behind ntmsd's back, then an inventory"
+}
+
 final_state() { case "$1" in 2 | 3 | 4 | 7 | 8) return 0 ;; esac; return 1; }
 
 # inject_busctl TIMEOUT APPLICATION: sets JOB and JOBPATH
