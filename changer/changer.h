@@ -96,5 +96,6 @@ void changer_assign_homes(struct changer *c);
 /* changer_mount.c */
 int command_load(struct changer *c, unsigned slot, unsigned drive, const char *device);
 int command_unload(struct changer *c, unsigned slot, unsigned drive);
+int command_transfer(struct changer *c, unsigned slot, unsigned to);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * load and unload: Manager.MountMedia and Manager.DismountMedia, then the wait for their job to
+ * load, unload and transfer: Manager.MountMedia, DismountMedia and MoveMedia, then the wait for their job to
  * end, woken by its PropertiesChanged and Completed signals and reading Job.State each time (a job
  * that already left the bus is brought back with Manager.GetJob).
  */
@@ -146,6 +146,25 @@ static int follow(sd_bus *bus, const char *what, sd_bus_message *reply) {
     return wait_job(bus, what, job, path);
 }
 
+/* Sends `call` (r: how its making went; it is unreferenced here) and waits for the job it
+ * queues. */
+static int call_and_follow(struct changer *c, const char *what, sd_bus_message *call, int r) {
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    sd_bus_message *reply = NULL;
+    int rc;
+    if (r >= 0)
+        r = sd_bus_call(c->bus, call, 0, &e, &reply);
+    sd_bus_message_unref(call);
+    if (r < 0) {
+        rc = changer_fail_bus(what, &e, r);
+        sd_bus_error_free(&e);
+        return rc;
+    }
+    rc = follow(c->bus, what, reply);
+    sd_bus_message_unref(reply);
+    return rc;
+}
+
 /* As the scripts' wait_for_drive after a load: up to 300 s until the tape device reports the
  * drive online. Only the st device's status is read (the robot is ntmsd's); a path that is no
  * character device, or a drive that never says online, ends the wait without an error, as there. */
@@ -179,8 +198,7 @@ static int check_drive(const struct changer *c, unsigned drive, const char *what
 }
 
 int command_load(struct changer *c, unsigned slot, unsigned drive, const char *device) {
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    sd_bus_message *call = NULL, *reply = NULL;
+    sd_bus_message *call = NULL;
     const struct changer_slot *s;
     const struct changer_drive *d;
     char what[300], drive_id[CHANGER_GUID_SIZE], detail[80];
@@ -210,16 +228,7 @@ int command_load(struct changer *c, unsigned slot, unsigned drive, const char *d
                                              MOUNT_ERROR_OFFLINE | MOUNT_SPECIFIC_DRIVE),
                                   (int32_t)PRIORITY_NORMAL, 1, "application", "s",
                                   "ntms-changer");
-    if (r >= 0)
-        r = sd_bus_call(c->bus, call, 0, &e, &reply);
-    sd_bus_message_unref(call);
-    if (r < 0) {
-        rc = changer_fail_bus(what, &e, r);
-        sd_bus_error_free(&e);
-        return rc;
-    }
-    rc = follow(c->bus, what, reply);
-    sd_bus_message_unref(reply);
+    rc = call_and_follow(c, what, call, r);
     if (rc == CHANGER_EXIT_OK)
         wait_for_drive(device);
     return rc;
@@ -228,8 +237,7 @@ int command_load(struct changer *c, unsigned slot, unsigned drive, const char *d
 /* SLOT 0 lets ntmsd choose (the slot the cartridge came from, else any free one), as mtx unload
  * without a slot uses the drive's source element. */
 int command_unload(struct changer *c, unsigned slot, unsigned drive) {
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    sd_bus_message *call = NULL, *reply = NULL;
+    sd_bus_message *call = NULL;
     const struct changer_drive *d;
     char what[300], detail[80];
     int r, rc;
@@ -262,15 +270,38 @@ int command_unload(struct changer *c, unsigned slot, unsigned drive) {
                                          c->slots[slot - 1].address, "application", "s",
                                          "ntms-changer")
                  : sd_bus_message_append(call, "a{sv}", 1, "application", "s", "ntms-changer");
-    if (r >= 0)
-        r = sd_bus_call(c->bus, call, 0, &e, &reply);
-    sd_bus_message_unref(call);
-    if (r < 0) {
-        rc = changer_fail_bus(what, &e, r);
-        sd_bus_error_free(&e);
-        return rc;
+    return call_and_follow(c, what, call, r);
+}
+
+/* mtx's "transfer SRC DST" between storage slots: Manager.MoveMedia. The ports are refused: a
+ * cartridge comes in through an inject and goes out through an eject. */
+int command_transfer(struct changer *c, unsigned slot, unsigned to) {
+    sd_bus_message *call = NULL;
+    char what[300], detail[80];
+    const size_t all = c->storage + c->ports;
+    int r;
+    snprintf(what, sizeof what, "%s: transfer slot %u to slot %u", c->name, slot, to);
+    if (slot < 1 || slot > all || to < 1 || to > all) {
+        snprintf(detail, sizeof detail, "the library has slots 1 to %zu", all);
+        return changer_fail(what, CODE_ObjectNotFound, detail);
     }
-    rc = follow(c->bus, what, reply);
-    sd_bus_message_unref(reply);
-    return rc;
+    if (slot > c->storage || to > c->storage)
+        return changer_fail(what, CODE_InvalidParameter,
+                            "an import/export slot: a transfer moves between storage slots; "
+                            "ntmsctl inject and eject use the ports");
+    if (slot == to)
+        return changer_fail(what, CODE_InvalidParameter, "the same slot");
+    if (!c->slots[slot - 1].full)
+        return changer_fail(what, CODE_Empty, "the source slot is empty");
+    if (c->slots[to - 1].full)
+        return changer_fail(what, CODE_NotEmpty, "the destination slot is full");
+    if (!c->slots[slot - 1].medium[0])
+        return changer_fail(what, CODE_MediaNotAvailable,
+                            "ntmsd does not know the cartridge in the slot yet (inventory)");
+    r = sd_bus_message_new_method_call(c->bus, &call, SERVICE, ROOT, MANAGER, "MoveMedia");
+    if (r >= 0)
+        r = sd_bus_message_append(call, "sqa{sv}", c->slots[slot - 1].medium,
+                                  c->slots[to - 1].address, 1, "application", "s",
+                                  "ntms-changer");
+    return call_and_follow(c, what, call, r);
 }

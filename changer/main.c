@@ -16,7 +16,7 @@ static const char usage_text[] =
     "  CHANGER  an ntmsd library: its name, GUID or device string\n"
     "  COMMAND  list | listall | slots          (two arguments suffice)\n"
     "           loaded | load | unload          (all five arguments)\n"
-    "           transfer SLOT DESTINATION-SLOT  (not supported yet)\n"
+    "           transfer SLOT DESTINATION-SLOT\n"
     "  --bareos  listall as Bareos's mtx-changer prints it (ports as S: lines)\n";
 
 static int usage(const char *problem) {
@@ -69,6 +69,8 @@ static int run(const char *spec, const char *cmd, unsigned slot, const char *dev
             rc = command_loaded(&c, drive);
         else if (!strcmp(cmd, "load"))
             rc = command_load(&c, slot, drive, device);
+        else if (!strcmp(cmd, "transfer"))
+            rc = command_transfer(&c, slot, drive); /* the destination slot, in %a */
         else
             rc = command_unload(&c, slot, drive);
     }
@@ -111,15 +113,8 @@ int main(int argc, char **argv) {
         return usage(NULL);
     }
     if (!strcmp(cmd, "transfer")) {
-        unsigned to;
-        if (!number(argv[optind + 2], &slot) || !number(argv[optind + 3], &to))
+        if (!number(argv[optind + 2], &slot) || !number(argv[optind + 3], &drive))
             return usage("transfer takes two slot numbers");
-        /* Not faked with two moves through a drive: ntmsd has no slot-to-slot move yet. */
-        fprintf(stderr,
-                "ntms-changer: %s: transfer slot %u to slot %u: ERROR_NOT_SUPPORTED (50): "
-                "ntmsd has no slot-to-slot move yet\n",
-                argv[optind], slot, to);
-        return changer_exit_code(CODE_NotSupported);
     }
     if (need == 5) {
         if (!number(argv[optind + 4], &drive))

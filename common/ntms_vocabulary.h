@@ -131,7 +131,8 @@
     X(NTMS_LM_CANCELLED, 7, Cancelled, "cancelled")                                                \
     X(NTMS_LM_STOPPED,   8, Stopped,   "stopped")
 
-/* The operations a job runs, with RSM's NtmsLmOperation codes: X(CONSTANT, code, Name, "name").
+/* The operations a job runs, with RSM's NtmsLmOperation codes (MOVE, a slot-to-slot move, is
+ * ntmsd's own and has a code out of RSM's range): X(CONSTANT, code, Name, "name").
  * The name is the job's Operation property on the bus. */
 #define NTMS_OPERATIONS(X)                                                                         \
     X(NTMS_LM_INVENTORY,     8,  Inventory,     "inventory")                                       \
@@ -142,7 +143,8 @@
     X(NTMS_LM_INJECTCLEANER, 13, InjectCleaner, "injectcleaner")                                   \
     X(NTMS_LM_CLEANDRIVE,    15, CleanDrive,    "cleandrive")                                      \
     X(NTMS_LM_DISMOUNT,      16, Dismount,      "dismount")                                        \
-    X(NTMS_LM_MOUNT,         17, Mount,         "mount")
+    X(NTMS_LM_MOUNT,         17, Mount,         "mount")                                           \
+    X(NTMS_LM_MOVE,          0x10000, Move,     "move")
 
 /* InjectNtmsMedia's dwAction, NtmsInjectOperation: X(CONSTANT, value, Name, "name"). */
 #define NTMS_INJECT_ACTIONS(X)                                                                     \

@@ -92,6 +92,11 @@ public:
     // DismountNtmsMedia: a dismount job; `flags`: NTMS_DISMOUNT_DEFERRED or _IMMEDIATE (0: now).
     Expected<Guid> dismount(const std::vector<std::string>& media, uint32_t flags,
                             const MountOptions& options, const Caller& who);
+    // A slot-to-slot move (not RSM's; Bacula's "transfer"): a MOVE job that takes `medium`, in a
+    // storage slot, to the empty storage slot `element`. USE access, as a mount; the checks of
+    // mount() in its order, then the slots'. Nothing changed on failure.
+    Expected<Guid> move(const std::string& medium, uint16_t element, const MountOptions& options,
+                        const Caller& who);
     // CleanNtmsDrive (manager_clean.cpp): the checks in RSM's order, nothing changed on
     // failure; a CLEANDRIVE job of the drive's library, durably queued. `drive`: a drive GUID.
     // USE access, as a mount.

@@ -1,5 +1,6 @@
 // MountNtmsMedia and DismountNtmsMedia at the front door: their call-time checks and the jobs
-// they queue (operations/mount.hpp). Both need USE access to the media's library, as RSM's do.
+// they queue (operations/mount.hpp); and MoveMedia's slot-to-slot move (operations/move.hpp).
+// All need USE access to the media's library, as RSM's mount does.
 #include "common/ntms_vocabulary.h"
 #include "daemon/config.hpp"
 #include "daemon/jobs/ledger.hpp"
@@ -39,6 +40,20 @@ const DriveState* drive_at(const LibrarySnapshot& s, std::optional<uint16_t> ele
         if (d.element == *element)
             return &d;
     return nullptr;
+}
+
+// `e` is a storage slot of the library that the catalogue has empty.
+Expected<void> free_slot(Library& lib, uint16_t e) {
+    auto [ranges, free] = lib.catalogue().element_ranges();
+    const bool slot = std::any_of(ranges.begin(), ranges.end(), [&](const ElementRange& r) {
+        return r.kind == ElementKind::Storage && e >= r.first && e - r.first < r.count;
+    });
+    if (!slot)
+        return fail(win32::InvalidParameter,
+                    fmt::format("element {} is not a storage slot of library {}", e, lib.name()));
+    if (std::find(free.begin(), free.end(), e) == free.end())
+        return fail(win32::InvalidState, fmt::format("slot {} is not empty", e));
+    return {};
 }
 
 } // namespace
@@ -272,19 +287,9 @@ Expected<Guid> Manager::dismount(const std::vector<std::string>& media, uint32_t
             return fail(win32::InvalidState,
                         fmt::format("medium {} is in no drive (it is at element {})", label(m),
                                     m.element.value_or(0)));
-    if (options.element) {
-        auto [ranges, free] = lib.catalogue().element_ranges();
-        const uint16_t e = *options.element;
-        const bool slot = std::any_of(ranges.begin(), ranges.end(), [&](const ElementRange& r) {
-            return r.kind == ElementKind::Storage && e >= r.first && e - r.first < r.count;
-        });
-        if (!slot)
-            return fail(
-                win32::InvalidParameter,
-                fmt::format("element {} is not a storage slot of library {}", e, snap.name));
-        if (std::find(free.begin(), free.end(), e) == free.end())
-            return fail(win32::InvalidState, fmt::format("slot {} is not empty", e));
-    }
+    if (options.element)
+        if (auto r = free_slot(lib, *options.element); !r)
+            return r.error();
     JobRecord job;
     job.id = Guid::random();
     job.library = lib.id();
@@ -300,6 +305,44 @@ Expected<Guid> Manager::dismount(const std::vector<std::string>& media, uint32_t
     for (const auto& m : call->media)
         rows.push_back(
             MediumMove{m.id, job.id, m.element, options.element, now, "dismount-requested"});
+    return submit_media_job(lib, std::move(job), rows);
+} catch (const std::bad_alloc&) {
+    return fail(win32::NotEnoughMemory, "out of memory");
+}
+
+Expected<Guid> Manager::move(const std::string& medium, uint16_t element,
+                             const MountOptions& options, const Caller& who) try {
+    if (options.element)
+        return fail(win32::InvalidParameter, "the slot is an argument of the move, not an option");
+    auto call = media_call({medium}, options, who);
+    if (!call)
+        return call.error();
+    Library& lib = *call->lib;
+    const MediumRecord& m = call->media.front();
+    if (drive_at(lib.snapshot(), m.element))
+        return fail(win32::InvalidState,
+                    fmt::format("medium {} is in a drive (element {}): DismountMedia with the "
+                                "element option puts it into a slot",
+                                label(m), *m.element));
+    if (lib.catalogue().find_port(m.element))
+        return fail(win32::InvalidState,
+                    fmt::format("medium {} is in the port (element {}): an inject takes it in",
+                                label(m), *m.element));
+    if (m.element == element)
+        return fail(win32::InvalidParameter,
+                    fmt::format("medium {} is in slot {} already", label(m), element));
+    if (auto r = free_slot(lib, element); !r)
+        return r.error();
+    JobRecord job;
+    job.id = Guid::random();
+    job.library = lib.id();
+    job.operation = OperationKind::Move;
+    job.application = options.application;
+    job.uid = who.uid;
+    job.timeout_sec = options.timeout_sec.value_or(max_timeout_sec);
+    job.priority = priority_normal;
+    const std::vector<MediumMove> rows{
+        MediumMove{m.id, job.id, m.element, element, now_usec(), "move-requested"}};
     return submit_media_job(lib, std::move(job), rows);
 } catch (const std::bad_alloc&) {
     return fail(win32::NotEnoughMemory, "out of memory");

@@ -21,9 +21,11 @@ sdbus::ObjectPath drive_path(const Guid& id) {
     return sdbus::ObjectPath(std::string(root_path) + "/drive/" + id.hex());
 }
 
-Caller caller_for(BusContext& ctx, const Guid& library) {
-    Polkit::Details details{{"library_guid", library.str()}};
-    if (auto snap = ctx.manager.library(library, Caller::root()))
+Caller caller_for(BusContext& ctx, const std::optional<Guid>& library) {
+    if (!library)
+        return ctx.callers.current();
+    Polkit::Details details{{"library_guid", library->str()}};
+    if (auto snap = ctx.manager.library(*library, Caller::root()))
         details.emplace("library", snap->name);
     return ctx.callers.current(details);
 }

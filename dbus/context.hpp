@@ -105,8 +105,8 @@ void answer_with_read(BusContext& ctx, sdbus::Result<R...>&& result,
 // same data is broadcast in InterfacesAdded and PropertiesChanged anyway.
 
 // The caller of the message being handled, with the library acted on as polkit details:
-// "library" (its name) and "library_guid".
-Caller caller_for(BusContext& ctx, const Guid& library);
+// "library" (its name) and "library_guid"; without details when the call names no library.
+Caller caller_for(BusContext& ctx, const std::optional<Guid>& library);
 
 // guarded() for a method whose rights the manager checks: when polkit refused the caller, its
 // reason is added to the AccessDenied message.

@@ -32,8 +32,7 @@ void ManagerAdaptor::InjectMedia(JobReply&& result, std::string library, uint32_
                                  std::string job, OptionMap options) {
     guarded(ctx_, [&] {
         // Who calls, and polkit's verdict, are known only while the call is handled here.
-        const auto id = Guid::parse(library);
-        const Caller caller = id ? caller_for(ctx_, *id) : ctx_.callers.current();
+        const Caller caller = caller_for(ctx_, Guid::parse(library));
         const InjectOptions opts = value_or_throw(parse_inject_options(options));
         Manager& manager = ctx_.manager;
         answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
@@ -46,8 +45,7 @@ void ManagerAdaptor::EjectMedia(JobReply&& result, std::string media, uint32_t a
                                 std::string job, OptionMap options) {
     guarded(ctx_, [&] {
         // polkit is told the library the medium (or the job to stop) belongs to.
-        const auto lib = ctx_.manager.eject_library(media, job);
-        const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
+        const Caller caller = caller_for(ctx_, ctx_.manager.eject_library(media, job));
         const EjectOptions opts = value_or_throw(parse_inject_options(options));
         Manager& manager = ctx_.manager;
         answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
@@ -61,8 +59,7 @@ void ManagerAdaptor::MountMedia(JobReply&& result, std::vector<std::string> medi
                                 OptionMap options) {
     guarded(ctx_, [&] {
         // polkit is told the library of the first medium.
-        const auto lib = ctx_.manager.media_library(media);
-        const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
+        const Caller caller = caller_for(ctx_, ctx_.manager.media_library(media));
         const MountOptions opts = value_or_throw(parse_mount_options(options));
         Manager& manager = ctx_.manager;
         answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
@@ -76,8 +73,7 @@ void ManagerAdaptor::MountMedia(JobReply&& result, std::vector<std::string> medi
 void ManagerAdaptor::DismountMedia(JobReply&& result, std::vector<std::string> media,
                                    uint32_t flags, OptionMap options) {
     guarded(ctx_, [&] {
-        const auto lib = ctx_.manager.media_library(media);
-        const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
+        const Caller caller = caller_for(ctx_, ctx_.manager.media_library(media));
         const MountOptions opts = value_or_throw(parse_dismount_options(options));
         Manager& manager = ctx_.manager;
         answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
@@ -90,13 +86,25 @@ void ManagerAdaptor::DismountMedia(JobReply&& result, std::vector<std::string> m
 void ManagerAdaptor::CleanDrive(JobReply&& result, std::string drive, OptionMap options) {
     guarded(ctx_, [&] {
         // polkit is told the drive's library.
-        const auto lib = ctx_.manager.drive_library(drive);
-        const Caller caller = lib ? caller_for(ctx_, *lib) : ctx_.callers.current();
+        const Caller caller = caller_for(ctx_, ctx_.manager.drive_library(drive));
         const MountOptions opts = value_or_throw(parse_mount_options(options));
         Manager& manager = ctx_.manager;
         answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
                         [&manager, drive = std::move(drive), opts, caller] {
                             return manager.clean(drive, opts, caller);
+                        });
+    });
+}
+
+void ManagerAdaptor::MoveMedia(JobReply&& result, std::string medium, uint16_t element,
+                               OptionMap options) {
+    guarded(ctx_, [&] {
+        const Caller caller = caller_for(ctx_, ctx_.manager.media_library({medium}));
+        const MountOptions opts = value_or_throw(parse_mount_options(options));
+        Manager& manager = ctx_.manager;
+        answer_with_job(ctx_, std::move(result), ctx_.callers.refusal_reader(),
+                        [&manager, medium = std::move(medium), element, opts, caller] {
+                            return manager.move(medium, element, opts, caller);
                         });
     });
 }

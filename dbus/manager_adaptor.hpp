@@ -36,6 +36,8 @@ private:
     void DismountMedia(JobReply&& result, std::vector<std::string> media, uint32_t flags,
                        OptionMap options) override;
     void CleanDrive(JobReply&& result, std::string drive, OptionMap options) override;
+    void MoveMedia(JobReply&& result, std::string medium, uint16_t element,
+                   OptionMap options) override;
     sdbus::ObjectPath GetLibrary(const std::string& library) override;
     std::vector<sdbus::ObjectPath> ListLibraries() override;
     sdbus::ObjectPath GetJob(const std::string& job) override;

@@ -87,10 +87,15 @@ const char* action_name(DWORD operation, DWORD a) {
     /* An inventory's FAST is not an inject's STOP. */
     if (operation == NTMS_LM_INVENTORY || operation == NTMS_LM_DOORACCESS)
         return inventory_method_name(a);
-    /* A cleaning has no action of its own. */
-    if (operation == NTMS_LM_CLEANDRIVE)
-        return "CLEANDRIVE";
-    return TERM_NAME(inject_actions, a);
+    /* Operations with no action of their own (a mount's and a dismount's action is how it
+     * waits, which the job's description says) are named by the operation. */
+    switch (operation) {
+    case NTMS_LM_CLEANDRIVE: return "CLEANDRIVE";
+    case NTMS_LM_MOUNT: return "MOUNT";
+    case NTMS_LM_DISMOUNT: return "DISMOUNT";
+    case NTMS_LM_MOVE: return "MOVE";
+    default: return TERM_NAME(inject_actions, a);
+    }
 }
 const char* opreq_state_name(DWORD s) {
     return TERM_NAME(opreq_states, s);

@@ -36,6 +36,20 @@ bool is_storage_slot(const Library& lib, uint16_t address) {
     return false;
 }
 
+Expected<void> empty_slot(EjectMoves& moves, const Library& lib, uint16_t address) {
+    if (!is_storage_slot(lib, address))
+        return fail(win32::InvalidParameter,
+                    fmt::format("element {} is not a storage slot of library {}", address,
+                                lib.name()));
+    auto e = moves.read_one(sgio::ElementType::Storage, address);
+    if (!e)
+        return e.error();
+    if (e->full)
+        return fail(win32::InvalidState, fmt::format("slot {} is not empty (it holds {})", address,
+                                                     cartridge_label(e->primary_tag)));
+    return {};
+}
+
 Expected<uint16_t> put_away(EjectMoves& moves, Library& lib, MediumRecord& m,
                             std::optional<uint16_t> home, std::optional<uint16_t> asked,
                             const char* reason, bool count) {
@@ -44,16 +58,8 @@ Expected<uint16_t> put_away(EjectMoves& moves, Library& lib, MediumRecord& m,
     const uint16_t drive = *m.element;
     std::optional<uint16_t> slot;
     if (asked) {
-        if (!is_storage_slot(lib, *asked))
-            return fail(
-                win32::InvalidParameter,
-                fmt::format("element {} is not a storage slot of library {}", *asked, lib.name()));
-        auto e = moves.read_one(sgio::ElementType::Storage, *asked);
-        if (!e)
-            return e.error();
-        if (e->full)
-            return fail(win32::InvalidState, fmt::format("slot {} is not empty (it holds {})",
-                                                         *asked, cartridge_label(e->primary_tag)));
+        if (auto r = empty_slot(moves, lib, *asked); !r)
+            return r.error();
         slot = asked;
     } else if (home && is_storage_slot(lib, *home)) {
         auto e = moves.read_one(sgio::ElementType::Storage, *home);

@@ -41,6 +41,10 @@ const DriveView* find_drive(const std::vector<DriveView>& drives, uint16_t eleme
 // `address` is one of the library's storage slots.
 bool is_storage_slot(const Library& lib, uint16_t address);
 
+// `address` is a storage slot of the library (ERROR_INVALID_PARAMETER otherwise) that the
+// device reports empty (ERROR_INVALID_STATE otherwise, with what it holds).
+Expected<void> empty_slot(EjectMoves& moves, const Library& lib, uint16_t address);
+
 // Drive -> storage slot: `asked` when given (it must be an empty slot: ERROR_INVALID_STATE
 // otherwise), else `home` when that is an empty slot, else the first free slot
 // (ERROR_LIBRARY_FULL when there is none). The medium is recorded there with a history row

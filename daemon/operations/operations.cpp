@@ -8,6 +8,7 @@
 #include "daemon/operations/inject.hpp"
 #include "daemon/operations/inventory.hpp"
 #include "daemon/operations/mount.hpp"
+#include "daemon/operations/move.hpp"
 
 namespace ntms {
 
@@ -28,6 +29,8 @@ OperationFactory standard_operations() {
             return std::make_unique<DismountOperation>();
         case OperationKind::CleanDrive:
             return std::make_unique<CleanOperation>();
+        case OperationKind::Move:
+            return std::make_unique<MoveOperation>();
         default:
             return nullptr;
         }

@@ -36,7 +36,10 @@ enum NtmsLmOperation {
     NTMS_LM_CLASSIFY = 19,
     NTMS_LM_RESERVECLEANER = 20,
     NTMS_LM_RELEASECLEANER = 21,
-    NTMS_LM_MAXWORKITEM = 22
+    NTMS_LM_MAXWORKITEM = 22,
+    /* Not RSM's: a cartridge moved from one storage slot to another (Manager.MoveMedia, the
+     * "transfer" of ntms-changer). RSM has no such request; ntmsd reports it with this code. */
+    NTMS_LM_MOVE = 0x10000
 };
 
 enum NtmsLmState {

@@ -124,10 +124,13 @@ run 1 "a drive index that is no number" lab loaded 0 /dev/nst0 x
 run 5 "loaded, no such drive" lab loaded 0 /dev/nst0 2
 matches "no such drive: the numbering told" "drive 2: ERROR_OBJECT_NOT_FOUND \(4312\): the library has 2 drives" \
   "$(cat "$err")"
-run 7 "transfer is not supported" lab transfer 1 2
-matches "transfer: ERROR_NOT_SUPPORTED" \
-  "^ntms-changer: lab: transfer slot 1 to slot 2: ERROR_NOT_SUPPORTED \(50\): " "$(cat "$err")"
 run 1 "transfer needs a destination" lab transfer 1
+run 1 "transfer to a slot that is no number" lab transfer 1 x
+run 2 "transfer within one slot" lab transfer 1 1
+matches "transfer within one slot: ERROR_INVALID_PARAMETER" \
+  "^ntms-changer: lab: transfer slot 1 to slot 1: ERROR_INVALID_PARAMETER \(87\): the same slot" \
+  "$(cat "$err")"
+run 5 "transfer to a slot the library has not" lab transfer 1 999
 
 # USE access: nobody is refused, nobody in group tape (USE by default) reads the same lines.
 if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then

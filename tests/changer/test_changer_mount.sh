@@ -123,6 +123,26 @@ run 0 "listall after both unloads" lab listall
 matches "both cartridges are back in their slots" 'S:3:F:S00003L8 S:4:F:S00004L8' \
   "$(tr '\n' ' ' <<<"$out")"
 
+# transfer: Manager.MoveMedia between storage slots, queued as a job like load and unload.
+run 0 "transfer slot 1 to slot 5" lab transfer 1 5
+same "transfer prints nothing" "" "$out"
+run 0 "listall after the transfer" lab listall
+matches "S00001L8 is in slot 5, slot 1 is empty" 'S:1:E .*S:5:F:S00001L8' "$(tr '\n' ' ' <<<"$out")"
+agrees_with_model "after a transfer"
+matches "ntmsctl jobs shows the passed move job" ' MOVE +PASSED' "$("$ctl" jobs 2>/dev/null)"
+run 6 "transfer from an empty slot" lab transfer 1 2
+matches "empty source: ERROR_EMPTY" 'transfer slot 1 to slot 2: ERROR_EMPTY \(4306\)' "$(cat "$err")"
+run 6 "transfer into a full slot" lab transfer 5 3
+matches "full destination: ERROR_NOT_EMPTY" 'ERROR_NOT_EMPTY \(4307\)' "$(cat "$err")"
+run 2 "transfer into the import/export slot" lab transfer 5 7
+matches "the port is refused with a pointer to inject and eject" 'import/export slot.*eject' \
+  "$(cat "$err")"
+run 0 "loaded from the transferred slot" lab load 5 "$dev0" 0
+run 6 "transfer of a slot whose cartridge is in a drive" lab transfer 5 1
+run 0 "unload it back to slot 5" lab unload 5 "$dev0" 0
+run 0 "transfer slot 5 back to slot 1" lab transfer 5 1
+agrees_with_model "after the transfer back"
+
 # A job that fails at the library: a cartridge put into drive 1 behind ntmsd's back makes the
 # move fail; the RSM error is named on one line and the exit status is not 0.
 "$sim" "$state" place 3 GHOST1L8 >/dev/null

@@ -233,6 +233,23 @@ protected:
         return {};
     }
 
+    // The reasons of the medium's history rows, oldest first.
+    std::vector<std::string> reasons(const std::string& barcode) {
+        std::vector<std::string> out;
+        auto h = open_store()->history(medium(barcode).id);
+        EXPECT_TRUE(h);
+        if (h)
+            for (const auto& row : *h)
+                out.push_back(row.reason);
+        return out;
+    }
+    // The device and the database have the cartridge in `slot`, and no move is left pending.
+    void expect_in_slot(const std::string& barcode, uint16_t slot) {
+        EXPECT_EQ(device().element(slot)->primary_tag, barcode);
+        EXPECT_EQ(medium(barcode).element, std::optional<uint16_t>(slot));
+        EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
+    }
+
     std::filesystem::path dir_;
     std::string db_path_;
     Recorder events_;

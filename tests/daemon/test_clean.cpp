@@ -56,20 +56,6 @@ protected:
         auto m = open_store()->get_medium(id);
         return m && *m ? (*m)->barcode : std::string("?");
     }
-    std::vector<std::string> reasons(const std::string& barcode) {
-        std::vector<std::string> out;
-        auto h = open_store()->history(medium(barcode).id);
-        EXPECT_TRUE(h);
-        if (h)
-            for (const auto& row : *h)
-                out.push_back(row.reason);
-        return out;
-    }
-    void expect_in_slot(const std::string& barcode, uint16_t slot) {
-        EXPECT_EQ(device().element(slot)->primary_tag, barcode);
-        EXPECT_EQ(medium(barcode).element, std::optional<uint16_t>(slot));
-        EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
-    }
 };
 
 TEST_F(Clean, ACleanerGoesIntoTheDriveAndBackAndItsUsesSurviveARestart) {
