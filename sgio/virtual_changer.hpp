@@ -44,6 +44,10 @@ struct VirtualChangerConfig {
     // A drive unloads its tape before the robot can take the cartridge: a move out of a drive
     // takes this much longer than move_time.
     std::chrono::milliseconds unload_time{0};
+    // A drive loaded with a cleaning cartridge (a bar code starting with "CLN") cleans its heads
+    // for this long: its element reports ACCESS 0 meanwhile, as for a tape the drive holds
+    // threaded, then ACCESS 1 again. 0: the drive reports ACCESS 1 at once.
+    std::chrono::milliseconds clean_time{0};
     std::string state_file; // empty: memory only
     uint32_t fill = 0;      // cartridges placed in the first slots when the state is created
     // A real device reports 29h/00h (power on) to the first command after power-up; tests that
@@ -51,7 +55,7 @@ struct VirtualChangerConfig {
     bool power_on_unit_attention = false;
 
     // "sim:NAME[,key=value...]" keys: slots, drives, ie, barcodes=yes|no, door=yes|no,
-    // prevent=yes|no, openclose=yes|no, move-ms, unload-ms, state=PATH, fill=N (first N slots get
+    // prevent=yes|no, openclose=yes|no, move-ms, unload-ms, clean-ms, state=PATH, fill=N (first N slots get
     // cartridges with barcodes S00001L8...), serial, poweron=yes|no.
     static Result<VirtualChangerConfig> parse(const std::string& spec);
 

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <thread>
+#include <time.h>
 #include <unistd.h>
 
 namespace sgio::detail {
@@ -119,6 +120,12 @@ Bytes drive_identifier(const Cfg& c, uint16_t address) {
 
 // ---- element status
 
+uint64_t realtime_ms() {
+    timespec t{};
+    clock_gettime(CLOCK_REALTIME, &t);
+    return static_cast<uint64_t>(t.tv_sec) * 1000 + static_cast<uint64_t>(t.tv_nsec) / 1'000'000;
+}
+
 uint8_t flags_of(const VcModel& m, const VcElement& e) {
     uint8_t f = e.full ? 0x01 : 0;
     switch (e.type) {
@@ -129,8 +136,11 @@ uint8_t flags_of(const VcModel& m, const VcElement& e) {
             f |= 0x08;    // ACCESS: the robot can reach it only while the port is retracted
         f |= 0x10 | 0x20; // EXENAB, INENAB: the port both imports and exports
         break;
-    case ElementType::Storage:
     case ElementType::DataTransfer:
+        if (e.cleaning_until <= realtime_ms())
+            f |= 0x08; // ACCESS 0 while it cleans: the drive holds the cleaning cartridge
+        break;
+    case ElementType::Storage:
         f |= 0x08;
         break;
     default:
@@ -408,6 +418,10 @@ Reply move_medium(const Cfg& c, VcModel& m, std::span<const uint8_t> cdb) {
     dst->impexp = false; // the robot put it there
     dst->svalid = true;
     dst->source = from;
+    dst->cleaning_until = dst->type == ElementType::DataTransfer && c.clean_time.count() > 0 &&
+                                  dst->barcode.starts_with("CLN")
+                              ? realtime_ms() + static_cast<uint64_t>(c.clean_time.count())
+                              : 0;
     *src = VcElement{src->type, src->address};
     m.dirty = true;
     return good();

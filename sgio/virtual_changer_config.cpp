@@ -63,6 +63,8 @@ Result<void> validate_config(const VirtualChangerConfig& c) {
         return bad("move time must be between 0 and 3600000 ms");
     if (c.unload_time.count() < 0 || c.unload_time > std::chrono::hours(1))
         return bad("unload time must be between 0 and 3600000 ms");
+    if (c.clean_time.count() < 0 || c.clean_time > std::chrono::hours(1))
+        return bad("cleaning time must be between 0 and 3600000 ms");
     return {};
 }
 
@@ -146,11 +148,13 @@ Result<VirtualChangerConfig> VirtualChangerConfig::parse(const std::string& spec
             if (!parse_uint(value, n) || n > max)
                 return bad(fmt::format("a number from 0 to {}", max));
             (key == "slots" ? c.slots : key == "drives" ? c.drives : c.ie_count) = n;
-        } else if (key == "move-ms" || key == "unload-ms") {
+        } else if (key == "move-ms" || key == "unload-ms" || key == "clean-ms") {
             uint32_t ms = 0;
             if (!parse_uint(value, ms) || ms > 3'600'000)
                 return bad("a number of milliseconds up to 3600000");
-            (key == "move-ms" ? c.move_time : c.unload_time) = std::chrono::milliseconds(ms);
+            (key == "move-ms"     ? c.move_time
+             : key == "unload-ms" ? c.unload_time
+                                  : c.clean_time) = std::chrono::milliseconds(ms);
         } else if (key == "fill") {
             if (!parse_uint(value, c.fill))
                 return bad("a number");
@@ -165,7 +169,8 @@ Result<VirtualChangerConfig> VirtualChangerConfig::parse(const std::string& spec
         } else {
             return spec_error(spec, fmt::format("unknown option '{}' (known: slots, drives, ie, "
                                                 "barcodes, door, prevent, openclose, move-ms, "
-                                                "unload-ms, state, fill, serial, poweron)",
+                                                "unload-ms, clean-ms, state, fill, serial, "
+                                                "poweron)",
                                                 key));
         }
     }

@@ -3,13 +3,15 @@
 // Format (one record per line, '#' comments and blank lines ignored):
 //   ntms-virtual-changer-state 1 id=<16 hex> generation=<n>
 //   config <key> <value>            name, vendor, product, revision, serial, barcode-reader,
-//                                   door, prevent, openclose, move-ms, unload-ms, poweron
+//                                   door, prevent, openclose, move-ms, unload-ms, clean-ms,
+//                                   poweron
 //   config <type> <first> <count>   type: transport, drive, ie, storage (the element map)
 //   port open|closed
 //   door open|closed
 //   prevent yes [pid=<n>]|no        pid: the process whose PREVENT holds
 //   ua <asc hex> <ascq hex>         a pending unit attention, oldest first
 //   element <address> <type> empty|full [barcode=<label>] [impexp] [source=<address>]
+//           [cleaning-until=<ms>]    a drive cleaning until then (CLOCK_REALTIME milliseconds)
 // The id changes only when the file is created; the generation grows with every save, so a reader
 // that holds the lock can tell from the first line alone whether its copy is current.
 #include "virtual_changer_state.hpp"
@@ -211,6 +213,8 @@ std::string serialize_state(const VirtualChangerConfig& c, const VcPersisted& s,
         yes_no(c.power_on_unit_attention));
     if (c.unload_time.count() > 0)
         put("config unload-ms {}\n", c.unload_time.count());
+    if (c.clean_time.count() > 0)
+        put("config clean-ms {}\n", c.clean_time.count());
     put("port {}\ndoor {}\n", s.port_open ? "open" : "closed", s.door_open ? "open" : "closed");
     if (s.prevented && s.prevent_pid > 0)
         put("prevent yes pid={}\n", s.prevent_pid);
@@ -226,6 +230,8 @@ std::string serialize_state(const VirtualChangerConfig& c, const VcPersisted& s,
             put(" impexp");
         if (e.svalid)
             put(" source={}", e.source);
+        if (e.cleaning_until)
+            put(" cleaning-until={}", e.cleaning_until);
         put("\n");
     }
     return fmt::to_string(out);
@@ -263,11 +269,13 @@ std::string parse_config_line(std::string_view rest, VirtualChangerConfig& c,
                                          : nullptr;
     if (flag)
         return parse_flag(value, *flag) ? "" : fmt::format("config {}: expected yes or no", key);
-    if (key == "move-ms" || key == "unload-ms") {
+    if (key == "move-ms" || key == "unload-ms" || key == "clean-ms") {
         uint32_t ms = 0;
         if (!parse_number(value, ms))
             return fmt::format("config {}: expected a number", key);
-        (key == "move-ms" ? c.move_time : c.unload_time) = std::chrono::milliseconds(ms);
+        (key == "move-ms"     ? c.move_time
+         : key == "unload-ms" ? c.unload_time
+                              : c.clean_time) = std::chrono::milliseconds(ms);
         return {};
     }
     std::string* text = key == "name"       ? &c.name
@@ -305,7 +313,11 @@ std::string parse_element_line(const std::vector<std::string_view>& w, VcElement
             e.impexp = true;
         else if (w[i].starts_with("source=") && parse_number(w[i].substr(7), e.source))
             e.svalid = true;
-        else
+        else if (w[i].starts_with("cleaning-until=") && e.full &&
+                 e.type == ElementType::DataTransfer) {
+            if (!parse_number(w[i].substr(15), e.cleaning_until))
+                return fmt::format("element {}: bad attribute '{}'", e.address, w[i]);
+        } else
             return fmt::format("element {}: bad attribute '{}'", e.address, w[i]);
     }
     if (!e.full && (!e.barcode.empty() || e.impexp || e.svalid))

@@ -19,6 +19,7 @@ struct VcElement {
     bool impexp = false; // IE only: the operator put it there
     bool svalid = false; // the robot put it there, from `source`
     uint16_t source = 0;
+    uint64_t cleaning_until = 0; // drive only: it cleans until then (CLOCK_REALTIME, ms)
 };
 
 struct VcUnitAttention {

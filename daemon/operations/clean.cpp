@@ -6,6 +6,7 @@
 #include "daemon/operations/eject_moves.hpp"
 #include "daemon/store/store.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace ntms {
@@ -75,8 +76,13 @@ public:
 
 private:
     Expected<void> check_drive(uint16_t drive);
-    // Waits CleaningTimeSec=; false when told to stop before.
-    bool wait_for_cleaning();
+    enum class Cleaned { Reported, TimeUp, Stopped };
+    // Waits until the drive reports the cleaning done, CleaningTimeSec= at most, reading its
+    // element every PollIntervalMs=. A drive holding the cleaning cartridge reports ACCESS 0 (the
+    // robot cannot take it, as a threaded tape), and ACCESS 1 once it has cleaned and let it go.
+    // A drive that never showed ACCESS 0 told nothing (some changers always report 1): it is
+    // given the whole time. Stopped: told to stop before.
+    Cleaned wait_for_cleaning(uint16_t drive);
 
     JobContext& ctx_;
     Library& lib_;
@@ -105,14 +111,24 @@ Expected<void> CleanSteps::check_drive(uint16_t drive) {
     return {};
 }
 
-bool CleanSteps::wait_for_cleaning() {
+CleanSteps::Cleaned CleanSteps::wait_for_cleaning(uint16_t drive) {
     const auto until = Clock::now() + std::chrono::seconds(lib_.config().cleaning_time_sec);
+    const auto every = std::chrono::milliseconds(std::max<uint32_t>(lib_.config().poll_interval_ms, 20));
+    bool held = false; // the drive showed ACCESS 0 since the load
     for (auto now = Clock::now(); now < until; now = Clock::now()) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
-        if (ctx_.wait_control(left + std::chrono::milliseconds(1)) == JobControl::Stop)
-            return false;
+        if (ctx_.wait_control(std::min(left + std::chrono::milliseconds(1), every)) ==
+            JobControl::Stop)
+            return Cleaned::Stopped;
+        // A read that fails tells nothing: the wait goes on to its end.
+        if (auto e = moves_.read_one(sgio::ElementType::DataTransfer, drive); e && e->full) {
+            if (!e->access)
+                held = true;
+            else if (held)
+                return Cleaned::Reported;
+        }
     }
-    return true;
+    return Cleaned::TimeUp;
 }
 
 Outcome CleanSteps::run() {
@@ -149,7 +165,10 @@ Outcome CleanSteps::run() {
     ctx_.announce();
     log(LOG_INFO, fmt::format("Library {}: cleaning drive element {} with {} (job {})", lib_.name(),
                               drive, name, job_.id.str()));
-    const bool finished = wait_for_cleaning();
+    const auto started = Clock::now();
+    const Cleaned how = wait_for_cleaning(drive);
+    const bool finished = how != Cleaned::Stopped;
+    const auto took = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
     auto slot = put_away(moves_, lib_, cleaner, home, std::nullopt, "cleaned", true);
     if (!slot)
         return Outcome::failed(
@@ -158,8 +177,12 @@ Outcome CleanSteps::run() {
                                                 slot.error().message, name, drive)));
     ctx_.announce();
     log(LOG_INFO,
-        fmt::format("Library {}: drive element {} {}; {} back in slot {} (job {})", lib_.name(),
-                    drive, finished ? "cleaned" : "cleaning stopped", name, *slot, job_.id.str()));
+        fmt::format("Library {}: drive element {} {} after {} s; {} back in slot {} (job {})",
+                    lib_.name(), drive,
+                    how == Cleaned::Reported ? "reported the cleaning done"
+                    : how == Cleaned::TimeUp ? "cleaned for CleaningTimeSec="
+                                             : "cleaning stopped",
+                    took.count(), name, *slot, job_.id.str()));
     return finished ? Outcome::passed() : Outcome::stopped();
 }
 

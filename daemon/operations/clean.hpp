@@ -6,9 +6,11 @@
 //      them, so that cleaners wear out one after the other; none: ERROR_CLEANER_CARTRIDGE_SPENT
 //      when the library has cleaners and all are spent, ERROR_RESOURCE_NOT_PRESENT when it has
 //      none;
-//   3. moves it into the drive with a durable intent (history "cleandrive": one use), leaves it
-//      there CleaningTimeSec= (the drive cleans itself when it sees a cleaning cartridge), and
-//      moves it back to its slot ("cleaned"), or to any free slot if that one was taken.
+//   3. moves it into the drive with a durable intent (history "cleandrive": one use), waits until
+//      the drive reports the cleaning done (its element's ACCESS bit goes from 0, the drive
+//      holding the cartridge, back to 1), CleaningTimeSec= at most, and the whole time for a
+//      changer whose drives never report ACCESS 0; then moves it back to its slot ("cleaned"),
+//      or to any free slot if that one was taken.
 // A STOP (Cancel) or the daemon's shutdown during the wait cuts the wait short: the cleaner is
 // still taken back first, never left in the drive.
 #pragma once

@@ -106,6 +106,35 @@ TEST_F(Clean, TheCleanerStaysInTheDriveForTheCleaningTimeAndAStopTakesItBack) {
     EXPECT_EQ(left(), (std::map<std::string, uint32_t>{{"CLN001L1", 49}}));
 }
 
+TEST_F(Clean, TheJobEndsWhenTheDriveReportsTheCleaningDone) {
+    // The drive cleans for 400 ms (ACCESS 0, then 1); CleaningTimeSec= is 600 s. A job that
+    // waited the whole time would not end within the wait below.
+    start({cleaning_library("slots=10,ie=1,drives=1,fill=1,clean-ms=400", {"CLN001L1"}, 50, 600)});
+    auto job = clean(2);
+    ASSERT_TRUE(job) << job.error().message;
+    events_.wait_job(*job, [](const JobRecord& j) { return j.media_moved == 1; });
+    const auto loaded = std::chrono::steady_clock::now();
+    const JobRecord done = events_.wait_final(*job);
+    EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
+    EXPECT_GE(std::chrono::steady_clock::now() - loaded, std::chrono::milliseconds(300))
+        << "the cleaner was taken back while the drive still held it";
+    expect_in_slot("CLN001L1", 1005);
+    EXPECT_EQ(left(), (std::map<std::string, uint32_t>{{"CLN001L1", 49}}));
+}
+
+TEST_F(Clean, ADriveThatNeverReportsIsGivenTheWholeCleaningTime) {
+    // No clean-ms: the drive reports ACCESS 1 all along, as tgt's do.
+    start({cleaning_library("slots=10,ie=1,drives=1,fill=1", {"CLN001L1"}, 50, 1)});
+    auto job = clean(2);
+    ASSERT_TRUE(job) << job.error().message;
+    events_.wait_job(*job, [](const JobRecord& j) { return j.media_moved == 1; });
+    const auto loaded = std::chrono::steady_clock::now();
+    const JobRecord done = events_.wait_final(*job);
+    EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
+    EXPECT_GE(std::chrono::steady_clock::now() - loaded, std::chrono::milliseconds(900));
+    expect_in_slot("CLN001L1", 1005);
+}
+
 TEST_F(Clean, ACleanerIsNeverMountedForData) {
     start({cleaning_library("slots=10,ie=1,drives=1,fill=1", {"CLN001L1"})});
     const MediumRecord before = medium("CLN001L1");
