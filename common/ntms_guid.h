@@ -108,4 +108,18 @@ static inline void ntms_guid_from_fields(uint32_t data1, uint16_t data2, uint16_
         bytes[8 + i] = data4[i];
 }
 
+/* A side of a physical medium (RSM's NTMS_PARTITION; a tape has one, side 0) has a GUID of its
+ * own, made from its medium's: the bytes XOR a fixed mask, with the side number in the last two
+ * bytes. For side 0 the making is its own inverse: made from a side's GUID, it gives back the
+ * medium's. ntmsd takes a side's GUID wherever RSM names "media or sides". */
+static inline void ntms_guid_side(const uint8_t medium[16], uint16_t side, uint8_t out[16]) {
+    static const uint8_t mask[16] = {0x91, 0x2e, 0xc3, 0x5a, 0xb0, 0x47, 0x00, 0x00,
+                                     0x00, 0x00, 0xe6, 0x18, 0x7d, 0x3f, 0x00, 0x00};
+    size_t i;
+    for (i = 0; i < 16; ++i)
+        out[i] = NTMS_GUID_CAST_(uint8_t, medium[i] ^ mask[i]);
+    out[14] = NTMS_GUID_CAST_(uint8_t, out[14] ^ (side >> 8));
+    out[15] = NTMS_GUID_CAST_(uint8_t, out[15] ^ (side & 0xffu));
+}
+
 #endif

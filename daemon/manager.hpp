@@ -84,7 +84,8 @@ public:
     Expected<Guid> eject(const std::string& medium, uint32_t action, const std::string& job,
                          const EjectOptions& options, const Caller& who);
     // MountNtmsMedia (manager_mount.cpp): the checks in RSM's order, nothing changed on failure;
-    // a mount job of the media's library, durably queued. `media`: physical medium GUIDs;
+    // a mount job of the media's library, durably queued. `media`: physical medium GUIDs or their
+    // sides' (common/ntms_guid.h);
     // `drives`: empty (any free drive) or one drive GUID per medium; `flags`: NTMS_MOUNT_*.
     Expected<Guid> mount(const std::vector<std::string>& media,
                          const std::vector<std::string>& drives, uint32_t flags, int32_t priority,

@@ -1,6 +1,7 @@
 // MountNtmsMedia and DismountNtmsMedia at the front door: their call-time checks and the jobs
 // they queue (operations/mount.hpp); and MoveMedia's slot-to-slot move (operations/move.hpp).
 // All need USE access to the media's library, as RSM's mount does.
+#include "common/ntms_guid.h"
 #include "common/ntms_vocabulary.h"
 #include "daemon/config.hpp"
 #include "daemon/jobs/ledger.hpp"
@@ -42,6 +43,17 @@ const DriveState* drive_at(const LibrarySnapshot& s, std::optional<uint16_t> ele
     return nullptr;
 }
 
+// The medium `id` names: a physical medium's GUID, or its side's (RSM's partition, side 0;
+// common/ntms_guid.h), as MountNtmsMedia takes "media or sides". nullopt: neither is known.
+Expected<std::optional<MediumRecord>> medium_or_side(Store& s, const Guid& id) {
+    auto m = s.get_medium(id);
+    if (!m || *m)
+        return m;
+    Guid medium;
+    ntms_guid_side(id.bytes.data(), 0, medium.bytes.data());
+    return s.get_medium(medium);
+}
+
 // `e` is a storage slot of the library that the catalogue has empty.
 Expected<void> free_slot(Library& lib, uint16_t e) {
     auto [ranges, free] = lib.catalogue().element_ranges();
@@ -62,7 +74,7 @@ std::optional<Guid> Manager::media_library(const std::vector<std::string>& media
     if (media.empty())
         return std::nullopt;
     if (auto id = Guid::parse(media.front())) {
-        auto m = db_.with([&](Store& s) { return s.get_medium(*id); });
+        auto m = db_.with([&](Store& s) { return medium_or_side(s, *id); });
         if (m && *m)
             return (*m)->library;
     }
@@ -97,11 +109,16 @@ Expected<Manager::MediaCall> Manager::media_call(const std::vector<std::string>&
         return db_.status();
     MediaCall call;
     for (const auto& id : ids) {
-        auto m = db_.with([&](Store& s) { return s.get_medium(id); });
+        auto m = db_.with([&](Store& s) { return medium_or_side(s, id); });
         if (!m)
             return m.error();
         if (!*m)
             return fail(win32::ObjectNotFound, fmt::format("no medium {}", id.str()));
+        // A medium and its side name one cartridge.
+        if (std::any_of(call.media.begin(), call.media.end(),
+                        [&](const MediumRecord& r) { return r.id == (*m)->id; }))
+            return fail(win32::InvalidParameter,
+                        fmt::format("medium {} is named twice", label(**m)));
         if (!call.media.empty() && (*m)->library != call.media.front().library)
             return fail(win32::InvalidParameter,
                         fmt::format("medium {} is in another library than medium {}: one call "

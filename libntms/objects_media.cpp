@@ -4,6 +4,8 @@
 
 #include "text.hpp"
 
+#include "common/ntms_guid.h"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -103,19 +105,13 @@ NTMS_GUID media_pool_guid(const std::string& name) {
     return changer_type_guid("org.ntms free media pool", name);
 }
 
-// A partition's GUID is its medium's with a mask of its own and the side in the last bytes.
+// A partition's GUID: its side's, made from its medium's (common/ntms_guid.h), as ntmsd takes it.
 NTMS_GUID partition_guid(const NTMS_GUID& medium, uint16_t side) {
-    static constexpr std::array<uint8_t, 16> mask{0x5a, 0xc3, 0x2e, 0x91, 0x47, 0xb0, 0x00, 0x00,
-                                                  0x00, 0x00, 0xe6, 0x18, 0x7d, 0x3f, 0x00, 0x00};
-    std::array<uint8_t, 16> b{};
-    static_assert(sizeof(NTMS_GUID) == 16);
-    std::memcpy(b.data(), &medium, 16);
-    for (size_t i = 0; i < b.size(); ++i)
-        b[i] = static_cast<uint8_t>(b[i] ^ mask[i]);
-    b[14] = static_cast<uint8_t>(b[14] ^ (side >> 8));
-    b[15] = static_cast<uint8_t>(b[15] ^ (side & 0xff));
-    NTMS_GUID g;
-    std::memcpy(&g, b.data(), 16);
+    std::array<uint8_t, 16> m{}, b{};
+    ntms_guid_from_fields(medium.Data1, medium.Data2, medium.Data3, medium.Data4, m.data());
+    ntms_guid_side(m.data(), side, b.data());
+    NTMS_GUID g{};
+    ntms_guid_to_fields(b.data(), &g.Data1, &g.Data2, &g.Data3, g.Data4);
     return g;
 }
 

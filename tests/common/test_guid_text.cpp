@@ -121,4 +121,20 @@ TEST(GuidText, FieldsFollowTheText) {
     EXPECT_EQ(back, sample_bytes);
 }
 
+// A side's GUID differs from its medium's, differs per side, and for side 0 gives the medium's
+// back when made again (ntmsd finds a side's medium that way).
+TEST(GuidText, ASidesGuidLeadsBackToItsMedium) {
+    Bytes side0{}, side1{}, back{};
+    ntms_guid_side(sample_bytes.data(), 0, side0.data());
+    ntms_guid_side(sample_bytes.data(), 1, side1.data());
+    EXPECT_NE(side0, sample_bytes);
+    EXPECT_NE(side0, side1);
+    ntms_guid_side(side0.data(), 0, back.data());
+    EXPECT_EQ(back, sample_bytes);
+    char text[NTMS_GUID_TEXT_SIZE];
+    ntms_guid_format(side0.data(), text);
+    // The mask of libntms' partitions before it moved here (same GUIDs as then).
+    EXPECT_STREQ(text, "900d6897-f520-89ef-a0b1-24cb99caa6b7");
+}
+
 } // namespace

@@ -100,6 +100,7 @@ TEST(Vocabulary, OperationKindsHaveRsmCodes) {
         {8, "inventory"},     {9, "dooraccess"}, {10, "eject"},
         {11, "ejectcleaner"}, {12, "inject"},    {13, "injectcleaner"},
         {15, "cleandrive"},   {16, "dismount"},  {17, "mount"},
+        {0x10000, "move"}, // ntmsd's own, out of RSM's range
     };
     ASSERT_EQ(vocabulary::operations.size(), std::size(expected));
     for (const auto& [code, name] : expected) {

@@ -1,6 +1,7 @@
 // MountNtmsMedia and DismountNtmsMedia scenarios on the virtual changer: each asserts the job's
 // outcome, the database rows (the medium's place and history), the catalogue's drives and the
 // device's element status.
+#include "common/ntms_guid.h"
 #include "crash_child.hpp"
 #include "daemon/library/drives.hpp"
 
@@ -79,10 +80,6 @@ protected:
         EXPECT_EQ(d.medium, m.id);
         EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
     }
-    void expect_in_slot(const std::string& barcode, uint16_t slot) {
-        EXPECT_EQ(device().element(slot)->primary_tag, barcode);
-        EXPECT_EQ(medium(barcode).element, std::optional<uint16_t>(slot));
-    }
 };
 
 TEST_F(Mount, AnyFreeDriveTakesTheCartridgeAndTheJobNamesIt) {
@@ -127,6 +124,30 @@ TEST_F(Mount, SeveralMediaInOneJob) {
     expect_mounted("S00003L8", 3);
     EXPECT_THAT(*manager_->job_drives(*job),
                 ElementsAre(drive_id(lib_id(), 2), drive_id(lib_id(), 3)));
+}
+
+TEST_F(Mount, ASidesGuidNamesItsMediumAsRsmsMountTakesIt) {
+    start({library(sim("slots=10,ie=1,drives=2,fill=3"))});
+    auto side_of = [&](const std::string& barcode) {
+        Guid side;
+        ntms_guid_side(medium(barcode).id.bytes.data(), 0, side.bytes.data());
+        return side.str();
+    };
+    auto job = manager_->mount({side_of("S00002L8")}, {}, 0, 0, {}, Caller::root());
+    EXPECT_EQ(passed(job).media_moved, 1u);
+    expect_mounted("S00002L8", 2);
+    // A medium and its own side name one cartridge: refused.
+    auto twice = manager_->mount({medium("S00001L8").id.str(), side_of("S00001L8")}, {}, 0, 0, {},
+                                 Caller::root());
+    ASSERT_FALSE(twice);
+    EXPECT_EQ(twice.error().code, win32::InvalidParameter);
+    EXPECT_THAT(twice.error().message, HasSubstr("S00001L8 is named twice"));
+    // A GUID that is neither is still no medium.
+    auto none = manager_->mount({Guid::random().str()}, {}, 0, 0, {}, Caller::root());
+    ASSERT_FALSE(none);
+    EXPECT_EQ(none.error().code, win32::ObjectNotFound);
+    passed(manager_->dismount({side_of("S00002L8")}, 0, {}, Caller::root()));
+    expect_in_slot("S00002L8", 1001);
 }
 
 TEST_F(Mount, AMountQueuedBehindAnInjectRunsAfterIt) {
