@@ -276,13 +276,13 @@ static int read_elements(struct changer *c) {
     return r < 0 ? changer_fail_bus(c->name, NULL, r) : CHANGER_EXIT_OK;
 }
 
-/* Each full drive's Drive.HomeSlot (an element address; 0: not known) into home_address. A
- * drive that left the bus meanwhile, or a daemon without the property, leaves it 0. */
-static int read_homes(struct changer *c) {
+/* Calls visit(bus, path, data) for each drive object the library lists in DrivePaths, until a
+ * call returns true. */
+static int for_each_drive(const struct changer *c,
+                          bool (*visit)(sd_bus *bus, const char *path, void *data), void *data) {
     sd_bus_error e = SD_BUS_ERROR_NULL;
     sd_bus_message *m = NULL;
     const char *p;
-    size_t i;
     int r = sd_bus_get_property(c->bus, SERVICE, c->path, LIBRARY, "DrivePaths", &e, &m, "ao");
     if (r < 0) {
         r = changer_fail_bus(c->name, &e, r);
@@ -290,21 +290,34 @@ static int read_homes(struct changer *c) {
         return r;
     }
     r = sd_bus_message_enter_container(m, 'a', "o");
-    while (r >= 0 && (r = sd_bus_message_read(m, "o", &p)) > 0) {
-        uint16_t element = 0, home = 0;
-        if (sd_bus_get_property_trivial(c->bus, SERVICE, p, DRIVE, "Element", &e, 'q',
-                                        &element) < 0 ||
-            sd_bus_get_property_trivial(c->bus, SERVICE, p, DRIVE, "HomeSlot", &e, 'q', &home) <
-                0) {
-            sd_bus_error_free(&e);
-            continue;
-        }
-        for (i = 0; i < c->drive_count; ++i)
-            if (c->drives[i].address == element && c->drives[i].full)
-                c->drives[i].home_address = home;
-    }
+    while (r >= 0 && (r = sd_bus_message_read(m, "o", &p)) > 0)
+        if (visit(c->bus, p, data))
+            break;
     sd_bus_message_unref(m);
     return r < 0 ? changer_fail_bus(c->name, NULL, r) : CHANGER_EXIT_OK;
+}
+
+/* A drive's Drive.HomeSlot into home_address of the changer's drive at its element, when full. A
+ * drive that left the bus meanwhile, or a daemon without the property, leaves it 0. */
+static bool take_home(sd_bus *bus, const char *path, void *data) {
+    struct changer *c = data;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    uint16_t element = 0, home = 0;
+    size_t i;
+    if (sd_bus_get_property_trivial(bus, SERVICE, path, DRIVE, "Element", &e, 'q', &element) < 0 ||
+        sd_bus_get_property_trivial(bus, SERVICE, path, DRIVE, "HomeSlot", &e, 'q', &home) < 0) {
+        sd_bus_error_free(&e);
+        return false;
+    }
+    for (i = 0; i < c->drive_count; ++i)
+        if (c->drives[i].address == element && c->drives[i].full)
+            c->drives[i].home_address = home;
+    return false;
+}
+
+/* Each full drive's home slot (an element address; 0: not known). */
+static int read_homes(struct changer *c) {
+    return for_each_drive(c, take_home, c);
 }
 
 int changer_open(sd_bus *bus, const char *spec, struct changer *out) {
@@ -341,36 +354,31 @@ void changer_close(struct changer *c) {
     memset(c, 0, sizeof *c);
 }
 
+struct drive_lookup {
+    unsigned number;
+    char *id;
+    bool found;
+};
+
+/* Stops at the drive whose Drive.Number is the one looked up, with its Id. */
+static bool match_number(sd_bus *bus, const char *path, void *data) {
+    struct drive_lookup *l = data;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    uint32_t n = 0;
+    if (sd_bus_get_property_trivial(bus, SERVICE, path, DRIVE, "Number", &e, 'u', &n) >= 0 &&
+        n == l->number && get_string(bus, path, DRIVE, "Id", l->id, CHANGER_GUID_SIZE, &e) >= 0)
+        l->found = true;
+    sd_bus_error_free(&e);
+    return l->found;
+}
+
 /* The GUID of the drive numbered `number` (Drive.Number, mtx's drive index). */
 int changer_drive_id(const struct changer *c, unsigned number, char id[CHANGER_GUID_SIZE]) {
-    sd_bus_error e = SD_BUS_ERROR_NULL;
-    sd_bus_message *m = NULL;
-    const char *p;
-    int r = sd_bus_get_property(c->bus, SERVICE, c->path, LIBRARY, "DrivePaths", &e, &m, "ao");
-    if (r < 0) {
-        r = changer_fail_bus(c->name, &e, r);
-        sd_bus_error_free(&e);
-        return r;
-    }
-    r = sd_bus_message_enter_container(m, 'a', "o");
-    while (r >= 0 && (r = sd_bus_message_read(m, "o", &p)) > 0) {
-        uint32_t n = 0;
-        if (sd_bus_get_property_trivial(c->bus, SERVICE, p, DRIVE, "Number", &e, 'u', &n) < 0) {
-            sd_bus_error_free(&e);
-            continue;
-        }
-        if (n == number && get_string(c->bus, p, DRIVE, "Id", id, CHANGER_GUID_SIZE, &e) >= 0) {
-            sd_bus_message_unref(m);
-            return CHANGER_EXIT_OK;
-        }
-        sd_bus_error_free(&e);
-    }
-    sd_bus_message_unref(m);
-    if (r < 0)
-        return changer_fail_bus(c->name, NULL, r);
-    {
-        char what[300];
-        snprintf(what, sizeof what, "%s: drive %u", c->name, number);
-        return changer_fail(what, CODE_ObjectNotFound, "ntmsd lists no such drive");
-    }
+    struct drive_lookup l = {number, id, false};
+    char what[300];
+    int rc = for_each_drive(c, match_number, &l);
+    if (rc != CHANGER_EXIT_OK || l.found)
+        return rc;
+    snprintf(what, sizeof what, "%s: drive %u", c->name, number);
+    return changer_fail(what, CODE_ObjectNotFound, "ntmsd lists no such drive");
 }

@@ -102,28 +102,6 @@ TEST_F(DriveHome, ACartridgeNoMountPutThereHasTheChangersSourceAsHome) {
     EXPECT_EQ(drive(2).home, 0);
 }
 
-TEST_F(DriveHome, ADriveThatHoldsItsTapeFailsTheDismountClearlyAndNothingChanges) {
-    start({library(sim("slots=10,ie=1,drives=2,fill=3"))});
-    ASSERT_EQ(mount("S00002L8", 2).state, JobState::Passed);
-    refuse_next_move(0x53, 0x03); // medium removal prevented by data transfer element
-    const JobRecord refused = dismount("S00002L8");
-    EXPECT_EQ(refused.state, JobState::Failed);
-    EXPECT_EQ(refused.error, win32::MediumNotAccessible) << refused.error_message;
-    EXPECT_THAT(refused.error_message, HasSubstr("drive element 2 still holds the tape"));
-    EXPECT_THAT(refused.error_message, HasSubstr("no tape device"));
-    EXPECT_THAT(refused.error_message, HasSubstr("DriveDevices="));
-    // Nothing changed: the cartridge is in the drive, which is still in use, and no intent stays.
-    EXPECT_EQ(device().element(2)->primary_tag, "S00002L8");
-    EXPECT_EQ(medium("S00002L8").element, std::optional<uint16_t>(2));
-    EXPECT_TRUE(drive(2).in_use);
-    EXPECT_EQ(drive(2).home, 1001);
-    EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
-
-    // Once unloaded (here: the changer takes it), the dismount goes through.
-    ASSERT_EQ(dismount("S00002L8").state, JobState::Passed);
-    EXPECT_EQ(medium("S00002L8").element, std::optional<uint16_t>(1001));
-}
-
 TEST_F(DriveHome, SourceEmptyFromAFullDriveIsAlsoTheTapeStillLoaded) {
     start({library(sim("slots=10,ie=1,drives=1,fill=3"))});
     ASSERT_EQ(mount("S00001L8", 2).state, JobState::Passed);
@@ -133,21 +111,48 @@ TEST_F(DriveHome, SourceEmptyFromAFullDriveIsAlsoTheTapeStillLoaded) {
     EXPECT_THAT(refused.error_message, HasSubstr("still holds the tape of S00001L8"));
 }
 
-// An eject with FORCE of a mounted medium takes it out of its drive the same way.
-TEST_F(DriveHome, AForcedEjectFromADriveThatHoldsItsTapeFailsClearly) {
-    start({library(sim("slots=10,ie=1,drives=1,fill=2"))});
-    ASSERT_EQ(mount("S00001L8", 2).state, JobState::Passed);
-    refuse_next_move(0x53, 0x03);
-    const JobRecord refused =
-        finish(manager_->eject(medium("S00001L8").id.str(), 3, {}, {}, Caller::root())); // FORCE
+// What takes a mounted cartridge out of its drive: a dismount, or an eject with FORCE, which
+// takes it out of its drive the same way.
+enum class TakeOut { Dismount, ForcedEject };
+
+class DriveRefusal : public DriveHome, public ::testing::WithParamInterface<TakeOut> {
+protected:
+    JobRecord take_out(const std::string& barcode) {
+        if (GetParam() == TakeOut::Dismount)
+            return dismount(barcode);
+        return finish(manager_->eject(medium(barcode).id.str(), 3, {}, {}, Caller::root()));
+    }
+};
+
+TEST_P(DriveRefusal, ADriveThatHoldsItsTapeFailsClearlyAndNothingChanges) {
+    start({library(sim("slots=10,ie=1,drives=2,fill=3"))});
+    ASSERT_EQ(mount("S00002L8", 2).state, JobState::Passed);
+    refuse_next_move(0x53, 0x03); // medium removal prevented by data transfer element
+    const JobRecord refused = take_out("S00002L8");
     EXPECT_EQ(refused.state, JobState::Failed);
     EXPECT_EQ(refused.error, win32::MediumNotAccessible) << refused.error_message;
     EXPECT_THAT(refused.error_message, HasSubstr("drive element 2 still holds the tape"));
-    EXPECT_EQ(device().element(2)->primary_tag, "S00001L8");
+    EXPECT_THAT(refused.error_message, HasSubstr("no tape device"));
+    EXPECT_THAT(refused.error_message, HasSubstr("DriveDevices="));
+    // Nothing changed: the cartridge is in the drive, which is still in use, nothing went to the
+    // port, and no intent stays.
+    EXPECT_EQ(device().element(2)->primary_tag, "S00002L8");
     EXPECT_FALSE(device().element(100)->full);
-    EXPECT_EQ(medium("S00001L8").element, std::optional<uint16_t>(2));
+    EXPECT_EQ(medium("S00002L8").element, std::optional<uint16_t>(2));
     EXPECT_TRUE(drive(2).in_use) << "still mounted";
+    EXPECT_EQ(drive(2).home, 1001);
+    EXPECT_TRUE(open_store()->pending_intents(lib_id())->empty());
+
+    // Once unloaded (here: the changer takes it), the dismount goes through.
+    ASSERT_EQ(dismount("S00002L8").state, JobState::Passed);
+    EXPECT_EQ(medium("S00002L8").element, std::optional<uint16_t>(1001));
 }
+
+INSTANTIATE_TEST_SUITE_P(DriveHome, DriveRefusal,
+                         ::testing::Values(TakeOut::Dismount, TakeOut::ForcedEject),
+                         [](const auto& p) {
+                             return p.param == TakeOut::Dismount ? "Dismount" : "ForcedEject";
+                         });
 
 // The drive's tape device is asked to unload before the move. A path that is no tape device
 // cannot (ENOTTY): the move is tried anyway, and when the changer refuses it, the message says

@@ -57,6 +57,22 @@ static inline int same_guid(const NTMS_GUID* a, const NTMS_GUID* b) {
     return memcmp(a, b, sizeof *a) == 0;
 }
 
+#ifdef NTMS_GUID_H
+#include <stdlib.h>
+
+/* The GUID written as text (an argument of the program); exits 2 when it is none. */
+static inline NTMS_GUID guid_of(const char* text) {
+    uint8_t bytes[16];
+    NTMS_GUID g = NTMS_NULLGUID;
+    if (!ntms_guid_parse(text, strlen(text), bytes)) {
+        fprintf(stderr, "not a GUID: %s\n", text);
+        exit(2);
+    }
+    ntms_guid_to_fields(bytes, &g.Data1, &g.Data2, &g.Data3, g.Data4);
+    return g;
+}
+#endif
+
 static inline NTMS_OBJECTINFORMATIONA info_a(NTMS_GUID* id, DWORD type, DWORD want) {
     NTMS_OBJECTINFORMATIONA info;
     memset(&info, 0, sizeof info);

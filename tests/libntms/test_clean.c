@@ -16,31 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-static int failures;
-
-#define CHECK_EQ(got, want)                                                                        \
-    do {                                                                                           \
-        unsigned long g_ = (unsigned long)(got), w_ = (unsigned long)(want);                       \
-        if (g_ != w_) {                                                                            \
-            fprintf(stderr, "%s:%d: %s = %lu, expected %lu\n", __FILE__, __LINE__, #got, g_, w_);  \
-            ++failures;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static NTMS_GUID guid_of(const char* text) {
-    uint8_t bytes[16];
-    NTMS_GUID g = NTMS_NULLGUID;
-    if (!ntms_guid_parse(text, strlen(text), bytes)) {
-        fprintf(stderr, "not a GUID: %s\n", text);
-        exit(2);
-    }
-    ntms_guid_to_fields(bytes, &g.Data1, &g.Data2, &g.Data3, g.Data4);
-    return g;
-}
-
-static int same(const NTMS_GUID* a, const NTMS_GUID* b) {
-    return memcmp(a, b, sizeof *a) == 0;
-}
+#include "rsm_test.h"
 
 static void nap(void) {
     struct timespec t = {0, 100000000L};
@@ -79,7 +55,7 @@ static NTMS_GUID new_request(HANDLE h, const NTMS_GUID* before, DWORD n) {
     for (i = 0; i < count; ++i) {
         int seen = 0;
         for (j = 0; j < n && !seen; ++j)
-            seen = same(&now[i], &before[j]);
+            seen = same_guid(&now[i], &before[j]);
         if (!seen)
             return now[i];
     }
@@ -132,6 +108,7 @@ int main(int argc, char** argv) {
         fprintf(stderr, "usage: test_clean SIM STATE CLEANER MEDIUM2\n");
         return 2;
     }
+    sim = argv[1];
     cleaner = guid_of(argv[3]);
     unknown = guid_of("0badc0de-0000-4000-8000-000000000001");
     h = OpenNtmsSessionA(NULL, "test_clean", 0);

@@ -17,17 +17,6 @@
 
 #include "rsm_test.h"
 
-static NTMS_GUID guid_of(const char* text) {
-    uint8_t bytes[16];
-    NTMS_GUID g = NTMS_NULLGUID;
-    if (!ntms_guid_parse(text, strlen(text), bytes)) {
-        fprintf(stderr, "not a GUID: %s\n", text);
-        exit(2);
-    }
-    ntms_guid_to_fields(bytes, &g.Data1, &g.Data2, &g.Data3, g.Data4);
-    return g;
-}
-
 static void sleep_ms(long ms) {
     struct timespec t;
     t.tv_sec = ms / 1000;

@@ -15,27 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static int failures;
-
-#define CHECK_EQ(got, want)                                                                        \
-    do {                                                                                           \
-        unsigned long g_ = (unsigned long)(got), w_ = (unsigned long)(want);                       \
-        if (g_ != w_) {                                                                            \
-            fprintf(stderr, "%s:%d: %s = %lu, expected %lu\n", __FILE__, __LINE__, #got, g_, w_);  \
-            ++failures;                                                                            \
-        }                                                                                          \
-    } while (0)
-
-static NTMS_GUID guid_of(const char* text) {
-    uint8_t bytes[16];
-    NTMS_GUID g = NTMS_NULLGUID;
-    if (!ntms_guid_parse(text, strlen(text), bytes)) {
-        fprintf(stderr, "not a GUID: %s\n", text);
-        exit(2);
-    }
-    ntms_guid_to_fields(bytes, &g.Data1, &g.Data2, &g.Data3, g.Data4);
-    return g;
-}
+#include "rsm_test.h"
 
 static int is_null(const NTMS_GUID* g) {
     static const NTMS_GUID null_guid = NTMS_NULLGUID;
@@ -60,6 +40,7 @@ int main(int argc, char** argv) {
         fprintf(stderr, "usage: test_mount SIM STATE MEDIUM1 MEDIUM2\n");
         return 2;
     }
+    sim = argv[1];
     first = guid_of(argv[3]);
     second = guid_of(argv[4]);
     unknown = guid_of("0badc0de-0000-4000-8000-000000000001");

@@ -1,7 +1,6 @@
 // The eject flows of the daemon's core against tgt over iSCSI: no PREVENT ALLOW, no OPEN/CLOSE IE,
 // no 28h/01h, no ACCESS bit. The job must present the cartridge and see it taken from FULL alone;
 // the test is the operator, clearing the port element with tgtadm (clear_slot=1).
-#include "daemon/store/store.hpp"
 #include "tgt_domain.hpp"
 
 #include <gtest/gtest.h>
@@ -13,17 +12,6 @@ namespace {
 
 class TgtEject : public peer::TgtDomainTest {
 protected:
-    MediumRecord medium(const std::string& barcode) {
-        auto db = Store::open(config().database);
-        EXPECT_TRUE(db);
-        auto media = (*db)->list_media(lib());
-        EXPECT_TRUE(media);
-        for (const auto& m : *media)
-            if (m.barcode == barcode)
-                return m;
-        ADD_FAILURE() << "no medium " << barcode;
-        return {};
-    }
     Expected<Guid> eject(const MediumRecord& m, EjectAction a, EjectOptions o = {}) {
         return manager_->eject(m.id.str(), static_cast<uint32_t>(a), {}, o, Caller::root());
     }
@@ -33,12 +21,6 @@ protected:
                 return e;
         ADD_FAILURE() << "no element " << address;
         return {};
-    }
-    JobRecord wait_state(const Guid& job, JobState s) {
-        return events_.wait_job(job, [s](const JobRecord& j) { return j.state == s; });
-    }
-    JobRecord wait_final(const Guid& job) {
-        return events_.wait_job(job, [](const JobRecord& j) { return is_final(j.state); });
     }
 };
 
@@ -52,14 +34,14 @@ TEST_F(TgtEject, StartEndsWhenTheOperatorTakesTheCartridgeOut) {
     const uint16_t slot = *m.element;
     auto job = eject(m, EjectAction::Start);
     ASSERT_TRUE(job) << job.error().message;
-    wait_state(*job, JobState::Waiting);
+    events_.wait_state(*job, JobState::Waiting);
     const auto port = element(ElementType::ImportExport, 100);
     EXPECT_TRUE(port.full);
     EXPECT_EQ(port.primary_tag, "S00002L8");
     EXPECT_FALSE(element(ElementType::Storage, slot).full);
 
     ASSERT_TRUE(harness_.remove(100)); // the operator: tgtadm ... clear_slot=1
-    auto done = wait_final(*job);
+    auto done = events_.wait_final(*job);
     EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
     EXPECT_EQ(done.media_moved, 1u);
     const MediumRecord out = medium("S00002L8");
@@ -76,7 +58,7 @@ TEST_F(TgtEject, TimeOutBringsTheCartridgeBackToItsSlot) {
     o.timeout_sec = 1;
     auto job = eject(m, EjectAction::Start, o);
     ASSERT_TRUE(job);
-    auto done = wait_final(*job);
+    auto done = events_.wait_final(*job);
     EXPECT_EQ(done.state, JobState::Failed);
     EXPECT_EQ(done.error, win32::Timeout);
     EXPECT_NE(done.error_message.find("back in slot " + std::to_string(*m.element)),
@@ -99,7 +81,7 @@ TEST_F(TgtEject, StopBringsItBackAndQueueIsBoundByThePort) {
 
     auto job = manager_->eject({}, 0, {}, {}, Caller::root()); // START of the queue
     ASSERT_TRUE(job) << job.error().message;
-    wait_state(*job, JobState::Waiting);
+    events_.wait_state(*job, JobState::Waiting);
     EXPECT_TRUE(element(ElementType::ImportExport, 100).full);
     EXPECT_TRUE(element(ElementType::ImportExport, 101).full);
     // The operator takes one; STOP brings the other back.
@@ -107,7 +89,7 @@ TEST_F(TgtEject, StopBringsItBackAndQueueIsBoundByThePort) {
     // Each poll announces the port (library_changed), which wakes this wait.
     EXPECT_TRUE(events_.wait_until([&] { return medium("S00001L8").state == MediumState::Gone; }));
     ASSERT_TRUE(manager_->eject({}, 1, job->str(), {}, Caller::root()));
-    auto done = wait_final(*job);
+    auto done = events_.wait_final(*job);
     EXPECT_EQ(done.state, JobState::Stopped) << done.error_message;
     EXPECT_EQ(medium("S00001L8").state, MediumState::Gone);
     EXPECT_EQ(medium("S00002L8").state, MediumState::InLibrary);

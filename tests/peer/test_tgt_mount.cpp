@@ -5,7 +5,10 @@
 // does nothing, so no unload is needed first). A block is written to the mounted tape and read
 // back with SSC commands through libiscsi; two mounts for two drives run at once; a mount queued
 // behind an inject waits until the operator has served the inject, as the job engine runs one job
-// at a time per library and a waiting inject holds the robot.
+// at a time per library and a waiting inject holds the robot. An operator's inject while a backup
+// holds a drive (its cartridge mounted, a block written) completes beside it: afterwards the
+// catalogue and the changer hold the same cartridges, the injected one in a slot, the mounted one
+// home again, none lost and none twice.
 #include "daemon/library/drives.hpp"
 #include "daemon/store/store.hpp"
 #include "tgt_domain.hpp"
@@ -15,6 +18,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -43,37 +47,22 @@ protected:
             ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
         }
     }
-    Guid medium(const std::string& barcode) {
-        auto db = Store::open(config().database);
-        EXPECT_TRUE(db);
-        auto media = (*db)->list_media(lib());
-        EXPECT_TRUE(media);
-        for (const auto& m : *media)
-            if (m.barcode == barcode)
-                return m.id;
-        ADD_FAILURE() << "no medium " << barcode;
-        return {};
-    }
     std::optional<uint16_t> element_of(const std::string& barcode) {
-        auto db = Store::open(config().database);
-        auto m = (*db)->get_medium(medium(barcode));
-        return m && *m ? (*m)->element : std::nullopt;
+        return medium(barcode).element;
     }
     Expected<Guid> mount(const std::string& barcode, std::optional<uint16_t> drive = {}) {
         std::vector<std::string> drives;
         if (drive)
             drives.push_back(drive_id(lib(), *drive).str());
-        return manager_->mount({medium(barcode).str()}, drives, drive ? specific_drive : 0, 0,
+        return manager_->mount({medium(barcode).id.str()}, drives, drive ? specific_drive : 0, 0,
                                MountOptions{}, Caller::root());
     }
     Expected<Guid> dismount(const std::string& barcode) {
-        return manager_->dismount({medium(barcode).str()}, 0, MountOptions{}, Caller::root());
+        return manager_->dismount({medium(barcode).id.str()}, 0, MountOptions{}, Caller::root());
     }
     JobRecord final_of(const Expected<Guid>& job) {
         EXPECT_TRUE(job) << job.error().message;
-        if (!job)
-            return {};
-        return events_.wait_job(*job, [](const JobRecord& j) { return is_final(j.state); });
+        return job ? events_.wait_final(*job) : JobRecord{};
     }
     // The iSCSI URL of the tape LU bound to drive number `n` (the harness binds LUN n + 1).
     std::string tape_url(unsigned n) {
@@ -103,6 +92,98 @@ protected:
         }
         return last;
     }
+    // The barcodes of the cartridges in library tgt: as the catalogue has them (media in a slot,
+    // drive or port), and as the changer's element status reports them. Multisets: a cartridge
+    // counted twice shows.
+    std::multiset<std::string> catalogue() {
+        std::multiset<std::string> out;
+        auto db = Store::open(config().database);
+        EXPECT_TRUE(db);
+        if (!db)
+            return out;
+        auto media = (*db)->list_media(lib());
+        EXPECT_TRUE(media);
+        if (media)
+            for (const auto& m : *media)
+                if (m.element && m.state != MediumState::Gone)
+                    out.insert(m.barcode);
+        return out;
+    }
+    std::multiset<std::string> changer() {
+        std::multiset<std::string> out;
+        for (auto t : {ElementType::Storage, ElementType::DataTransfer, ElementType::ImportExport})
+            for (const auto& e : device(t))
+                if (e.full)
+                    out.insert(e.primary_tag);
+        return out;
+    }
+    // The cartridge's slot: the catalogue has it in a storage slot, the changer reports it there.
+    std::optional<uint16_t> expect_in_slot(const std::string& barcode) {
+        const MediumRecord m = medium(barcode);
+        EXPECT_TRUE(m.element) << barcode;
+        if (!m.element)
+            return std::nullopt;
+        const auto& l = harness_.library();
+        EXPECT_EQ(m.state, MediumState::InLibrary) << barcode;
+        EXPECT_TRUE(*m.element >= l.storage_first && *m.element < l.storage_first + l.slots)
+            << barcode << " is at element " << *m.element << ", no storage slot";
+        bool there = false;
+        for (const auto& e : device(ElementType::Storage))
+            there = there || (e.address == *m.element && e.full && e.primary_tag == barcode);
+        EXPECT_TRUE(there) << "the changer has no " << barcode << " in slot " << *m.element;
+        return m.element;
+    }
+    // The operator's side of an inject: waits until the job asks, puts the cartridge into the
+    // port; the job's end.
+    JobRecord serve_inject(const Expected<Guid>& job, const std::string& barcode) {
+        EXPECT_TRUE(job) << job.error().message;
+        if (!job)
+            return {};
+        events_.wait_state(*job, JobState::Waiting);
+        EXPECT_TRUE(harness_.insert(harness_.library().ie_first, barcode));
+        return events_.wait_final(*job);
+    }
+    // What an inject beside a held drive must leave: the new cartridge in a storage slot in the
+    // catalogue and in the changer, the mounted cartridge `held` back in its home slot once
+    // dismounted (or in another slot where the inject took its home), one cartridge more than
+    // `before`, and the catalogue and the changer agreeing on every cartridge.
+    void expect_nothing_lost(const std::multiset<std::string>& before, const std::string& held,
+                             uint16_t home, const std::string& injected) {
+        const auto in = expect_in_slot(injected);
+        const auto back = expect_in_slot(held);
+        ASSERT_TRUE(in && back);
+        // Home again, or, where the inject took the home slot (it takes the lowest free slot,
+        // which a mount leaves free), another slot: a dismount's documented fallback.
+        if (*in != home)
+            EXPECT_EQ(*back, home) << "back in its home slot";
+        else
+            EXPECT_NE(*back, home);
+        for (const auto& d : device(ElementType::DataTransfer))
+            EXPECT_FALSE(d.full) << "drive " << d.address;
+        std::multiset<std::string> after = before;
+        after.insert(injected);
+        EXPECT_EQ(catalogue(), after);
+        EXPECT_EQ(changer(), after);
+        EXPECT_EQ(changer().size(), before.size() + 1);
+    }
+    // Writes one 512-byte block in variable-block mode (as Bacula and Bareos write; Debian 12's
+    // tgt fails a fixed-block WRITE(6) with 3/0C/00 without writing) and a filemark from the
+    // start of the tape, rewinds and reads the block back.
+    void write_and_read_back(sgio::Transport& t, std::vector<uint8_t> block) {
+        EXPECT_TRUE(ssc(t, {0x00, 0, 0, 0, 0, 0}, Direction::None).good()) << "TEST UNIT READY";
+        EXPECT_TRUE(ssc(t, {0x01, 0, 0, 0, 0, 0}, Direction::None).good()) << "REWIND";
+        const auto wrote = ssc(t, {0x0A, 0x00, 0, 0x02, 0, 0}, Direction::ToDevice, block);
+        EXPECT_TRUE(wrote.good()) << "WRITE(6): sense " << int(wrote.sense.key) << "/"
+                                  << int(wrote.sense.asc) << "/" << int(wrote.sense.ascq) << "\n"
+                                  << tgtd_log();
+        EXPECT_TRUE(ssc(t, {0x10, 0, 0, 0, 1, 0}, Direction::None).good()) << "WRITE FILEMARKS";
+        EXPECT_TRUE(ssc(t, {0x01, 0, 0, 0, 0, 0}, Direction::None).good()) << "REWIND";
+        std::vector<uint8_t> back(512);
+        const auto read = ssc(t, {0x08, 0x00, 0, 0x02, 0, 0}, Direction::FromDevice, back);
+        EXPECT_TRUE(read.good()) << "READ(6): sense " << int(read.sense.key) << "/"
+                                 << int(read.sense.asc) << "/" << int(read.sense.ascq);
+        EXPECT_EQ(back, block);
+    }
 };
 
 } // namespace
@@ -124,28 +205,14 @@ TEST_F(TgtMount, MountWriteAndReadABlockThroughTheTapeLuAndDismount) {
     ASSERT_TRUE(snap);
     EXPECT_EQ(snap->drive_list[0].home, harness_.library().storage_first + 1);
 
-    // The tape LU now holds the cartridge's tape: write one 512-byte block in variable-block mode
-    // (as Bacula and Bareos write; Debian 12's tgt fails a fixed-block WRITE(6) with 3/0C/00
-    // without writing) and a filemark, rewind, read the block back.
+    // The tape LU now holds the cartridge's tape: a block written reads back.
     auto tape = sgio::IscsiTransport::open(tape_url(0));
     ASSERT_TRUE(tape) << tape.error().message;
     sgio::Transport& t = **tape;
-    EXPECT_TRUE(ssc(t, {0x00, 0, 0, 0, 0, 0}, Direction::None).good()) << "TEST UNIT READY";
-    EXPECT_TRUE(ssc(t, {0x01, 0, 0, 0, 0, 0}, Direction::None).good()) << "REWIND";
     std::vector<uint8_t> block(512);
     for (size_t i = 0; i < block.size(); ++i)
         block[i] = static_cast<uint8_t>(i * 7 + 3);
-    const auto wrote = ssc(t, {0x0A, 0x00, 0, 0x02, 0, 0}, Direction::ToDevice, block);
-    EXPECT_TRUE(wrote.good()) << "WRITE(6): sense " << int(wrote.sense.key) << "/"
-                              << int(wrote.sense.asc) << "/" << int(wrote.sense.ascq) << "\n"
-                              << tgtd_log();
-    EXPECT_TRUE(ssc(t, {0x10, 0, 0, 0, 1, 0}, Direction::None).good()) << "WRITE FILEMARKS";
-    EXPECT_TRUE(ssc(t, {0x01, 0, 0, 0, 0, 0}, Direction::None).good()) << "REWIND";
-    std::vector<uint8_t> back(512);
-    const auto read = ssc(t, {0x08, 0x00, 0, 0x02, 0, 0}, Direction::FromDevice, back);
-    EXPECT_TRUE(read.good()) << "READ(6): sense " << int(read.sense.key) << "/"
-                             << int(read.sense.asc) << "/" << int(read.sense.ascq);
-    EXPECT_EQ(back, block);
+    write_and_read_back(t, block);
     tape->reset();
 
     const JobRecord off = final_of(dismount("S00002L8"));
@@ -233,4 +300,69 @@ TEST_F(TgtMount, AMountQueuedBehindAnInjectWaitsForTheOperator) {
     EXPECT_GE(mounted.time_started, injected.time_completed) << "the mount ran after the inject";
     auto drives = device(ElementType::DataTransfer);
     EXPECT_TRUE(drives[0].full || drives[1].full);
+}
+
+// A backup job holds drive 0 (its cartridge mounted, a block written) while the operator injects
+// a new cartridge through the mail slot: the inject runs beside the held drive, and the dismount
+// afterwards takes the backup's cartridge home.
+TEST_F(TgtMount, AnInjectWhileABackupHoldsADriveBothCompleteNothingLost) {
+    start_tgt(1, 20, 4);
+    ASSERT_NO_FATAL_FAILURE(make_tapes({"S00002L8"}));
+    ASSERT_TRUE(start_manager());
+    const auto before = catalogue();
+    ASSERT_EQ(before.size(), 4u);
+    ASSERT_EQ(changer(), before);
+    const uint16_t first = harness_.library().drive_first;
+    const uint16_t home = *medium("S00002L8").element;
+
+    const JobRecord mounted = final_of(mount("S00002L8", first));
+    ASSERT_EQ(mounted.state, JobState::Passed) << mounted.error_message;
+    auto tape = sgio::IscsiTransport::open(tape_url(0));
+    ASSERT_TRUE(tape) << tape.error().message;
+    std::vector<uint8_t> block(512, 0x5A);
+    write_and_read_back(**tape, block);
+
+    // The operator injects while the backup holds the drive and its session stays open.
+    const JobRecord injected =
+        serve_inject(manager_->inject(lib().str(), 0, {}, {}, Caller::root()), "TGTIN1");
+    EXPECT_EQ(injected.state, JobState::Passed) << injected.error_message;
+    EXPECT_EQ(injected.media_moved, 1u);
+    EXPECT_EQ(element_of("S00002L8"), std::optional<uint16_t>(first)) << "still in its drive";
+    EXPECT_EQ(device(ElementType::DataTransfer)[0].primary_tag, "S00002L8");
+    // The backup goes on with its tape: what it wrote is still there, and it writes again.
+    write_and_read_back(**tape, std::vector<uint8_t>(512, 0xA5));
+    tape->reset();
+
+    const JobRecord off = final_of(dismount("S00002L8"));
+    ASSERT_EQ(off.state, JobState::Passed) << off.error_message;
+    expect_nothing_lost(before, "S00002L8", home, "TGTIN1");
+}
+
+// The mount and the inject submitted together: the library's queue runs the mount first, then the
+// inject waits for the operator beside the loaded drive.
+TEST_F(TgtMount, AMountAndAnInjectSubmittedTogetherBothCompleteNothingLost) {
+    start_tgt(1, 20, 4);
+    ASSERT_NO_FATAL_FAILURE(make_tapes({"S00003L8"}));
+    ASSERT_TRUE(start_manager());
+    const auto before = catalogue();
+    ASSERT_EQ(changer(), before);
+    const uint16_t home = *medium("S00003L8").element;
+
+    auto m = mount("S00003L8");
+    auto in = manager_->inject(lib().str(), 0, {}, {}, Caller::root());
+    ASSERT_TRUE(m) << m.error().message;
+    const JobRecord injected = serve_inject(in, "TGTIN2");
+    const JobRecord mounted = final_of(m);
+    ASSERT_EQ(mounted.state, JobState::Passed) << mounted.error_message;
+    EXPECT_EQ(injected.state, JobState::Passed) << injected.error_message;
+    EXPECT_EQ(injected.media_moved, 1u);
+    EXPECT_LE(mounted.time_completed, injected.time_started) << "one job at a time";
+    const auto drive = element_of("S00003L8");
+    ASSERT_TRUE(drive);
+    EXPECT_GE(*drive, harness_.library().drive_first);
+    EXPECT_LT(*drive, harness_.library().drive_first + harness_.library().drives) << "mounted";
+
+    const JobRecord off = final_of(dismount("S00003L8"));
+    ASSERT_EQ(off.state, JobState::Passed) << off.error_message;
+    expect_nothing_lost(before, "S00003L8", home, "TGTIN2");
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "daemon/events.hpp"
+#include "daemon/store/store.hpp"
 #include "sgio/changer.hpp"
 #include "sgio/iscsi_transport.hpp"
 #include "tests/daemon/inject_fixture.hpp"
@@ -79,6 +80,22 @@ protected:
     }
 
     ntms::Guid lib() { return *manager_->find_library("tgt"); }
+
+    // The catalogue's record of the medium with this barcode in library tgt.
+    ntms::MediumRecord medium(const std::string& barcode) {
+        auto db = ntms::Store::open(config().database);
+        EXPECT_TRUE(db);
+        if (!db)
+            return {};
+        auto media = (*db)->list_media(lib());
+        EXPECT_TRUE(media);
+        if (media)
+            for (const auto& m : *media)
+                if (m.barcode == barcode)
+                    return m;
+        ADD_FAILURE() << "no medium " << barcode;
+        return {};
+    }
 
     // Element status as tgt reports it, through a separate session.
     std::vector<sgio::ElementStatus> device(sgio::ElementType t) {
