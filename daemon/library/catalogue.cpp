@@ -176,6 +176,15 @@ std::optional<uint16_t> Catalogue::pick_free_slot() const {
     std::lock_guard lock(mutex_);
     if (free_slots_.empty())
         return std::nullopt;
+    // A slot whose cartridge is out in a drive stays for it while another is free: a backup
+    // program knows the volume by that slot number.
+    auto someones_home = [&](uint16_t slot) {
+        return std::any_of(snap_.drive_list.begin(), snap_.drive_list.end(),
+                           [&](const DriveState& d) { return d.full && d.home == slot; });
+    };
+    for (uint16_t slot : free_slots_)
+        if (!someones_home(slot))
+            return slot;
     return free_slots_.front();
 }
 

@@ -97,6 +97,8 @@ public:
                            const std::string& barcode, bool in_use,
                            std::optional<uint16_t> home = std::nullopt);
     void set_slot_full(uint16_t address, bool full);
+    // The lowest free storage slot, passing over the home slots of loaded drives (Drive.HomeSlot)
+    // while another is free.
     std::optional<uint16_t> pick_free_slot() const;
     // The port that `address` (an IE element address) belongs to; nullopt for no such port.
     // With no address, the library's first port.

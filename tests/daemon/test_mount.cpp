@@ -168,6 +168,29 @@ TEST_F(Mount, AMountQueuedBehindAnInjectRunsAfterIt) {
     expect_mounted("S00001L8", 2);
 }
 
+TEST_F(Mount, AnInjectLeavesAMountedCartridgesSlotForItsReturn) {
+    start({library(sim("slots=4,ie=1,drives=1,fill=3"))});
+    passed(mount({"S00001L8"}));
+    expect_mounted("S00001L8", 2);
+    // Slots 1000 (S00001L8's home) and 1003 are free: the inject takes 1003.
+    auto in = inject("lab1", InjectAction::Start);
+    ASSERT_TRUE(in) << in.error().message;
+    events_.wait_state(*in, JobState::Waiting);
+    ASSERT_TRUE(device().operator_insert(100, "NEW001L8"));
+    EXPECT_EQ(events_.wait_final(*in).state, JobState::Passed);
+    expect_in_slot("NEW001L8", 1003);
+    passed(dismount("S00001L8"));
+    expect_in_slot("S00001L8", 1000);
+    // With its home the only free slot, an inject takes it: a cartridge needs a place.
+    passed(mount({"S00002L8"}));
+    auto again = inject("lab1", InjectAction::Start);
+    ASSERT_TRUE(again) << again.error().message;
+    events_.wait_state(*again, JobState::Waiting);
+    ASSERT_TRUE(device().operator_insert(100, "NEW002L8"));
+    EXPECT_EQ(events_.wait_final(*again).state, JobState::Passed);
+    expect_in_slot("NEW002L8", 1001);
+}
+
 TEST_F(Mount, WithoutAFreeDriveItFailsAtOnceTimesOutOrWaitsForTheDismount) {
     start({library(sim("slots=10,ie=1,drives=1,fill=3"))});
     passed(mount({"S00001L8"}));
@@ -221,14 +244,10 @@ TEST_F(Mount, DismountGoesHomeToTheElementAskedForOrToAFreeSlot) {
     expect_in_slot("S00002L8", 1007);
     EXPECT_FALSE(device().element(1001)->full);
 
-    // Its home taken meanwhile (an inject fills the first free slot): any free slot.
+    // Its home taken meanwhile (a move asked for it; an inject passes over it): any free slot.
     passed(mount({"S00001L8"}));
-    auto in = inject("lab1", InjectAction::Start);
-    ASSERT_TRUE(in);
-    events_.wait_state(*in, JobState::Waiting);
-    ASSERT_TRUE(device().operator_insert(100, "NEW001L8"));
-    ASSERT_EQ(events_.wait_final(*in).state, JobState::Passed);
-    ASSERT_EQ(device().element(1000)->primary_tag, "NEW001L8");
+    passed(manager_->move(medium("S00003L8").id.str(), 1000, {}, Caller::root()));
+    ASSERT_EQ(device().element(1000)->primary_tag, "S00003L8");
     passed(dismount("S00001L8"));
     const MediumRecord m = medium("S00001L8");
     ASSERT_TRUE(m.element);

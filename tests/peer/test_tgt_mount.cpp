@@ -145,19 +145,16 @@ protected:
     }
     // What an inject beside a held drive must leave: the new cartridge in a storage slot in the
     // catalogue and in the changer, the mounted cartridge `held` back in its home slot once
-    // dismounted (or in another slot where the inject took its home), one cartridge more than
+    // dismounted, one cartridge more than
     // `before`, and the catalogue and the changer agreeing on every cartridge.
     void expect_nothing_lost(const std::multiset<std::string>& before, const std::string& held,
                              uint16_t home, const std::string& injected) {
         const auto in = expect_in_slot(injected);
         const auto back = expect_in_slot(held);
         ASSERT_TRUE(in && back);
-        // Home again, or, where the inject took the home slot (it takes the lowest free slot,
-        // which a mount leaves free), another slot: a dismount's documented fallback.
-        if (*in != home)
-            EXPECT_EQ(*back, home) << "back in its home slot";
-        else
-            EXPECT_NE(*back, home);
+        // The inject passes over the home of a loaded drive while another slot is free.
+        EXPECT_NE(*in, home) << "the inject took the mounted cartridge's slot";
+        EXPECT_EQ(*back, home) << "back in its home slot";
         for (const auto& d : device(ElementType::DataTransfer))
             EXPECT_FALSE(d.full) << "drive " << d.address;
         std::multiset<std::string> after = before;
