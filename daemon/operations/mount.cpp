@@ -25,6 +25,7 @@ struct Mounting {
     std::optional<uint16_t> drive; // the drive chosen
     bool in_place = false;         // already in that drive: recorded, not moved
     std::optional<uint16_t> home;  // for one already in its drive: the slot it came from
+    bool mounted = false;          // this job mounted it (moved, or recorded in place)
 };
 
 class MountSteps {
@@ -41,6 +42,10 @@ private:
     // Where the job's time-out ends, if it has one.
     std::optional<Clock::time_point> deadline() const;
     Outcome not_available();
+    // All or nothing: a job that fails or is stopped holds no drive. What it put into a drive
+    // goes back to its slot; what it found in place is released there, as a deferred dismount
+    // leaves it. Says what it did for each.
+    std::vector<std::string> undo();
     Outcome failed(const Status& why);
 
     JobContext& ctx_;
@@ -154,16 +159,41 @@ bool MountSteps::choose(const std::vector<DriveView>& drives) {
     return all;
 }
 
+std::vector<std::string> MountSteps::undo() {
+    std::vector<std::string> undone;
+    for (auto& m : media_) {
+        if (!m.mounted)
+            continue;
+        const std::string name = cartridge_label(m.medium.barcode);
+        if (m.in_place) {
+            MediumRecord after = m.medium;
+            after.updated = now_usec();
+            auto r = db_.put_medium(after, MediumMove{after.id, job_.id, m.home, *m.drive,
+                                                      after.updated, "dismount-deferred"});
+            if (r)
+                lib_.catalogue().set_drive_content(*m.drive, true, after.id, after.barcode, false,
+                                                   m.home);
+            undone.push_back(r ? fmt::format("{} released in drive element {}", name, *m.drive)
+                               : fmt::format("{} is still held in drive element {}: {}", name,
+                                             *m.drive, r.error().message));
+            continue;
+        }
+        auto slot = put_away(moves_, lib_, m.medium, m.home, std::nullopt, "dismount");
+        undone.push_back(slot ? fmt::format("{} went back to slot {}", name, *slot)
+                              : fmt::format("{} is still in drive element {}: {}", name, *m.drive,
+                                            slot.error().message));
+    }
+    if (!undone.empty())
+        ctx_.announce();
+    return undone;
+}
+
 Outcome MountSteps::failed(const Status& why) {
-    std::string mounted;
-    for (const auto& m : media_)
-        if (m.drive && m.medium.element == m.drive && !m.in_place)
-            mounted +=
-                fmt::format("{}{} is mounted in drive element {}", mounted.empty() ? "" : ", ",
-                            cartridge_label(m.medium.barcode), *m.drive);
-    if (mounted.empty())
+    const auto undone = undo();
+    if (undone.empty())
         return Outcome::failed(why);
-    return Outcome::failed(fail(why.code, why.message + "; " + mounted));
+    return Outcome::failed(
+        fail(why.code, fmt::format("{}; {}", why.message, fmt::join(undone, "; "))));
 }
 
 Outcome MountSteps::not_available() {
@@ -253,10 +283,18 @@ Outcome MountSteps::run() {
     if (!choose(*drives))
         return not_available();
     for (auto& m : media_) {
-        if (ctx_.peek_control() == JobControl::Stop)
-            return Outcome{JobState::Stopped, Status{win32::Success, "stopped"}, std::nullopt};
+        if (ctx_.peek_control() == JobControl::Stop) {
+            const auto undone = undo();
+            return Outcome{JobState::Stopped,
+                           Status{win32::Success,
+                                  undone.empty() ? std::string("stopped")
+                                                 : fmt::format("stopped; {}",
+                                                               fmt::join(undone, "; "))},
+                           std::nullopt};
+        }
         if (auto r = mount_one(m, *drives); !r)
             return failed(r.error());
+        m.mounted = true;
         log(LOG_INFO,
             fmt::format("Library {}: {} mounted in drive element {} (job {})", lib_.name(),
                         cartridge_label(m.medium.barcode), *m.drive, job_.id.str()));

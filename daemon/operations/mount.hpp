@@ -8,7 +8,10 @@
 //      (NTMS_MOUNT_ERROR_NOT_AVAILABLE), fails with ERROR_TIMEOUT once its time-out has passed,
 //      and otherwise WAITs off the robot (the library's other jobs run) until a job ends;
 //   4. moves each medium into its drive with a durable intent ("mount" in its history, whose
-//      `from` is the slot it goes back to); the drive is then in use.
+//      `from` is the slot it goes back to); the drive is then in use;
+//   5. all or nothing: when a later medium fails, or the job is stopped, the media it already
+//      mounted go back to their slots (one found in its drive is released there), so that a
+//      job that did not pass holds no drive.
 // A dismount job moves each medium out of its drive into the slot asked for, else the slot it
 // was mounted from, else any free slot ("dismount"); with NTMS_DISMOUNT_DEFERRED it only releases
 // the drive ("dismount-deferred"): the cartridge stays until a mount needs the drive. A drive

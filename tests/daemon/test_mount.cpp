@@ -150,6 +150,34 @@ TEST_F(Mount, ASidesGuidNamesItsMediumAsRsmsMountTakesIt) {
     expect_in_slot("S00002L8", 1001);
 }
 
+TEST_F(Mount, AMountThatFailsPartWayHoldsNoDrive) {
+    start({library(sim("slots=10,ie=1,drives=2,fill=3"))});
+    // The first move into a drive is carried out, the second refused.
+    sgio::Fault f;
+    f.opcode = 0xA5;
+    f.after = 1;
+    f.key = 0x05;
+    f.asc = 0x3B;
+    f.ascq = 0x0D; // medium destination element full
+    device().inject_fault(f);
+    auto job = mount({"S00001L8", "S00002L8"});
+    ASSERT_TRUE(job) << job.error().message;
+    const JobRecord done = events_.wait_final(*job);
+    EXPECT_EQ(done.state, JobState::Failed);
+    EXPECT_THAT(done.error_message, HasSubstr("S00001L8 went back to slot 1000"));
+    expect_in_slot("S00001L8", 1000);
+    expect_in_slot("S00002L8", 1001);
+    EXPECT_FALSE(drive(2).full);
+    EXPECT_FALSE(drive(3).full);
+    EXPECT_THAT(reasons(medium("S00001L8").id),
+                ElementsAre("inventory", "mount-requested", "mount", "dismount"));
+    // Both drives are free for the next mount.
+    auto next = mount({"S00003L8", "S00001L8"}, {}, mount_error_not_available);
+    passed(next);
+    expect_mounted("S00003L8", 2);
+    expect_mounted("S00001L8", 3);
+}
+
 TEST_F(Mount, AMountQueuedBehindAnInjectRunsAfterIt) {
     start({library(sim("slots=10,ie=1,drives=1,fill=2"))});
     auto in = inject("lab1", InjectAction::Start);
