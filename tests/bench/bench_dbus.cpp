@@ -21,8 +21,8 @@
 #include "bus_harness.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -101,7 +101,8 @@ private:
 
 std::string state_of(sdbus::IConnection& conn, const sdbus::ObjectPath& job) {
     auto p = sdbus::createProxy(conn, "org.ntms.Ntms1", job);
-    return std::to_string(p->getProperty("State").onInterface("org.ntms.Ntms1.Job").get<uint32_t>());
+    return std::to_string(
+        p->getProperty("State").onInterface("org.ntms.Ntms1.Job").get<uint32_t>());
 }
 
 bool wait_job_state(sdbus::IConnection& conn, const sdbus::ObjectPath& job, uint32_t want) {
@@ -118,8 +119,8 @@ bool wait_job_state(sdbus::IConnection& conn, const sdbus::ObjectPath& job, uint
 int main() {
     const unsigned rounds = env_or("ROUNDS", 5);
     const unsigned calls = env_or("CALLS", 1000);
-    const unsigned injects = env_or("INJECTS", 200); // per round: each one is a durable job
-    const unsigned movers = env_or("MOVERS", 8);    // libraries whose robot moves under load
+    const unsigned injects = env_or("INJECTS", 200);  // per round: each one is a durable job
+    const unsigned movers = env_or("MOVERS", 8);      // libraries whose robot moves under load
     const unsigned load_ms = env_or("LOAD_MS", 2000); // per kind and load phase
 
     try {
@@ -130,15 +131,15 @@ int main() {
                                    echo_name));
         // The movers' robots keep moving through both load phases.
         const unsigned move_ms = 2 * load_ms + 10000;
-        std::vector<std::string> args{
-            "--database", dir.file("ntmsd.db"), "--library",
-            "lab1=sim:lab1,state=" + dir.file("lab1.state") + ",slots=50,ie=1"};
+        std::vector<std::string> args{"--database", dir.file("ntmsd.db"), "--library",
+                                      "lab1=sim:lab1,state=" + dir.file("lab1.state") +
+                                          ",slots=50,ie=1"};
         for (unsigned i = 1; i <= movers; ++i) {
             const std::string name = fmt::format("m{}", i);
-            args.insert(args.end(), {"--library", fmt::format("{0}=sim:{0},state={1},slots=20,ie=1,"
-                                                              "move-ms={2}",
-                                                              name, dir.file(name + ".state"),
-                                                              move_ms)});
+            args.insert(args.end(),
+                        {"--library", fmt::format("{0}=sim:{0},state={1},slots=20,ie=1,"
+                                                  "move-ms={2}",
+                                                  name, dir.file(name + ".state"), move_ms)});
         }
         Ntmsd ntmsd(bus.address(), args, dir.file("ntmsd.log"));
         std::string why;
@@ -247,8 +248,8 @@ int main() {
                 .storeResultsTo(job, job_path);
             if (!wait_job_state(*conn, job_path, 5)) // WAITING: the operator is asked
                 throw std::runtime_error(name + ": the inject does not wait for a cartridge");
-            const auto put = run_command({env_path("NTMS_SIM"), dir.file(name + ".state"),
-                                          "insert", "100", fmt::format("MOV{:03}L8", i)});
+            const auto put = run_command({env_path("NTMS_SIM"), dir.file(name + ".state"), "insert",
+                                          "100", fmt::format("MOV{:03}L8", i)});
             if (put.status != 0)
                 throw std::runtime_error(name + ": ntms-sim insert failed: " + put.err);
             if (!wait_job_state(*conn, job_path, 1)) // INPROCESS: the robot moves
@@ -314,8 +315,8 @@ int main() {
                    property_idle / echo_idle, property_idle, echo_idle);
         fmt::print("P3 property reads loaded: {:.2f} x ({:.0f} / {:.0f} echo calls/s; {} of {} "
                    "robots moving to the end, {} InjectMedia answered, {} refused meanwhile)\n",
-                   property_loaded / echo_loaded, property_loaded, echo_loaded, still_moving, movers,
-                   loaded_injects.load(), refused.load());
+                   property_loaded / echo_loaded, property_loaded, echo_loaded, still_moving,
+                   movers, loaded_injects.load(), refused.load());
         return ntmsd.stop() == 0 ? 0 : 1;
     } catch (const std::exception& e) {
         fmt::print(stderr, "bench_dbus: {}\n", e.what());
