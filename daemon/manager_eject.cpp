@@ -227,6 +227,8 @@ Expected<Guid> Manager::eject(const std::string& medium_text, uint32_t action,
     job.priority = act == EjectAction::Force ? priority_highest : priority_normal;
     const int64_t now = now_usec();
     // The media travel with the job, in its transaction: a queued eject runs after a restart.
+    for (const auto& id : media)
+        job.add_medium(id);
     auto created = ledger_.enqueue(job, lib->name(), lib->queue(), [&](Store& s) -> Expected<void> {
         for (const auto& id : media) {
             auto m = s.get_medium(id);

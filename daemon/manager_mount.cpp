@@ -159,6 +159,8 @@ Expected<Guid> Manager::submit_media_job(Library& lib, JobRecord job,
         return fail(win32::Busy,
                     fmt::format("library {} already has {} jobs queued (MaxQueuedJobs=)",
                                 lib.name(), lib.config().max_queued_jobs));
+    for (const auto& row : requests)
+        job.add_medium(row.medium);
     return ledger_.enqueue(job, lib.name(), lib.queue(), [&](Store& s) -> Expected<void> {
         for (const auto& row : requests) {
             auto m = s.get_medium(row.medium);

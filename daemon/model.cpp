@@ -2,9 +2,17 @@
 
 #include "common/vocabulary.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace ntms {
+
+bool JobRecord::add_medium(const Guid& medium) {
+    if (std::find(media.begin(), media.end(), medium) != media.end())
+        return false;
+    media.push_back(medium);
+    return true;
+}
 
 bool is_final(JobState s) {
     switch (s) {

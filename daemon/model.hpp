@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ntms {
 
@@ -86,6 +87,13 @@ struct JobRecord {
     // First IE address of the chosen port (nullopt: default port); a CLEANDRIVE job's drive.
     std::optional<uint16_t> port;
     int32_t priority = priority_normal;
+    // The job's media in the order its history rows first name them (eject-requested, imported,
+    // loaded...): kept by the job as it records them, so that readers need no query. Not a
+    // column: the store fills it from the history when it reads one job or the jobs of a state.
+    std::vector<Guid> media;
+
+    // Appends `medium` unless the job already names it. True when it was new.
+    bool add_medium(const Guid& medium);
 };
 
 // A move recorded durably before MOVE MEDIUM is sent, resolved after it (or at start-up).

@@ -68,9 +68,14 @@ void BusService::start() {
         add_library(id);
     // Open work survives a restart on the bus too; finished jobs come back through GetJob.
     if (auto jobs = manager_.jobs()) {
-        for (const auto& j : *jobs)
-            if (!is_final(j.state))
-                add_job(j);
+        for (auto& j : *jobs) {
+            if (is_final(j.state))
+                continue;
+            // Before the bus thread runs: its Media property reads only the record.
+            if (auto media = manager_.job_media(j.id))
+                j.media = std::move(media).value();
+            add_job(j);
+        }
     } else {
         log(LOG_WARNING, fmt::format("D-Bus: jobs not exported: {}", jobs.error().message));
     }

@@ -86,8 +86,10 @@ uint32_t JobAdaptor::MediaMoved() {
 }
 std::vector<std::string> JobAdaptor::Media() {
     return guarded([&] {
+        // The job keeps its list (JobRecord::media): no query on the bus thread.
         std::vector<std::string> out;
-        for (const auto& m : value_or_throw(ctx_.manager.job_media(job_.id)))
+        out.reserve(read().media.size());
+        for (const auto& m : read().media)
             out.push_back(m.str());
         return out;
     });

@@ -167,6 +167,7 @@ Expected<void> EjectMoves::transfer(MediumRecord& m, sgio::ElementType from_type
         return done;
     m = after;
     job_.media_moved = counted.media_moved;
+    job_.add_medium(m.id); // a cleaner is the job's from its first move
     Catalogue& cat = lib_.catalogue();
     if (from_type == sgio::ElementType::Storage)
         cat.set_slot_full(from, false);
@@ -214,6 +215,7 @@ Expected<void> EjectMoves::taken(MediumRecord& m) {
                                                   after.updated, "operator-removed"});
         !r)
         return r;
+    job_.add_medium(m.id);
     log(LOG_INFO, fmt::format("Library {}: cartridge {} was taken out of port element {} (job {})",
                               lib_.name(), cartridge_label(m.barcode), m.element ? *m.element : 0,
                               job_.id.str()));

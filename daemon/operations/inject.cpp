@@ -262,6 +262,7 @@ Expected<void> InjectSteps::move_one(const sgio::ElementStatus& from, uint16_t t
     m.updated = now_usec();
     if (auto r = db_.complete_move(in, m); !r)
         return r;
+    job_.add_medium(m.id);
     ++job_.media_moved;
     cat_.set_slot_full(to, true);
     ctx_.announce();
@@ -348,6 +349,8 @@ Expected<uint32_t> InjectSteps::import_batch(const PortState& port, bool& stop_r
                                                           m.updated, "left-in-port"});
                     !r)
                     return r.error();
+                if (job_.add_medium(m.id))
+                    ctx_.announce();
             }
             continue;
         }

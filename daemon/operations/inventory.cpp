@@ -97,6 +97,10 @@ Outcome run_inventory(JobContext& ctx, InventoryMethod method) {
     bool device_read = false;
     ReconcileReport report;
     auto r = reconcile(lib, ctx.db(), device_read, &report, ctx.job().id);
+    // Its history rows name the media it found, lost or moved: the job's list, read here on the
+    // worker's thread rather than by each reader.
+    if (auto media = ctx.db().media_of_job(ctx.job().id))
+        ctx.job().media = std::move(media).value();
     // What the device may have forgotten before this read is in the database now.
     (void)ch.take_reset();
     if (!r)

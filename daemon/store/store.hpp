@@ -90,10 +90,11 @@ public:
     // Jobs.
     Expected<void> insert_job(const JobRecord& job);
     Expected<void> update_job(const JobRecord& job); // whole row by id
+    // With its media (JobRecord::media).
     Expected<std::optional<JobRecord>> get_job(const Guid& id);
-    // Newest first; library null = all.
+    // Newest first; library null = all. Their media are not read (JobRecord::media empty).
     Expected<std::vector<JobRecord>> list_jobs(const std::optional<Guid>& library = {});
-    // Oldest first.
+    // Oldest first, with their media.
     Expected<std::vector<JobRecord>> jobs_in_states(const std::vector<JobState>& states);
 
     // Media.

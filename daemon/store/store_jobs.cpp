@@ -36,11 +36,19 @@ Expected<void> Store::update_job(const JobRecord& job) {
 
 Expected<std::optional<JobRecord>> Store::get_job(const Guid& id) {
     static constexpr const char* what = "read job";
-    return run<std::optional<JobRecord>>(what, false, [&]() -> Expected<std::optional<JobRecord>> {
-        Statement s(conn(), path_, what, store_sql::get_job);
-        s.bind_guid(1, id);
-        return first(s, read_job);
-    });
+    auto job =
+        run<std::optional<JobRecord>>(what, false, [&]() -> Expected<std::optional<JobRecord>> {
+            Statement s(conn(), path_, what, store_sql::get_job);
+            s.bind_guid(1, id);
+            return first(s, read_job);
+        });
+    if (!job || !*job)
+        return job;
+    auto media = media_of_job(id);
+    if (!media)
+        return media.error();
+    (*job)->media = std::move(media).value();
+    return job;
 }
 
 Expected<std::vector<JobRecord>> Store::list_jobs(const std::optional<Guid>& library) {
@@ -58,7 +66,7 @@ Expected<std::vector<JobRecord>> Store::list_jobs(const std::optional<Guid>& lib
 
 Expected<std::vector<JobRecord>> Store::jobs_in_states(const std::vector<JobState>& states) {
     static constexpr const char* what = "list jobs by state";
-    return run<std::vector<JobRecord>>(what, false, [&]() -> Expected<std::vector<JobRecord>> {
+    auto jobs = run<std::vector<JobRecord>>(what, false, [&]() -> Expected<std::vector<JobRecord>> {
         std::vector<JobState> wanted = states;
         std::sort(wanted.begin(), wanted.end());
         wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
@@ -90,6 +98,15 @@ Expected<std::vector<JobRecord>> Store::jobs_in_states(const std::vector<JobStat
             out.push_back(std::move(r.job));
         return out;
     });
+    if (!jobs)
+        return jobs;
+    for (auto& j : *jobs) {
+        auto media = media_of_job(j.id);
+        if (!media)
+            return media.error();
+        j.media = std::move(media).value();
+    }
+    return jobs;
 }
 
 // ---- Operator requests

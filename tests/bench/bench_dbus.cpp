@@ -5,21 +5,33 @@
 //   GetLibrary   Manager.GetLibrary by name
 //   InjectMedia  a START queued behind a waiting one (parameter checks, one SQLite transaction
 //                with synchronous=FULL, a job object exported with InterfacesAdded and JobNew)
+//   fsync        a 4 KiB write and fsync of a file next to the database: one durable commit
 // Rounds interleave the kinds so that drift hits all alike; figures are over all rounds. Prints
 // p50/p99 latency, calls/s and the ratio of each p50 to echo's.
+// Then P3 under load: MOVERS libraries each with a robot in the middle of a long MOVE MEDIUM (an
+// inject of a cartridge the simulated operator put in the port), and a client thread sending
+// InjectMedia to them all the time; meanwhile property reads and echo calls are counted for
+// LOAD_MS each, alternately. The P3 lines:
+//   P3 InjectMedia p99: InjectMedia p99 / (echo p50 + fsync p50)              goal <= 2
+//   P3 property reads idle: property calls/s / echo calls/s                   goal >= 0.9
+//   P3 property reads loaded: the same while the injects run and robots move  goal >= 0.9
 //
 //   meson test -C build --benchmark --suite bench -v dbus
-//   ROUNDS=10 CALLS=2000 build/tests/bench/bench_dbus
+//   ROUNDS=10 CALLS=2000 MOVERS=16 LOAD_MS=3000 build/tests/bench/bench_dbus
 #include "bus_harness.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <functional>
 #include <map>
 #include <sdbus-c++/sdbus-c++.h>
+#include <stdexcept>
 #include <thread>
+#include <unistd.h>
 
 using Clock = std::chrono::steady_clock;
 using namespace ntms::bustest;
@@ -53,12 +65,63 @@ double percentile(std::vector<double> v, double p) {
     return v.empty() ? 0 : v[static_cast<size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
+// Calls per second of `call` over `ms` milliseconds.
+double rate(unsigned ms, const std::function<void()>& call) {
+    const auto t0 = Clock::now();
+    const auto until = t0 + std::chrono::milliseconds(ms);
+    unsigned n = 0;
+    while (Clock::now() < until) {
+        call();
+        ++n;
+    }
+    return n / std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// One durable write of a small file: what a commit with synchronous=FULL costs at least.
+class Fsync {
+public:
+    explicit Fsync(const std::string& path)
+        : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) {
+        if (fd_ < 0)
+            throw std::runtime_error("cannot create " + path);
+    }
+    ~Fsync() { ::close(fd_); }
+    void operator()() {
+        char page[4096] = {};
+        page[0] = static_cast<char>(++n_);
+        if (::pwrite(fd_, page, sizeof page, 0) != static_cast<ssize_t>(sizeof page) ||
+            ::fsync(fd_) != 0)
+            throw std::runtime_error("write and fsync failed");
+    }
+
+private:
+    int fd_;
+    unsigned n_ = 0;
+};
+
+std::string state_of(sdbus::IConnection& conn, const sdbus::ObjectPath& job) {
+    auto p = sdbus::createProxy(conn, "org.ntms.Ntms1", job);
+    return std::to_string(
+        p->getProperty("State").onInterface("org.ntms.Ntms1.Job").get<uint32_t>());
+}
+
+bool wait_job_state(sdbus::IConnection& conn, const sdbus::ObjectPath& job, uint32_t want) {
+    for (int i = 0; i < 3000; ++i) {
+        if (state_of(conn, job) == std::to_string(want))
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
 } // namespace
 
 int main() {
     const unsigned rounds = env_or("ROUNDS", 5);
     const unsigned calls = env_or("CALLS", 1000);
-    const unsigned injects = env_or("INJECTS", 200); // per round: each one is a durable job
+    const unsigned injects = env_or("INJECTS", 200);  // per round: each one is a durable job
+    const unsigned movers = env_or("MOVERS", 8);      // libraries whose robot moves under load
+    const unsigned load_ms = env_or("LOAD_MS", 2000); // per kind and load phase
 
     try {
         TempDir dir("bench-dbus");
@@ -66,10 +129,19 @@ int main() {
                        fmt::format("<policy user=\"root\"><allow own=\"{0}\"/>"
                                    "<allow send_destination=\"{0}\"/></policy>",
                                    echo_name));
-        Ntmsd ntmsd(bus.address(),
-                    {"--database", dir.file("ntmsd.db"), "--library",
-                     "lab1=sim:lab1,state=" + dir.file("lab1.state") + ",slots=50,ie=1"},
-                    dir.file("ntmsd.log"));
+        // The movers' robots keep moving through both load phases.
+        const unsigned move_ms = 2 * load_ms + 10000;
+        std::vector<std::string> args{"--database", dir.file("ntmsd.db"), "--library",
+                                      "lab1=sim:lab1,state=" + dir.file("lab1.state") +
+                                          ",slots=50,ie=1"};
+        for (unsigned i = 1; i <= movers; ++i) {
+            const std::string name = fmt::format("m{}", i);
+            args.insert(args.end(),
+                        {"--library", fmt::format("{0}=sim:{0},state={1},slots=20,ie=1,"
+                                                  "move-ms={2}",
+                                                  name, dir.file(name + ".state"), move_ms)});
+        }
+        Ntmsd ntmsd(bus.address(), args, dir.file("ntmsd.log"));
         std::string why;
         if (!ntmsd.wait_for_name(why)) {
             fmt::print(stderr, "bench_dbus: {}\n{}", why, read_file(dir.file("ntmsd.log")));
@@ -109,7 +181,9 @@ int main() {
 
         std::map<std::string, Series> series;
         const std::string text = "0123456789abcdef0123456789abcdef";
+        Fsync fsync_file(dir.file("fsync.probe"));
         for (unsigned r = 0; r < rounds; ++r) {
+            measure(series["fsync"], injects, [&] { fsync_file(); });
             measure(series["echo"], calls, [&] {
                 std::string out;
                 echo_proxy->callMethod("Echo")
@@ -138,6 +212,87 @@ int main() {
                     .storeResultsTo(job, path);
             });
         }
+        auto echo_call = [&] {
+            std::string out;
+            echo_proxy->callMethod("Echo")
+                .onInterface("org.ntms.Bench")
+                .withArguments(text)
+                .storeResultsTo(out);
+        };
+        auto property_call = [&] {
+            const sdbus::Variant v =
+                library->getProperty("FreeSlots").onInterface("org.ntms.Ntms1.Library");
+            (void)v;
+        };
+        const double echo_idle = rate(load_ms, echo_call);
+        const double property_idle = rate(load_ms, property_call);
+
+        // Load: every mover's robot in a long move, then a client injecting all the time.
+        std::vector<std::string> mover_guids;
+        std::vector<sdbus::ObjectPath> mover_jobs;
+        for (unsigned i = 1; i <= movers; ++i) {
+            const std::string name = fmt::format("m{}", i);
+            sdbus::ObjectPath p;
+            manager->callMethod("GetLibrary")
+                .onInterface("org.ntms.Ntms1.Manager")
+                .withArguments(name)
+                .storeResultsTo(p);
+            auto l = sdbus::createProxy(*conn, "org.ntms.Ntms1", p);
+            mover_guids.push_back(
+                l->getProperty("Id").onInterface("org.ntms.Ntms1.Library").get<std::string>());
+            std::string job;
+            sdbus::ObjectPath job_path;
+            manager->callMethod("InjectMedia")
+                .onInterface("org.ntms.Ntms1.Manager")
+                .withArguments(mover_guids.back(), uint32_t{0}, std::string(), options)
+                .storeResultsTo(job, job_path);
+            if (!wait_job_state(*conn, job_path, 5)) // WAITING: the operator is asked
+                throw std::runtime_error(name + ": the inject does not wait for a cartridge");
+            const auto put = run_command({env_path("NTMS_SIM"), dir.file(name + ".state"), "insert",
+                                          "100", fmt::format("MOV{:03}L8", i)});
+            if (put.status != 0)
+                throw std::runtime_error(name + ": ntms-sim insert failed: " + put.err);
+            if (!wait_job_state(*conn, job_path, 1)) // INPROCESS: the robot moves
+                throw std::runtime_error(name + ": the inject does not move the cartridge");
+            mover_jobs.push_back(job_path);
+        }
+        std::atomic<bool> loading{true};
+        std::atomic<unsigned> loaded_injects{0}, refused{0};
+        std::thread injector([&] {
+            auto c = sdbus::createSessionBusConnectionWithAddress(bus.address());
+            auto m = sdbus::createProxy(*c, "org.ntms.Ntms1", "/org/ntms/Ntms1");
+            std::vector<std::string> targets = mover_guids;
+            targets.push_back(guid);
+            for (size_t n = 0; loading; ++n) {
+                try {
+                    std::string job;
+                    sdbus::ObjectPath path;
+                    m->callMethod("InjectMedia")
+                        .onInterface("org.ntms.Ntms1.Manager")
+                        .withArguments(targets[n % targets.size()], uint32_t{0}, std::string(),
+                                       options)
+                        .storeResultsTo(job, path);
+                    ++loaded_injects;
+                } catch (const sdbus::Error&) {
+                    ++refused; // a full queue (MaxQueuedJobs=) answers Busy: still a call
+                }
+            }
+        });
+        double echo_loaded = 0, property_loaded = 0;
+        try {
+            echo_loaded = rate(load_ms / 2, echo_call);
+            property_loaded = rate(load_ms, property_call);
+            echo_loaded = (echo_loaded + rate(load_ms / 2, echo_call)) / 2;
+        } catch (...) {
+            loading = false;
+            injector.join();
+            throw;
+        }
+        loading = false;
+        injector.join();
+        unsigned still_moving = 0; // the load held to the end: robots in their move
+        for (const auto& j : mover_jobs)
+            still_moving += state_of(*conn, j) == "1" ? 1u : 0u;
         echo_conn->leaveEventLoop();
 
         const double echo_p50 = percentile(series["echo"].us, 0.5);
@@ -145,13 +300,23 @@ int main() {
                    calls, injects);
         fmt::print("  {:<12} {:>10} {:>10} {:>10} {:>12}\n", "call", "p50 us", "p99 us", "calls/s",
                    "p50/echo");
-        for (const char* kind : {"echo", "property", "GetLibrary", "InjectMedia"}) {
+        for (const char* kind : {"echo", "fsync", "property", "GetLibrary", "InjectMedia"}) {
             const auto& s = series[kind];
             const double p50 = percentile(s.us, 0.5);
             fmt::print("  {:<12} {:>10.1f} {:>10.1f} {:>10.0f} {:>12.2f}\n", kind, p50,
                        percentile(s.us, 0.99), static_cast<double>(s.us.size()) / s.total_s,
                        p50 / echo_p50);
         }
+        const double budget = echo_p50 + percentile(series["fsync"].us, 0.5);
+        const double inject_p99 = percentile(series["InjectMedia"].us, 0.99);
+        fmt::print("P3 InjectMedia p99: {:.2f} x ({:.0f} us / (echo {:.0f} + fsync {:.0f} us))\n",
+                   inject_p99 / budget, inject_p99, echo_p50, budget - echo_p50);
+        fmt::print("P3 property reads idle: {:.2f} x ({:.0f} / {:.0f} echo calls/s)\n",
+                   property_idle / echo_idle, property_idle, echo_idle);
+        fmt::print("P3 property reads loaded: {:.2f} x ({:.0f} / {:.0f} echo calls/s; {} of {} "
+                   "robots moving to the end, {} InjectMedia answered, {} refused meanwhile)\n",
+                   property_loaded / echo_loaded, property_loaded, echo_loaded, still_moving,
+                   movers, loaded_injects.load(), refused.load());
         return ntmsd.stop() == 0 ? 0 : 1;
     } catch (const std::exception& e) {
         fmt::print(stderr, "bench_dbus: {}\n", e.what());

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
@@ -36,6 +37,20 @@ long peak_rss_kib() {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
+}
+
+// VmRSS now (peak_rss_kib is VmHWM).
+long current_rss_kib() {
+    FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    long kib = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+            break;
+    std::fclose(f);
+    return kib;
 }
 
 double ms_since(Clock::time_point t0) {
@@ -226,7 +241,11 @@ int main() {
 
     // The baseline first; the peak RSS printed at the end includes its buffers (and is printed
     // with the baseline's own peak beside it).
+    const long rss_before_changers = current_rss_kib();
     auto changers = open_changers(libraries, slots); // storage from 1000, the default
+    // What the simulated devices hold: ntmsd's start below opens as many of its own, in this
+    // process, which a real ntmsd does not.
+    const long rss_changers = current_rss_kib() - rss_before_changers;
     auto t0 = Clock::now();
     const auto rows = bare_reads(changers, slots);
     const double reads_ms = ms_since(t0);
@@ -238,6 +257,7 @@ int main() {
     const size_t read_back = indexed_read(bare_db, rows.size());
     const double select_ms = ms_since(t0);
     const long rss_baseline = peak_rss_kib();
+    const sqlite3_int64 sqlite_baseline = sqlite3_memory_highwater(1); // and a new high-water mark
 
     ntms::DaemonConfig cfg;
     cfg.database = (dir / "ntmsd.db").string();
@@ -262,7 +282,10 @@ int main() {
     const std::string size = fmt::format("{}x{}", libraries, slots);
     ratio(fmt::format("p1b_first_start_{}", size).c_str(), first_ms, reads_ms + insert_ms);
     ratio(fmt::format("p1b_restart_{}", size).c_str(), again_ms, reads_ms + select_ms);
-    fmt::print("  peak RSS  {} KiB (baseline alone {} KiB)\n", rss_peak, rss_baseline);
+    fmt::print("  peak RSS  {} KiB (baseline alone {} KiB; SQLite's allocations at most {} KiB, "
+               "{} KiB after the baseline; the {} simulated changers hold {} KiB)\n",
+               rss_peak, rss_baseline, sqlite3_memory_highwater(0) / 1024, sqlite_baseline / 1024,
+               libraries, rss_changers);
     if (!first_ok || !again_ok) {
         fmt::print(stderr, "bench_startup: a library is not online with exactly its media\n");
         return 1;

@@ -197,5 +197,50 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileLargeListsAreRead) {
     conn->leaveEventLoop();
 }
 
+// A job's Media is the job's own list, not a query on the bus thread. An eject names its medium
+// from the moment it is queued; an inject names the cartridge it imported once it has. Then the
+// jobs' history rows are deleted behind ntmsd's back (another connection): both still name their
+// media. A property read from the database would now be empty.
+TEST_F(BusTest, JobMediaIsKeptByTheJobNotReadFromTheDatabase) {
+    using Strings = std::vector<std::string>;
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab", "slots=10,ie=1,fill=2")}));
+    const std::string lib = library_path("lab");
+
+    const std::string ejected = medium_guid(lib, "S00002L8");
+    ASSERT_EQ(ejected.size(), 36u);
+    auto call = busctl({"call", service, root_path, manager_iface, "EjectMedia", "susa{sv}",
+                        ejected, "0", "", "0"});
+    ASSERT_EQ(call.status, 0) << call.err;
+    const std::string eject_guid = quoted(call.out, 0);
+    const sdbus::ObjectPath eject_job(quoted(call.out, 1));
+    EXPECT_EQ(get_as<Strings>(eject_job, job_iface, "Media"), Strings{ejected});
+    wait_state(eject_job, [](uint32_t s) { return s == lm_waiting; });
+    ASSERT_NO_FATAL_FAILURE(operator_do("lab", {"remove", "100"}));
+    ASSERT_EQ(wait_final(eject_job), lm_passed);
+    EXPECT_EQ(get_as<Strings>(eject_job, job_iface, "Media"), Strings{ejected});
+
+    auto [inject_guid, inject_job] = inject(library_guid("lab"), inject_start);
+    EXPECT_EQ(get_as<Strings>(inject_job, job_iface, "Media"), Strings{});
+    wait_state(inject_job, [](uint32_t s) { return s == lm_waiting; });
+    ASSERT_NO_FATAL_FAILURE(operator_do("lab", {"insert", "100", "NEW001L8"}));
+    ASSERT_EQ(wait_final(inject_job), lm_passed);
+    const std::string imported = medium_guid(lib, "NEW001L8");
+    ASSERT_EQ(imported.size(), 36u);
+    EXPECT_EQ(get_as<Strings>(inject_job, job_iface, "Media"), Strings{imported});
+
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    const std::string erase =
+        "DELETE FROM media_history WHERE job IN ('" + inject_guid + "', '" + eject_guid + "')";
+    const int rc = sqlite3_exec(db, erase.c_str(), nullptr, nullptr, nullptr);
+    const int deleted = sqlite3_changes(db);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK);
+    ASSERT_GE(deleted, 2) << erase; // the rows the old property read are gone
+    EXPECT_EQ(get_as<Strings>(eject_job, job_iface, "Media"), Strings{ejected});
+    EXPECT_EQ(get_as<Strings>(inject_job, job_iface, "Media"), Strings{imported});
+}
+
 } // namespace
 } // namespace ntms::bustest
