@@ -143,7 +143,8 @@ def check_api(t, api):
     for c, n in defined.items():
         if c not in table:
             problems.append(f"ntmsapi.h: {c} ({n}) is not in the table")
-    enums = {m.group(1): dict((a, int(b)) for a, b in re.findall(r"(\w+)\s*=\s*(\d+)", m.group(2)))
+    value = r"(\w+)\s*=\s*(0[xX][0-9a-fA-F]+|\d+)"  # decimal or hexadecimal
+    enums = {m.group(1): dict((a, int(b, 0)) for a, b in re.findall(value, m.group(2)))
              for m in re.finditer(r"enum\s+(\w+)\s*\{(.*?)\}", text, re.S)}
     everything = {k: v for e in enums.values() for k, v in e.items()}
     for k in LISTS:
