@@ -171,6 +171,10 @@ private:
     };
     Expected<MediaCall> media_call(const std::vector<std::string>& media,
                                    const MountOptions& options, const Caller& who);
+    // A job of `kind` on the library for the caller, with the options' application and time-out
+    // (none: INFINITE), of normal priority; not yet queued.
+    static JobRecord new_media_job(const Library& lib, OperationKind kind,
+                                   const MountOptions& options, const Caller& who);
     // A new mount or dismount job with its "...-requested" rows, durably queued.
     Expected<Guid> submit_media_job(Library& lib, JobRecord job,
                                     const std::vector<MediumMove>& requests);

@@ -73,15 +73,8 @@ Expected<Guid> Manager::clean(const std::string& drive, const MountOptions& opti
         return fail(win32::InvalidState,
                     fmt::format("drive {} holds {}; dismount it before cleaning the drive",
                                 d->number, d->barcode.empty() ? "a cartridge" : d->barcode));
-    JobRecord job;
-    job.id = Guid::random();
-    job.library = lib.id();
-    job.operation = OperationKind::CleanDrive;
-    job.application = options.application;
-    job.uid = who.uid;
-    job.timeout_sec = options.timeout_sec.value_or(0xFFFFFFFF);
+    JobRecord job = new_media_job(lib, OperationKind::CleanDrive, options, who);
     job.port = d->element;
-    job.priority = priority_normal;
     return submit_media_job(lib, std::move(job), {});
 } catch (const std::bad_alloc&) {
     return fail(win32::NotEnoughMemory, "out of memory");

@@ -153,6 +153,19 @@ Expected<Manager::MediaCall> Manager::media_call(const std::vector<std::string>&
     return call;
 }
 
+JobRecord Manager::new_media_job(const Library& lib, OperationKind kind,
+                                 const MountOptions& options, const Caller& who) {
+    JobRecord job;
+    job.id = Guid::random();
+    job.library = lib.id();
+    job.operation = kind;
+    job.application = options.application;
+    job.uid = who.uid;
+    job.timeout_sec = options.timeout_sec.value_or(max_timeout_sec);
+    job.priority = priority_normal;
+    return job;
+}
+
 Expected<Guid> Manager::submit_media_job(Library& lib, JobRecord job,
                                          const std::vector<MediumMove>& requests) {
     if (lib.queue().queued_count() >= lib.config().max_queued_jobs)
@@ -263,15 +276,9 @@ Expected<Guid> Manager::mount(const std::vector<std::string>& media,
                                     call->media.size() == 1 ? "um" : "a"));
     }
 
-    JobRecord job;
-    job.id = Guid::random();
-    job.library = lib.id();
-    job.operation = OperationKind::Mount;
+    JobRecord job = new_media_job(lib, OperationKind::Mount, options, who);
     job.action = static_cast<InjectAction>(static_cast<uint32_t>(
         (flags & mount_error_not_available) ? MountAction::FailIfBusy : MountAction::Wait));
-    job.application = options.application;
-    job.uid = who.uid;
-    job.timeout_sec = options.timeout_sec.value_or(max_timeout_sec);
     job.priority = priority;
     const int64_t now = now_usec();
     std::vector<MediumMove> rows;
@@ -309,16 +316,9 @@ Expected<Guid> Manager::dismount(const std::vector<std::string>& media, uint32_t
     if (options.element)
         if (auto r = free_slot(lib, *options.element); !r)
             return r.error();
-    JobRecord job;
-    job.id = Guid::random();
-    job.library = lib.id();
-    job.operation = OperationKind::Dismount;
+    JobRecord job = new_media_job(lib, OperationKind::Dismount, options, who);
     job.action = static_cast<InjectAction>(static_cast<uint32_t>(
         (flags & dismount_deferred) ? DismountAction::Deferred : DismountAction::Immediate));
-    job.application = options.application;
-    job.uid = who.uid;
-    job.timeout_sec = options.timeout_sec.value_or(max_timeout_sec);
-    job.priority = priority_normal;
     const int64_t now = now_usec();
     std::vector<MediumMove> rows;
     for (const auto& m : call->media)
@@ -352,14 +352,7 @@ Expected<Guid> Manager::move(const std::string& medium, uint16_t element,
                     fmt::format("medium {} is in slot {} already", label(m), element));
     if (auto r = free_slot(lib, element); !r)
         return r.error();
-    JobRecord job;
-    job.id = Guid::random();
-    job.library = lib.id();
-    job.operation = OperationKind::Move;
-    job.application = options.application;
-    job.uid = who.uid;
-    job.timeout_sec = options.timeout_sec.value_or(max_timeout_sec);
-    job.priority = priority_normal;
+    JobRecord job = new_media_job(lib, OperationKind::Move, options, who);
     const std::vector<MediumMove> rows{
         MediumMove{m.id, job.id, m.element, element, now_usec(), "move-requested"}};
     return submit_media_job(lib, std::move(job), rows);

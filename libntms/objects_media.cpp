@@ -2,9 +2,8 @@
 // records are filled by the same templates (put() writes UTF-8 or UTF-16 by the array's type).
 #include "objects_media.hpp"
 
-#include "text.hpp"
-
 #include "common/ntms_guid.h"
+#include "text.hpp"
 
 #include <algorithm>
 #include <array>

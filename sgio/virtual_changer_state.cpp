@@ -113,7 +113,6 @@ std::string parse_header(std::string_view line, Header& h) {
     return {};
 }
 
-
 std::vector<VcRange> element_ranges(const VirtualChangerConfig& c) {
     return {{ElementType::Transport, "transport", c.transport_first, c.transports},
             {ElementType::DataTransfer, "drive", c.drive_first, c.drives},

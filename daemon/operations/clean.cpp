@@ -113,7 +113,8 @@ Expected<void> CleanSteps::check_drive(uint16_t drive) {
 
 CleanSteps::Cleaned CleanSteps::wait_for_cleaning(uint16_t drive) {
     const auto until = Clock::now() + std::chrono::seconds(lib_.config().cleaning_time_sec);
-    const auto every = std::chrono::milliseconds(std::max<uint32_t>(lib_.config().poll_interval_ms, 20));
+    const auto every =
+        std::chrono::milliseconds(std::max<uint32_t>(lib_.config().poll_interval_ms, 20));
     bool held = false; // the drive showed ACCESS 0 since the load
     for (auto now = Clock::now(); now < until; now = Clock::now()) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);

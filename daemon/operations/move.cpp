@@ -57,29 +57,29 @@ Outcome MoveOperation::run(JobContext& ctx) {
     const std::string name = cartridge_label(m.barcode);
     const uint16_t from = *m.element;
     if (!is_storage_slot(lib, from))
-        return Outcome::failed(fail(
-            win32::InvalidState,
-            fmt::format("medium {} is at element {}, not in a storage slot: a cartridge in a "
-                        "drive is dismounted, one in a port injected",
-                        name, from)));
+        return Outcome::failed(
+            fail(win32::InvalidState,
+                 fmt::format("medium {} is at element {}, not in a storage slot: a cartridge in a "
+                             "drive is dismounted, one in a port injected",
+                             name, from)));
     EjectMoves moves(lib, db, job);
     // The device is the truth: the source must hold this cartridge, the destination nothing.
     auto src = moves.read_one(sgio::ElementType::Storage, from);
     if (!src)
         return Outcome::failed(src.error());
-    if (!src->full || (!m.barcode.empty() && !src->primary_tag.empty() &&
-                       src->primary_tag != m.barcode))
-        return Outcome::failed(fail(win32::InvalidState,
-                                    fmt::format("medium {} is not in slot {}: an inventory will "
-                                                "find where it is",
-                                                name, from)));
+    if (!src->full ||
+        (!m.barcode.empty() && !src->primary_tag.empty() && src->primary_tag != m.barcode))
+        return Outcome::failed(
+            fail(win32::InvalidState, fmt::format("medium {} is not in slot {}: an inventory will "
+                                                  "find where it is",
+                                                  name, from)));
     if (auto r = empty_slot(moves, lib, req->to); !r)
         return Outcome::failed(r.error());
     if (ctx.peek_control() == JobControl::Stop)
         return Outcome{JobState::Stopped, Status{win32::Success, "stopped; nothing was moved"},
                        std::nullopt};
-    if (auto r = moves.transfer(m, sgio::ElementType::Storage, req->to,
-                                sgio::ElementType::Storage, MediumState::InLibrary, "move", true);
+    if (auto r = moves.transfer(m, sgio::ElementType::Storage, req->to, sgio::ElementType::Storage,
+                                MediumState::InLibrary, "move", true);
         !r)
         return Outcome::failed(r.error());
     ctx.announce();

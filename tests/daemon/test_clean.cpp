@@ -34,6 +34,25 @@ protected:
         c.cleaning_time_sec = cleaning_time_sec;
         return c;
     }
+    // A library of one drive whose sim options add `options`, with CleaningTimeSec= `seconds`:
+    // how long the cleaner stayed in the drive for a cleaning job that passed.
+    std::chrono::steady_clock::duration cleaning_time(const std::string& options,
+                                                      uint32_t seconds) {
+        start({cleaning_library("slots=10,ie=1,drives=1,fill=1" +
+                                    (options.empty() ? "" : "," + options),
+                                {"CLN001L1"}, 50, seconds)});
+        auto job = clean(2);
+        EXPECT_TRUE(job) << job.error().message;
+        if (!job)
+            return {};
+        events_.wait_job(*job, [](const JobRecord& j) { return j.media_moved == 1; });
+        const auto loaded = std::chrono::steady_clock::now();
+        const JobRecord done = events_.wait_final(*job);
+        const auto took = std::chrono::steady_clock::now() - loaded;
+        EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
+        expect_in_slot("CLN001L1", 1005);
+        return took;
+    }
     Expected<Guid> clean(uint16_t drive) {
         return manager_->clean(drive_id(lib_id(), drive).str(), {}, Caller::root());
     }
@@ -108,31 +127,15 @@ TEST_F(Clean, TheCleanerStaysInTheDriveForTheCleaningTimeAndAStopTakesItBack) {
 
 TEST_F(Clean, TheJobEndsWhenTheDriveReportsTheCleaningDone) {
     // The drive cleans for 400 ms (ACCESS 0, then 1); CleaningTimeSec= is 600 s. A job that
-    // waited the whole time would not end within the wait below.
-    start({cleaning_library("slots=10,ie=1,drives=1,fill=1,clean-ms=400", {"CLN001L1"}, 50, 600)});
-    auto job = clean(2);
-    ASSERT_TRUE(job) << job.error().message;
-    events_.wait_job(*job, [](const JobRecord& j) { return j.media_moved == 1; });
-    const auto loaded = std::chrono::steady_clock::now();
-    const JobRecord done = events_.wait_final(*job);
-    EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
-    EXPECT_GE(std::chrono::steady_clock::now() - loaded, std::chrono::milliseconds(300))
+    // waited the whole time would not end within the wait for it.
+    EXPECT_GE(cleaning_time("clean-ms=400", 600), std::chrono::milliseconds(300))
         << "the cleaner was taken back while the drive still held it";
-    expect_in_slot("CLN001L1", 1005);
     EXPECT_EQ(left(), (std::map<std::string, uint32_t>{{"CLN001L1", 49}}));
 }
 
 TEST_F(Clean, ADriveThatNeverReportsIsGivenTheWholeCleaningTime) {
     // No clean-ms: the drive reports ACCESS 1 all along, as tgt's do.
-    start({cleaning_library("slots=10,ie=1,drives=1,fill=1", {"CLN001L1"}, 50, 1)});
-    auto job = clean(2);
-    ASSERT_TRUE(job) << job.error().message;
-    events_.wait_job(*job, [](const JobRecord& j) { return j.media_moved == 1; });
-    const auto loaded = std::chrono::steady_clock::now();
-    const JobRecord done = events_.wait_final(*job);
-    EXPECT_EQ(done.state, JobState::Passed) << done.error_message;
-    EXPECT_GE(std::chrono::steady_clock::now() - loaded, std::chrono::milliseconds(900));
-    expect_in_slot("CLN001L1", 1005);
+    EXPECT_GE(cleaning_time("", 1), std::chrono::milliseconds(900));
 }
 
 TEST_F(Clean, ACleanerIsNeverMountedForData) {

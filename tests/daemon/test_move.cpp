@@ -55,8 +55,8 @@ TEST_F(Move, RefusedCallsChangeNothing) {
         EXPECT_EQ(r.error().code, code) << r.error().message;
         EXPECT_THAT(r.error().message, HasSubstr(says));
     };
-    expect_refused(manager_->move("not-a-guid", 1005, {}, Caller::root()),
-                   win32::InvalidParameter, "not a medium GUID");
+    expect_refused(manager_->move("not-a-guid", 1005, {}, Caller::root()), win32::InvalidParameter,
+                   "not a medium GUID");
     expect_refused(manager_->move(Guid::random().str(), 1005, {}, Caller::root()),
                    win32::ObjectNotFound, "no medium");
     expect_refused(move("S00001L8", 1000), win32::InvalidParameter, "in slot 1000 already");
@@ -65,8 +65,7 @@ TEST_F(Move, RefusedCallsChangeNothing) {
     expect_refused(move("S00001L8", 100), win32::InvalidParameter, "not a storage slot");
     MountOptions slot_option;
     slot_option.element = 1005;
-    expect_refused(move("S00001L8", 1006, slot_option), win32::InvalidParameter,
-                   "not an option");
+    expect_refused(move("S00001L8", 1006, slot_option), win32::InvalidParameter, "not an option");
     // A medium in a drive is dismounted, not moved.
     auto mounted = manager_->mount({medium("S00003L8").id.str()}, {}, 0, 0, {}, Caller::root());
     ASSERT_EQ(final_of(mounted).state, JobState::Passed);
