@@ -69,6 +69,16 @@ protected:
         ADD_FAILURE() << "no drive " << element;
         return {};
     }
+    // An inject of `barcode`, put into the port by the operator once the job waits for it.
+    JobState inject_through_port(const std::string& barcode) {
+        auto in = inject("lab1", InjectAction::Start);
+        EXPECT_TRUE(in) << in.error().message;
+        if (!in)
+            return JobState::Invalid;
+        events_.wait_state(*in, JobState::Waiting);
+        EXPECT_TRUE(device().operator_insert(100, barcode));
+        return events_.wait_final(*in).state;
+    }
     void expect_mounted(const std::string& barcode, uint16_t element) {
         EXPECT_EQ(device().element(element)->primary_tag, barcode);
         const MediumRecord m = medium(barcode);
@@ -201,21 +211,13 @@ TEST_F(Mount, AnInjectLeavesAMountedCartridgesSlotForItsReturn) {
     passed(mount({"S00001L8"}));
     expect_mounted("S00001L8", 2);
     // Slots 1000 (S00001L8's home) and 1003 are free: the inject takes 1003.
-    auto in = inject("lab1", InjectAction::Start);
-    ASSERT_TRUE(in) << in.error().message;
-    events_.wait_state(*in, JobState::Waiting);
-    ASSERT_TRUE(device().operator_insert(100, "NEW001L8"));
-    EXPECT_EQ(events_.wait_final(*in).state, JobState::Passed);
+    EXPECT_EQ(inject_through_port("NEW001L8"), JobState::Passed);
     expect_in_slot("NEW001L8", 1003);
     passed(dismount("S00001L8"));
     expect_in_slot("S00001L8", 1000);
     // With its home the only free slot, an inject takes it: a cartridge needs a place.
     passed(mount({"S00002L8"}));
-    auto again = inject("lab1", InjectAction::Start);
-    ASSERT_TRUE(again) << again.error().message;
-    events_.wait_state(*again, JobState::Waiting);
-    ASSERT_TRUE(device().operator_insert(100, "NEW002L8"));
-    EXPECT_EQ(events_.wait_final(*again).state, JobState::Passed);
+    EXPECT_EQ(inject_through_port("NEW002L8"), JobState::Passed);
     expect_in_slot("NEW002L8", 1001);
 }
 
