@@ -81,10 +81,23 @@ check_notify_mail() {
     note "offline mail: $(mail_header "$m" Subject)"
     mail_has "$m" "catalog text" "ntmsd cannot use library $name ($LIB)" || rc=1
     mail_has "$m" "message of the journal" "Library $name (" || rc=1
-    local reason
-    reason=$(journalctl -u ntmsd --since "$since" MESSAGE_ID=$OFFLINE_ID -o json | jq -r .NTMS_REASON | tail -n 1)
-    note "the journal's reason: '$reason'"
-    [ -n "$reason" ] && [ "$reason" != null ] && mail_has "$m" "reason of the journal" "$reason" || rc=1
+    # The logout is seen twice, in either order: the next poll fails on the lost session, and
+    # udev reports the device removed. Each is a record with its own reason; the mail is sent
+    # once, for the change from online, and bears the reason of the first the bus announced (or
+    # of both together). journald may write a record a moment after the mail is delivered.
+    local reasons reason found=0 i
+    for ((i = 0; i < 50; i++)); do
+      reasons=$(journalctl -u ntmsd --since "$since" MESSAGE_ID=$OFFLINE_ID -o json |
+        jq -r 'select(.NTMS_REASON != null) | .NTMS_REASON')
+      [ -n "$reasons" ] && break
+      sleep 0.2
+    done
+    while IFS= read -r reason; do
+      [ -n "$reason" ] || continue
+      note "the journal's reason: '$reason'"
+      grep -qF -- "$reason" <<<"$m" && found=1
+    done <<<"$reasons"
+    [ "$found" = 1 ] || { note "the mail has none of the journal's reasons"; rc=1; }
   else
     note "no mail 'Library $name is offline' in $NOTIFY_MBOX within 30 s (library $(lib_prop State))"
     rc=1
