@@ -205,8 +205,8 @@ Expected<JobRecord> Manager::job(const Guid& id) const {
     return **j;
 }
 
-Expected<std::vector<Guid>> Manager::job_media(const Guid& id) const {
-    return db_.with([&](Store& s) { return s.media_of_job(id); });
+Expected<void> Manager::read_job_lists(JobRecord& job) const {
+    return db_.with([&](Store& s) { return s.read_job_lists(job); });
 }
 
 Expected<std::vector<JobRecord>> Manager::jobs() const {

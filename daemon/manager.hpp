@@ -108,8 +108,8 @@ public:
     // has left (MaxCleanings= less its uses). USE access, as media().
     Expected<std::map<Guid, uint32_t>> cleanings_left(const Guid& library, const Caller& who);
     // Job.Drives: per medium of a mount job, in the job's order, the drive it was mounted in
-    // (null until then); a cleaning job's drive; empty for other jobs.
-    Expected<std::vector<Guid>> job_drives(const Guid& id) const;
+    // (null until then); a cleaning job's drive; empty for other jobs. From the record alone.
+    static std::vector<Guid> job_drives(const JobRecord& job);
     // The library a mount or dismount call is about (its first medium's), for polkit's details.
     std::optional<Guid> media_library(const std::vector<std::string>& media) const;
     // The library an eject call is about (the medium's, or the named job's), for polkit's
@@ -129,8 +129,9 @@ public:
     // one is asked to stop and ends with what it did.
     Expected<void> cancel_job(const Guid& job, const Caller& who);
     Expected<JobRecord> job(const Guid& id) const;
-    // The media of a job: those an eject was asked to take out, those an inject imported.
-    Expected<std::vector<Guid>> job_media(const Guid& id) const;
+    // Fills a job's media (those an eject was asked to take out, those an inject imported) and
+    // a mount job's drives from its history (JobRecord::media, JobRecord::drives).
+    Expected<void> read_job_lists(JobRecord& job) const;
     Expected<std::vector<JobRecord>> jobs() const;
 
     Expected<OpRequestRecord> oprequest(const Guid& id) const;

@@ -360,28 +360,15 @@ Expected<Guid> Manager::move(const std::string& medium, uint16_t element,
     return fail(win32::NotEnoughMemory, "out of memory");
 }
 
-Expected<std::vector<Guid>> Manager::job_drives(const Guid& id) const {
-    auto job = this->job(id);
-    if (!job)
-        return job.error();
-    if (job->operation == OperationKind::CleanDrive && job->port)
-        return std::vector<Guid>{drive_id(job->library, *job->port)};
-    if (job->operation != OperationKind::Mount)
-        return std::vector<Guid>{};
-    auto rows = db_.with([&](Store& s) { return s.moves_of_job(id); });
-    if (!rows)
-        return rows.error();
-    std::vector<Guid> order;
-    for (const auto& r : *rows)
-        if (r.reason == "mount-requested" &&
-            std::find(order.begin(), order.end(), r.medium) == order.end())
-            order.push_back(r.medium);
-    std::vector<Guid> out(order.size());
-    for (const auto& r : *rows)
-        if (r.reason == "mount" && r.to)
-            for (size_t i = 0; i < order.size(); ++i)
-                if (order[i] == r.medium)
-                    out[i] = drive_id(job->library, *r.to);
+std::vector<Guid> Manager::job_drives(const JobRecord& job) {
+    if (job.operation == OperationKind::CleanDrive && job.port)
+        return {drive_id(job.library, *job.port)};
+    if (job.operation != OperationKind::Mount)
+        return {};
+    std::vector<Guid> out(job.media.size());
+    for (size_t i = 0; i < out.size() && i < job.drives.size(); ++i)
+        if (job.drives[i])
+            out[i] = drive_id(job.library, *job.drives[i]);
     return out;
 }
 

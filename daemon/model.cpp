@@ -14,6 +14,14 @@ bool JobRecord::add_medium(const Guid& medium) {
     return true;
 }
 
+void JobRecord::mounted(const Guid& medium, uint16_t drive) {
+    const auto at = std::find(media.begin(), media.end(), medium);
+    if (at == media.end())
+        return;
+    drives.resize(media.size());
+    drives[static_cast<size_t>(at - media.begin())] = drive;
+}
+
 bool is_final(JobState s) {
     switch (s) {
     case JobState::Passed:

@@ -91,9 +91,15 @@ struct JobRecord {
     // loaded...): kept by the job as it records them, so that readers need no query. Not a
     // column: the store fills it from the history when it reads one job or the jobs of a state.
     std::vector<Guid> media;
+    // A mount job's drive for each of `media` (the same index): the element its medium was
+    // mounted in, none until it is. Kept and filled like `media`; empty for other jobs (a
+    // cleaning job's drive is `port`).
+    std::vector<std::optional<uint16_t>> drives;
 
     // Appends `medium` unless the job already names it. True when it was new.
     bool add_medium(const Guid& medium);
+    // Records that `medium`, one of `media`, was mounted in drive element `drive`.
+    void mounted(const Guid& medium, uint16_t drive);
 };
 
 // A move recorded durably before MOVE MEDIUM is sent, resolved after it (or at start-up).

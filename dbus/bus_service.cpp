@@ -71,9 +71,9 @@ void BusService::start() {
         for (auto& j : *jobs) {
             if (is_final(j.state))
                 continue;
-            // Before the bus thread runs: its Media property reads only the record.
-            if (auto media = manager_.job_media(j.id))
-                j.media = std::move(media).value();
+            // Before the bus thread runs: its Media and Drives properties read only the record.
+            if (auto r = manager_.read_job_lists(j); !r)
+                log(LOG_WARNING, fmt::format("D-Bus: job {}: {}", j.id.str(), r.error().message));
             add_job(j);
         }
     } else {

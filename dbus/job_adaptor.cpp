@@ -96,8 +96,9 @@ std::vector<std::string> JobAdaptor::Media() {
 }
 std::vector<std::string> JobAdaptor::Drives() {
     return guarded([&] {
+        // The job keeps them (JobRecord::drives): no query on the bus thread.
         std::vector<std::string> out;
-        for (const auto& d : value_or_throw(ctx_.manager.job_drives(job_.id)))
+        for (const auto& d : Manager::job_drives(read()))
             out.push_back(d.is_null() ? std::string() : d.str());
         return out;
     });

@@ -260,6 +260,7 @@ Expected<void> MountSteps::mount_one(Mounting& m, const std::vector<DriveView>& 
             }
     }
     lib_.catalogue().set_drive_content(drive, true, m.medium.id, m.medium.barcode, true, m.home);
+    job_.mounted(m.medium.id, drive); // Job.Drives, as its "mount" history row says
     ctx_.announce();
     return {};
 }

@@ -90,11 +90,13 @@ public:
     // Jobs.
     Expected<void> insert_job(const JobRecord& job);
     Expected<void> update_job(const JobRecord& job); // whole row by id
-    // With its media (JobRecord::media).
+    // With its media and drives (JobRecord::media, JobRecord::drives).
     Expected<std::optional<JobRecord>> get_job(const Guid& id);
-    // Newest first; library null = all. Their media are not read (JobRecord::media empty).
+    // Fills the job's media and drives from the history rows it wrote.
+    Expected<void> read_job_lists(JobRecord& job);
+    // Newest first; library null = all. Their media and drives are not read (left empty).
     Expected<std::vector<JobRecord>> list_jobs(const std::optional<Guid>& library = {});
-    // Oldest first, with their media.
+    // Oldest first, with their media and drives.
     Expected<std::vector<JobRecord>> jobs_in_states(const std::vector<JobState>& states);
 
     // Media.

@@ -44,11 +44,26 @@ Expected<std::optional<JobRecord>> Store::get_job(const Guid& id) {
         });
     if (!job || !*job)
         return job;
-    auto media = media_of_job(id);
+    if (auto r = read_job_lists(**job); !r)
+        return r.error();
+    return job;
+}
+
+Expected<void> Store::read_job_lists(JobRecord& job) {
+    auto media = media_of_job(job.id);
     if (!media)
         return media.error();
-    (*job)->media = std::move(media).value();
-    return job;
+    job.media = std::move(media).value();
+    job.drives.clear();
+    if (job.operation != OperationKind::Mount)
+        return {};
+    auto rows = moves_of_job(job.id);
+    if (!rows)
+        return rows.error();
+    for (const auto& r : *rows)
+        if (r.reason == "mount" && r.to)
+            job.mounted(r.medium, *r.to);
+    return {};
 }
 
 Expected<std::vector<JobRecord>> Store::list_jobs(const std::optional<Guid>& library) {
@@ -100,12 +115,9 @@ Expected<std::vector<JobRecord>> Store::jobs_in_states(const std::vector<JobStat
     });
     if (!jobs)
         return jobs;
-    for (auto& j : *jobs) {
-        auto media = media_of_job(j.id);
-        if (!media)
-            return media.error();
-        j.media = std::move(media).value();
-    }
+    for (auto& j : *jobs)
+        if (auto r = read_job_lists(j); !r)
+            return r.error();
     return jobs;
 }
 

@@ -102,9 +102,11 @@ TEST_F(Mount, AnyFreeDriveTakesTheCartridgeAndTheJobNamesIt) {
     EXPECT_FALSE(device().element(1001)->full);
     EXPECT_THAT(reasons(medium("S00002L8").id),
                 ElementsAre("inventory", "mount-requested", "mount"));
-    auto drives = manager_->job_drives(*job);
-    ASSERT_TRUE(drives);
-    EXPECT_THAT(*drives, ElementsAre(drive_id(lib_id(), 2)));
+    // Job.Drives: as the job kept it while it ran, and as read back from its history.
+    EXPECT_THAT(Manager::job_drives(done), ElementsAre(drive_id(lib_id(), 2)));
+    auto stored = manager_->job(*job);
+    ASSERT_TRUE(stored) << stored.error().message;
+    EXPECT_THAT(Manager::job_drives(*stored), ElementsAre(drive_id(lib_id(), 2)));
     EXPECT_EQ(manager_->library(lib_id(), Caller::root())->free_slots, 8u);
 }
 
@@ -128,11 +130,15 @@ TEST_F(Mount, TheNamedDriveAndTwoMountsForTwoDrives) {
 
 TEST_F(Mount, SeveralMediaInOneJob) {
     start({library(sim("slots=10,ie=1,drives=2,fill=3"))});
-    auto job = mount({"S00001L8", "S00003L8"});
-    EXPECT_EQ(passed(job).media_moved, 2u);
-    expect_mounted("S00001L8", 2);
-    expect_mounted("S00003L8", 3);
-    EXPECT_THAT(*manager_->job_drives(*job),
+    auto job = mount({"S00003L8", "S00001L8"});
+    const JobRecord done = passed(job);
+    EXPECT_EQ(done.media_moved, 2u);
+    expect_mounted("S00003L8", 2);
+    expect_mounted("S00001L8", 3);
+    // In the order of the call, kept and stored alike.
+    EXPECT_THAT(Manager::job_drives(done),
+                ElementsAre(drive_id(lib_id(), 2), drive_id(lib_id(), 3)));
+    EXPECT_THAT(Manager::job_drives(*manager_->job(*job)),
                 ElementsAre(drive_id(lib_id(), 2), drive_id(lib_id(), 3)));
 }
 

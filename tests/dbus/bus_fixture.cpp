@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <sqlite3.h>
 #include <thread>
 
 namespace ntms::bustest {
@@ -231,6 +232,24 @@ CommandResult BusTest::dbus_call(const std::vector<std::string>& args, As who) {
     argv.push_back(bus_->address());
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv);
+}
+
+int BusTest::erase_history_of(const std::vector<std::string>& jobs) {
+    std::string sql = "DELETE FROM media_history WHERE job IN (";
+    for (size_t i = 0; i < jobs.size(); ++i)
+        sql += (i ? ", '" : "'") + jobs[i] + "'";
+    sql += ")";
+    sqlite3* db = nullptr;
+    int deleted = -1;
+    if (sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK)
+            deleted = sqlite3_changes(db);
+        else
+            ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+    }
+    sqlite3_close(db);
+    return deleted;
 }
 
 } // namespace ntms::bustest

@@ -95,6 +95,9 @@ protected:
     std::string medium_guid(const std::string& lib_path, const std::string& barcode);
     void wait_busctl_state(const std::string& job_path, const std::string& want);
     CommandResult dbus_call(const std::vector<std::string>& args, As who = {});
+    // Deletes the history rows of these jobs (GUIDs) from ntmsd's database through a connection
+    // of the test's own, behind ntmsd's back: how many went, or -1 when SQLite refused.
+    int erase_history_of(const std::vector<std::string>& jobs);
     static std::vector<std::string> as_prefix(As who);
 
     std::unique_ptr<TempDir> dir_;

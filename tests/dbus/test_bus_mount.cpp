@@ -1,6 +1,7 @@
 // Manager.MountMedia and DismountMedia over the real bus, with busctl as the client: a medium
 // found in ListMedia is mounted (Job.Drives names the drive, the Drive object says "inuse"), an
-// eject of it is refused, it is dismounted into the slot asked for; the errors of bad calls.
+// eject of it is refused, it is dismounted into the slot asked for, and the mount job still names
+// its drive without its history; the errors of bad calls.
 #include "bus_fixture.hpp"
 
 #include <regex>
@@ -79,6 +80,13 @@ TEST_F(BusMount, BusctlMountsAndDismountsAMedium) {
         << listed;
     auto drives = busctl({"get-property", service, off_path, job_iface, "Drives", "Operation"});
     EXPECT_EQ(drives.out, "as 0\ns \"dismount\"\n");
+
+    // The mount job keeps its drive: with its history rows deleted behind ntmsd's back, the
+    // property still names it (one read from the database would now be empty).
+    const std::string mount_job = quoted(call.out, 0);
+    ASSERT_GE(erase_history_of({mount_job}), 2); // mount-requested, mount
+    EXPECT_EQ(get_as<std::vector<std::string>>(job_path, job_iface, "Drives"),
+              std::vector<std::string>{drive_guid});
 }
 
 TEST_F(BusMount, BadCallsAnswerTheirErrorsAndChangeNothing) {

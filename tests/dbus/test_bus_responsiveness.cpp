@@ -228,16 +228,8 @@ TEST_F(BusTest, JobMediaIsKeptByTheJobNotReadFromTheDatabase) {
     ASSERT_EQ(imported.size(), 36u);
     EXPECT_EQ(get_as<Strings>(inject_job, job_iface, "Media"), Strings{imported});
 
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    const std::string erase =
-        "DELETE FROM media_history WHERE job IN ('" + inject_guid + "', '" + eject_guid + "')";
-    const int rc = sqlite3_exec(db, erase.c_str(), nullptr, nullptr, nullptr);
-    const int deleted = sqlite3_changes(db);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK);
-    ASSERT_GE(deleted, 2) << erase; // the rows the old property read are gone
+    // The rows the old property read are gone.
+    ASSERT_GE(erase_history_of({inject_guid, eject_guid}), 2);
     EXPECT_EQ(get_as<Strings>(eject_job, job_iface, "Media"), Strings{ejected});
     EXPECT_EQ(get_as<Strings>(inject_job, job_iface, "Media"), Strings{imported});
 }
