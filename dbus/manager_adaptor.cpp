@@ -127,19 +127,34 @@ std::vector<sdbus::ObjectPath> ManagerAdaptor::ListLibraries() {
     });
 }
 
-sdbus::ObjectPath ManagerAdaptor::GetJob(const std::string& job) {
-    return guarded([&] {
+// An object on the bus is answered at once; one that is not is read on the reader's thread and
+// exported on the bus thread.
+void ManagerAdaptor::GetJob(sdbus::Result<sdbus::ObjectPath>&& result, std::string job) {
+    guarded(ctx_, [&] {
         const Guid id = parse_guid(job, "job");
-        return job_object(ctx_, id);
+        if (ctx_.directory.exported_job(id))
+            return result.returnResults(job_path(id));
+        answer_with_read<JobRecord>(
+            ctx_, std::move(result),
+            [&manager = ctx_.manager, id] { return value_or_throw(manager.job(id)); },
+            [&directory = ctx_.directory](JobRecord&& j) {
+                return std::tuple(directory.show_job(j));
+            });
     });
 }
 
-sdbus::ObjectPath ManagerAdaptor::GetOperatorRequest(const std::string& request) {
-    return guarded([&] {
+void ManagerAdaptor::GetOperatorRequest(sdbus::Result<sdbus::ObjectPath>&& result,
+                                        std::string request) {
+    guarded(ctx_, [&] {
         const Guid id = parse_guid(request, "operator request");
         if (ctx_.directory.exported_oprequest(id))
-            return oprequest_path(id);
-        return ctx_.directory.show_oprequest(value_or_throw(ctx_.manager.oprequest(id)));
+            return result.returnResults(oprequest_path(id));
+        answer_with_read<OpRequestRecord>(
+            ctx_, std::move(result),
+            [&manager = ctx_.manager, id] { return value_or_throw(manager.oprequest(id)); },
+            [&directory = ctx_.directory](OpRequestRecord&& r) {
+                return std::tuple(directory.show_oprequest(r));
+            });
     });
 }
 

@@ -40,8 +40,9 @@ private:
                    OptionMap options) override;
     sdbus::ObjectPath GetLibrary(const std::string& library) override;
     std::vector<sdbus::ObjectPath> ListLibraries() override;
-    sdbus::ObjectPath GetJob(const std::string& job) override;
-    sdbus::ObjectPath GetOperatorRequest(const std::string& request) override;
+    void GetJob(sdbus::Result<sdbus::ObjectPath>&& result, std::string job) override;
+    void GetOperatorRequest(sdbus::Result<sdbus::ObjectPath>&& result,
+                            std::string request) override;
     void Backup(sdbus::Result<>&& result, sdbus::UnixFd file) override;
     // manager_metrics_adaptor.cpp
     std::vector<MetricFamilyStruct> Metrics() override;

@@ -131,9 +131,23 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileAJobWaitsForItsCommit) {
 // with several ListElements of a large library and a ListMedia in flight on one connection, a
 // property read sent after them on the same connection is answered before the last of them. A
 // bus thread that read them itself would handle the messages in the order they came and answer
-// the property last. (No timing: the order of the replies is the assertion.)
-TEST_F(BusTest, PropertiesAreAnsweredWhileLargeListsAreRead) {
-    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab", "slots=30000,ie=1,fill=20000")}));
+// the property last. (No timing: the order of the replies is the assertion.) A GetJob of a job
+// that is no longer on the bus (it ended before a restart) sent before the property read is read
+// after the lists, on the same thread: the property is answered first, where a GetJob that read
+// the database on the bus thread would be answered before it.
+TEST_F(BusTest, PropertiesAreAnsweredWhileLargeListsAndOldJobsAreRead) {
+    const std::vector<std::string> libraries{sim("lab", "slots=30000,ie=1,fill=20000")};
+    ASSERT_NO_FATAL_FAILURE(start_daemon(libraries));
+    const auto [old_job, old_path] = inject(library_guid("lab"), inject_start);
+    wait_state(old_path, [](uint32_t s) { return s == lm_waiting; });
+    proxy(old_path)->callMethod("Cancel").onInterface(job_iface).withArguments(Options{});
+    ASSERT_EQ(wait_final(old_path), lm_stopped);
+    ASSERT_NO_FATAL_FAILURE(stop_daemon());
+    ASSERT_NO_FATAL_FAILURE(start_daemon(libraries));
+    const auto jobs = managed_objects("job");
+    ASSERT_EQ(std::count(jobs.begin(), jobs.end(), std::string(old_path)), 0)
+        << "a finished job is not exported at start";
+
     const std::string lib = library_path("lab");
     auto conn = connect();
     conn->enterEventLoopAsync();
@@ -171,6 +185,13 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileLargeListsAreRead) {
         .uponReplyInvoke([&](const sdbus::Error* e, std::vector<Medium> v) {
             answered("ListMedia", e, v.size());
         });
+    auto manager = sdbus::createProxy(*conn, service, root_path);
+    manager->callMethodAsync("GetJob")
+        .onInterface(manager_iface)
+        .withArguments(old_job)
+        .uponReplyInvoke([&](const sdbus::Error* e, sdbus::ObjectPath p) {
+            answered("GetJob", e, e || p != old_path ? 0 : 1);
+        });
     library->callMethodAsync("Get")
         .onInterface("org.freedesktop.DBus.Properties")
         .withArguments(library_iface, std::string("FreeSlots"))
@@ -179,10 +200,13 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileLargeListsAreRead) {
         });
 
     std::unique_lock lock(mutex);
-    ASSERT_TRUE(cv.wait_for(lock, 60s, [&] { return order.size() == lists + 2; }));
+    ASSERT_TRUE(cv.wait_for(lock, 60s, [&] { return order.size() == lists + 3; }));
     const auto get = std::find(order.begin(), order.end(), "FreeSlots");
     ASSERT_NE(get, order.end()) << "the property read failed: " << ::testing::PrintToString(order);
-    EXPECT_LT(get - order.begin(), lists + 1) << ::testing::PrintToString(order);
+    EXPECT_LT(get - order.begin(), lists + 2) << ::testing::PrintToString(order);
+    const auto job = std::find(order.begin(), order.end(), "GetJob");
+    ASSERT_NE(job, order.end()) << "GetJob failed: " << ::testing::PrintToString(order);
+    EXPECT_GT(job - order.begin(), get - order.begin()) << ::testing::PrintToString(order);
     for (size_t i = 0; i < order.size(); ++i) {
         if (order[i] == "ListElements")
             EXPECT_EQ(sizes[i], 1u + 2u + 1u + 30000u)
@@ -191,6 +215,8 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileLargeListsAreRead) {
             EXPECT_EQ(sizes[i], 20000u);
         else if (order[i] == "FreeSlots")
             EXPECT_EQ(sizes[i], 10000u);
+        else if (order[i] == "GetJob")
+            EXPECT_EQ(sizes[i], 1u) << "GetJob answers the job's path";
         else
             ADD_FAILURE() << order[i];
     }
