@@ -4,6 +4,7 @@
 #include "daemon/jobs/ledger.hpp"
 #include "daemon/journal.hpp"
 #include "daemon/library/tape_devices.hpp"
+#include "daemon/malloc_tuning.hpp"
 #include "daemon/manager.hpp"
 #include "daemon/ntmsd/watchdog.hpp"
 #include "daemon/registry/discovery.hpp"
@@ -19,7 +20,6 @@
 #include <exception>
 #include <fmt/format.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <optional>
 #include <poll.h>
 #include <sdbus-c++/Error.h>
@@ -125,10 +125,7 @@ int run(int argc, char** argv) {
         cfg->libraries.push_back(lib);
     }
 
-    // sd-bus reads each message whole into one buffer. Once glibc has freed one large block it
-    // raises its mmap threshold, serves the next from its heap and keeps it there: a fixed
-    // threshold makes every block of 1 MiB or more a mapping of its own, unmapped when freed.
-    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+    ntms::tune_malloc();
 
     // Signals are read from a descriptor, never handled asynchronously.
     sigset_t mask;
