@@ -127,19 +127,29 @@ std::vector<sdbus::ObjectPath> ManagerAdaptor::ListLibraries() {
     });
 }
 
-// An object on the bus is answered at once; one that is not is read on the reader's thread and
-// exported on the bus thread.
+namespace {
+
+// GetJob and GetOperatorRequest: an object on the bus is answered at once; one that is not is read
+// on the reader's thread and exported on the bus thread.
+template <typename Record>
+void answer_object(BusContext& ctx, sdbus::Result<sdbus::ObjectPath>&& result, bool exported,
+                   const sdbus::ObjectPath& path, std::function<Record()> read,
+                   std::function<sdbus::ObjectPath(const Record&)> show) {
+    if (exported)
+        return result.returnResults(path);
+    answer_with_read<Record>(ctx, std::move(result), std::move(read),
+                             [show = std::move(show)](Record&& r) { return std::tuple(show(r)); });
+}
+
+} // namespace
+
 void ManagerAdaptor::GetJob(sdbus::Result<sdbus::ObjectPath>&& result, std::string job) {
     guarded(ctx_, [&] {
         const Guid id = parse_guid(job, "job");
-        if (ctx_.directory.exported_job(id))
-            return result.returnResults(job_path(id));
-        answer_with_read<JobRecord>(
-            ctx_, std::move(result),
+        answer_object<JobRecord>(
+            ctx_, std::move(result), ctx_.directory.exported_job(id), job_path(id),
             [&manager = ctx_.manager, id] { return value_or_throw(manager.job(id)); },
-            [&directory = ctx_.directory](JobRecord&& j) {
-                return std::tuple(directory.show_job(j));
-            });
+            [&directory = ctx_.directory](const JobRecord& j) { return directory.show_job(j); });
     });
 }
 
@@ -147,13 +157,11 @@ void ManagerAdaptor::GetOperatorRequest(sdbus::Result<sdbus::ObjectPath>&& resul
                                         std::string request) {
     guarded(ctx_, [&] {
         const Guid id = parse_guid(request, "operator request");
-        if (ctx_.directory.exported_oprequest(id))
-            return result.returnResults(oprequest_path(id));
-        answer_with_read<OpRequestRecord>(
-            ctx_, std::move(result),
+        answer_object<OpRequestRecord>(
+            ctx_, std::move(result), ctx_.directory.exported_oprequest(id), oprequest_path(id),
             [&manager = ctx_.manager, id] { return value_or_throw(manager.oprequest(id)); },
-            [&directory = ctx_.directory](OpRequestRecord&& r) {
-                return std::tuple(directory.show_oprequest(r));
+            [&directory = ctx_.directory](const OpRequestRecord& r) {
+                return directory.show_oprequest(r);
             });
     });
 }
