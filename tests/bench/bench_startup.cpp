@@ -4,8 +4,10 @@
 // against the bare reads plus one indexed read of the stored rows. The libraries are virtual
 // changers. Prints `name: ratio x (value / baseline)` lines, and P4: the peak RSS of the
 // process, which ran only ntmsd's two starts (the baseline ran in a child), less the simulated
-// changers that a real ntmsd does not hold, against the goal of 100 MB. Exits non-zero when a
-// library does not come online with exactly its media.
+// changers that a real ntmsd does not hold, against the goal of 100 MB; then P2: a third start
+// with every library checking its idle device every second, and the CPU time of the next
+// NTMS_BENCH_IDLE_SEC (10) seconds as a share of one core, against the goal of 1 %. Exits
+// non-zero when a library does not come online with exactly its media.
 //
 //   meson test -C build --benchmark --suite bench -v startup
 //   NTMS_BENCH_LIBRARIES=64 NTMS_BENCH_SLOTS=10000 build/tests/bench/bench_startup
@@ -26,6 +28,7 @@
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using Clock = std::chrono::steady_clock;
@@ -192,9 +195,19 @@ size_t indexed_read(const std::string& path, size_t libraries) {
     return rows;
 }
 
+// The CPU time this process has used (user and system), in milliseconds.
+double cpu_ms() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
 // ntmsd's start over the database: until every library is online with its slots counted (or
-// given up on). Whether each library has exactly its media recorded.
-bool start(const ntms::DaemonConfig& cfg, unsigned slots, double& ms) {
+// given up on). Whether each library has exactly its media recorded. With idle_s > 0 ntmsd is
+// then left idle that long, and *idle_cpu_ms is the CPU time it used meanwhile (P2).
+bool start(const ntms::DaemonConfig& cfg, unsigned slots, double& ms, double idle_s = 0,
+           double* idle_cpu_ms = nullptr) {
     Waiter w;
     const auto t0 = Clock::now();
     ntms::test::Domain d(cfg, w);
@@ -209,6 +222,11 @@ bool start(const ntms::DaemonConfig& cfg, unsigned slots, double& ms) {
         return true;
     });
     ms = ms_since(t0);
+    if (idle_s > 0 && idle_cpu_ms) {
+        const double before = cpu_ms();
+        std::this_thread::sleep_for(std::chrono::duration<double>(idle_s));
+        *idle_cpu_ms = cpu_ms() - before;
+    }
     auto db = ntms::Store::open(cfg.database);
     if (!db) {
         fmt::print(stderr, "bench_startup: {}\n", db.error().message);
@@ -312,6 +330,14 @@ int main() {
     const bool first_ok = start(cfg, slots, first_ms);
     const bool again_ok = start(cfg, slots, again_ms);
     const long rss_peak = peak_rss_kib();
+    // P2: the same libraries, each checking its idle device every second (TEST UNIT READY and a
+    // look at its ports), left alone once online.
+    ntms::DaemonConfig idle_cfg = cfg;
+    for (auto& lc : idle_cfg.libraries)
+        lc.check_interval_sec = 1;
+    const double idle_s = env_or("NTMS_BENCH_IDLE_SEC", 10);
+    double idle_start_ms = 0, idle_cpu = 0;
+    const bool idle_ok = start(idle_cfg, slots, idle_start_ms, idle_s, &idle_cpu);
     std::filesystem::remove_all(dir);
 
     fmt::print("bench_startup: {} libraries x {} slots, {} cartridges ({} read back)\n", libraries,
@@ -332,7 +358,13 @@ int main() {
                sqlite3_memory_highwater(0) / 1024);
     fmt::print("p4_rss_{}: {:.2f} x ({} KiB / goal {} KiB)\n", size,
                static_cast<double>(own) / 102400.0, own, 102400);
-    if (!first_ok || !again_ok) {
+    // The simulated changers answer in this process too: their share is counted in.
+    const double share = idle_s > 0 ? idle_cpu / (idle_s * 1e3) * 100 : 0;
+    fmt::print("p2_idle_{}: {:.2f} x ({:.2f} % of a core / goal 1 %; {:.0f} ms of CPU in {:.0f} s, "
+               "{:.0f} us a library a second)\n",
+               size, share, share, idle_cpu, idle_s,
+               idle_s > 0 ? idle_cpu * 1e3 / (idle_s * libraries) : 0.0);
+    if (!first_ok || !again_ok || !idle_ok) {
         fmt::print(stderr, "bench_startup: a library is not online with exactly its media\n");
         return 1;
     }
