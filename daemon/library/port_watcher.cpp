@@ -38,6 +38,17 @@ Expected<void> PortWatcher::look(Store& db) {
                 cat.set_state(LibraryState::Offline, els.error().message);
             return from_scsi(els.error(), "read the port");
         }
+        std::vector<Seen> now;
+        now.reserve(els->size());
+        for (const auto& e : *els)
+            now.push_back(Seen{e.address, e.full, e.primary_tag});
+        const auto at = std::chrono::steady_clock::now();
+        if (auto last = seen_.find(port.first);
+            last != seen_.end() && last->second.elements == now &&
+            last->second.commits == db.write_transactions() &&
+            at - last->second.when < std::chrono::minutes(1))
+            continue; // as the last look left it, and no record changed since
+        seen_.erase(port.first); // until this look is complete
         uint16_t full = 0;
         bool import = false;
         for (const auto& e : *els) {
@@ -68,6 +79,7 @@ Expected<void> PortWatcher::look(Store& db) {
         }
         if (import && library_.config().auto_import)
             queue_import(port.first);
+        seen_[port.first] = PortSeen{std::move(now), db.write_transactions(), at};
     }
     return {};
 }

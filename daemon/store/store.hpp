@@ -152,7 +152,9 @@ public:
     Expected<std::optional<OpRequestRecord>> get_oprequest(const Guid& id);
     Expected<std::vector<OpRequestRecord>> list_oprequests();
 
-    // Transactions the writer of this Store's file has committed so far (diagnostics, tests).
+    // Transactions the writer of this Store's file has committed so far: every write of ntmsd
+    // to the file goes through that writer, so an unchanged count means unchanged records (the
+    // port watcher relies on it).
     uint64_t write_transactions() const;
 
     // Runs fn inside one transaction; rolls back when fn fails. Calls of this Store (or of any

@@ -1,7 +1,11 @@
 // The port watcher on the virtual changer: cartridges put into and taken out of the port while no
-// job runs, AutoImport, and what an idle poll costs (only the port's elements are read).
+// job runs, AutoImport, and what an idle poll costs (only the port's elements are read, and no
+// record while nothing changes).
 #include "inject_fixture.hpp"
+#include "daemon/operations/inventory.hpp"
 #include "sgio/cdb.hpp"
+
+#include <sqlite3.h>
 
 #include <set>
 #include <thread>
@@ -201,4 +205,43 @@ TEST_F(WatcherFixture, AnIdlePollReadsOnlyThePortWhateverTheLibrarysSize) {
         EXPECT_GE(polls, 1u);
     }
     EXPECT_EQ(bytes["small"], bytes["large"]) << "a poll costs the same at 20 and 5000 slots";
+}
+
+// An idle look that finds the port as the last one left it, with nothing committed since, reads
+// no record; a commit makes the next look compare again. The record of a cartridge in the port is
+// changed behind ntmsd's back (another connection, not ntmsd's writer): two idle looks leave it so.
+// Then an inventory of another library commits through ntmsd, and the next look of this one finds
+// the cartridge unrecorded in its port and lists it again, under its own identity.
+TEST_F(WatcherFixture, AnIdleLookReadsNoRecordUntilSomethingIsCommitted) {
+    start({watched(sim("slots=10,ie=1,fill=2")), library(sim("slots=10,ie=1,fill=2", "lab2"),
+                                                         "lab2")});
+    ASSERT_TRUE(device().operator_insert(100, "PORT02L8"));
+    ASSERT_TRUE(events_.wait_until([&] { return at(100).has_value(); }, 10s));
+    const Guid id = at(100)->id;
+    std::this_thread::sleep_for(1500ms); // a look after the one that listed it
+
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(db_path_.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    sqlite3_busy_timeout(raw, 5000);
+    const int rc = sqlite3_exec(
+        raw, "UPDATE media SET element = NULL, state = 3 WHERE barcode = 'PORT02L8'", nullptr,
+        nullptr, nullptr);
+    const int changed = sqlite3_changes(raw);
+    sqlite3_close(raw);
+    ASSERT_EQ(rc, SQLITE_OK);
+    ASSERT_EQ(changed, 1);
+
+    std::this_thread::sleep_for(2500ms); // two looks at CheckIntervalSec=1
+    EXPECT_FALSE(at(100)) << "an idle look with nothing committed compared the records";
+    ASSERT_EQ(with("PORT02L8")->state, MediumState::Gone);
+
+    auto inventory =
+        manager_->inventory(lib_id("lab2"), static_cast<uint32_t>(InventoryMethod::Fast), "test",
+                            Caller::root());
+    ASSERT_TRUE(inventory) << inventory.error().message;
+    EXPECT_EQ(events_.wait_final(*inventory).state, JobState::Passed);
+    ASSERT_TRUE(events_.wait_until([&] { return at(100).has_value(); }, 10s))
+        << "the look after a commit compared the records again";
+    EXPECT_EQ(at(100)->id, id);
+    EXPECT_EQ(at(100)->state, MediumState::InPort);
 }
