@@ -48,7 +48,9 @@ public:
 
     // What start-up finds in the database, oldest first.
     struct Recovered {
-        std::vector<JobRecord> queued;      // still QUEUED: their libraries adopt and run them
+        // Still QUEUED, and mounts that were WAITING for a drive: their libraries adopt and
+        // run them.
+        std::vector<JobRecord> queued;
         std::vector<JobRecord> interrupted; // running when ntmsd stopped: see interrupted()
     };
     // Start-up, before any worker runs: the operator requests that interrupted jobs left open

@@ -313,8 +313,6 @@ std::string MountOperation::account_interrupted(JobContext& ctx, bool device_rea
     Library& lib = ctx.library();
     Store& db = ctx.db();
     JobRecord& job = ctx.job();
-    if (job.state == JobState::Waiting && job.media_moved == 0)
-        return "it was waiting for a drive; nothing was moved";
     auto mounted = db.mounted_media(lib.id());
     if (!mounted)
         return fmt::format("its media cannot be read: {}", mounted.error().message);

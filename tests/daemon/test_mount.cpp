@@ -252,6 +252,30 @@ TEST_F(Mount, WithoutAFreeDriveItFailsAtOnceTimesOutOrWaitsForTheDismount) {
     expect_in_slot("S00001L8", 1000);
 }
 
+// ntmsd stops while a mount waits for a drive: the mount has done nothing, so it waits again
+// after the start, as a queued job runs again, and its time-out still counts from its call.
+TEST_F(Mount, AMountWaitingForADriveWaitsAgainAfterARestart) {
+    const LibraryConfig lab = library(sim("slots=10,ie=1,drives=1,fill=3"));
+    start({lab});
+    passed(mount({"S00001L8"}));
+    auto waits = mount({"S00002L8"});
+    auto late = mount({"S00003L8"}, {}, 0, 2);
+    ASSERT_TRUE(waits && late);
+    events_.wait_state(*waits, JobState::Waiting);
+    events_.wait_state(*late, JobState::Waiting);
+    manager_.reset();
+    start({lab});
+    EXPECT_EQ(open_store()->get_job(*waits).value()->state, JobState::Waiting);
+    const JobRecord timed_out = events_.wait_final(*late);
+    EXPECT_EQ(timed_out.state, JobState::Failed);
+    EXPECT_EQ(timed_out.error, win32::Timeout) << timed_out.error_message;
+    passed(dismount("S00001L8"));
+    passed(waits);
+    expect_mounted("S00002L8", 2);
+    expect_in_slot("S00001L8", 1000);
+    expect_in_slot("S00003L8", 1002);
+}
+
 TEST_F(Mount, CancelOfAWaitingMountEndsIt) {
     start({library(sim("slots=10,ie=1,drives=1,fill=3"))});
     passed(mount({"S00001L8"}));
