@@ -118,8 +118,8 @@ JobLedger::Recovered JobLedger::recover() {
                               r.state == OpRequestState::Active ||
                               r.state == OpRequestState::InProgress;
             // An inject's insert request or a door job's: their waits are over.
-            const bool waits = r.type == OpRequestType::NewMedia ||
-                               r.type == OpRequestType::DeviceService;
+            const bool waits =
+                r.type == OpRequestType::NewMedia || r.type == OpRequestType::DeviceService;
             if (!waits || r.job.is_null() || !open)
                 continue;
             r.state = OpRequestState::Refused;
@@ -134,10 +134,9 @@ JobLedger::Recovered JobLedger::recover() {
     auto queued = db_.with([](Store& s) { return s.jobs_in_states({JobState::Queued}); });
     if (queued)
         std::move(queued->begin(), queued->end(), std::back_inserter(found.queued));
-    std::stable_sort(found.queued.begin(), found.queued.end(),
-                     [](const JobRecord& a, const JobRecord& b) {
-                         return a.time_queued < b.time_queued;
-                     });
+    std::stable_sort(
+        found.queued.begin(), found.queued.end(),
+        [](const JobRecord& a, const JobRecord& b) { return a.time_queued < b.time_queued; });
     return found;
 }
 
