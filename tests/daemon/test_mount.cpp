@@ -265,7 +265,11 @@ TEST_F(Mount, AMountWaitingForADriveWaitsAgainAfterARestart) {
     events_.wait_state(*late, JobState::Waiting);
     manager_.reset();
     start({lab});
-    EXPECT_EQ(open_store()->get_job(*waits).value()->state, JobState::Waiting);
+    // The worker takes it again at the start (INPROCESS for a moment) and parks it.
+    EXPECT_TRUE(events_.wait_until([&] {
+        auto j = open_store()->get_job(*waits);
+        return j && *j && (*j)->state == JobState::Waiting;
+    }));
     const JobRecord timed_out = events_.wait_final(*late);
     EXPECT_EQ(timed_out.state, JobState::Failed);
     EXPECT_EQ(timed_out.error, win32::Timeout) << timed_out.error_message;
