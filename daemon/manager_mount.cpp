@@ -248,7 +248,8 @@ Expected<Guid> Manager::mount(const std::vector<std::string>& media,
     if (snap.drive_list.empty())
         return fail(win32::InvalidDrive, fmt::format("library {} has no drive", snap.name));
 
-    auto mounted = db_.with([&](Store& s) { return s.mounted_media(lib.id()); });
+    auto mounted = db_.with(
+        [&](Store& s) { return s.mounted_media(lib.id(), drive_elements(snap.drive_list)); });
     if (!mounted)
         return mounted.error();
     auto held = [&](uint16_t element) {

@@ -62,4 +62,12 @@ std::vector<DriveState> sorted_drives(const Guid& library,
     return out;
 }
 
+std::vector<uint16_t> drive_elements(const std::vector<DriveState>& drives) {
+    std::vector<uint16_t> out;
+    out.reserve(drives.size());
+    for (const auto& d : drives)
+        out.push_back(d.element);
+    return out;
+}
+
 } // namespace ntms

@@ -44,4 +44,7 @@ Guid drive_type_id(const std::string& vendor, const std::string& product);
 std::vector<DriveState> sorted_drives(const Guid& library,
                                       const std::vector<sgio::ElementStatus>& statuses);
 
+// The element addresses of `drives`, in their order.
+std::vector<uint16_t> drive_elements(const std::vector<DriveState>& drives);
+
 } // namespace ntms

@@ -296,7 +296,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
             d.home = 0;
     // In use: mounted by a mount job, not dismounted since (and still in that drive). The mount's
     // record of where the cartridge came from is the home, before the changer's word.
-    if (auto mounted = db.mounted_media(lib.id()); mounted) {
+    if (auto mounted = db.mounted_media(lib.id(), drive_elements(drives)); mounted) {
         for (const auto& m : *mounted)
             for (auto& d : drives)
                 if (d.element == m.drive && d.full && d.medium == m.medium) {

@@ -9,11 +9,12 @@
 namespace ntms {
 
 Expected<std::vector<DriveView>> drive_views(Library& lib, Store& db) {
-    auto mounted = db.mounted_media(lib.id());
+    const LibrarySnapshot snap = lib.snapshot();
+    auto mounted = db.mounted_media(lib.id(), drive_elements(snap.drive_list));
     if (!mounted)
         return mounted.error();
     std::vector<DriveView> out;
-    for (const auto& d : lib.snapshot().drive_list) {
+    for (const auto& d : snap.drive_list) {
         DriveView v{d, std::nullopt};
         for (const auto& m : *mounted)
             if (m.drive == d.element && d.full && (d.medium.is_null() || d.medium == m.medium))

@@ -26,6 +26,18 @@ enum class Plan : uint8_t {
 #define NTMS_MOVE_COLUMNS "medium, job, from_element, to_element, time, reason"
 #define NTMS_OPREQUEST_COLUMNS "guid, type, state, message, library, job, submitted, changed"
 
+// A mounted medium's row (Store::Mounted): the last row of its history that records what
+// happened (requests say what is to happen) put it into the drive where it is, and the slot the
+// mount took it from.
+#define NTMS_MOUNTED_SELECT                                                                        \
+    "SELECT m.guid, m.element, h.reason, h.job, "                                                  \
+    "(SELECT r.from_element FROM media_history r WHERE r.medium = m.guid AND "                     \
+    "r.reason = 'mount' ORDER BY r.id DESC LIMIT 1) "                                              \
+    "FROM media m JOIN media_history h ON h.id = (SELECT max(x.id) FROM "                          \
+    "media_history x WHERE x.medium = m.guid AND x.reason NOT LIKE '%-requested') "
+#define NTMS_MOUNTED_WHERE                                                                         \
+    "h.reason IN ('mount', 'dismount-deferred') AND h.to_element = m.element "
+
 // The VALUES of upsert_media_batch: media_batch_rows rows of the 7 columns, anonymous parameters
 // numbered in order (row r's column c is parameter 7r + c + 1).
 #define NTMS_ROW "(?, ?, ?, ?, ?, ?, ?)"
@@ -132,14 +144,12 @@ enum class Plan : uint8_t {
     /* mounts: which drive a mount put a medium into, and the slot it came from, are in the     \
        medium's history (store_mount.cpp) */                                                      \
     X(mounted_media, Lookup,                                                                       \
-      "SELECT m.guid, m.element, h.reason, h.job, "                                                \
-      "(SELECT r.from_element FROM media_history r WHERE r.medium = m.guid AND "                   \
-      "r.reason = 'mount' ORDER BY r.id DESC LIMIT 1) "                                            \
-      "FROM media m JOIN media_history h ON h.id = (SELECT max(x.id) FROM "                        \
-      "media_history x WHERE x.medium = m.guid AND x.reason NOT LIKE '%-requested') "              \
-      "WHERE m.library = ?1 AND m.state = ?2 AND m.element IS NOT NULL AND "                       \
-      "h.reason IN ('mount', 'dismount-deferred') AND h.to_element = m.element "                   \
-      "ORDER BY m.element")                                                                        \
+      NTMS_MOUNTED_SELECT "WHERE m.library = ?1 AND m.state = ?2 AND m.element IS NOT NULL AND "   \
+      NTMS_MOUNTED_WHERE "ORDER BY m.element")                                                     \
+    /* the same for one drive: an indexed lookup, not the history of every medium */            \
+    X(mounted_in_drive, Lookup,                                                                    \
+      NTMS_MOUNTED_SELECT "WHERE m.library = ?1 AND m.state = ?2 AND m.element = ?3 AND "          \
+      NTMS_MOUNTED_WHERE)                                                                          \
     X(open_jobs_of, Lookup,                                                                        \
       "SELECT DISTINCT h.job FROM media_history h JOIN jobs j ON j.guid = h.job "                  \
       "WHERE h.medium = ?1 AND h.reason LIKE '%-requested' AND j.state IN "                        \

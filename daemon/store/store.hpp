@@ -140,6 +140,11 @@ public:
         bool released = false;        // dismounted with NTMS_DISMOUNT_DEFERRED
     };
     Expected<std::vector<Mounted>> mounted_media(const Guid& library);
+    // The same for the given drive elements only, in their order: one indexed lookup a drive,
+    // where the form above reads the history of every medium in the library (a restart over
+    // 10,000 slots spent most of its reconciliation there).
+    Expected<std::vector<Mounted>> mounted_media(const Guid& library,
+                                                 const std::vector<uint16_t>& drives);
     // The queued or running jobs that are to move medium (any "...-requested" row of it).
     Expected<std::vector<Guid>> open_jobs_of(const Guid& medium);
     // Cleaning (store_mount.cpp): per medium of the library that a CLEANDRIVE job ever loaded

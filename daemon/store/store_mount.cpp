@@ -4,26 +4,52 @@
 // uses are counted from its history the same way.
 #include "daemon/store/statement.hpp"
 
+#include <iterator>
+
 namespace ntms {
 
 using namespace store_detail;
 
+namespace {
+
+Store::Mounted read_mounted(Statement& st) {
+    Store::Mounted m;
+    m.medium = st.guid(0);
+    m.drive = st.element(1).value_or(0);
+    m.released = st.text(2) == "dismount-deferred";
+    m.job = st.guid(3);
+    m.home = st.element(4);
+    return m;
+}
+
+} // namespace
+
 Expected<std::vector<Store::Mounted>> Store::mounted_media(const Guid& library) {
     static constexpr const char* what = "find the mounted media";
     return run<std::vector<Mounted>>(what, false, [&]() -> Expected<std::vector<Mounted>> {
-        // The last row that records what happened (requests say what is to happen) decides.
         Statement s(db_, path_, what, store_sql::mounted_media);
         s.bind_guid(1, library);
         s.bind_int(2, static_cast<uint32_t>(MediumState::InLibrary));
-        return collect(s, [](Statement& st) {
-            Mounted m;
-            m.medium = st.guid(0);
-            m.drive = st.element(1).value_or(0);
-            m.released = st.text(2) == "dismount-deferred";
-            m.job = st.guid(3);
-            m.home = st.element(4);
-            return m;
-        });
+        return collect(s, read_mounted);
+    });
+}
+
+Expected<std::vector<Store::Mounted>> Store::mounted_media(const Guid& library,
+                                                           const std::vector<uint16_t>& drives) {
+    static constexpr const char* what = "find the mounted media";
+    return run<std::vector<Mounted>>(what, false, [&]() -> Expected<std::vector<Mounted>> {
+        std::vector<Mounted> out;
+        for (uint16_t drive : drives) {
+            Statement s(db_, path_, what, store_sql::mounted_in_drive);
+            s.bind_guid(1, library);
+            s.bind_int(2, static_cast<uint32_t>(MediumState::InLibrary));
+            s.bind_int(3, drive);
+            auto found = collect(s, read_mounted);
+            if (!found)
+                return found.error();
+            std::move(found->begin(), found->end(), std::back_inserter(out));
+        }
+        return out;
     });
 }
 

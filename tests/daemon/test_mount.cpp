@@ -118,6 +118,20 @@ TEST_F(Mount, TheNamedDriveAndTwoMountsForTwoDrives) {
     passed(b);
     expect_mounted("S00001L8", 3);
     expect_mounted("S00002L8", 2);
+    // The store's lookup by drive finds what its reading of the whole library finds.
+    auto all = open_store()->mounted_media(lib_id());
+    auto by_drive = open_store()->mounted_media(lib_id(), {2, 3});
+    ASSERT_TRUE(all && by_drive);
+    ASSERT_EQ(all->size(), 2u);
+    ASSERT_EQ(by_drive->size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ((*by_drive)[i].medium, (*all)[i].medium);
+        EXPECT_EQ((*by_drive)[i].drive, (*all)[i].drive);
+        EXPECT_EQ((*by_drive)[i].home, (*all)[i].home);
+        EXPECT_EQ((*by_drive)[i].job, (*all)[i].job);
+        EXPECT_EQ((*by_drive)[i].released, (*all)[i].released);
+    }
+    EXPECT_TRUE(open_store()->mounted_media(lib_id(), {3}).value().size() == 1);
     // Both drives held: the next mount that may not wait is refused at once.
     auto c = mount({"S00003L8"}, {}, mount_error_not_available);
     ASSERT_FALSE(c);
