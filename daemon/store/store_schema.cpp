@@ -124,6 +124,11 @@ constexpr const char* indexes = R"sql(
 -- outside_medium: the Gone (3) medium of a barcode, asked by every inject of a labelled
 -- cartridge. Only Gone media are in it: an inventory's new records (InLibrary) cost it nothing.
 CREATE INDEX IF NOT EXISTS media_gone_barcode ON media (barcode) WHERE state = 3;
+-- list_media: a library's media in the order of their elements, the empty ones last, read
+-- without a sort (a restart reads every library's media). It serves every other lookup by
+-- library as well, so media_library, its first column alone, goes.
+CREATE INDEX IF NOT EXISTS media_library_order ON media (library, element IS NULL, element);
+DROP INDEX IF EXISTS media_library;
 )sql";
 
 struct Migration {
