@@ -266,8 +266,12 @@ Expected<void> MountSteps::mount_one(Mounting& m, const std::vector<DriveView>& 
 }
 
 Outcome MountSteps::run() {
-    if (auto r = ctx_.transition(JobState::InProcess); !r)
-        return Outcome::failed(r.error());
+    // A mount tried again while it waits for a drive stays WAITING until it has one: it is tried
+    // after every job of its library, and its record and the journal change only when it moves.
+    const bool waited = job_.state == JobState::Waiting;
+    if (!waited)
+        if (auto r = ctx_.transition(JobState::InProcess); !r)
+            return Outcome::failed(r.error());
     auto drives = drive_views(lib_, db_);
     if (!drives)
         return Outcome::failed(drives.error());
@@ -283,6 +287,9 @@ Outcome MountSteps::run() {
                      fmt::format("library {} has no drive at element {}", lib_.name(), *m.asked)));
     if (!choose(*drives))
         return not_available();
+    if (waited)
+        if (auto r = ctx_.transition(JobState::InProcess); !r)
+            return Outcome::failed(r.error());
     for (auto& m : media_) {
         if (ctx_.peek_control() == JobControl::Stop) {
             const auto undone = undo();
