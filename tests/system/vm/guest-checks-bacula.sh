@@ -193,8 +193,31 @@ bacula_diagnostics() {
   note "ntmsctl drives:"; ntmsctl drives "$LIB" 2>&1 | sed 's/^/  /'
 }
 
-# update slots, label barcodes, a full backup of a directory, its restore elsewhere, diff -r;
-# then the volume is where Bacula, ntmsd and mtx say it is, and ntmsd moved it.
+# An operator's inject through the port while Bacula holds drive $1 with its volume: the inject
+# passes with one cartridge moved, and the drive still holds the volume, in use.
+inject_while_held() {
+  local d=$1 out=$WORK/bacula-inject.out pid rc job
+  port_clear
+  [ "$(drive_prop "$d" State)" = inuse ] || { note "drive 0 is not in use: $(drive_prop "$d" State)"; return 1; }
+  ntmsctl inject "$LIB" --timeout 120 --wait >"$out" 2>&1 &
+  pid=$!
+  wait_for 30 'grep -q "^job " "$out"' || { cat "$out"; kill "$pid"; return 1; }
+  job=$(awk '/^job / { print $2; exit }' "$out")
+  wait_for 30 '[ "$(ntmsctl --json job "$job" | jq -r .state)" = WAITING ]' ||
+    { note "inject $job not waiting"; ntmsctl job "$job"; kill "$pid"; return 1; }
+  operator_insert "$IE_FIRST" VMQ001L8 && ntmsctl retract "$job" || { kill "$pid"; return 1; }
+  wait_for 60 '! kill -0 "$pid" 2>/dev/null' || { note "ntmsctl inject --wait did not return"; kill "$pid"; }
+  wait "$pid"
+  rc=$?
+  note "inject while Bacula holds drive 0: ntmsctl exited $rc; $(tr '\n' ';' <"$out")"
+  [ "$rc" = 0 ] && grep -q '^PASSED media moved: 1$' "$out" || return 1
+  [ "$(drive_prop "$d" State)" = inuse ] ||
+    { note "after the inject drive 0 is $(drive_prop "$d" State), not inuse"; return 1; }
+}
+
+# update slots, label barcodes, a full backup of a directory, an operator's inject while Bacula
+# holds the drive, the backup's restore elsewhere, diff -r; then the volume is where Bacula, ntmsd
+# and mtx say it is, ntmsd moved it, and the injected cartridge is in a slot.
 check_bacula() {
   need_library || return 1
   local d0 nst slot vol name since t0 jobid out rc=0 p
@@ -205,6 +228,13 @@ check_bacula() {
   since=$(date '+%Y-%m-%d %H:%M:%S')
   d0=$(drive_path 0) && nst=$(drive_prop "$d0" Device) && [ -c "$nst" ] ||
     { note "drive 0 has no tape device: '$nst'"; return 1; }
+  # Two free slots: one stays the volume's while it is in the drive, the other is for the
+  # operator's inject below.
+  if [ "$(lib_prop FreeSlots)" -lt 2 ]; then
+    tgt_element "element_type=2,address=$((ST_FIRST + SLOTS - 1)),clear_slot=1" &&
+      ntmsctl inventory "$LIB" --wait >/dev/null || { note "making a slot free failed"; return 1; }
+    note "slot $((ST_FIRST + SLOTS - 1)) emptied behind ntmsd's back, then an inventory"
+  fi
   # The first full storage slot (mtx's number); tgt loads the tape file named by its barcode.
   read -r slot vol < <(mtx_contents | awk -v lo="$ST_FIRST" '$1 >= lo { print $1 - lo + 1, $2; exit }')
   [ -n "$vol" ] || { note "no cartridge in a storage slot"; return 1; }
@@ -254,6 +284,8 @@ check_bacula() {
     return 1
   fi
   note "backup job $jobid: $(sqlite3 "$BACULA_DB" "SELECT JobFiles, JobBytes FROM Job WHERE JobId=$jobid") files, bytes"
+  # The volume stays in the drive after the backup; the restore below reads it from there.
+  inject_while_held "$d0" || rc=1
 
   t0=$SECONDS
   out=$(printf '%s\n' "restore jobid=$jobid client=vm-fd where=$BACULA_DST all done yes" "wait" "messages" | bcons)
@@ -286,5 +318,5 @@ check_bacula() {
     { note "no mount and dismount jobs passed in ntmsd"; rc=1; }
   [ "$rc" = 0 ] || bacula_diagnostics
   systemctl stop bacula-director.service bacula-sd.service bacula-fd.service
-  [ "$rc" = 0 ] && library_matches_mtx "$vol"
+  [ "$rc" = 0 ] && library_matches_mtx "$vol" VMQ001L8
 }

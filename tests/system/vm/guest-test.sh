@@ -495,7 +495,7 @@ CHECKS=(
   browser_viewer "the viewer without rights sees Inject, Inventory, Door, Eject disabled with the reason"
   notify_mail "ntms-notify mails an operator request and a library going offline through exim4 into a local mailbox, with the catalog's text"
   metrics_node_exporter "ntms-metrics.service's file through prometheus-node-exporter on :9100: ntms_ series match mtx, no textfile scrape error"
-  bacula "Bacula with ntms-changer: update slots, label barcodes, full backup, restore, diff -r; Bacula, ntmsd and mtx agree"
+  bacula "Bacula with ntms-changer: update slots, label barcodes, full backup, an operator's inject while Bacula holds the drive, restore, diff -r; Bacula, ntmsd and mtx agree"
   stop "systemctl stop ntmsd ends it cleanly"
 )
 if [ -d "$DISK/debs" ]; then
