@@ -196,18 +196,12 @@ bacula_diagnostics() {
 # An operator's inject through the port while Bacula holds drive $1 with its volume: the inject
 # passes with one cartridge moved, and the drive still holds the volume, in use.
 inject_while_held() {
-  local d=$1 out=$WORK/bacula-inject.out pid rc job
+  local d=$1 out=$WORK/bacula-inject.out rc
   port_clear
   [ "$(drive_prop "$d" State)" = inuse ] || { note "drive 0 is not in use: $(drive_prop "$d" State)"; return 1; }
-  ntmsctl inject "$LIB" --timeout 120 --wait >"$out" 2>&1 &
-  pid=$!
-  wait_for 30 'grep -q "^job " "$out"' || { cat "$out"; kill "$pid"; return 1; }
-  job=$(awk '/^job / { print $2; exit }' "$out")
-  wait_for 30 '[ "$(ntmsctl --json job "$job" | jq -r .state)" = WAITING ]' ||
-    { note "inject $job not waiting"; ntmsctl job "$job"; kill "$pid"; return 1; }
-  operator_insert "$IE_FIRST" VMQ001L8 && ntmsctl retract "$job" || { kill "$pid"; return 1; }
-  wait_for 60 '! kill -0 "$pid" 2>/dev/null' || { note "ntmsctl inject --wait did not return"; kill "$pid"; }
-  wait "$pid"
+  ntmsctl_inject_waiting "$out" || return 1
+  operator_insert "$IE_FIRST" VMQ001L8 || { kill "$NTMSCTL_PID"; return 1; }
+  ntmsctl_inject_end
   rc=$?
   note "inject while Bacula holds drive 0: ntmsctl exited $rc; $(tr '\n' ';' <"$out")"
   [ "$rc" = 0 ] && grep -q '^PASSED media moved: 1$' "$out" || return 1

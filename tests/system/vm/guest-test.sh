@@ -371,20 +371,33 @@ check_inject_busctl() {
   library_matches_mtx VMB001L8 VMB002L8
 }
 
+# ntmsctl inject --wait in the background, its output in $1: sets JOB and NTMSCTL_PID once the
+# job waits for the operator.
+ntmsctl_inject_waiting() {
+  local out=$1
+  ntmsctl inject "$LIB" --timeout 120 --wait >"$out" 2>&1 &
+  NTMSCTL_PID=$!
+  wait_for 30 'grep -q "^job " "$out"' || { cat "$out"; kill "$NTMSCTL_PID"; return 1; }
+  JOB=$(awk '/^job / { print $2; exit }' "$out")
+  wait_for 30 '[ "$(ntmsctl --json job "$JOB" | jq -r .state)" = WAITING ]' ||
+    { note "job $JOB not waiting"; ntmsctl job "$JOB"; kill "$NTMSCTL_PID"; return 1; }
+}
+
+# The operator has filled the port: ntmsctl retract of that job, then ntmsctl inject's exit code.
+ntmsctl_inject_end() {
+  ntmsctl retract "$JOB" || { kill "$NTMSCTL_PID"; return 1; }
+  wait_for 60 '! kill -0 "$NTMSCTL_PID" 2>/dev/null' ||
+    { note "ntmsctl inject --wait did not return"; kill "$NTMSCTL_PID"; }
+  wait "$NTMSCTL_PID"
+}
+
 check_inject_ntmsctl() {
   need_library || return 1
   port_clear
-  local out=$WORK/ntmsctl.out pid rc
-  ntmsctl inject "$LIB" --timeout 120 --wait >"$out" 2>&1 &
-  pid=$!
-  wait_for 30 'grep -q "^job " "$out"' || { cat "$out"; kill "$pid"; return 1; }
-  JOB=$(awk '/^job / { print $2; exit }' "$out")
-  wait_for 30 '[ "$(ntmsctl --json job "$JOB" | jq -r .state)" = WAITING ]' ||
-    { note "job $JOB not waiting"; ntmsctl job "$JOB"; kill "$pid"; return 1; }
-  operator_insert 100 VMN001L8 && operator_insert 102 VMN002L8 || return 1
-  ntmsctl retract "$JOB" || { kill "$pid"; return 1; }
-  wait_for 60 '! kill -0 "$pid" 2>/dev/null' || { note "ntmsctl inject --wait did not return"; kill "$pid"; }
-  wait "$pid"
+  local out=$WORK/ntmsctl.out rc
+  ntmsctl_inject_waiting "$out" || return 1
+  operator_insert 100 VMN001L8 && operator_insert 102 VMN002L8 || { kill "$NTMSCTL_PID"; return 1; }
+  ntmsctl_inject_end
   rc=$?
   note "ntmsctl inject --wait exited $rc:"
   sed 's/^/  /' "$out"
