@@ -6,9 +6,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <iterator>
-
 namespace ntms {
 
 Expected<void> JobLedger::commit_new(JobRecord& record,
@@ -99,17 +96,8 @@ JobLedger::Recovered JobLedger::recover() {
     auto running = db_.with([](Store& s) {
         return s.jobs_in_states({JobState::InProcess, JobState::Waiting});
     });
-    if (running) {
-        for (auto& j : *running) {
-            // A mount waiting for a drive has moved nothing and holds nothing: it is queued
-            // again, as a queued job is, and its time-out still counts from its call.
-            if (j.operation == OperationKind::Mount && j.state == JobState::Waiting &&
-                j.media_moved == 0)
-                found.queued.push_back(std::move(j));
-            else
-                found.interrupted.push_back(std::move(j));
-        }
-    }
+    if (running)
+        found.interrupted = std::move(running).value();
     // No job runs yet: a request still open of a job belongs to an interrupted wait.
     auto requests = db_.with([](Store& s) { return s.list_oprequests(); });
     if (requests) {
@@ -133,10 +121,7 @@ JobLedger::Recovered JobLedger::recover() {
     }
     auto queued = db_.with([](Store& s) { return s.jobs_in_states({JobState::Queued}); });
     if (queued)
-        std::move(queued->begin(), queued->end(), std::back_inserter(found.queued));
-    std::stable_sort(
-        found.queued.begin(), found.queued.end(),
-        [](const JobRecord& a, const JobRecord& b) { return a.time_queued < b.time_queued; });
+        found.queued = std::move(queued).value();
     return found;
 }
 

@@ -48,15 +48,14 @@ public:
 
     // What start-up finds in the database, oldest first.
     struct Recovered {
-        // Still QUEUED, and mounts that were WAITING for a drive: their libraries adopt and
-        // run them.
-        std::vector<JobRecord> queued;
+        std::vector<JobRecord> queued;      // still QUEUED: their libraries adopt and run them
         std::vector<JobRecord> interrupted; // running when ntmsd stopped: see interrupted()
     };
     // Start-up, before any worker runs: the operator requests that interrupted jobs left open
     // are refused, and the jobs are handed back. An interrupted job is not resumed (its caller
-    // and its operator are gone); its library's worker ends it once it has read the device, so
-    // that its record can say what it left behind (the cartridges in the port).
+    // and its operator are gone) unless its operation says it may be (Operation::resumes());
+    // its library's worker ends it once it has read the device, so that its record can say what
+    // it left behind (the cartridges in the port).
     Recovered recover();
     // How an interrupted job ends: FAILED, ERROR_OPERATION_ABORTED, with `account` (what its
     // operation found afterwards) after the reason.

@@ -57,6 +57,13 @@ public:
         (void)device_read;
         return {};
     }
+    // A job of this kind found unfinished at start: true when it has done nothing and holds
+    // nothing, so that it runs again as a queued job does, in its place among them; otherwise
+    // it ends as above.
+    virtual bool resumes(const JobRecord& job) const {
+        (void)job;
+        return false;
+    }
 };
 
 // The steps for a job's operation kind; null for a kind with none (the job then fails with

@@ -8,6 +8,7 @@
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <fmt/format.h>
 #include <new>
@@ -251,6 +252,19 @@ void Worker::run(std::vector<JobPtr> queued) {
     JobQueue& queue = library_.queue();
     Catalogue& cat = library_.catalogue();
 
+    // A job its operation resumes takes its place among the queued ones, oldest first.
+    for (auto it = interrupted_.begin(); it != interrupted_.end();) {
+        auto operation = operations_((*it)->record());
+        if (operation && operation->resumes((*it)->record())) {
+            queued.push_back(std::move(*it));
+            it = interrupted_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    std::stable_sort(queued.begin(), queued.end(), [](const JobPtr& a, const JobPtr& b) {
+        return a->record().time_queued < b->record().time_queued;
+    });
     // In the queue at once, so that a Cancel during the first read finds them; they run after it.
     for (auto& j : queued)
         queue.push(std::move(j));

@@ -316,6 +316,10 @@ Outcome MountOperation::run(JobContext& ctx) {
     return MountSteps(ctx).run();
 }
 
+bool MountOperation::resumes(const JobRecord& job) const {
+    return job.state == JobState::Waiting && job.media_moved == 0;
+}
+
 std::string MountOperation::account_interrupted(JobContext& ctx, bool device_read) {
     Library& lib = ctx.library();
     Store& db = ctx.db();

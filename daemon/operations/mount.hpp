@@ -31,6 +31,9 @@ public:
     // After a stop of ntmsd: a medium the job had already put into a drive goes back to its
     // slot (the job failed, so no one holds the drive).
     std::string account_interrupted(JobContext& ctx, bool device_read) override;
+    // A mount that was waiting for a drive has moved nothing: it waits again, and its time-out
+    // still counts from its call (the deadline is reckoned from the job's queue time).
+    bool resumes(const JobRecord& job) const override;
 };
 
 class DismountOperation final : public Operation {
