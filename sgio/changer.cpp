@@ -21,6 +21,12 @@ constexpr uint16_t mode10_allocation = 1024;
 constexpr uint32_t descriptor_estimate_tags = 128;
 constexpr uint32_t descriptor_estimate_plain = 64;
 constexpr uint32_t report_headers = 16;
+// What a READ ELEMENT STATUS asks for where neither the options nor the transport say more; also
+// the most elements asked for before a type's descriptor length is known, so that the generous
+// estimate above does not make a first request of megabytes (tgt clears every byte of the
+// allocation length, whatever it sends).
+constexpr uint32_t default_max_transfer = 512 * 1024;
+constexpr uint16_t default_max_elements = 4096;
 
 bool illegal_request(const Error& e) {
     return e.code == Errc::CheckCondition && e.sense.valid &&
@@ -332,16 +338,18 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
     while (cur < end) {
         const bool voltag = support_.voltag.value_or(true);
         const bool dvcid = type == ElementType::DataTransfer && support_.dvcid.value_or(true);
-        const uint32_t chunk = std::min<uint32_t>(end - cur, options_.max_elements_per_request);
         // Size the allocation by the descriptor length this device used last time: devices that
         // ignore NUMBER OF ELEMENTS (tgt) then send only about what we asked for.
         const auto idx = static_cast<size_t>(type) & 7u;
-        uint32_t per = voltag ? descriptor_estimate_tags : descriptor_estimate_plain;
-        if (descriptor_seen_[idx][voltag])
-            per = descriptor_seen_[idx][voltag];
+        const uint32_t seen = descriptor_seen_[idx][voltag];
+        const uint32_t per =
+            seen ? seen : (voltag ? descriptor_estimate_tags : descriptor_estimate_plain);
+        const uint16_t most =
+            seen ? elements_limit() : std::min<uint16_t>(elements_limit(), default_max_elements);
+        const uint32_t chunk = std::min<uint32_t>(end - cur, most);
         // One descriptor of slack: tgt sends 8 bytes less than it may, cutting the last one short.
         const uint32_t alloc =
-            std::min<uint32_t>(options_.max_transfer, report_headers + (chunk + 1) * per);
+            std::min<uint32_t>(transfer_limit(), report_headers + (chunk + 1) * per);
         if (buf.size() < alloc)
             buf.resize(alloc);
         auto c = cdb::read_element_status(type, static_cast<uint16_t>(cur),
@@ -411,6 +419,19 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         cur = next;
     }
     return {};
+}
+
+uint32_t Changer::transfer_limit() const {
+    if (options_.max_transfer)
+        return options_.max_transfer;
+    const uint32_t path = std::min<uint32_t>(transport_.max_transfer(), 0xFFFFFF); // 24 bits
+    return path ? path : default_max_transfer;
+}
+
+uint16_t Changer::elements_limit() const {
+    if (options_.max_elements_per_request)
+        return options_.max_elements_per_request;
+    return transport_.max_transfer() ? 0xFFFF : default_max_elements;
 }
 
 Result<void> Changer::move(uint16_t source, uint16_t destination) {

@@ -36,9 +36,12 @@ struct ChangerOptions {
     unsigned max_retries = 8; // per command, for UA / becoming ready / BUSY
     std::chrono::milliseconds backoff_initial{50};
     std::chrono::milliseconds backoff_max{2'000};
-    uint32_t max_transfer = 512 * 1024;       // largest single data-in transfer we ask for
-    uint16_t max_elements_per_request = 4096; // chunk size for READ ELEMENT STATUS
-    CommandCounters* counters = nullptr;      // counted here when given; outlives the Changer
+    // Largest single data-in transfer we ask for, and READ ELEMENT STATUS's chunk in elements.
+    // 0: from the transport's max_transfer() (one request per element type where it carries any
+    // allocation length), or 512 KiB and 4096 elements where it cannot tell.
+    uint32_t max_transfer = 0;
+    uint16_t max_elements_per_request = 0;
+    CommandCounters* counters = nullptr; // counted here when given; outlives the Changer
 };
 
 struct Identity {
@@ -124,6 +127,8 @@ private:
                                   std::span<uint8_t> buffer, std::chrono::milliseconds timeout);
     void count_error();
     Result<std::vector<uint8_t>> mode_sense(uint8_t page, bool& ten_byte);
+    uint32_t transfer_limit() const;
+    uint16_t elements_limit() const;
     Result<void> scan(ElementType type, uint16_t first, uint16_t count,
                       const std::function<void(const ElementView&)>& sink);
     Result<void> optional_command(std::span<const uint8_t> cdb, std::optional<bool>& supported,

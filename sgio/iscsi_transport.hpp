@@ -33,6 +33,9 @@ public:
                                   std::chrono::milliseconds timeout) override;
     std::string name() const override { return url_; }
     uint64_t reconnects() const override { return reconnects_.load(); }
+    // Any allocation length: libiscsi gathers every Data-In PDU of a command into its buffer (the
+    // session's burst and segment lengths only split the transfer on the wire).
+    uint32_t max_transfer() const override { return 0xFFFFFF; }
 
 private:
     IscsiTransport(std::string url, IscsiUrl parsed, std::string initiator, iscsi_context* ctx)

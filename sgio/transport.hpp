@@ -62,6 +62,10 @@ public:
     // What was read over an earlier connection may be stale: the device may have been restarted
     // meanwhile, and a new login consumes the unit attention that would have said so.
     virtual uint64_t reconnects() const { return 0; }
+
+    // The largest data-in transfer one command can carry on this path, in bytes; 0 when the
+    // transport cannot tell (the Changer then keeps its READ ELEMENT STATUS chunks small).
+    virtual uint32_t max_transfer() const { return 0; }
 };
 
 } // namespace sgio

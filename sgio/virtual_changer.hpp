@@ -55,8 +55,8 @@ struct VirtualChangerConfig {
     bool power_on_unit_attention = false;
 
     // "sim:NAME[,key=value...]" keys: slots, drives, ie, barcodes=yes|no, door=yes|no,
-    // prevent=yes|no, openclose=yes|no, move-ms, unload-ms, clean-ms, state=PATH, fill=N (first N slots get
-    // cartridges with barcodes S00001L8...), serial, poweron=yes|no.
+    // prevent=yes|no, openclose=yes|no, move-ms, unload-ms, clean-ms, state=PATH, fill=N (first N
+    // slots get cartridges with barcodes S00001L8...), serial, poweron=yes|no.
     static Result<VirtualChangerConfig> parse(const std::string& spec);
 
     // The configuration recorded in an existing state file (state_file set to path), so that a
@@ -85,6 +85,8 @@ public:
                                   std::span<uint8_t> buffer,
                                   std::chrono::milliseconds timeout) override;
     std::string name() const override;
+    // An in-memory device: nothing between it and its caller limits a transfer.
+    uint32_t max_transfer() const override { return 0xFFFFFF; }
 
     const VirtualChangerConfig& config() const { return config_; }
 

@@ -29,6 +29,7 @@ public:
     }
     std::string name() const override { return device_->name(); }
     uint64_t reconnects() const override { return device_->reconnects(); }
+    uint32_t max_transfer() const override { return device_->max_transfer(); }
 
     // Any thread. A command already sent completes; the next one fails.
     void sever() { severed_.store(true); }

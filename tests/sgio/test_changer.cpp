@@ -43,6 +43,7 @@ public:
         return handler_(cdb, buffer);
     }
     std::string name() const override { return "scripted"; }
+    uint32_t max_transfer() const override { return max_transfer_bytes; }
 
     size_t count(uint8_t opcode) const {
         size_t n = 0;
@@ -53,6 +54,7 @@ public:
 
     std::vector<std::vector<uint8_t>> cdbs;
     std::vector<std::chrono::milliseconds> timeouts;
+    uint32_t max_transfer_bytes = 0; // what the path carries; 0: it cannot tell
 
 private:
     Handler handler_;
@@ -338,6 +340,45 @@ TEST(Changer, ReadsEveryElementDespiteShortRepliesAndIgnoredCount) {
         }
     }
     EXPECT_GE(t.count(opcode::ReadElementStatus), 3u);
+}
+
+// A transport that carries any allocation length (iSCSI, the virtual changer) is asked for a
+// type's elements in one request once their descriptor length is known; one that cannot tell
+// (SG_IO here) keeps to chunks of 4096 elements and 512 KiB. Every element is read either way.
+TEST(Changer, ReadsAsManyElementsARequestAsItsTransportCarries) {
+    TgtLike dev;
+    for (uint32_t a = 1000; a < 1000 + 20000; ++a) {
+        const auto address = static_cast<uint16_t>(a);
+        dev.slots[address] = {a % 3 == 0, a % 3 == 0 ? "T" + std::to_string(a) : ""};
+    }
+    for (const uint32_t path : {0u, 0xFFFFFFu}) {
+        ScriptedTransport t(std::ref(dev));
+        t.max_transfer_bytes = path;
+        Changer ch(t, fast_options());
+        for (int read = 0; read < 2; ++read) {
+            const size_t before = t.count(opcode::ReadElementStatus);
+            auto r = ch.read_status(ElementType::Storage);
+            ASSERT_TRUE(r) << r.error().message;
+            ASSERT_EQ(r->size(), 20000u);
+            for (size_t i = 0; i < r->size(); ++i) {
+                ASSERT_EQ((*r)[i].address, 1000 + i);
+                ASSERT_EQ((*r)[i].full, (*r)[i].address % 3 == 0);
+            }
+            const size_t requests = t.count(opcode::ReadElementStatus) - before;
+            if (path) {
+                // The first read learns the descriptor length with a first chunk of 4096.
+                EXPECT_EQ(requests, read == 0 ? 2u : 1u) << "read " << read;
+            } else {
+                EXPECT_GE(requests, 5u) << "read " << read;
+            }
+        }
+        for (const auto& c : t.cdbs) {
+            if (c[0] != opcode::ReadElementStatus)
+                continue;
+            const uint32_t alloc = (uint32_t{c[7]} << 16) | (uint32_t{c[8]} << 8) | c[9];
+            EXPECT_LE(alloc, path ? 0xFFFFFFu : 512u * 1024u);
+        }
+    }
 }
 
 TEST(Changer, ReadsASubrangeOnly) {
