@@ -150,8 +150,9 @@ Baseline baseline(const std::string& url, const std::string& db_path, unsigned f
 }
 
 // ntmsd's start over the database at cfg.database until the library is online with every slot
-// counted: its first inventory when the file is new, a restart when it is not.
-double start(const ntms::DaemonConfig& cfg, unsigned slots, uint32_t& seen) {
+// counted: its first inventory when the file is new, a restart when it is not. seen: the slots it
+// counted; full: those it holds a cartridge in.
+double start(const ntms::DaemonConfig& cfg, unsigned slots, uint32_t& seen, uint32_t& full) {
     Waiter w;
     const auto t0 = Clock::now();
     ntms::test::Domain m(cfg, w);
@@ -163,7 +164,9 @@ double start(const ntms::DaemonConfig& cfg, unsigned slots, uint32_t& seen) {
         return s && (s->online() ? s->slots == slots : s->state != ntms::LibraryState::Reading);
     });
     const double ms = ms_since(t0);
-    seen = m.library(id, ntms::Caller::root())->slots;
+    const auto s = m.library(id, ntms::Caller::root());
+    seen = s->slots;
+    full = s->slots - s->free_slots;
     return ms;
 }
 
@@ -218,10 +221,9 @@ int main() {
         lc.name = "big";
         lc.device = lib.url;
         cfg.libraries = {lc};
-        uint32_t seen_first = 0, seen_again = 0;
-        first_ms.push_back(start(cfg, slots, seen_first));
-        again_ms.push_back(start(cfg, slots, seen_again));
-        all_seen = all_seen && seen_first == slots && seen_again == slots;
+        uint32_t seen_first = 0, seen_again = 0, full_first = 0, full_again = 0;
+        first_ms.push_back(start(cfg, slots, seen_first, full_first));
+        again_ms.push_back(start(cfg, slots, seen_again, full_again));
         // Peak RSS of the harness and ntmsd's starts, before the baseline allocates its transfer
         // buffer.
         if (r == 0)
@@ -232,6 +234,9 @@ int main() {
         base_again_ms.push_back(b.read_ms + b.select_ms);
         rows = b.rows;
         read_back = b.read_back;
+        // Both starts counted every slot, and as many cartridges as the bare read found.
+        all_seen = all_seen && seen_first == slots && seen_again == slots && full_first == rows &&
+                   full_again == rows && read_back == rows;
         fmt::print("  round {}: first start {:.1f} ms (baseline: read {:.1f} + insert {:.1f} ms), "
                    "restart {:.1f} ms (baseline: read {:.1f} + indexed read {:.1f} ms)\n",
                    r + 1, first_ms.back(), b.read_ms, b.insert_ms, again_ms.back(), b.read_ms,
@@ -254,6 +259,6 @@ int main() {
     fmt::print("  peak RSS  after ntmsd's first round {} KiB, after the baselines {} KiB\n",
                rss_ntmsd, rss_peak);
     if (!all_seen)
-        fmt::print(stderr, "bench_inventory: a start did not count every slot\n");
+        fmt::print(stderr, "bench_inventory: a start did not count every slot and cartridge\n");
     return all_seen ? 0 : 1;
 }
