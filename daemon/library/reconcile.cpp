@@ -7,6 +7,7 @@
 #include "daemon/store/store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fmt/format.h>
 #include <iterator>
 #include <unordered_map>
@@ -90,12 +91,21 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     std::vector<std::pair<uint16_t, bool>> storage;
     storage.reserve(map->storage_count);
     std::vector<sgio::ElementStatus> drive_status;
-    for (auto type : {sgio::ElementType::Transport, sgio::ElementType::Storage,
-                      sgio::ElementType::ImportExport, sgio::ElementType::DataTransfer}) {
+    // The types in the order of their addresses, so that the elements arrive sorted (each type's
+    // come in address order) and the sort below has nothing to do where the ranges do not overlap.
+    std::array<sgio::ElementType, 4> types{sgio::ElementType::Transport, sgio::ElementType::Storage,
+                                           sgio::ElementType::ImportExport,
+                                           sgio::ElementType::DataTransfer};
+    std::stable_sort(types.begin(), types.end(), [&](sgio::ElementType a, sgio::ElementType b) {
+        return map->first(a) < map->first(b);
+    });
+    size_t full = 0;
+    for (auto type : types) {
         if (map->count(type) == 0)
             continue;
         // Views over the reply: only the fields kept here are copied out of it.
         auto r = ch.for_each_element(type, [&](const sgio::ElementView& e) {
+            full += e.full();
             phys.push_back(Physical{e.address(), type, e.full(), std::string(e.primary_tag())});
             if (type == sgio::ElementType::Storage)
                 storage.emplace_back(e.address(), e.full());
@@ -106,8 +116,11 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
             return offline(lib, r.error(), "read element status");
     }
     // By address; an address reported twice keeps its last report, as the map it replaces did.
-    std::stable_sort(phys.begin(), phys.end(),
-                     [](const Physical& a, const Physical& b) { return a.address < b.address; });
+    const auto by_address = [](const Physical& a, const Physical& b) {
+        return a.address < b.address;
+    };
+    if (!std::is_sorted(phys.begin(), phys.end(), by_address))
+        std::stable_sort(phys.begin(), phys.end(), by_address);
     for (size_t i = 0; i + 1 < phys.size();) {
         if (phys[i].address == phys[i + 1].address)
             phys.erase(phys.begin() + static_cast<std::ptrdiff_t>(i));
@@ -165,8 +178,9 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     }
 
     std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> changes, relocating;
-    std::unordered_set<Guid> claimed; // recorded media found in the library
-    std::unordered_map<uint16_t, Guid> placed;     // full element -> its medium record
+    changes.reserve(full);                     // at most one change for each full element
+    std::unordered_set<Guid> claimed;          // recorded media found in the library
+    std::unordered_map<uint16_t, Guid> placed; // full element -> its medium record
     const int64_t now = now_usec();
     auto move_row = [&](const MediumRecord& m, std::optional<uint16_t> from,
                         std::optional<uint16_t> to, const char* reason) {
