@@ -2,6 +2,8 @@
 // because tgt and mhVTL reject a non-zero control byte.
 #include "cdb.hpp"
 
+#include <algorithm>
+
 namespace sgio::cdb {
 
 namespace {
@@ -70,7 +72,7 @@ Cdb read_element_status(ElementType type, uint16_t start, uint16_t count, bool v
     put16(c, 2, start);
     put16(c, 4, count);
     c.bytes[6] = static_cast<uint8_t>((curdata ? 0x02 : 0x00) | (dvcid ? 0x01 : 0x00));
-    put24(c, 7, allocation > 0xFFFFFFu ? 0xFFFFFFu : allocation);
+    put24(c, 7, std::min(allocation, max_allocation_length));
     return c;
 }
 

@@ -47,7 +47,10 @@ Cdb request_sense(uint8_t allocation);
 Cdb inquiry(bool evpd, uint8_t page, uint16_t allocation);
 Cdb mode_sense6(uint8_t page, bool dbd, uint8_t allocation);
 Cdb mode_sense10(uint8_t page, bool dbd, uint16_t allocation);
-// allocation is 24-bit; larger values are clamped to 0xFFFFFF.
+// The largest allocation length of a 24-bit field (READ ELEMENT STATUS's).
+inline constexpr uint32_t max_allocation_length = 0xFFFFFF;
+
+// allocation is 24-bit; larger values are clamped to max_allocation_length.
 Cdb read_element_status(ElementType type, uint16_t start, uint16_t count, bool voltag, bool dvcid,
                         uint32_t allocation, bool curdata = false);
 Cdb move_medium(uint16_t transport, uint16_t source, uint16_t destination, bool invert = false);

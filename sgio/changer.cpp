@@ -424,7 +424,7 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
 uint32_t Changer::transfer_limit() const {
     if (options_.max_transfer)
         return options_.max_transfer;
-    const uint32_t path = std::min<uint32_t>(transport_.max_transfer(), 0xFFFFFF); // 24 bits
+    const uint32_t path = std::min(transport_.max_transfer(), cdb::max_allocation_length);
     return path ? path : default_max_transfer;
 }
 

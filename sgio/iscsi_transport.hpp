@@ -1,6 +1,7 @@
 // libiscsi transport: iscsi://HOST[:PORT]/IQN/LUN, straight to an iSCSI changer LUN.
 #pragma once
 
+#include "cdb.hpp"
 #include "transport.hpp"
 
 #include <atomic>
@@ -35,7 +36,7 @@ public:
     uint64_t reconnects() const override { return reconnects_.load(); }
     // Any allocation length: libiscsi gathers every Data-In PDU of a command into its buffer (the
     // session's burst and segment lengths only split the transfer on the wire).
-    uint32_t max_transfer() const override { return 0xFFFFFF; }
+    uint32_t max_transfer() const override { return cdb::max_allocation_length; }
 
 private:
     IscsiTransport(std::string url, IscsiUrl parsed, std::string initiator, iscsi_context* ctx)

@@ -8,6 +8,7 @@
 // killed mid-move and another process (a test, `ntms-sim`) can act as the operator.
 #pragma once
 
+#include "cdb.hpp"
 #include "element.hpp"
 #include "transport.hpp"
 
@@ -86,7 +87,7 @@ public:
                                   std::chrono::milliseconds timeout) override;
     std::string name() const override;
     // An in-memory device: nothing between it and its caller limits a transfer.
-    uint32_t max_transfer() const override { return 0xFFFFFF; }
+    uint32_t max_transfer() const override { return cdb::max_allocation_length; }
 
     const VirtualChangerConfig& config() const { return config_; }
 
