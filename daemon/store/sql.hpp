@@ -23,7 +23,12 @@ enum class Plan : uint8_t {
     "time_completed, application, uid, media_moved, timeout_sec, port, priority"
 #define NTMS_MEDIUM_COLUMNS "guid, library, barcode, element, state, updated, created"
 #define NTMS_LIBRARY_COLUMNS "guid, identity, name, device, enabled, created"
-#define NTMS_MOVE_COLUMNS "medium, job, from_element, to_element, time, reason"
+// A history row names its medium by the medium's integer key; read back, by its GUID.
+#define NTMS_MOVE_SELECT                                                                           \
+    "SELECT m.guid, h.job, h.from_element, h.to_element, h.time, h.reason "                        \
+    "FROM media_history h JOIN media m ON m.id = h.medium "
+// The integer key of the medium whose GUID is parameter N.
+#define NTMS_MEDIUM_ID(n) "(SELECT id FROM media WHERE guid = ?" #n ")"
 #define NTMS_OPREQUEST_COLUMNS "guid, type, state, message, library, job, submitted, changed"
 
 // A mounted medium's row (Store::Mounted): the last row of its history that records what
@@ -31,10 +36,10 @@ enum class Plan : uint8_t {
 // mount took it from.
 #define NTMS_MOUNTED_SELECT                                                                        \
     "SELECT m.guid, m.element, h.reason, h.job, "                                                  \
-    "(SELECT r.from_element FROM media_history r WHERE r.medium = m.guid AND "                     \
+    "(SELECT r.from_element FROM media_history r WHERE r.medium = m.id AND "                       \
     "r.reason = 'mount' ORDER BY r.id DESC LIMIT 1) "                                              \
     "FROM media m JOIN media_history h ON h.id = (SELECT max(x.id) FROM "                          \
-    "media_history x WHERE x.medium = m.guid AND x.reason NOT LIKE '%-requested') "
+    "media_history x WHERE x.medium = m.id AND x.reason NOT LIKE '%-requested') "
 #define NTMS_MOUNTED_WHERE                                                                         \
     "h.reason IN ('mount', 'dismount-deferred') AND h.to_element = m.element "
 
@@ -50,7 +55,7 @@ enum class Plan : uint8_t {
 
 // X(name, plan, text)
 #define NTMS_STORE_STATEMENTS(X)                                                                   \
-    /* transactions: the writer runs them from its kept statements */                             \
+    /* transactions: the writer runs them from its kept statements */                              \
     X(begin_immediate, Control, "BEGIN IMMEDIATE")                                                 \
     X(begin_deferred, Control, "BEGIN")                                                            \
     X(savepoint, Control, "SAVEPOINT nested")                                                      \
@@ -107,16 +112,15 @@ enum class Plan : uint8_t {
       "INSERT INTO oprequests (" NTMS_OPREQUEST_COLUMNS ") "                                       \
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")                                                   \
     X(update_oprequest, Lookup,                                                                    \
-      "UPDATE oprequests SET type = ?2, state = ?3, message = ?4, library = ?5, job = ?6, "         \
+      "UPDATE oprequests SET type = ?2, state = ?3, message = ?4, library = ?5, job = ?6, "        \
       "submitted = ?7, changed = ?8 WHERE guid = ?1")                                              \
-    X(get_oprequest, Lookup,                                                                       \
-      "SELECT " NTMS_OPREQUEST_COLUMNS " FROM oprequests WHERE guid = ?1")                         \
+    X(get_oprequest, Lookup, "SELECT " NTMS_OPREQUEST_COLUMNS " FROM oprequests WHERE guid = ?1")  \
     X(list_oprequests, Listing,                                                                    \
       "SELECT " NTMS_OPREQUEST_COLUMNS " FROM oprequests ORDER BY submitted, rowid")               \
     /* media */                                                                                    \
     X(list_media, Lookup,                                                                          \
       "SELECT " NTMS_MEDIUM_COLUMNS " FROM media WHERE library = ?1 "                              \
-      "ORDER BY element IS NULL, element, rowid")                                                  \
+      "ORDER BY element, rowid")                                                                   \
     X(medium_at, Lookup,                                                                           \
       "SELECT " NTMS_MEDIUM_COLUMNS " FROM media WHERE library = ?1 AND element = ?2")             \
     X(get_medium, Lookup, "SELECT " NTMS_MEDIUM_COLUMNS " FROM media WHERE guid = ?1")             \
@@ -130,39 +134,44 @@ enum class Plan : uint8_t {
       "ORDER BY updated DESC, rowid DESC LIMIT 1")                                                 \
     /* media history */                                                                            \
     X(insert_history, Lookup,                                                                      \
-      "INSERT INTO media_history (" NTMS_MOVE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)")         \
-    X(history_of_medium, Lookup,                                                                   \
-      "SELECT " NTMS_MOVE_COLUMNS " FROM media_history WHERE medium = ?1 ORDER BY time, id")       \
-    X(history_of_job, Lookup,                                                                      \
-      "SELECT " NTMS_MOVE_COLUMNS " FROM media_history WHERE job = ?1 ORDER BY time, id")          \
+      "INSERT INTO media_history (medium, job, from_element, to_element, time, reason) "           \
+      "VALUES (" NTMS_MEDIUM_ID(1) ", ?2, ?3, ?4, ?5, ?6)")                                        \
+    X(history_of_medium, Lookup, NTMS_MOVE_SELECT "WHERE m.guid = ?1 ORDER BY h.time, h.id")       \
+    X(history_of_job, Lookup, NTMS_MOVE_SELECT "WHERE h.job = ?1 ORDER BY h.time, h.id")           \
     X(open_ejects_of, Lookup,                                                                      \
       "SELECT DISTINCT h.job FROM media_history h JOIN jobs j ON j.guid = h.job "                  \
-      "WHERE h.medium = ?1 AND h.reason = 'eject-requested' AND j.state IN (?2, ?3, ?4) "          \
-      "ORDER BY h.job")                                                                            \
+      "WHERE h.medium = " NTMS_MEDIUM_ID(1) " AND h.reason = 'eject-requested' AND "               \
+                                            "j.state IN (?2, ?3, ?4) "                             \
+                                            "ORDER BY h.job")                                      \
     X(media_of_job, Lookup,                                                                        \
-      "SELECT medium FROM media_history WHERE job = ?1 GROUP BY medium ORDER BY min(id)")          \
-    /* mounts: which drive a mount put a medium into, and the slot it came from, are in the     \
-       medium's history (store_mount.cpp) */                                                      \
+      "SELECT m.guid FROM media_history h JOIN media m ON m.id = h.medium WHERE h.job = ?1 "       \
+      "GROUP BY h.medium ORDER BY min(h.id)")                                                      \
+    /* mounts: which drive a mount put a medium into, and the slot it came from, are in the        \
+       medium's history (store_mount.cpp) */                                                       \
     X(mounted_media, Lookup,                                                                       \
-      NTMS_MOUNTED_SELECT "WHERE m.library = ?1 AND m.state = ?2 AND m.element IS NOT NULL AND "   \
-      NTMS_MOUNTED_WHERE "ORDER BY m.element")                                                     \
-    /* the same for one drive: an indexed lookup, not the history of every medium */            \
+      NTMS_MOUNTED_SELECT                                                                          \
+      "WHERE m.library = ?1 AND m.state = ?2 AND m.element IS NOT NULL AND " NTMS_MOUNTED_WHERE    \
+      "ORDER BY m.element")                                                                        \
+    /* the same for one drive: an indexed lookup, not the history of every medium */               \
     X(mounted_in_drive, Lookup,                                                                    \
-      NTMS_MOUNTED_SELECT "WHERE m.library = ?1 AND m.state = ?2 AND m.element = ?3 AND "          \
-      NTMS_MOUNTED_WHERE)                                                                          \
+      NTMS_MOUNTED_SELECT                                                                          \
+      "WHERE m.library = ?1 AND m.state = ?2 AND m.element = ?3 AND " NTMS_MOUNTED_WHERE)          \
     X(open_jobs_of, Lookup,                                                                        \
       "SELECT DISTINCT h.job FROM media_history h JOIN jobs j ON j.guid = h.job "                  \
-      "WHERE h.medium = ?1 AND h.reason LIKE '%-requested' AND j.state IN "                        \
-      "(?2, ?3, ?4) ORDER BY h.job")                                                               \
+      "WHERE h.medium = " NTMS_MEDIUM_ID(1) " AND h.reason LIKE '%-requested' AND j.state IN "     \
+                                            "(?2, ?3, ?4) ORDER BY h.job")                         \
     X(mount_requested_by_job, Lookup,                                                              \
-      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = ?2 AND "                            \
-      "reason = 'mount-requested' LIMIT 1")                                                        \
-    /* cleaning: a cleaner's uses are its "cleandrive" rows, its loads into a drive */          \
+      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = " NTMS_MEDIUM_ID(                   \
+          2) " AND "                                                                               \
+             "reason = 'mount-requested' LIMIT 1")                                                 \
+    /* cleaning: a cleaner's uses are its "cleandrive" rows, its loads into a drive */             \
     X(cleanings_of_library, Lookup,                                                                \
-      "SELECT h.medium, count(*) FROM media m JOIN media_history h ON h.medium = m.guid "           \
-      "WHERE m.library = ?1 AND h.reason = 'cleandrive' GROUP BY h.medium")                        \
+      "SELECT m.guid, count(*) FROM media m JOIN media_history h ON h.medium = m.id "              \
+      "WHERE m.library = ?1 AND h.reason = 'cleandrive' GROUP BY m.id")                            \
     X(moved_by_job_as, Lookup,                                                                     \
-      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = ?2 AND reason = ?3 LIMIT 1")        \
+      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = " NTMS_MEDIUM_ID(                   \
+          2) " AND "                                                                               \
+             "reason = ?3 LIMIT 1")                                                                \
     /* move intents */                                                                             \
     X(insert_intent, Lookup,                                                                       \
       "INSERT INTO move_intents (job, library, medium, barcode, source, destination, created) "    \

@@ -16,8 +16,8 @@
 
 #include <exception>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -64,7 +64,13 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int schema_version = 3;
+    static constexpr int schema_version = 4;
+    // PRAGMA application_id of our files ('NTMS'): tells them from other SQLite databases.
+    static constexpr int64_t application_id = 0x4e544d53;
+    // The script that takes a database from version - 1 to version (1 .. schema_version), run in
+    // one transaction by open(); nullptr for any other version. Tests build the databases of
+    // earlier versions with it.
+    static const char* migration(int version);
     const std::string& path() const { return path_; }
     Expected<StoreSettings> settings();
     // The file this Store belongs to, with the other Stores of its path.

@@ -17,7 +17,14 @@ Expected<std::vector<MediumRecord>> Store::list_media(const Guid& library) {
         what, false, [&]() -> Expected<std::vector<MediumRecord>> {
             Statement s(conn(), path_, what, store_sql::list_media);
             s.bind_guid(1, library);
-            return collect(s, read_medium);
+            auto media = collect(s, read_medium);
+            if (!media)
+                return media;
+            // The index gives the media without an element first; they are listed last.
+            const auto placed = std::find_if(media->begin(), media->end(),
+                                             [](const MediumRecord& m) { return m.element; });
+            std::rotate(media->begin(), placed, media->end());
+            return media;
         });
 }
 
@@ -75,7 +82,8 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
         // when another takes it), the rest one a statement; then the history rows, whose media
         // all exist by then.
         size_t i = 0;
-        for (; i + store_sql::media_batch_rows <= changes.size(); i += store_sql::media_batch_rows) {
+        for (; i + store_sql::media_batch_rows <= changes.size();
+             i += store_sql::media_batch_rows) {
             Statement s(conn(), path_, what, store_sql::upsert_media_batch);
             for (size_t k = 0; k < store_sql::media_batch_rows; ++k)
                 bind_medium(s, static_cast<int>(7 * k + 1), changes[i + k].first);

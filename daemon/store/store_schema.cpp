@@ -11,9 +11,6 @@ namespace ntms {
 
 namespace {
 
-// 'NTMS': tells our files from other SQLite databases someone may point us at.
-constexpr int64_t application_id = 0x4e544d53;
-
 // Version 1. GUIDs are their 36-character lowercase text. Element addresses and enums are
 // range-checked so that a bad value is refused when written rather than misread later. Foreign
 // keys restrict deletion by default: nothing disappears silently.
@@ -116,6 +113,49 @@ UPDATE media SET created = coalesce(
     (SELECT min(h.time) FROM media_history h WHERE h.medium = media.guid), updated);
 )sql";
 
+// Version 4. A medium is keyed by an integer, its GUID a unique column, and a history row names
+// its medium by that integer: the rows that grow with a library's slots carry 8 bytes where they
+// carried 36, and an inventory's history rows enter their index in order instead of at random
+// places. One unique index on (library, element) finds a library's media and lists them in element
+// order, where two did (media_element, partial, and media_library_order): NULLs are distinct in a
+// UNIQUE index, so any number of media may still have no element. The tables are
+// rebuilt, keeping every rowid; a history row whose medium does not exist (possible only if
+// written with foreign keys off) fails the migration, which then changes nothing.
+constexpr const char* schema_v4 = R"sql(
+CREATE TABLE media_v4 (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL UNIQUE CHECK (length(guid) = 36 AND guid = lower(guid)),
+    library TEXT NOT NULL REFERENCES libraries (guid),
+    barcode TEXT,
+    element INTEGER CHECK (element BETWEEN 0 AND 65535),
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 3),
+    updated INTEGER NOT NULL,
+    created INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO media_v4 (id, guid, library, barcode, element, state, updated, created)
+    SELECT rowid, guid, library, barcode, element, state, updated, created FROM media;
+CREATE TABLE media_history_v4 (
+    id INTEGER PRIMARY KEY,
+    medium INTEGER NOT NULL REFERENCES media_v4 (id),
+    job TEXT REFERENCES jobs (guid) ON DELETE SET NULL,
+    from_element INTEGER CHECK (from_element BETWEEN 0 AND 65535),
+    to_element INTEGER CHECK (to_element BETWEEN 0 AND 65535),
+    time INTEGER NOT NULL,
+    reason TEXT NOT NULL
+) STRICT;
+INSERT INTO media_history_v4 (id, medium, job, from_element, to_element, time, reason)
+    SELECT h.id, m.rowid, h.job, h.from_element, h.to_element, h.time, h.reason
+    FROM media_history h LEFT JOIN media m ON m.guid = h.medium;
+DROP TABLE media_history;
+DROP TABLE media;
+-- Renaming media_v4 renames it in media_history_v4's foreign key too.
+ALTER TABLE media_v4 RENAME TO media;
+ALTER TABLE media_history_v4 RENAME TO media_history;
+CREATE UNIQUE INDEX media_element ON media (library, element);
+CREATE INDEX media_history_medium ON media_history (medium, time);
+CREATE INDEX media_history_job ON media_history (job);
+)sql";
+
 // Indexes that change no table and need no schema version: created when the file is first opened
 // by this ntmsd if they are not there yet (a no-op afterwards), so that a database of an older
 // ntmsd of the same schema version gets them too. One per query of the daemon that would otherwise
@@ -124,11 +164,6 @@ constexpr const char* indexes = R"sql(
 -- outside_medium: the Gone (3) medium of a barcode, asked by every inject of a labelled
 -- cartridge. Only Gone media are in it: an inventory's new records (InLibrary) cost it nothing.
 CREATE INDEX IF NOT EXISTS media_gone_barcode ON media (barcode) WHERE state = 3;
--- list_media: a library's media in the order of their elements, the empty ones last, read
--- without a sort (a restart reads every library's media). It serves every other lookup by
--- library as well, so media_library, its first column alone, goes.
-CREATE INDEX IF NOT EXISTS media_library_order ON media (library, element IS NULL, element);
-DROP INDEX IF EXISTS media_library;
 )sql";
 
 struct Migration {
@@ -143,6 +178,7 @@ constexpr Migration migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
     {3, schema_v3},
+    {4, schema_v4},
 };
 
 constexpr bool in_order() {
@@ -157,6 +193,13 @@ constexpr bool in_order() {
 static_assert(in_order(), "migrations must run 1, 2, ... up to Store::schema_version");
 
 } // namespace
+
+const char* Store::migration(int version) {
+    for (const auto& m : migrations)
+        if (m.version == version)
+            return m.sql;
+    return nullptr;
+}
 
 Expected<void> Store::migrate() {
     return transaction([&]() -> Expected<void> {

@@ -3,6 +3,7 @@
 #include "daemon/status.hpp"
 #include "daemon/store/store.hpp"
 #include "tests/daemon/must.hpp"
+#include "tests/daemon/old_database.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -12,9 +13,9 @@
 #include <gtest/gtest.h>
 #include <random>
 #include <sqlite3.h>
-#include <sys/stat.h>
 #include <stdexcept>
 #include <string>
+#include <sys/stat.h>
 #include <thread>
 #include <vector>
 
@@ -149,10 +150,18 @@ TEST_F(StoreTest, OpenCreatesTheSchemaAtTheCurrentVersion) {
                               table + "'"),
                   1)
             << table;
-    // Two media in one element are refused by a unique partial index.
+    // Two media in one element are refused by a unique index (NULLs are distinct in it: any
+    // number of media may have no element).
     const std::string idx = raw.text("SELECT sql FROM sqlite_schema WHERE name = 'media_element'");
-    EXPECT_NE(idx.find("UNIQUE"), std::string::npos) << idx;
-    EXPECT_NE(idx.find("WHERE element IS NOT NULL"), std::string::npos) << idx;
+    EXPECT_NE(idx.find("UNIQUE INDEX media_element ON media (library, element)"), std::string::npos)
+        << idx;
+    // Media and their history rows have integer keys; the GUID is a unique column.
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM pragma_table_info('media') WHERE name = 'id' AND "
+                          "pk = 1 AND type = 'INTEGER'"),
+              1);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM pragma_table_info('media_history') WHERE "
+                          "name = 'medium' AND type = 'INTEGER'"),
+              1);
 }
 
 TEST_F(StoreTest, ReopeningDoesNotMigrateAgain) {
@@ -246,7 +255,8 @@ TEST_F(StoreTest, PutMediaInBatchesKeepsTheOrderOfTheChanges) {
     for (size_t i = 0; i < 100; ++i) {
         const auto m = must(s->get_medium(media[i].id), "get_medium");
         ASSERT_TRUE(m) << i;
-        const uint16_t want = i < 65 ? static_cast<uint16_t>((i + 1) % 65) : static_cast<uint16_t>(i);
+        const uint16_t want =
+            i < 65 ? static_cast<uint16_t>((i + 1) % 65) : static_cast<uint16_t>(i);
         EXPECT_EQ(m->element, std::optional<uint16_t>(want)) << i;
         EXPECT_EQ(m->state, MediumState::InLibrary) << i;
         EXPECT_EQ(m->barcode, media[i].barcode) << i;
@@ -281,28 +291,128 @@ TEST_F(StoreTest, CheckDatabaseNamesABrokenReference) {
 }
 
 TEST_F(StoreTest, VersionOneDatabaseGainsJobPriorities) {
-    JobRecord j;
-    {
-        auto s = open();
-        auto lib = library(*s);
-        j = job(lib.id, 1000);
-        must(s->insert_job(j), "insert_job");
-    }
-    {
-        RawDb raw(path_);
-        raw.exec("ALTER TABLE jobs DROP COLUMN priority; ALTER TABLE media DROP COLUMN created; "
-                 "PRAGMA user_version = 1");
-    }
+    const Guid lib = Guid::random(), job_id = Guid::random();
+    test::make_database_at_version(
+        path_, 1,
+        "INSERT INTO libraries (guid, identity, name, device, created) VALUES ('" + lib.str() +
+            "', 'vpd:V1', 'lab', '/dev/sg4', 1);"
+            "INSERT INTO jobs (guid, library, operation, action, state, time_queued, application, "
+            "uid, timeout_sec) VALUES ('" +
+            job_id.str() + "', '" + lib.str() + "', 'inject', 0, 0, 1000, 'test', 1000, 60)");
     auto s = open();
     EXPECT_EQ(RawDb(path_).integer("PRAGMA user_version"), Store::schema_version);
-    auto got = must(s->get_job(j.id), "get_job");
+    auto got = must(s->get_job(job_id), "get_job");
     ASSERT_TRUE(got);
     EXPECT_EQ(got->priority, priority_normal);
-    EXPECT_EQ(got->time_queued, j.time_queued);
+    EXPECT_EQ(got->time_queued, 1000);
+    EXPECT_EQ(got->library, lib);
+    EXPECT_EQ(got->application, "test");
+    EXPECT_EQ(got->uid, 1000u);
+    EXPECT_EQ(got->timeout_sec, 60u);
+    JobRecord j = *got;
     j.priority = priority_highest + 1;
     auto r = s->update_job(j);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+}
+
+// A version 3 database (media keyed by their GUID text, history naming its medium by it) is
+// migrated to integer keys: every medium keeps its GUID, fields and rowid, every history row its
+// id, job and medium, the media of a library are listed in element order with the ones without an
+// element last, and the database checks sound.
+TEST_F(StoreTest, VersionThreeDatabaseGainsIntegerKeys) {
+    const Guid lib = Guid::random(), job_id = Guid::random();
+    const Guid a = Guid::random(), b = Guid::random(), c = Guid::random();
+    auto q = [](const Guid& g) { return "'" + g.str() + "'"; };
+    test::make_database_at_version(
+        path_, 3,
+        "INSERT INTO libraries (guid, identity, name, device, created) VALUES (" + q(lib) +
+            ", 'vpd:V3', 'lab', '/dev/sg5', 1);"
+            "INSERT INTO jobs (guid, library, operation, action, state, time_queued, uid) VALUES "
+            "(" +
+            q(job_id) + ", " + q(lib) +
+            ", 'inject', 0, 4, 100, 0);"
+            // Rowids 7, 8, 9; the medium at the higher element first.
+            "INSERT INTO media (rowid, guid, library, barcode, element, state, updated, created) "
+            "VALUES (7, " +
+            q(a) + ", " + q(lib) + ", 'A00007L8', 1020, 1, 70, 7), (8, " + q(b) + ", " + q(lib) +
+            ", NULL, NULL, 3, 80, 8), (9, " + q(c) + ", " + q(lib) +
+            ", 'C00009L8', 1001, 1, 90, 9);"
+            "INSERT INTO media_history (id, medium, job, from_element, to_element, time, reason) "
+            "VALUES (40, " +
+            q(a) + ", " + q(job_id) + ", 16, 1020, 71, 'inject'), (41, " + q(b) +
+            ", NULL, 1001, NULL, 81, 'inventory'), (42, " + q(c) +
+            ", NULL, NULL, 1001, 91, "
+            "'inventory')");
+
+    auto s = open();
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), 4);
+    EXPECT_EQ(raw.integer("SELECT id FROM media WHERE guid = " + q(a)), 7);
+    EXPECT_EQ(raw.integer("SELECT id FROM media WHERE guid = " + q(c)), 9);
+    EXPECT_EQ(raw.integer("SELECT medium FROM media_history WHERE id = 41"), 8);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name IN "
+                          "('media_library_order', 'media_v4', 'media_history_v4')"),
+              0);
+    EXPECT_EQ(raw.text("SELECT \"table\" || '.' || \"to\" FROM "
+                       "pragma_foreign_key_list('media_history') WHERE \"from\" = 'medium'"),
+              "media.id");
+
+    const auto media = must(s->list_media(lib), "list_media");
+    ASSERT_EQ(media.size(), 3u);
+    EXPECT_EQ(media[0].id, c);
+    EXPECT_EQ(media[1].id, a);
+    EXPECT_EQ(media[2].id, b); // no element: last
+    EXPECT_EQ(media[1].barcode, "A00007L8");
+    EXPECT_EQ(media[1].updated, 70);
+    EXPECT_EQ(media[1].created, 7);
+    EXPECT_EQ(media[2].state, MediumState::Gone);
+    EXPECT_EQ(media[2].barcode, "");
+    const auto ha = must(s->history(a), "history a");
+    ASSERT_EQ(ha.size(), 1u);
+    EXPECT_EQ(ha[0].medium, a);
+    EXPECT_EQ(ha[0].job, job_id);
+    EXPECT_EQ(ha[0].from, std::optional<uint16_t>(16));
+    EXPECT_EQ(ha[0].to, std::optional<uint16_t>(1020));
+    EXPECT_EQ(ha[0].reason, "inject");
+    const auto by_job = must(s->moves_of_job(job_id), "moves_of_job");
+    ASSERT_EQ(by_job.size(), 1u);
+    EXPECT_EQ(by_job[0].medium, a);
+    EXPECT_EQ(must(s->history(b), "history b").at(0).from, std::optional<uint16_t>(1001));
+
+    // A new medium takes the key after the old ones.
+    auto d = medium(lib, 1002, "D00010L8");
+    MediumMove placed;
+    placed.to = 1002;
+    placed.time = 100;
+    placed.reason = "inventory";
+    must(s->put_medium(d, placed), "put_medium");
+    EXPECT_EQ(raw.integer("SELECT id FROM media WHERE guid = " + q(d.id)), 10);
+    EXPECT_EQ(must(s->history(d.id), "history d").size(), 1u);
+    EXPECT_TRUE(must(s->check_database(), "check").ok);
+}
+
+// A version 3 database whose history names a medium that is not there (written with foreign keys
+// off) is not migrated: the failure names the database, and the file stays at version 3.
+TEST_F(StoreTest, VersionThreeDatabaseWithAnOrphanHistoryRowIsLeftAsItWas) {
+    const Guid lib = Guid::random();
+    test::make_database_at_version(
+        path_, 3,
+        "INSERT INTO libraries (guid, identity, name, device, created) VALUES ('" + lib.str() +
+            "', 'vpd:V3', 'lab', '/dev/sg5', 1)");
+    RawDb(path_).exec("PRAGMA foreign_keys = OFF;"
+                      "INSERT INTO media_history (medium, to_element, time, reason) VALUES "
+                      "('0badc0de-0000-4000-8000-000000000001', 1000, 1, 'inventory')");
+    auto r = Store::open(path_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("migrate to schema version 4"), std::string::npos)
+        << r.error().message;
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), 3);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM media_history"), 1);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'media_v4'"), 0);
 }
 
 TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
@@ -312,7 +422,7 @@ TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, win32::DatabaseFailure);
     EXPECT_NE(r.error().message.find("database schema version 7 is newer than this ntmsd "
-                                     "supports (3)"),
+                                     "supports (4)"),
               std::string::npos)
         << r.error().message;
     EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
@@ -368,8 +478,7 @@ TEST_F(StoreTest, ASymbolicLinkInPlaceOfTheDatabaseIsRefusedAndChangesNothing) {
     auto r = Store::open(path_);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, win32::DatabaseFailure);
-    EXPECT_NE(r.error().message.find("is a symbolic link"), std::string::npos)
-        << r.error().message;
+    EXPECT_NE(r.error().message.find("is a symbolic link"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find(path_), std::string::npos);
     EXPECT_TRUE(fs::is_symlink(path_));
     EXPECT_EQ(fs::file_size(target), size);

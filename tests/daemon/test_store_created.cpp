@@ -3,12 +3,11 @@
 #include "daemon/model.hpp"
 #include "daemon/store/store.hpp"
 #include "tests/daemon/must.hpp"
+#include "tests/daemon/old_database.hpp"
 
 #include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <stdexcept>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -17,22 +16,6 @@ namespace ntms {
 namespace {
 
 using test::must;
-
-// Runs SQL on a plain connection, behind the Store's back.
-void raw_exec(const std::string& path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-        sqlite3_close_v2(db);
-        throw std::runtime_error("cannot open " + path);
-    }
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-    std::string msg = err ? err : "";
-    sqlite3_free(err);
-    sqlite3_close_v2(db);
-    if (rc != SQLITE_OK)
-        throw std::runtime_error(sql + ": " + msg);
-}
 
 class StoreCreatedTest : public ::testing::Test {
 protected:
@@ -100,38 +83,30 @@ TEST_F(StoreCreatedTest, FirstRecordSetsCreatedAndLaterOnesKeepIt) {
 // A version 2 database (media without "created") is migrated: a medium with history gets its
 // first history row's time, one without gets its "updated"; every other field is kept.
 TEST_F(StoreCreatedTest, VersionTwoDatabaseGainsCreationTimes) {
-    Guid lib_id;
-    MediumRecord with_history, without_history;
-    {
-        auto s = open();
-        auto lib = must(s->upsert_library("vpd:lib1", "lab1", "/dev/sg3"), "upsert_library");
-        lib_id = lib.id;
-        with_history = medium(lib.id, 1000, 30'000'000);
-        MediumMove first;
-        first.to = 1000;
-        first.time = 10'000'000;
-        first.reason = "inject";
-        must(s->put_medium(with_history, first), "put_medium");
-        MediumMove second;
-        second.from = 1000;
-        second.to = 1000;
-        second.time = 20'000'000;
-        second.reason = "inventory";
-        must(s->put_medium(with_history, second), "put_medium 2");
-        without_history = medium(lib.id, 1001, 40'000'000);
-        must(s->put_medium(without_history, std::nullopt), "put_medium 3");
-    }
-    raw_exec(path_, "ALTER TABLE media DROP COLUMN created; PRAGMA user_version = 2");
+    const Guid lib_id = Guid::random(), with_history = Guid::random(),
+               without_history = Guid::random();
+    const std::string lib = "'" + lib_id.str() + "'", a_id = "'" + with_history.str() + "'",
+                      b_id = "'" + without_history.str() + "'";
+    test::make_database_at_version(
+        path_, 2,
+        "INSERT INTO libraries (guid, identity, name, device, created) VALUES (" + lib +
+            ", 'vpd:lib1', 'lab1', '/dev/sg3', 1);"
+            "INSERT INTO media (guid, library, barcode, element, state, updated) VALUES (" +
+            a_id + ", " + lib + ", 'AB1000L8', 1000, 1, 30000000), (" + b_id + ", " + lib +
+            ", 'AB1001L8', 1001, 1, 40000000);"
+            "INSERT INTO media_history (medium, to_element, time, reason) VALUES (" +
+            a_id + ", 1000, 20000000, 'inventory'), (" + a_id + ", 1000, 10000000, 'inject');");
 
     auto s = open();
-    EXPECT_EQ(must(s->settings(), "settings").user_version, 3);
-    auto a = must(s->get_medium(with_history.id), "get_medium a");
+    EXPECT_EQ(must(s->settings(), "settings").user_version, Store::schema_version);
+    auto a = must(s->get_medium(with_history), "get_medium a");
     ASSERT_TRUE(a);
     EXPECT_EQ(a->created, 10'000'000);
     EXPECT_EQ(a->updated, 30'000'000);
-    EXPECT_EQ(a->barcode, with_history.barcode);
-    EXPECT_EQ(a->element, with_history.element);
-    auto b = must(s->get_medium(without_history.id), "get_medium b");
+    EXPECT_EQ(a->barcode, "AB1000L8");
+    EXPECT_EQ(a->element, std::optional<uint16_t>(1000));
+    EXPECT_EQ(must(s->history(with_history), "history a").size(), 2u);
+    auto b = must(s->get_medium(without_history), "get_medium b");
     ASSERT_TRUE(b);
     EXPECT_EQ(b->created, 40'000'000);
     EXPECT_EQ(b->library, lib_id);
