@@ -14,7 +14,7 @@ struct Guid {
     // Bytes in RFC 4122 order (as printed: the first four bytes are Data1, big-endian in the text).
     std::array<uint8_t, 16> bytes{};
 
-    static Guid random(); // sd_id128_randomize, version 4
+    static Guid random(); // version 4, from getrandom() (drawn a page at a time)
     // RFC 9562 version 7: the first 48 bits are the Unix time in milliseconds, the other 74
     // random. GUIDs made one after the other sort (as bytes and as text) in the order they were
     // made, so that the catalogue appends their index entries instead of scattering them over

@@ -1,13 +1,17 @@
 #include "daemon/guid.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <gtest/gtest.h>
 #include <set>
 #include <string>
 #include <string_view>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <unordered_set>
+#include <vector>
 
 using ntms::Guid;
 
@@ -107,6 +111,54 @@ TEST(Guid, RandomIsVersion4AndDistinct) {
         EXPECT_FALSE(g.is_null());
         EXPECT_TRUE(seen.insert(g).second) << "duplicate " << g.str();
     }
+}
+
+// A child of fork() does not hand out the GUIDs its parent is about to: both draw from a pool of
+// random bytes, and the child's is thrown away. Without that, both would make the same next GUID.
+TEST(Guid, AChildOfForkMakesOtherGuidsThanItsParent) {
+    (void)Guid::random(); // the parent's pool is filled
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        std::array<Guid, 8> child;
+        for (auto& g : child)
+            g = Guid::random();
+        const ssize_t n = write(fds[1], child.data(), sizeof(child));
+        _exit(n == static_cast<ssize_t>(sizeof(child)) ? 0 : 1);
+    }
+    close(fds[1]);
+    std::array<Guid, 8> parent, child;
+    for (auto& g : parent)
+        g = Guid::random();
+    ASSERT_EQ(read(fds[0], child.data(), sizeof(child)), static_cast<ssize_t>(sizeof(child)));
+    close(fds[0]);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    std::set<Guid> all(parent.begin(), parent.end());
+    all.insert(child.begin(), child.end());
+    EXPECT_EQ(all.size(), 16u);
+    EXPECT_EQ(child[0].bytes[6] >> 4, 4);
+}
+
+// Many GUIDs from several threads at once (each with its own pool): all distinct.
+TEST(Guid, ThreadsMakeDistinctGuids) {
+    constexpr int per_thread = 3000;
+    std::array<std::vector<Guid>, 4> made;
+    std::vector<std::thread> threads;
+    for (auto& v : made)
+        threads.emplace_back([&v] {
+            for (int i = 0; i < per_thread; ++i)
+                v.push_back(i % 2 ? Guid::random() : Guid::time_ordered());
+        });
+    for (auto& t : threads)
+        t.join();
+    std::set<Guid> all;
+    for (const auto& v : made)
+        all.insert(v.begin(), v.end());
+    EXPECT_EQ(all.size(), 4u * per_thread);
 }
 
 TEST(Guid, HashAndOrderFollowTheBytes) {
