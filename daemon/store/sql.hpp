@@ -43,12 +43,15 @@ enum class Plan : uint8_t {
 #define NTMS_MOUNTED_WHERE                                                                         \
     "h.reason IN ('mount', 'dismount-deferred') AND h.to_element = m.element "
 
-// The VALUES of upsert_media_batch: media_batch_rows rows of the 7 columns, anonymous parameters
-// numbered in order (row r's column c is parameter 7r + c + 1).
+// The VALUES of upsert_media_batch and insert_history_batch: media_batch_rows rows, anonymous
+// parameters numbered in order (in rows of n columns, row r's column c is parameter nr + c + 1).
 #define NTMS_ROW "(?, ?, ?, ?, ?, ?, ?)"
-#define NTMS_ROWS_4 NTMS_ROW ", " NTMS_ROW ", " NTMS_ROW ", " NTMS_ROW
-#define NTMS_ROWS_16 NTMS_ROWS_4 ", " NTMS_ROWS_4 ", " NTMS_ROWS_4 ", " NTMS_ROWS_4
-#define NTMS_ROWS_64 NTMS_ROWS_16 ", " NTMS_ROWS_16 ", " NTMS_ROWS_16 ", " NTMS_ROWS_16
+#define NTMS_TIMES_4(x) x ", " x ", " x ", " x
+#define NTMS_TIMES_64(x) NTMS_TIMES_4(NTMS_TIMES_4(NTMS_TIMES_4(x)))
+// A history row: the medium (by its GUID), job, from, to, time, reason.
+#define NTMS_HISTORY_ROW "((SELECT id FROM media WHERE guid = ?), ?, ?, ?, ?, ?)"
+#define NTMS_HISTORY_INSERT                                                                        \
+    "INSERT INTO media_history (medium, job, from_element, to_element, time, reason) VALUES "
 #define NTMS_MEDIUM_UPSERT                                                                         \
     " ON CONFLICT (guid) DO UPDATE SET library = excluded.library, barcode = excluded.barcode, "   \
     "element = excluded.element, state = excluded.state, updated = excluded.updated"
@@ -128,14 +131,15 @@ enum class Plan : uint8_t {
       "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_ROW NTMS_MEDIUM_UPSERT)           \
     /* an inventory's records, 64 a statement: faster than 64 executions of upsert_medium */       \
     X(upsert_media_batch, Lookup,                                                                  \
-      "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_ROWS_64 NTMS_MEDIUM_UPSERT)       \
+      "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_TIMES_64(NTMS_ROW)                \
+          NTMS_MEDIUM_UPSERT)                                                                      \
     X(outside_medium, Lookup,                                                                      \
       "SELECT " NTMS_MEDIUM_COLUMNS " FROM media WHERE barcode = ?1 AND state = 3 "                \
       "ORDER BY updated DESC, rowid DESC LIMIT 1")                                                 \
     /* media history */                                                                            \
-    X(insert_history, Lookup,                                                                      \
-      "INSERT INTO media_history (medium, job, from_element, to_element, time, reason) "           \
-      "VALUES (" NTMS_MEDIUM_ID(1) ", ?2, ?3, ?4, ?5, ?6)")                                        \
+    X(insert_history, Lookup, NTMS_HISTORY_INSERT NTMS_HISTORY_ROW)                                \
+    /* an inventory's history rows, 64 a statement, as its records */                              \
+    X(insert_history_batch, Lookup, NTMS_HISTORY_INSERT NTMS_TIMES_64(NTMS_HISTORY_ROW))           \
     X(history_of_medium, Lookup, NTMS_MOVE_SELECT "WHERE m.guid = ?1 ORDER BY h.time, h.id")       \
     X(history_of_job, Lookup, NTMS_MOVE_SELECT "WHERE h.job = ?1 ORDER BY h.time, h.id")           \
     X(open_ejects_of, Lookup,                                                                      \

@@ -263,6 +263,8 @@ OpRequestRecord read_oprequest(Statement& s);
 void bind_oprequest(Statement& s, const OpRequestRecord& r);
 // The 7 parameters of a medium's upsert from `first` on, in NTMS_MEDIUM_COLUMNS order.
 void bind_medium(Statement& s, int first, const MediumRecord& m);
+// The 6 parameters of a history row from `first` on (NTMS_HISTORY_ROW).
+void bind_history(Statement& s, int first, const MediumMove& h);
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m);
 Expected<void> write_history(sqlite3* db, const std::string& path, const char* what,

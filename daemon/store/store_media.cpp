@@ -79,8 +79,8 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
                                         history->medium.str(), medium.id.str()));
         // The records in order, 64 a statement (SQLite applies a multi-row INSERT's rows one
         // after the other, so a record lifted off its element earlier in the list has left it
-        // when another takes it), the rest one a statement; then the history rows, whose media
-        // all exist by then.
+        // when another takes it), the rest one a statement; then the history rows the same way,
+        // whose media all exist by then.
         size_t i = 0;
         for (; i + store_sql::media_batch_rows <= changes.size();
              i += store_sql::media_batch_rows) {
@@ -93,14 +93,24 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
         for (; i < changes.size(); ++i)
             if (auto r = write_medium(conn(), path_, what, changes[i].first); !r)
                 return r;
-        for (const auto& [medium, history] : changes) {
-            if (!history)
-                continue;
-            MediumMove h = *history;
-            h.medium = medium.id;
-            if (auto r = write_history(conn(), path_, what, h); !r)
+        std::vector<MediumMove> rows;
+        rows.reserve(changes.size());
+        for (const auto& [medium, history] : changes)
+            if (history) {
+                rows.push_back(*history);
+                rows.back().medium = medium.id;
+            }
+        size_t k = 0;
+        for (; k + store_sql::media_batch_rows <= rows.size(); k += store_sql::media_batch_rows) {
+            Statement s(conn(), path_, what, store_sql::insert_history_batch);
+            for (size_t j = 0; j < store_sql::media_batch_rows; ++j)
+                bind_history(s, static_cast<int>(6 * j + 1), rows[k + j]);
+            if (auto r = s.run(); !r)
                 return r;
         }
+        for (; k < rows.size(); ++k)
+            if (auto r = write_history(conn(), path_, what, rows[k]); !r)
+                return r;
         return {};
     });
 }

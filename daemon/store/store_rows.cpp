@@ -132,15 +132,19 @@ Expected<void> write_medium(sqlite3* db, const std::string& path, const char* wh
     return s.run();
 }
 
+void bind_history(Statement& s, int first, const MediumMove& h) {
+    s.bind_guid(first, h.medium);
+    s.bind_guid(first + 1, h.job);
+    s.bind_element(first + 2, h.from);
+    s.bind_element(first + 3, h.to);
+    s.bind_int(first + 4, h.time);
+    s.bind_text(first + 5, h.reason);
+}
+
 Expected<void> write_history(sqlite3* db, const std::string& path, const char* what,
                              const MediumMove& h) {
     Statement s(db, path, what, store_sql::insert_history);
-    s.bind_guid(1, h.medium);
-    s.bind_guid(2, h.job);
-    s.bind_element(3, h.from);
-    s.bind_element(4, h.to);
-    s.bind_int(5, h.time);
-    s.bind_text(6, h.reason);
+    bind_history(s, 1, h);
     return s.run();
 }
 

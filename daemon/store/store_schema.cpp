@@ -153,7 +153,8 @@ ALTER TABLE media_v4 RENAME TO media;
 ALTER TABLE media_history_v4 RENAME TO media_history;
 CREATE UNIQUE INDEX media_element ON media (library, element);
 CREATE INDEX media_history_medium ON media_history (medium, time);
-CREATE INDEX media_history_job ON media_history (job);
+-- Only the rows a job wrote: an inventory's rows (no job) cost it nothing.
+CREATE INDEX media_history_job ON media_history (job) WHERE job IS NOT NULL;
 )sql";
 
 // Indexes that change no table and need no schema version: created when the file is first opened
