@@ -27,8 +27,9 @@ enum class Plan : uint8_t {
 #define NTMS_MOVE_SELECT                                                                           \
     "SELECT m.guid, h.job, h.from_element, h.to_element, h.time, h.reason "                        \
     "FROM media_history h JOIN media m ON m.id = h.medium "
-// The integer key of the medium whose GUID is parameter N.
-#define NTMS_MEDIUM_ID(n) "(SELECT id FROM media WHERE guid = ?" #n ")"
+// The integer key of the medium whose GUID is parameter 1, or 2.
+#define NTMS_MEDIUM_OF_1 "(SELECT id FROM media WHERE guid = ?1)"
+#define NTMS_MEDIUM_OF_2 "(SELECT id FROM media WHERE guid = ?2)"
 #define NTMS_OPREQUEST_COLUMNS "guid, type, state, message, library, job, submitted, changed"
 
 // A mounted medium's row (Store::Mounted): the last row of its history that records what
@@ -144,9 +145,8 @@ enum class Plan : uint8_t {
     X(history_of_job, Lookup, NTMS_MOVE_SELECT "WHERE h.job = ?1 ORDER BY h.time, h.id")           \
     X(open_ejects_of, Lookup,                                                                      \
       "SELECT DISTINCT h.job FROM media_history h JOIN jobs j ON j.guid = h.job "                  \
-      "WHERE h.medium = " NTMS_MEDIUM_ID(1) " AND h.reason = 'eject-requested' AND "               \
-                                            "j.state IN (?2, ?3, ?4) "                             \
-                                            "ORDER BY h.job")                                      \
+      "WHERE h.medium = " NTMS_MEDIUM_OF_1 " AND h.reason = 'eject-requested' AND "                \
+      "j.state IN (?2, ?3, ?4) ORDER BY h.job")                                                    \
     X(media_of_job, Lookup,                                                                        \
       "SELECT m.guid FROM media_history h JOIN media m ON m.id = h.medium WHERE h.job = ?1 "       \
       "GROUP BY h.medium ORDER BY min(h.id)")                                                      \
@@ -162,20 +162,18 @@ enum class Plan : uint8_t {
       "WHERE m.library = ?1 AND m.state = ?2 AND m.element = ?3 AND " NTMS_MOUNTED_WHERE)          \
     X(open_jobs_of, Lookup,                                                                        \
       "SELECT DISTINCT h.job FROM media_history h JOIN jobs j ON j.guid = h.job "                  \
-      "WHERE h.medium = " NTMS_MEDIUM_ID(1) " AND h.reason LIKE '%-requested' AND j.state IN "     \
-                                            "(?2, ?3, ?4) ORDER BY h.job")                         \
+      "WHERE h.medium = " NTMS_MEDIUM_OF_1 " AND h.reason LIKE '%-requested' AND "                 \
+      "j.state IN (?2, ?3, ?4) ORDER BY h.job")                                                    \
     X(mount_requested_by_job, Lookup,                                                              \
-      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = " NTMS_MEDIUM_ID(                   \
-          2) " AND "                                                                               \
-             "reason = 'mount-requested' LIMIT 1")                                                 \
+      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = " NTMS_MEDIUM_OF_2 " AND "          \
+      "reason = 'mount-requested' LIMIT 1")                                                        \
     /* cleaning: a cleaner's uses are its "cleandrive" rows, its loads into a drive */             \
     X(cleanings_of_library, Lookup,                                                                \
       "SELECT m.guid, count(*) FROM media m JOIN media_history h ON h.medium = m.id "              \
       "WHERE m.library = ?1 AND h.reason = 'cleandrive' GROUP BY m.id")                            \
     X(moved_by_job_as, Lookup,                                                                     \
-      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = " NTMS_MEDIUM_ID(                   \
-          2) " AND "                                                                               \
-             "reason = ?3 LIMIT 1")                                                                \
+      "SELECT 1 FROM media_history WHERE job = ?1 AND medium = " NTMS_MEDIUM_OF_2 " AND "          \
+      "reason = ?3 LIMIT 1")                                                                       \
     /* move intents */                                                                             \
     X(insert_intent, Lookup,                                                                       \
       "INSERT INTO move_intents (job, library, medium, barcode, source, destination, created) "    \
