@@ -7,9 +7,11 @@
 #include "inject_fixture.hpp"
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fmt/format.h>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -28,6 +30,10 @@ struct MoveLog {
     std::set<Guid> ran;   // jobs whose operation started
     std::set<Guid> moved; // jobs that moved the cartridge
     std::atomic<int> moves{0};
+    // hold_next: the next operation to start waits, as `held`, until hold_next is cleared.
+    std::condition_variable gate;
+    bool hold_next = false;
+    std::optional<Guid> held;
 };
 
 class MoveOperation final : public Operation {
@@ -35,8 +41,13 @@ public:
     explicit MoveOperation(MoveLog& log) : log_(log) {}
     Outcome run(JobContext& ctx) override {
         {
-            std::lock_guard lock(log_.mutex);
+            std::unique_lock lock(log_.mutex);
             log_.ran.insert(ctx.job().id);
+            if (log_.hold_next) {
+                log_.held = ctx.job().id;
+                log_.gate.notify_all();
+                log_.gate.wait(lock, [&] { return !log_.hold_next; });
+            }
         }
         if (auto r = ctx.transition(JobState::InProcess); !r)
             return Outcome::failed(r.error());
@@ -108,10 +119,47 @@ TEST_F(JobEngine, CancelRacingTheWorkerEndsEachJobOnceWithTheTruth) {
     start({cfg});
     ASSERT_TRUE(device("race").place(slot_a, "RACE01L8"));
 
+    // Who wins the race depends on how fast the machine wakes the worker: on some runs the worker
+    // takes nearly every job before a cancel can reach the queue. So a cancel of a queued job is
+    // first made certain, once: a job waits behind one the worker is holding.
+    int cancelled = 0, passed = 0, stopped = 0;
+    {
+        std::unique_lock lock(log.mutex);
+        log.hold_next = true;
+    }
+    auto holder = inject("race", InjectAction::Start);
+    ASSERT_TRUE(holder) << holder.error().message;
+    {
+        std::unique_lock lock(log.mutex);
+        ASSERT_TRUE(log.gate.wait_for(lock, std::chrono::seconds(30),
+                                      [&] { return log.held.has_value(); }));
+        ASSERT_EQ(*log.held, *holder);
+    }
+    auto queued = inject("race", InjectAction::Start);
+    ASSERT_TRUE(queued) << queued.error().message;
+    auto cancel = manager_->cancel_job(*queued, Caller::root());
+    ASSERT_TRUE(cancel) << cancel.error().message;
+    {
+        std::lock_guard lock(log.mutex);
+        log.hold_next = false;
+        log.gate.notify_all();
+    }
+    const JobRecord held_end = events_.wait_final(*holder);
+    const JobRecord queued_end = events_.wait_final(*queued);
+    EXPECT_EQ(held_end.state, JobState::Passed);
+    EXPECT_EQ(queued_end.state, JobState::Cancelled);
+    EXPECT_EQ(queued_end.error, win32::Cancelled);
+    {
+        std::lock_guard lock(log.mutex);
+        EXPECT_FALSE(log.ran.count(*queued)) << "a job cancelled in the queue ran";
+    }
+    passed += held_end.state == JobState::Passed;
+    cancelled += queued_end.state == JobState::Cancelled;
+
     constexpr int rounds = 2000;
     std::mt19937 rng(12345);
     std::uniform_int_distribution<unsigned> delay(0, 20000);
-    int cancelled = 0, passed = 0, stopped = 0;
+    int raced_cancelled = 0, raced_passed = 0, raced_stopped = 0;
     for (int i = 0; i < rounds; ++i) {
         auto job = inject("race", InjectAction::Start);
         ASSERT_TRUE(job) << job.error().message;
@@ -128,20 +176,20 @@ TEST_F(JobEngine, CancelRacingTheWorkerEndsEachJobOnceWithTheTruth) {
         const bool moved = log.moved.count(*job) > 0;
         switch (end.state) {
         case JobState::Cancelled:
-            ++cancelled;
+            ++raced_cancelled;
             EXPECT_FALSE(ran) << "reported CANCELLED, yet its operation ran";
             EXPECT_EQ(end.media_moved, 0u);
             EXPECT_EQ(end.error, win32::Cancelled);
             EXPECT_TRUE(c) << "a job that ended CANCELLED was cancelled by this call";
             break;
         case JobState::Stopped:
-            ++stopped;
+            ++raced_stopped;
             EXPECT_TRUE(ran);
             EXPECT_FALSE(moved);
             EXPECT_EQ(end.media_moved, 0u);
             break;
         case JobState::Passed:
-            ++passed;
+            ++raced_passed;
             EXPECT_TRUE(moved);
             EXPECT_EQ(end.media_moved, 1u);
             break;
@@ -151,6 +199,9 @@ TEST_F(JobEngine, CancelRacingTheWorkerEndsEachJobOnceWithTheTruth) {
         if (HasFailure())
             return;
     }
+    cancelled += raced_cancelled;
+    passed += raced_passed;
+    stopped += raced_stopped;
     // The database agrees with every end, and the robot made exactly the moves reported.
     auto db = open_store();
     auto jobs = db->list_jobs();
@@ -168,12 +219,14 @@ TEST_F(JobEngine, CancelRacingTheWorkerEndsEachJobOnceWithTheTruth) {
     // The cartridge's place is the parity of the moves: the device is the truth.
     EXPECT_EQ(device("race").element(slot_a)->full, passed % 2 == 0);
     EXPECT_EQ(device("race").element(slot_b)->full, passed % 2 == 1);
-    // Each outcome happened: the race was a race (the delays span queued to ended).
-    RecordProperty("cancelled", cancelled);
-    RecordProperty("stopped", stopped);
-    RecordProperty("passed", passed);
-    EXPECT_GT(cancelled, 0);
-    EXPECT_GT(passed, 0);
+    // The race was a race: cancels landed before the job ended (in the queue or while it ran)
+    // and after. Which of the first two wins varies with the machine (cancelled 0 to 500 of
+    // 2000 in runs of one build), so neither is required alone.
+    RecordProperty("cancelled", raced_cancelled);
+    RecordProperty("stopped", raced_stopped);
+    RecordProperty("passed", raced_passed);
+    EXPECT_GT(raced_cancelled + raced_stopped, 0);
+    EXPECT_GT(raced_passed, 0);
 }
 
 // The same race with the real inject operation: the operator has put a cartridge in the port, and
