@@ -221,6 +221,10 @@ uint64_t Store::write_transactions() const {
     return writer_ ? writer_->commits() : 0;
 }
 
+Store::Checkpoints Store::checkpoints() const {
+    return writer_ ? writer_->checkpoints() : Checkpoints{};
+}
+
 Expected<void> Store::transaction_of(const std::function<Expected<void>()>& body) {
     return run<void>("transaction", true, body);
 }
@@ -280,6 +284,7 @@ Expected<FileId> Store::reconnect() {
         return db.error();
     }
     db_ = *db;
+    ++connection_;
     if (auto r = configure(); !r) {
         disconnect();
         broken_ = r.error();

@@ -38,6 +38,9 @@ namespace ntms {
 struct StoreOptions {
     std::optional<int64_t> max_page_count; // for tests of a full database
     int busy_timeout_ms = 5000;
+    // WAL pages after which the writer's checkpointer copies them into the database (SQLite's
+    // own automatic threshold); at 8 times as many the writer's commit checkpoints itself.
+    int checkpoint_pages = 1000;
 };
 
 // What a check of the whole database found (Store::check_database): nothing when ok.
@@ -167,6 +170,12 @@ public:
     // to the file goes through that writer, so an unchanged count means unchanged records (the
     // port watcher relies on it).
     uint64_t write_transactions() const;
+    // Checkpoints of the WAL made beside the writer and by the writer itself (see writer.hpp).
+    struct Checkpoints {
+        uint64_t background = 0;
+        uint64_t inline_ = 0;
+    };
+    Checkpoints checkpoints() const;
 
     // Runs fn inside one transaction; rolls back when fn fails. Calls of this Store (or of any
     // other) inside fn join the transaction (as savepoints). fn runs on the writer's thread, while
@@ -215,7 +224,8 @@ private:
     template <typename T, typename Fn> Expected<T> run(const char* what, bool write, Fn&& fn);
 
     std::string path_;
-    sqlite3* db_ = nullptr; // null once a reopen failed: every call then reports broken_
+    sqlite3* db_ = nullptr;   // null once a reopen failed: every call then reports broken_
+    uint64_t connection_ = 1; // counts the connections db_ has been (a rescue opens another)
     std::shared_ptr<DatabaseFile> file_;
     StoreOptions options_;
     Status broken_;

@@ -3,6 +3,7 @@
 #include "daemon/journal.hpp"
 #include "daemon/store/statement.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <fmt/format.h>
 #include <new>
@@ -16,7 +17,8 @@ thread_local Store* this_writer = nullptr;
 thread_local StatementCache* this_cache = nullptr;
 
 bool same_options(const StoreOptions& a, const StoreOptions& b) {
-    return a.max_page_count == b.max_page_count && a.busy_timeout_ms == b.busy_timeout_ms;
+    return a.max_page_count == b.max_page_count && a.busy_timeout_ms == b.busy_timeout_ms &&
+           a.checkpoint_pages == b.checkpoint_pages;
 }
 
 } // namespace
@@ -113,8 +115,20 @@ Expected<std::shared_ptr<Writer>> Writer::of(const std::shared_ptr<DatabaseFile>
 }
 
 Writer::Writer(std::unique_ptr<Store> store, StoreOptions options)
-    : store_(std::move(store)), options_(options) {
-    thread_ = std::thread([this] { run(); });
+    : store_(std::move(store)), options_(options),
+      next_checkpoint_(std::max(options.checkpoint_pages, 1)) {
+    checkpoint_thread_ = std::thread([this] { checkpointer(); });
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        {
+            std::lock_guard lock(checkpoint_mutex_);
+            checkpoint_stopping_ = true;
+        }
+        checkpoint_wake_.notify_all();
+        checkpoint_thread_.join();
+        throw;
+    }
 }
 
 Writer::~Writer() {
@@ -125,6 +139,109 @@ Writer::~Writer() {
     wake_.notify_all();
     if (thread_.joinable())
         thread_.join();
+    {
+        std::lock_guard lock(checkpoint_mutex_);
+        checkpoint_stopping_ = true;
+    }
+    checkpoint_wake_.notify_all();
+    if (checkpoint_thread_.joinable())
+        checkpoint_thread_.join();
+}
+
+Writer::Checkpoints Writer::checkpoints() const {
+    std::lock_guard lock(checkpoint_mutex_);
+    return checkpoints_;
+}
+
+int Writer::wal_hook(void* self, sqlite3* db, const char*, int frames) {
+    auto* w = static_cast<Writer*>(self);
+    const int threshold = std::max(w->options_.checkpoint_pages, 1);
+    // Once a checkpoint is asked for, the next is asked for a further threshold on: a
+    // PASSIVE checkpoint beside a busy writer leaves the WAL growing (only a commit after a
+    // checkpoint that caught up restarts it), and each checkpoint syncs the database file.
+    if (frames < w->last_frames_) // the WAL was restarted
+        w->next_checkpoint_ = threshold;
+    w->last_frames_ = frames;
+    if (frames >= inline_checkpoint_factor * threshold) {
+        // The checkpointer has not kept up: this commit does what SQLite's own would, so that
+        // the WAL stays bounded. A failure is left to the next commit.
+        if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
+            SQLITE_OK) {
+            std::lock_guard lock(w->checkpoint_mutex_);
+            ++w->checkpoints_.inline_;
+        }
+        return SQLITE_OK;
+    }
+    if (frames >= w->next_checkpoint_) {
+        w->next_checkpoint_ = frames + threshold;
+        {
+            std::lock_guard lock(w->checkpoint_mutex_);
+            w->checkpoint_wanted_ = true;
+        }
+        w->checkpoint_wake_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void Writer::checkpointer() {
+    // Its own connection, opened on first need: a database that never reaches the threshold
+    // (every test, a small library) costs no connection. It is a Store of the file, so that a
+    // rescue closes and opens it with the others.
+    std::unique_ptr<Store> own;
+    bool said = false;
+    std::unique_lock lock(checkpoint_mutex_);
+    for (;;) {
+        checkpoint_wake_.wait(lock, [&] { return checkpoint_stopping_ || checkpoint_wanted_; });
+        if (checkpoint_stopping_)
+            break;
+        checkpoint_wanted_ = false;
+        lock.unlock();
+        std::string failure;
+        try {
+            if (!own) {
+                auto opened = Store::open_writer(store_->path(), options_);
+                if (opened)
+                    own = std::move(opened).value();
+                else
+                    failure = opened.error().message;
+            }
+            if (own) {
+                DatabaseFile::Entry entry(*own->file_); // no rescue while it copies
+                // Again while the writer added pages meanwhile (a few times at most): the WAL
+                // starts over only at a commit after a checkpoint that copied every page.
+                int rc = own->db_ ? SQLITE_OK : SQLITE_MISUSE;
+                int pages = 0, copied = -1;
+                for (int round = 0; rc == SQLITE_OK && pages != copied && round < 4; ++round)
+                    rc = sqlite3_wal_checkpoint_v2(own->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                                   &pages, &copied);
+                if (rc == SQLITE_OK) {
+                    std::lock_guard counted(checkpoint_mutex_);
+                    ++checkpoints_.background;
+                    said = false;
+                } else if (rc != SQLITE_BUSY) {
+                    failure = own->db_ ? sqlite3_errmsg(own->db_) : "its connection is closed";
+                }
+            }
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        // Said once until a checkpoint succeeds again: the writer's bound keeps the WAL from
+        // growing meanwhile.
+        if (!failure.empty() && !said) {
+            said = true;
+            try {
+                log(LOG_WARNING,
+                    fmt::format("database {}: the WAL cannot be checkpointed in the background: "
+                                "{}; commits will checkpoint it once it has {} pages",
+                                store_->path(), failure,
+                                inline_checkpoint_factor * std::max(options_.checkpoint_pages, 1)));
+            } catch (...) {
+            }
+        }
+        lock.lock();
+    }
+    lock.unlock();
+    own.reset();
 }
 
 uint64_t Writer::commits() const {
@@ -174,6 +291,11 @@ void Writer::run() {
 
 bool Writer::batch(std::deque<Task*>& tasks, std::deque<Task*>& ran) {
     Store& s = *store_;
+    if (s.db_ && s.connection_ != hooked_) {
+        // This connection's commits wake the checkpointer instead of checkpointing themselves.
+        sqlite3_wal_hook(s.db_, &Writer::wal_hook, this);
+        hooked_ = s.connection_;
+    }
     if (auto b = s.begin("write"); !b) {
         for (Task* t : tasks)
             t->result = b.error();

@@ -172,6 +172,43 @@ TEST_F(DatabaseRescueTest, DeletedDatabaseWithItsWalKeepsEveryCommit) {
     expect_restart_finds({"A00001L8", "A00002L8", "A00003L8"});
 }
 
+// The writer's checkpointer has a connection of its own: a rescue moves it to the file written
+// back with the others, and it goes on checkpointing there (a connection left on the deleted file
+// would, at its close, delete the -wal beside the path: the new file's).
+TEST_F(DatabaseRescueTest, TheCheckpointersConnectionMovesWithTheOthers) {
+    testing::internal::CaptureStderr();
+    {
+        StoreOptions options;
+        options.checkpoint_pages = 4;
+        auto shared = must(Store::open(path_, options), "open shared");
+        auto worker = must(Store::open(path_, options), "open worker");
+        fill(*shared, *worker);
+        for (int i = 0; shared->checkpoints().background == 0 && i < 500; ++i) {
+            must(shared->insert_job(job(lib_.id)), "insert job");
+            std::this_thread::sleep_for(1ms);
+        }
+        const uint64_t before = shared->checkpoints().background;
+        ASSERT_GT(before, 0u) << "the checkpointer has its connection";
+
+        StoreKeeper keeper(path_, 1h); // only the explicit check
+        keeper.start();
+        ASSERT_EQ(unlink(path_.c_str()), 0);
+        keeper.check_now();
+        ASSERT_TRUE(fs::exists(path_));
+        must(worker->put_medium(medium(lib_.id, 3, "A00003L8"), std::nullopt), "put 3");
+        for (int i = 0; shared->checkpoints().background == before && i < 500; ++i) {
+            must(shared->insert_job(job(lib_.id)), "insert job");
+            std::this_thread::sleep_for(1ms);
+        }
+        EXPECT_GT(shared->checkpoints().background, before) << "checkpoints after the rescue";
+        must(shared->put_medium(medium(lib_.id, 4, "A00004L8"), std::nullopt), "put 4");
+        keeper.stop();
+    }
+    const std::string log = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(log.find("cannot be checkpointed"), std::string::npos) << log;
+    expect_restart_finds({"A00001L8", "A00002L8", "A00003L8", "A00004L8"});
+}
+
 // Someone put another file where the database was (mv other.db ntmsd.db). It is not overwritten:
 // it is moved aside, byte for byte, the journal names where, and ntmsd's catalogue is back.
 TEST_F(DatabaseRescueTest, ReplacedDatabaseIsMovedAsideNotOverwritten) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -1222,6 +1223,59 @@ TEST_F(StoreTest, TransactionJoinsCallsAndRollsThemBack) {
     // Not left inside a transaction: another connection can write.
     RawDb(path_).exec("UPDATE jobs SET application = 'raw'");
     EXPECT_EQ(must(s->get_job(a.id), "get")->application, "raw");
+}
+
+// WAL pages in the -wal file beside path (its size, less the header, in frames of page + 24).
+int64_t wal_frames(const std::string& path) {
+    struct stat st {};
+    if (stat((path + "-wal").c_str(), &st) != 0 || st.st_size < 32)
+        return 0;
+    return (st.st_size - 32) / (4096 + 24);
+}
+
+// The writer's commits wake a thread that checkpoints beside it, and the WAL stays bounded by
+// that, not by SQLite's own threshold (1,000 pages, which 300 jobs committed one at a time pass).
+TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndKeepTheWalShort) {
+    StoreOptions options;
+    options.checkpoint_pages = 20;
+    auto s = open(options);
+    auto lib = library(*s);
+    int64_t most = 0;
+    for (int i = 0; i < 300; ++i) {
+        must(s->insert_job(job(lib.id, i)), "insert_job");
+        most = std::max(most, wal_frames(path_));
+    }
+    // The commits went faster than the checkpoints, perhaps: the last is waited for.
+    for (int waited = 0; s->checkpoints().background == 0 && waited < 10000; waited += 10)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_GT(s->checkpoints().background, 0u);
+    // The bound is 8 x 20 pages, and a commit or two past it while a checkpoint runs.
+    EXPECT_LT(most, 400) << "WAL pages at most";
+    EXPECT_EQ(must(s->list_jobs(lib.id), "list_jobs").size(), 300u);
+    EXPECT_TRUE(must(s->check_database(), "check_database").ok);
+}
+
+// A WAL past 8 times the threshold, here in one commit, is checkpointed by the writer itself.
+TEST_F(StoreTest, AWalPastTheBoundIsCheckpointedByTheWriter) {
+    StoreOptions options;
+    options.checkpoint_pages = 4;
+    auto s = open(options);
+    const auto lib = library(*s);
+    std::vector<Store::MediumChange> media;
+    for (int i = 0; i < 3000; ++i)
+        media.emplace_back(medium(lib.id, static_cast<uint16_t>(i), "C" + std::to_string(i)),
+                           std::nullopt);
+    must(s->put_media(media), "put_media");
+    ASSERT_GT(wal_frames(path_), 32) << "one commit past the bound";
+    // The checkpointer, woken by the same commit, may hold the WAL's checkpoint lock at that
+    // moment: every commit tries again until the WAL starts over.
+    for (int i = 0; s->checkpoints().inline_ == 0 && i < 200; ++i) {
+        must(s->insert_job(job(lib.id, i)), "insert_job");
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_GT(s->checkpoints().inline_, 0u);
+    EXPECT_EQ(must(s->list_media(lib.id), "list_media").size(), 3000u);
+    EXPECT_TRUE(must(s->check_database(), "check_database").ok);
 }
 
 // ---- The small value helpers the store's records rely on
