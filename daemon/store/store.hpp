@@ -170,9 +170,11 @@ public:
     // to the file goes through that writer, so an unchanged count means unchanged records (the
     // port watcher relies on it).
     uint64_t write_transactions() const;
-    // Checkpoints of the WAL made beside the writer and by the writer itself (see writer.hpp).
+    // Checkpoints of the WAL (see writer.hpp): made beside the writer, finished by a commit (the
+    // pages written while the checkpointer copied), and made by a commit at the bound.
     struct Checkpoints {
         uint64_t background = 0;
+        uint64_t finished = 0;
         uint64_t inline_ = 0;
     };
     Checkpoints checkpoints() const;

@@ -115,8 +115,7 @@ Expected<std::shared_ptr<Writer>> Writer::of(const std::shared_ptr<DatabaseFile>
 }
 
 Writer::Writer(std::unique_ptr<Store> store, StoreOptions options)
-    : store_(std::move(store)), options_(options),
-      next_checkpoint_(std::max(options.checkpoint_pages, 1)) {
+    : store_(std::move(store)), options_(options) {
     checkpoint_thread_ = std::thread([this] { checkpointer(); });
     try {
         thread_ = std::thread([this] { run(); });
@@ -156,29 +155,53 @@ Writer::Checkpoints Writer::checkpoints() const {
 int Writer::wal_hook(void* self, sqlite3* db, const char*, int frames) {
     auto* w = static_cast<Writer*>(self);
     const int threshold = std::max(w->options_.checkpoint_pages, 1);
-    // Once a checkpoint is asked for, the next is asked for a further threshold on: a
-    // PASSIVE checkpoint beside a busy writer leaves the WAL growing (only a commit after a
-    // checkpoint that caught up restarts it), and each checkpoint syncs the database file.
-    if (frames < w->last_frames_) // the WAL was restarted
-        w->next_checkpoint_ = threshold;
+    if (frames < w->last_frames_) // the WAL was started over
+        w->cycle_ = Cycle::Filling;
+    // Copied, but not started over (a reader was still on the old pages): another round.
+    if (w->cycle_ == Cycle::Copied && frames >= w->copied_at_ + threshold)
+        w->cycle_ = Cycle::Filling;
     w->last_frames_ = frames;
+    // PASSIVE: a checkpointer that holds the lock makes it fail at once; the next commit tries
+    // again.
+    const auto inline_checkpoint = [&](uint64_t Checkpoints::*count) {
+        if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) !=
+            SQLITE_OK)
+            return false;
+        std::lock_guard lock(w->checkpoint_mutex_);
+        ++(w->checkpoints_.*count);
+        return true;
+    };
     if (frames >= inline_checkpoint_factor * threshold) {
-        // The checkpointer has not kept up: this commit does what SQLite's own would, so that
-        // the WAL stays bounded. A failure is left to the next commit.
-        if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
-            SQLITE_OK) {
-            std::lock_guard lock(w->checkpoint_mutex_);
-            ++w->checkpoints_.inline_;
-        }
+        // The checkpointer has not kept up: this commit copies what is left, as SQLite would.
+        inline_checkpoint(&Checkpoints::inline_);
         return SQLITE_OK;
     }
-    if (frames >= w->next_checkpoint_) {
-        w->next_checkpoint_ = frames + threshold;
+    if (frames < threshold)
+        return SQLITE_OK;
+    if (w->cycle_ == Cycle::Filling) {
         {
             std::lock_guard lock(w->checkpoint_mutex_);
             w->checkpoint_wanted_ = true;
+            w->checkpoint_asked_ = w->checkpoint_done_ + 1;
         }
         w->checkpoint_wake_.notify_one();
+        w->cycle_ = Cycle::Copying;
+        return SQLITE_OK;
+    }
+    if (w->cycle_ == Cycle::Copying) {
+        // Once the checkpointer has copied the pages it was woken for, this commit copies the
+        // few written meanwhile: with every page copied when the writer next begins, SQLite
+        // starts the WAL over. The checkpointer alone never catches up with a writer that
+        // commits while it copies, and the WAL would grow to the bound above.
+        bool copied;
+        {
+            std::lock_guard lock(w->checkpoint_mutex_);
+            copied = w->checkpoint_done_ >= w->checkpoint_asked_ && !w->checkpoint_wanted_;
+        }
+        if (copied && inline_checkpoint(&Checkpoints::finished)) {
+            w->cycle_ = Cycle::Copied;
+            w->copied_at_ = frames;
+        }
     }
     return SQLITE_OK;
 }
@@ -207,13 +230,10 @@ void Writer::checkpointer() {
             }
             if (own) {
                 DatabaseFile::Entry entry(*own->file_); // no rescue while it copies
-                // Again while the writer added pages meanwhile (a few times at most): the WAL
-                // starts over only at a commit after a checkpoint that copied every page.
-                int rc = own->db_ ? SQLITE_OK : SQLITE_MISUSE;
-                int pages = 0, copied = -1;
-                for (int round = 0; rc == SQLITE_OK && pages != copied && round < 4; ++round)
-                    rc = sqlite3_wal_checkpoint_v2(own->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                                   &pages, &copied);
+                const int rc = own->db_ ? sqlite3_wal_checkpoint_v2(own->db_, nullptr,
+                                                                    SQLITE_CHECKPOINT_PASSIVE,
+                                                                    nullptr, nullptr)
+                                        : SQLITE_MISUSE;
                 if (rc == SQLITE_OK) {
                     std::lock_guard counted(checkpoint_mutex_);
                     ++checkpoints_.background;
@@ -239,6 +259,7 @@ void Writer::checkpointer() {
             }
         }
         lock.lock();
+        ++checkpoint_done_; // done or failed: the writer's next commit copies what is left
     }
     lock.unlock();
     own.reset();

@@ -6,14 +6,19 @@
 // recording their first inventories at once share commits instead of timing out on each other.
 // Readers keep their own connections (WAL: they never wait for the writer).
 //
-// Checkpoints are not the writer's: SQLite's automatic checkpoint runs in the commit that takes
-// the WAL past 1,000 pages, so that commit waited for the pages to be copied and the database
+// Checkpoints are mostly not the writer's. SQLite's automatic checkpoint runs in the commit that
+// takes the WAL past 1,000 pages: that commit waited for the pages to be copied and the database
 // file synced (8 to 20 ms, where a job's row takes 0.3: the slowest InjectMedia calls in
-// bench_dbus), and a first start of 64 libraries copied its pages between its batches. The
-// writer's WAL hook wakes a thread of its own instead, which checkpoints (PASSIVE: it never waits
-// for the writer or a reader, nor they for it) on a connection of its own. Should the WAL still
-// reach 8 times that threshold (a checkpointer that cannot keep up with a long burst of writes),
-// the writer checkpoints in its commit as SQLite would have.
+// bench_dbus). The writer's WAL hook wakes a thread of its own instead, which checkpoints
+// (PASSIVE: it never waits for the writer or a reader, nor they for it) on a connection of its
+// own. It cannot finish alone while the writer commits meanwhile, and SQLite starts the WAL over
+// only at a transaction that begins with every page copied: so the first commit after its run
+// copies the few pages written during it (a PASSIVE checkpoint on the writer's connection), and
+// the WAL starts over at the next. Left to the checkpointer, a busy writer's WAL grew to the bound
+// below (32 MB), and the commit that reached it copied them all: 289 ms once in bench_dbus.
+// Should the WAL still reach 8 times the threshold (a checkpointer that cannot keep up, or a
+// reader that keeps the WAL from starting over), the writer checkpoints in its commit as SQLite
+// would have.
 //
 // On the writer's thread, every call of any Store uses the writer's connection (so that a
 // transaction's reads see its own writes); its prepared statements are kept for the life of the
@@ -122,14 +127,21 @@ private:
     std::deque<Task*> queue_;
     bool stopping_ = false;
     uint64_t commits_ = 0;
-    int next_checkpoint_ = 0; // WAL pages that wake the checkpointer next
-    int last_frames_ = 0;     // the WAL's pages after the last commit
-    uint64_t hooked_ = 0;     // the Store's connection the WAL hook is on (another after a rescue)
+    // Where the WAL is in its cycle, as the writer's commits see it: filling up to the threshold,
+    // being copied by the checkpointer, copied (the writer finished it; the next transaction
+    // starts the WAL over).
+    enum class Cycle { Filling, Copying, Copied };
+    Cycle cycle_ = Cycle::Filling;
+    int copied_at_ = 0;   // the WAL's pages when the writer finished copying them
+    int last_frames_ = 0; // the WAL's pages after the last commit
+    uint64_t hooked_ = 0; // the Store's connection the WAL hook is on (another after a rescue)
     std::thread thread_;
 
     mutable std::mutex checkpoint_mutex_;
     std::condition_variable checkpoint_wake_;
     bool checkpoint_wanted_ = false;
+    uint64_t checkpoint_asked_ = 0; // the checkpointer's runs asked for, and ended
+    uint64_t checkpoint_done_ = 0;
     bool checkpoint_stopping_ = false;
     Checkpoints checkpoints_;
     std::thread checkpoint_thread_;
