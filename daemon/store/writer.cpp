@@ -154,7 +154,7 @@ Writer::Checkpoints Writer::checkpoints() const {
 
 int Writer::wal_hook(void* self, sqlite3* db, const char*, int frames) {
     auto* w = static_cast<Writer*>(self);
-    const int threshold = std::max(w->options_.checkpoint_pages, 1);
+    const int threshold = w->checkpoint_threshold();
     if (frames < w->last_frames_) // the WAL was started over
         w->cycle_ = Cycle::Filling;
     // Copied, but not started over (a reader was still on the old pages): another round.
@@ -254,7 +254,7 @@ void Writer::checkpointer() {
                     fmt::format("database {}: the WAL cannot be checkpointed in the background: "
                                 "{}; commits will checkpoint it once it has {} pages",
                                 store_->path(), failure,
-                                inline_checkpoint_factor * std::max(options_.checkpoint_pages, 1)));
+                                inline_checkpoint_factor * checkpoint_threshold()));
             } catch (...) {
             }
         }

@@ -29,6 +29,7 @@
 #include "daemon/store/sql.hpp"
 #include "daemon/store/store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <deque>
@@ -95,9 +96,12 @@ public:
 
     Store& store() { return *store_; }
     const StoreOptions& options() const { return options_; }
+    // The WAL pages at which a commit wakes the checkpointer (StoreOptions::checkpoint_pages).
+    int checkpoint_threshold() const { return std::max(options_.checkpoint_pages, 1); }
     // Transactions committed, for tests of batching.
     uint64_t commits() const;
-    // Checkpoints made by the checkpointer's thread, and by the writer itself (the bound).
+    // Checkpoints made by the checkpointer's thread, finished by a commit after its run, and made
+    // by a commit at the bound (Store::Checkpoints).
     using Checkpoints = Store::Checkpoints;
     Checkpoints checkpoints() const;
     // How many times StoreOptions::checkpoint_pages make the writer checkpoint in its commit.

@@ -1243,12 +1243,26 @@ TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndKeepTheWalShort) {
     auto s = open(options);
     auto lib = library(*s);
     int64_t most = 0;
+    uint64_t seen = 0;   // background checkpoints
+    int since = 0;       // commits since the count last moved
+    bool patient = true; // until a wait for a checkpoint ends without one
     for (int i = 0; i < 300; ++i) {
         must(s->insert_job(job(lib.id, i)), "insert_job");
         most = std::max(most, wal_frames(path_));
-        // Commits a millisecond apart, as a busy daemon's: the checkpointer is not starved of
-        // the CPU, which the bound is for.
+        // Commits a millisecond apart, as a busy daemon's.
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        // A checkpointer starved of the CPU (on a machine busy with other tests and a guest)
+        // lets the WAL reach the bound, which is what the bound is for, not what this test
+        // measures: after 20 commits (about 3 thresholds of pages) without a checkpoint, the
+        // next commit waits for one. One is asked for within 2 thresholds, in every state.
+        if (const uint64_t now = s->checkpoints().background; now != seen) {
+            seen = now;
+            since = 0;
+        } else if (++since >= 20 && patient) {
+            for (int w = 0; w < 2000 && s->checkpoints().background == seen; ++w)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            patient = s->checkpoints().background != seen;
+        }
     }
     const auto made = s->checkpoints();
     EXPECT_GT(made.background, 0u);
