@@ -21,7 +21,14 @@ enum class Plan : uint8_t {
 #define NTMS_JOB_COLUMNS                                                                           \
     "guid, library, operation, action, state, error, error_message, time_queued, time_started, "   \
     "time_completed, application, uid, media_moved, timeout_sec, port, priority"
+// A medium's columns as written; it names its library by the library's integer key
+// (library_key), and is read back with the library's GUID.
 #define NTMS_MEDIUM_COLUMNS "guid, library, barcode, element, state, updated, created"
+#define NTMS_MEDIUM_SELECT                                                                         \
+    "SELECT m.guid, l.guid, m.barcode, m.element, m.state, m.updated, m.created "                  \
+    "FROM media m JOIN libraries l ON l.id = m.library "
+// The integer key of the library whose GUID is parameter 1.
+#define NTMS_LIBRARY_OF_1 "(SELECT id FROM libraries WHERE guid = ?1)"
 #define NTMS_LIBRARY_COLUMNS "guid, identity, name, device, enabled, created"
 // A history row names its medium by the medium's integer key; read back, by its GUID.
 #define NTMS_MOVE_SELECT                                                                           \
@@ -93,6 +100,7 @@ enum class Plan : uint8_t {
     X(list_libraries, Listing,                                                                     \
       "SELECT " NTMS_LIBRARY_COLUMNS " FROM libraries ORDER BY created, rowid")                    \
     X(set_library_enabled, Lookup, "UPDATE libraries SET enabled = ?2 WHERE guid = ?1")            \
+    X(library_key, Lookup, "SELECT id FROM libraries WHERE guid = ?1")                             \
     /* jobs */                                                                                     \
     X(insert_job, Lookup,                                                                          \
       "INSERT INTO jobs (" NTMS_JOB_COLUMNS ") "                                                   \
@@ -122,12 +130,9 @@ enum class Plan : uint8_t {
     X(list_oprequests, Listing,                                                                    \
       "SELECT " NTMS_OPREQUEST_COLUMNS " FROM oprequests ORDER BY submitted, rowid")               \
     /* media */                                                                                    \
-    X(list_media, Lookup,                                                                          \
-      "SELECT " NTMS_MEDIUM_COLUMNS " FROM media WHERE library = ?1 "                              \
-      "ORDER BY element, rowid")                                                                   \
-    X(medium_at, Lookup,                                                                           \
-      "SELECT " NTMS_MEDIUM_COLUMNS " FROM media WHERE library = ?1 AND element = ?2")             \
-    X(get_medium, Lookup, "SELECT " NTMS_MEDIUM_COLUMNS " FROM media WHERE guid = ?1")             \
+    X(list_media, Lookup, NTMS_MEDIUM_SELECT "WHERE l.guid = ?1 ORDER BY m.element, m.rowid")      \
+    X(medium_at, Lookup, NTMS_MEDIUM_SELECT "WHERE l.guid = ?1 AND m.element = ?2")                \
+    X(get_medium, Lookup, NTMS_MEDIUM_SELECT "WHERE m.guid = ?1")                                  \
     X(upsert_medium, Lookup,                                                                       \
       "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_ROW NTMS_MEDIUM_UPSERT)           \
     /* an inventory's records, 64 a statement: faster than 64 executions of upsert_medium */       \
@@ -135,8 +140,8 @@ enum class Plan : uint8_t {
       "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_TIMES_64(NTMS_ROW)                \
           NTMS_MEDIUM_UPSERT)                                                                      \
     X(outside_medium, Lookup,                                                                      \
-      "SELECT " NTMS_MEDIUM_COLUMNS " FROM media WHERE barcode = ?1 AND state = 3 "                \
-      "ORDER BY updated DESC, rowid DESC LIMIT 1")                                                 \
+      NTMS_MEDIUM_SELECT "WHERE m.barcode = ?1 AND m.state = 3 "                                   \
+                         "ORDER BY m.updated DESC, m.rowid DESC LIMIT 1")                          \
     /* media history */                                                                            \
     X(insert_history, Lookup, NTMS_HISTORY_INSERT NTMS_HISTORY_ROW)                                \
     /* an inventory's history rows, 64 a statement, as its records */                              \
@@ -153,13 +158,13 @@ enum class Plan : uint8_t {
     /* mounts: which drive a mount put a medium into, and the slot it came from, are in the        \
        medium's history (store_mount.cpp) */                                                       \
     X(mounted_media, Lookup,                                                                       \
-      NTMS_MOUNTED_SELECT                                                                          \
-      "WHERE m.library = ?1 AND m.state = ?2 AND m.element IS NOT NULL AND " NTMS_MOUNTED_WHERE    \
-      "ORDER BY m.element")                                                                        \
+      NTMS_MOUNTED_SELECT "WHERE m.library = " NTMS_LIBRARY_OF_1                                   \
+                          " AND m.state = ?2 AND m.element IS NOT NULL AND " NTMS_MOUNTED_WHERE    \
+                          "ORDER BY m.element")                                                    \
     /* the same for one drive: an indexed lookup, not the history of every medium */               \
     X(mounted_in_drive, Lookup,                                                                    \
-      NTMS_MOUNTED_SELECT                                                                          \
-      "WHERE m.library = ?1 AND m.state = ?2 AND m.element = ?3 AND " NTMS_MOUNTED_WHERE)          \
+      NTMS_MOUNTED_SELECT "WHERE m.library = " NTMS_LIBRARY_OF_1                                   \
+                          " AND m.state = ?2 AND m.element = ?3 AND " NTMS_MOUNTED_WHERE)          \
     X(open_jobs_of, Lookup,                                                                        \
       "SELECT DISTINCT h.job FROM media_history h JOIN jobs j ON j.guid = h.job "                  \
       "WHERE h.medium = " NTMS_MEDIUM_OF_1 " AND h.reason LIKE '%-requested' AND "                 \
@@ -170,7 +175,7 @@ enum class Plan : uint8_t {
     /* cleaning: a cleaner's uses are its "cleandrive" rows, its loads into a drive */             \
     X(cleanings_of_library, Lookup,                                                                \
       "SELECT m.guid, count(*) FROM media m JOIN media_history h ON h.medium = m.id "              \
-      "WHERE m.library = ?1 AND h.reason = 'cleandrive' GROUP BY m.id")                            \
+      "WHERE m.library = " NTMS_LIBRARY_OF_1 " AND h.reason = 'cleandrive' GROUP BY m.id")         \
     X(moved_by_job_as, Lookup,                                                                     \
       "SELECT 1 FROM media_history WHERE job = ?1 AND medium = " NTMS_MEDIUM_OF_2 " AND "          \
       "reason = ?3 LIMIT 1")                                                                       \

@@ -261,8 +261,13 @@ MediumMove read_move(Statement& s);
 MoveIntent read_intent(Statement& s);
 OpRequestRecord read_oprequest(Statement& s);
 void bind_oprequest(Statement& s, const OpRequestRecord& r);
-// The 7 parameters of a medium's upsert from `first` on, in NTMS_MEDIUM_COLUMNS order.
-void bind_medium(Statement& s, int first, const MediumRecord& m);
+// The integer key of a library (store_sql::library_key); DatabaseFailure when it is not recorded,
+// as a foreign key would refuse a medium of it.
+Expected<int64_t> library_key(sqlite3* db, const std::string& path, const char* what,
+                              const Guid& library);
+// The 7 parameters of a medium's upsert from `first` on, in NTMS_MEDIUM_COLUMNS order; `library`
+// is the key of m.library.
+void bind_medium(Statement& s, int first, const MediumRecord& m, int64_t library);
 // The 6 parameters of a history row from `first` on (NTMS_HISTORY_ROW).
 void bind_history(Statement& s, int first, const MediumMove& h);
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,

@@ -67,7 +67,7 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    static constexpr int schema_version = 4;
+    static constexpr int schema_version = 5;
     // PRAGMA application_id of our files ('NTMS'): tells them from other SQLite databases.
     static constexpr int64_t application_id = 0x4e544d53;
     // The script that takes a database from version - 1 to version (1 .. schema_version), run in
@@ -205,6 +205,7 @@ private:
                                       FileId& id);
     Expected<void> check_integrity();
     Expected<void> migrate();
+    Expected<void> run_migrations();
     // For DatabaseFile, with the gate held: the copy and the connection's data version (which
     // changes when another connection commits), then the move to a new file at the path.
     Expected<void> copy_unlocked(const std::string& dest);

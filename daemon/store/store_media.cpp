@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <iterator>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 namespace ntms {
 
@@ -77,6 +79,17 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
                 return fail(win32::InvalidParameter,
                             fmt::format("history row of medium {} given with medium {}",
                                         history->medium.str(), medium.id.str()));
+        // The libraries' keys, looked up once each (an inventory's records are of one).
+        std::vector<std::pair<Guid, int64_t>> keys;
+        auto key_of = [&](const Guid& library) -> Expected<int64_t> {
+            for (const auto& [guid, key] : keys)
+                if (guid == library)
+                    return key;
+            auto key = library_key(conn(), path_, what, library);
+            if (key)
+                keys.emplace_back(library, *key);
+            return key;
+        };
         // The records in order, 64 a statement (SQLite applies a multi-row INSERT's rows one
         // after the other, so a record lifted off its element earlier in the list has left it
         // when another takes it), the rest one a statement; then the history rows the same way,
@@ -85,8 +98,13 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
         for (; i + store_sql::media_batch_rows <= changes.size();
              i += store_sql::media_batch_rows) {
             Statement s(conn(), path_, what, store_sql::upsert_media_batch);
-            for (size_t k = 0; k < store_sql::media_batch_rows; ++k)
-                bind_medium(s, static_cast<int>(7 * k + 1), changes[i + k].first);
+            for (size_t k = 0; k < store_sql::media_batch_rows; ++k) {
+                const MediumRecord& m = changes[i + k].first;
+                auto key = key_of(m.library);
+                if (!key)
+                    return key.error();
+                bind_medium(s, static_cast<int>(7 * k + 1), m, *key);
+            }
             if (auto r = s.run(); !r)
                 return r;
         }

@@ -114,9 +114,23 @@ void bind_oprequest(Statement& s, const OpRequestRecord& r) {
     s.bind_int(8, r.changed);
 }
 
-void bind_medium(Statement& s, int first, const MediumRecord& m) {
+Expected<int64_t> library_key(sqlite3* db, const std::string& path, const char* what,
+                              const Guid& library) {
+    Statement s(db, path, what, store_sql::library_key);
+    s.bind_guid(1, library);
+    auto key = first(s, [](Statement& row) { return row.integer(0); });
+    if (!key)
+        return key.error();
+    if (!*key)
+        return fail(win32::DatabaseFailure,
+                    fmt::format("database {}: {}: library {} is not recorded (FOREIGN KEY)", path,
+                                what, library.str()));
+    return **key;
+}
+
+void bind_medium(Statement& s, int first, const MediumRecord& m, int64_t library) {
     s.bind_guid(first, m.id);
-    s.bind_guid(first + 1, m.library);
+    s.bind_int(first + 1, library);
     s.bind_optional_text(first + 2, m.barcode);
     s.bind_element(first + 3, m.element);
     s.bind_int(first + 4, static_cast<uint32_t>(m.state));
@@ -127,8 +141,11 @@ void bind_medium(Statement& s, int first, const MediumRecord& m) {
 
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m) {
+    auto library = library_key(db, path, what, m.library);
+    if (!library)
+        return library.error();
     Statement s(db, path, what, store_sql::upsert_medium);
-    bind_medium(s, 1, m);
+    bind_medium(s, 1, m, *library);
     return s.run();
 }
 

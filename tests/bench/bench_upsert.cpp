@@ -35,7 +35,9 @@ unsigned env_or(const char* name, unsigned fallback) {
 }
 
 struct Row {
-    std::string guid, library, barcode;
+    std::string guid;
+    int64_t library; // the library's integer key, as the store binds it
+    std::string barcode;
     int element = 0;
 };
 
@@ -52,7 +54,7 @@ void exec(sqlite3* db, const char* sql) {
 // Binds row r as the 7 parameters from `first` (1-based) on.
 void bind(sqlite3* db, sqlite3_stmt* st, int first, const Row& r, int64_t now) {
     int rc = sqlite3_bind_text(st, first, r.guid.c_str(), -1, SQLITE_STATIC);
-    rc |= sqlite3_bind_text(st, first + 1, r.library.c_str(), -1, SQLITE_STATIC);
+    rc |= sqlite3_bind_int64(st, first + 1, r.library);
     rc |= sqlite3_bind_text(st, first + 2, r.barcode.c_str(), -1, SQLITE_STATIC);
     rc |= sqlite3_bind_int(st, first + 3, r.element);
     rc |= sqlite3_bind_int(st, first + 4, 0);
@@ -66,8 +68,8 @@ double per_row(sqlite3* db, const std::vector<Row>& rows, int64_t now) {
     const auto t0 = Clock::now();
     exec(db, "BEGIN IMMEDIATE");
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v3(db, ntms::store_sql::upsert_medium.text, -1,
-                           SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v3(db, ntms::store_sql::upsert_medium.text, -1, SQLITE_PREPARE_PERSISTENT,
+                           &st, nullptr) != SQLITE_OK)
         die(db, "prepare");
     for (const Row& r : rows) {
         bind(db, st, 1, r, now);
@@ -126,9 +128,10 @@ double multi_row(sqlite3* db, const std::vector<Row>& rows, size_t batch, int64_
 }
 
 // A fresh database with the store's schema, the library row, and a raw connection to it.
-sqlite3* fresh(const fs::path& dir, const std::string& name, std::string& library) {
+sqlite3* fresh(const fs::path& dir, const std::string& name, int64_t& library) {
     const std::string path = (dir / name).string();
     fs::remove(path);
+    std::string lib_guid;
     {
         auto store = ntms::Store::open(path);
         if (!store) {
@@ -140,12 +143,20 @@ sqlite3* fresh(const fs::path& dir, const std::string& name, std::string& librar
             fmt::print(stderr, "bench_upsert: {}\n", lib.error().message);
             std::exit(1);
         }
-        library = lib->id.str();
+        lib_guid = lib->id.str();
     }
     sqlite3* db = nullptr;
     if (sqlite3_open(path.c_str(), &db) != SQLITE_OK)
         die(db, "open");
     exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, ntms::store_sql::library_key.text, -1, &st, nullptr) != SQLITE_OK)
+        die(db, "prepare");
+    sqlite3_bind_text(st, 1, lib_guid.c_str(), -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        die(db, "library key");
+    library = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     return db;
 }
 
@@ -167,7 +178,7 @@ int main() {
     std::vector<std::vector<double>> insert_multi(2), update_multi(2);
     for (unsigned round = 0; round < rounds; ++round) {
         for (size_t way = 0; way < 3; ++way) {
-            std::string library;
+            int64_t library = 0;
             sqlite3* db = fresh(dir, fmt::format("w{}.db", way), library);
             std::vector<Row> rows(n);
             for (unsigned i = 0; i < n; ++i)
@@ -191,7 +202,8 @@ int main() {
             sqlite3_stmt* st = nullptr;
             sqlite3_prepare_v2(db, "SELECT count(*) FROM media WHERE barcode LIKE 'T%'", -1, &st,
                                nullptr);
-            const bool all = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == static_cast<int64_t>(n);
+            const bool all = sqlite3_step(st) == SQLITE_ROW &&
+                             sqlite3_column_int64(st, 0) == static_cast<int64_t>(n);
             sqlite3_finalize(st);
             sqlite3_close(db);
             if (!all) {

@@ -278,8 +278,7 @@ TEST_F(StoreTest, CheckDatabaseNamesABrokenReference) {
         RawDb raw(path_);
         raw.exec("PRAGMA foreign_keys = OFF");
         raw.exec("INSERT INTO media (guid, library, barcode, element, state, updated, created) "
-                 "VALUES ('0badc0de-0000-4000-8000-000000000001', "
-                 "'0badc0de-0000-4000-8000-0000000000ff', 'ORPHAN01', NULL, 3, 1, 1)");
+                 "VALUES ('0badc0de-0000-4000-8000-000000000001', 255, 'ORPHAN01', NULL, 3, 1, 1)");
     }
     auto broken = must(s->check_database(), "check");
     EXPECT_FALSE(broken.ok);
@@ -348,7 +347,7 @@ TEST_F(StoreTest, VersionThreeDatabaseGainsIntegerKeys) {
 
     auto s = open();
     RawDb raw(path_);
-    EXPECT_EQ(raw.integer("PRAGMA user_version"), 4);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), Store::schema_version);
     EXPECT_EQ(raw.integer("SELECT id FROM media WHERE guid = " + q(a)), 7);
     EXPECT_EQ(raw.integer("SELECT id FROM media WHERE guid = " + q(c)), 9);
     EXPECT_EQ(raw.integer("SELECT medium FROM media_history WHERE id = 41"), 8);
@@ -416,6 +415,134 @@ TEST_F(StoreTest, VersionThreeDatabaseWithAnOrphanHistoryRowIsLeftAsItWas) {
     EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'media_v4'"), 0);
 }
 
+// A version 4 database (libraries keyed by their GUID text, media naming their library by it) is
+// migrated to integer library keys: each library keeps its rowid as its key and every other
+// field, each medium its library, and the jobs, move intents and operator requests that name a
+// library by its GUID still find it. Foreign keys are on again afterwards, and enforced.
+TEST_F(StoreTest, VersionFourDatabaseGainsLibraryKeys) {
+    const Guid lib1 = Guid::random(), lib2 = Guid::random(), job_id = Guid::random();
+    const Guid a = Guid::random(), b = Guid::random(), c = Guid::random();
+    const Guid request = Guid::random();
+    auto q = [](const Guid& g) { return "'" + g.str() + "'"; };
+    test::make_database_at_version(
+        path_, 4,
+        "INSERT INTO libraries (rowid, guid, identity, name, device, enabled, created) VALUES "
+        "(3, " +
+            q(lib1) + ", 'vpd:V4A', 'left', '/dev/sg5', 1, 10), (5, " + q(lib2) +
+            ", 'vpd:V4B', 'right', '/dev/sg6', 0, 20);"
+            "INSERT INTO jobs (guid, library, operation, action, state, time_queued, uid) VALUES "
+            "(" +
+            q(job_id) + ", " + q(lib2) +
+            ", 'inject', 0, 4, 100, 0);"
+            "INSERT INTO media (id, guid, library, barcode, element, state, updated, created) "
+            "VALUES (7, " +
+            q(a) + ", " + q(lib1) + ", 'A00007L8', 1020, 1, 70, 7), (8, " + q(b) + ", " + q(lib2) +
+            ", 'B00008L8', 1020, 1, 80, 8), (9, " + q(c) + ", " + q(lib2) +
+            ", NULL, NULL, 3, 90, 9);"
+            "INSERT INTO media_history (id, medium, job, from_element, to_element, time, reason) "
+            "VALUES (40, 8, " +
+            q(job_id) +
+            ", 16, 1020, 81, 'inject');"
+            "INSERT INTO move_intents (job, library, medium, barcode, source, destination, "
+            "created) VALUES (" +
+            q(job_id) + ", " + q(lib2) + ", " + q(c) +
+            ", NULL, 17, 1021, 95);"
+            "INSERT INTO oprequests (guid, type, state, message, library, job, submitted, changed) "
+            "VALUES (" +
+            q(request) + ", 1, 0, 'insert a cartridge', " + q(lib2) + ", " + q(job_id) +
+            ", 96, 96)");
+
+    auto s = open();
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), Store::schema_version);
+    EXPECT_EQ(raw.integer("SELECT id FROM libraries WHERE guid = " + q(lib1)), 3);
+    EXPECT_EQ(raw.integer("SELECT id FROM libraries WHERE guid = " + q(lib2)), 5);
+    EXPECT_EQ(raw.integer("SELECT library FROM media WHERE id = 7"), 3);
+    EXPECT_EQ(raw.integer("SELECT library FROM media WHERE id = 9"), 5);
+    EXPECT_EQ(raw.text("SELECT typeof(library) FROM media WHERE id = 8"), "integer");
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name IN "
+                          "('libraries_v5', 'media_v5')"),
+              0);
+    EXPECT_EQ(raw.text("SELECT \"table\" || '.' || \"to\" FROM "
+                       "pragma_foreign_key_list('media') WHERE \"from\" = 'library'"),
+              "libraries.id");
+    EXPECT_EQ(raw.text("SELECT \"table\" || '.' || \"to\" FROM "
+                       "pragma_foreign_key_list('jobs') WHERE \"from\" = 'library'"),
+              "libraries.guid");
+    EXPECT_EQ(raw.text("SELECT \"table\" || '.' || \"to\" FROM "
+                       "pragma_foreign_key_list('media_history') WHERE \"from\" = 'medium'"),
+              "media.id");
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
+                          "('media_element', 'media_gone_barcode')"),
+              2);
+
+    const auto libraries = must(s->list_libraries(), "list_libraries");
+    ASSERT_EQ(libraries.size(), 2u);
+    EXPECT_EQ(libraries[1].id, lib2);
+    EXPECT_EQ(libraries[1].identity, "vpd:V4B");
+    EXPECT_EQ(libraries[1].name, "right");
+    EXPECT_EQ(libraries[1].device, "/dev/sg6");
+    EXPECT_FALSE(libraries[1].enabled);
+    EXPECT_EQ(libraries[1].created, 20);
+    const auto media = must(s->list_media(lib2), "list_media");
+    ASSERT_EQ(media.size(), 2u);
+    EXPECT_EQ(media[0].id, b);
+    EXPECT_EQ(media[0].library, lib2);
+    EXPECT_EQ(media[0].barcode, "B00008L8");
+    EXPECT_EQ(media[1].id, c); // no element: last
+    EXPECT_EQ(must(s->list_media(lib1), "list_media 1").size(), 1u);
+    EXPECT_EQ(must(s->get_medium(a), "get_medium")->library, lib1);
+    EXPECT_EQ(must(s->medium_at(lib1, 1020), "medium_at")->id, a);
+    EXPECT_EQ(must(s->outside_medium(""), "outside_medium"), std::nullopt);
+    EXPECT_EQ(must(s->get_job(job_id), "get_job")->library, lib2);
+    EXPECT_EQ(must(s->list_jobs(lib2), "list_jobs").size(), 1u);
+    const auto intents = must(s->pending_intents(lib2), "pending_intents");
+    ASSERT_EQ(intents.size(), 1u);
+    EXPECT_EQ(intents[0].medium, c);
+    EXPECT_EQ(must(s->get_oprequest(request), "get_oprequest")->library, lib2);
+    EXPECT_EQ(must(s->moves_of_job(job_id), "moves_of_job").at(0).medium, b);
+    EXPECT_TRUE(must(s->check_database(), "check").ok);
+
+    // Written afterwards: a medium of a library by its key; one of no library is refused.
+    must(s->put_medium(medium(lib1, 1021, "D00010L8"), std::nullopt), "put_medium");
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM media WHERE library = 3"), 2);
+    auto r = s->put_medium(medium(Guid::random(), 1022), std::nullopt);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("FOREIGN KEY"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(must(s->settings(), "settings").foreign_keys);
+    auto j = s->insert_job(job(Guid::random(), 1));
+    ASSERT_FALSE(j);
+    EXPECT_NE(j.error().message.find("FOREIGN KEY"), std::string::npos) << j.error().message;
+}
+
+// A version 4 database with a medium of a library that is not there (written with foreign keys
+// off) is not migrated: the failure names the database and the step, and the file stays at
+// version 4 with its tables as they were.
+TEST_F(StoreTest, VersionFourDatabaseWithAnOrphanMediumIsLeftAsItWas) {
+    const Guid lib = Guid::random();
+    test::make_database_at_version(
+        path_, 4,
+        "INSERT INTO libraries (guid, identity, name, device, created) VALUES ('" + lib.str() +
+            "', 'vpd:V4', 'lab', '/dev/sg5', 1)");
+    RawDb(path_).exec("PRAGMA foreign_keys = OFF;"
+                      "INSERT INTO media (guid, library, element, state, updated) VALUES "
+                      "('0badc0de-0000-4000-8000-000000000001', "
+                      "'0badc0de-0000-4000-8000-0000000000ff', 1000, 1, 1)");
+    auto r = Store::open(path_);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("migrate to schema version 5"), std::string::npos)
+        << r.error().message;
+    RawDb raw(path_);
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), 4);
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM media"), 1);
+    EXPECT_EQ(raw.text("SELECT guid FROM libraries"), lib.str());
+    EXPECT_EQ(raw.text("SELECT typeof(library) FROM media"), "text");
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v5'"), 0);
+}
+
 TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
     { open(); }
     RawDb(path_).exec("PRAGMA user_version = 7");
@@ -423,7 +550,8 @@ TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, win32::DatabaseFailure);
     EXPECT_NE(r.error().message.find("database schema version 7 is newer than this ntmsd "
-                                     "supports (4)"),
+                                     "supports (" +
+                                     std::to_string(Store::schema_version) + ")"),
               std::string::npos)
         << r.error().message;
     EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;

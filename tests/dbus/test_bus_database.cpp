@@ -38,7 +38,9 @@ std::string rows(const std::string& path, const std::string& sql) {
     return out;
 }
 
-constexpr const char* media_sql = "SELECT guid, library, barcode, element FROM media ORDER BY guid";
+constexpr const char* media_sql =
+    "SELECT m.guid, l.guid, m.barcode, m.element FROM media m JOIN libraries l ON l.id = m.library "
+    "ORDER BY m.guid";
 
 class BusDatabase : public BusTest {
 protected:
@@ -212,8 +214,7 @@ TEST_F(BusCheckDatabase, FindsNothingInASoundDatabaseAndNamesABrokenReference) {
     const char* orphan =
         "PRAGMA foreign_keys = OFF;"
         "INSERT INTO media (guid, library, barcode, element, state, updated, created) VALUES"
-        " ('0badc0de-0000-4000-8000-000000000001', '0badc0de-0000-4000-8000-0000000000ff',"
-        " 'ORPHAN01', NULL, 3, 1, 1);";
+        " ('0badc0de-0000-4000-8000-000000000001', 255, 'ORPHAN01', NULL, 3, 1, 1);";
     EXPECT_EQ(sqlite3_exec(db, orphan, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
 
