@@ -80,6 +80,30 @@ protected:
         return must(Store::open(path_, options), "open");
     }
 
+    // A database at `version` with one library, then `orphan` written with foreign keys off:
+    // opening it fails with DatabaseFailure naming the file and the migration to version + 1,
+    // and the file stays at `version`. The library's GUID, for the caller's checks.
+    Guid expect_migration_refused(int version, const std::string& orphan) {
+        const Guid lib = Guid::random();
+        test::make_database_at_version(
+            path_, version,
+            "INSERT INTO libraries (guid, identity, name, device, created) VALUES ('" + lib.str() +
+                "', 'vpd:OLD', 'lab', '/dev/sg5', 1)");
+        RawDb(path_).exec("PRAGMA foreign_keys = OFF;" + orphan);
+        auto r = Store::open(path_);
+        EXPECT_FALSE(r);
+        if (r)
+            return lib;
+        EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+        EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
+        EXPECT_NE(
+            r.error().message.find("migrate to schema version " + std::to_string(version + 1)),
+            std::string::npos)
+            << r.error().message;
+        EXPECT_EQ(RawDb(path_).integer("PRAGMA user_version"), version);
+        return lib;
+    }
+
     static LibraryRecord library(Store& s, const std::string& identity = "vpd:lib1") {
         return must(s.upsert_library(identity, "lab1", "/dev/sg3"), "upsert_library");
     }
@@ -395,22 +419,10 @@ TEST_F(StoreTest, VersionThreeDatabaseGainsIntegerKeys) {
 // A version 3 database whose history names a medium that is not there (written with foreign keys
 // off) is not migrated: the failure names the database, and the file stays at version 3.
 TEST_F(StoreTest, VersionThreeDatabaseWithAnOrphanHistoryRowIsLeftAsItWas) {
-    const Guid lib = Guid::random();
-    test::make_database_at_version(
-        path_, 3,
-        "INSERT INTO libraries (guid, identity, name, device, created) VALUES ('" + lib.str() +
-            "', 'vpd:V3', 'lab', '/dev/sg5', 1)");
-    RawDb(path_).exec("PRAGMA foreign_keys = OFF;"
-                      "INSERT INTO media_history (medium, to_element, time, reason) VALUES "
-                      "('0badc0de-0000-4000-8000-000000000001', 1000, 1, 'inventory')");
-    auto r = Store::open(path_);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
-    EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
-    EXPECT_NE(r.error().message.find("migrate to schema version 4"), std::string::npos)
-        << r.error().message;
+    expect_migration_refused(3, "INSERT INTO media_history (medium, to_element, time, reason) "
+                                "VALUES ('0badc0de-0000-4000-8000-000000000001', 1000, 1, "
+                                "'inventory')");
     RawDb raw(path_);
-    EXPECT_EQ(raw.integer("PRAGMA user_version"), 3);
     EXPECT_EQ(raw.integer("SELECT count(*) FROM media_history"), 1);
     EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name = 'media_v4'"), 0);
 }
@@ -520,23 +532,11 @@ TEST_F(StoreTest, VersionFourDatabaseGainsLibraryKeys) {
 // off) is not migrated: the failure names the database and the step, and the file stays at
 // version 4 with its tables as they were.
 TEST_F(StoreTest, VersionFourDatabaseWithAnOrphanMediumIsLeftAsItWas) {
-    const Guid lib = Guid::random();
-    test::make_database_at_version(
-        path_, 4,
-        "INSERT INTO libraries (guid, identity, name, device, created) VALUES ('" + lib.str() +
-            "', 'vpd:V4', 'lab', '/dev/sg5', 1)");
-    RawDb(path_).exec("PRAGMA foreign_keys = OFF;"
-                      "INSERT INTO media (guid, library, element, state, updated) VALUES "
-                      "('0badc0de-0000-4000-8000-000000000001', "
-                      "'0badc0de-0000-4000-8000-0000000000ff', 1000, 1, 1)");
-    auto r = Store::open(path_);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
-    EXPECT_NE(r.error().message.find(path_), std::string::npos) << r.error().message;
-    EXPECT_NE(r.error().message.find("migrate to schema version 5"), std::string::npos)
-        << r.error().message;
+    const Guid lib = expect_migration_refused(
+        4, "INSERT INTO media (guid, library, element, state, updated) VALUES "
+           "('0badc0de-0000-4000-8000-000000000001', '0badc0de-0000-4000-8000-0000000000ff', "
+           "1000, 1, 1)");
     RawDb raw(path_);
-    EXPECT_EQ(raw.integer("PRAGMA user_version"), 4);
     EXPECT_EQ(raw.integer("SELECT count(*) FROM media"), 1);
     EXPECT_EQ(raw.text("SELECT guid FROM libraries"), lib.str());
     EXPECT_EQ(raw.text("SELECT typeof(library) FROM media"), "text");
