@@ -5,6 +5,7 @@
 
 #include "element.hpp"
 #include "element_status.hpp"
+#include "large_pages.hpp"
 #include "transport.hpp"
 
 #include <atomic>
@@ -145,7 +146,7 @@ private:
     uint32_t descriptor_seen_[8][2] = {};
     // The reply of the last READ ELEMENT STATUS and the views over it, both reused: a full read
     // of a large library allocates them once (16 bytes of view per element of a chunk).
-    std::vector<uint8_t> buffer_;
+    std::vector<uint8_t, LargePageAllocator<uint8_t>> buffer_;
     std::vector<ElementView> views_;
 };
 

@@ -4,10 +4,13 @@
 #include "sgio/changer.hpp"
 #include "sgio/virtual_changer.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <gtest/gtest.h>
 #include <map>
+#include <vector>
 
 using namespace sgio;
 using namespace std::chrono_literals;
@@ -608,4 +611,31 @@ TEST(Changer, AChangerThatRefusesDvcidIsAskedWithout) {
             EXPECT_EQ(c[6] & 0x01, 0) << "DVCID is not asked again";
         }
     }
+}
+
+// The reply buffer's allocator: a block of 2 MiB or more is aligned to 2 MiB (so that the kernel
+// can back it with huge pages), a smaller one comes from operator new; both hold what is written
+// in them, and a vector grown across the bound keeps its bytes. ASan checks the pairs of
+// allocation and release.
+TEST(LargePageAllocator, AlignsLargeBlocksAndKeepsTheirBytes) {
+    constexpr size_t mib = size_t{1} << 20;
+    LargePageAllocator<uint8_t> a;
+    uint8_t* big = a.allocate(3 * mib);
+    ASSERT_NE(big, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(big) % (2 * mib), 0u);
+    std::fill(big, big + 3 * mib, uint8_t{0xa5});
+    EXPECT_EQ(big[3 * mib - 1], 0xa5);
+    a.deallocate(big, 3 * mib);
+    uint8_t* small = a.allocate(4096);
+    ASSERT_NE(small, nullptr);
+    small[4095] = 1;
+    a.deallocate(small, 4096);
+
+    std::vector<uint8_t, LargePageAllocator<uint8_t>> v(1000, uint8_t{7});
+    v.resize(3 * mib, uint8_t{9});
+    EXPECT_EQ(v[999], 7);
+    EXPECT_EQ(v[1000], 9);
+    EXPECT_EQ(v.back(), 9);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(v.data()) % (2 * mib), 0u);
+    EXPECT_THROW((void)a.allocate(static_cast<size_t>(-1)), std::bad_array_new_length);
 }
