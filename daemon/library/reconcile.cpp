@@ -5,6 +5,7 @@
 #include "daemon/library/tape_devices.hpp"
 #include "daemon/scsi_status.hpp"
 #include "daemon/store/store.hpp"
+#include "sgio/large_pages.hpp"
 
 #include <algorithm>
 #include <array>
@@ -26,8 +27,10 @@ struct Physical {
     bool full = false;
     std::string tag;
 };
+// 40 bytes an element: 2.6 MB at 64,535 slots, on huge pages as the device's reply is.
+using Physicals = std::vector<Physical, sgio::LargePageAllocator<Physical>>;
 
-const Physical* find(const std::vector<Physical>& phys, uint16_t address) {
+const Physical* find(const Physicals& phys, uint16_t address) {
     auto it = std::lower_bound(phys.begin(), phys.end(), address,
                                [](const Physical& p, uint16_t a) { return p.address < a; });
     return it != phys.end() && it->address == address ? &*it : nullptr;
@@ -85,7 +88,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     auto caps = ch.capabilities();
     const bool reader = caps && caps->present ? caps->barcode_reader : true;
 
-    std::vector<Physical> phys;
+    Physicals phys;
     phys.reserve(size_t{map->transport_count} + map->storage_count + map->ie_count +
                  map->drive_count);
     std::vector<std::pair<uint16_t, bool>> storage;
