@@ -27,8 +27,9 @@ enum class Plan : uint8_t {
 #define NTMS_MEDIUM_SELECT                                                                         \
     "SELECT m.guid, l.guid, m.barcode, m.element, m.state, m.updated, m.created "                  \
     "FROM media m JOIN libraries l ON l.id = m.library "
-// The integer key of the library whose GUID is parameter 1.
-#define NTMS_LIBRARY_OF_1 "(SELECT id FROM libraries WHERE guid = ?1)"
+// The integer key of the library whose GUID is parameter 1: a statement, and a subquery.
+#define NTMS_LIBRARY_KEY "SELECT id FROM libraries WHERE guid = ?1"
+#define NTMS_LIBRARY_OF_1 "(" NTMS_LIBRARY_KEY ")"
 #define NTMS_LIBRARY_COLUMNS "guid, identity, name, device, enabled, created"
 // A history row names its medium by the medium's integer key; read back, by its GUID.
 #define NTMS_MOVE_SELECT                                                                           \
@@ -100,7 +101,7 @@ enum class Plan : uint8_t {
     X(list_libraries, Listing,                                                                     \
       "SELECT " NTMS_LIBRARY_COLUMNS " FROM libraries ORDER BY created, rowid")                    \
     X(set_library_enabled, Lookup, "UPDATE libraries SET enabled = ?2 WHERE guid = ?1")            \
-    X(library_key, Lookup, "SELECT id FROM libraries WHERE guid = ?1")                             \
+    X(library_key, Lookup, NTMS_LIBRARY_KEY)                                                       \
     /* jobs */                                                                                     \
     X(insert_job, Lookup,                                                                          \
       "INSERT INTO jobs (" NTMS_JOB_COLUMNS ") "                                                   \

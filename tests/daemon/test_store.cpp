@@ -290,6 +290,24 @@ TEST_F(StoreTest, PutMediaInBatchesKeepsTheOrderOfTheChanges) {
     }
 }
 
+// A batch of media of which one names a library that is not recorded is refused whole: the
+// error says so, and not one of the batch is written.
+TEST_F(StoreTest, PutMediaOfALibraryNotRecordedChangesNothing) {
+    auto s = open();
+    auto lib = library(*s);
+    std::vector<Store::MediumChange> changes;
+    for (int i = 0; i < 70; ++i)
+        changes.emplace_back(medium(lib.id, static_cast<uint16_t>(1000 + i)), std::nullopt);
+    changes[30].first.library = Guid::random();
+    auto r = s->put_media(changes);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, win32::DatabaseFailure);
+    EXPECT_NE(r.error().message.find("is not recorded (FOREIGN KEY)"), std::string::npos)
+        << r.error().message;
+    EXPECT_TRUE(must(s->list_media(lib.id), "list_media").empty());
+    EXPECT_EQ(RawDb(path_).integer("SELECT count(*) FROM media"), 0);
+}
+
 // check_database: nothing in a sound database; a medium whose library is missing (written with
 // foreign keys off, behind the store's back) is named, and the check changes nothing.
 TEST_F(StoreTest, CheckDatabaseNamesABrokenReference) {
