@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -1383,6 +1384,23 @@ int64_t wal_frames(const std::string& path) {
 // what was written meanwhile, and the WAL starts over at about the threshold. Left to the thread,
 // the WAL of a writer that commits while it copies grows to the bound (8 x 20 pages here), and
 // with SQLite's own checkpoints to 1,000 pages.
+// SQLite's count of its own memory (and the process-wide lock it takes around each of SQLite's
+// allocations) is off once a Store has opened the process's first connection. Checked in a
+// process of its own, the test binary run again for this test alone, where nothing used SQLite
+// before: with the count on, the connection's page cache alone is counted.
+TEST_F(StoreTest, FirstConnectionTurnsSqlitesMemoryCountOff) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            auto s = open();
+            library(*s);
+            const sqlite3_int64 counted = sqlite3_memory_used();
+            std::fprintf(stderr, "sqlite3_memory_used() = %lld\n", static_cast<long long>(counted));
+            std::_Exit(counted == 0 ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0), "sqlite3_memory_used\\(\\) = 0");
+}
+
 TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndKeepTheWalShort) {
     StoreOptions options;
     options.checkpoint_pages = 20;
