@@ -333,8 +333,13 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
             support_.voltag = false;
     }
 
+    // Whatever the outcome, a large read's buffers go when it is done.
+    struct Trim {
+        Changer& changer;
+        ~Trim() { changer.trim(); }
+    } trim_after{*this};
     uint32_t cur = begin;
-    auto& buf = buffer_; // reused: large fresh buffers cost page faults each time
+    auto& buf = buffer_; // reused between chunks: large fresh buffers cost page faults each time
     while (cur < end) {
         const bool voltag = support_.voltag.value_or(true);
         const bool dvcid = type == ElementType::DataTransfer && support_.dvcid.value_or(true);
@@ -419,6 +424,17 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         cur = next;
     }
     return {};
+}
+
+void Changer::trim() noexcept {
+    if (buffer_.capacity() > kept_reply_bytes)
+        decltype(buffer_)().swap(buffer_);
+    if (views_.capacity() > kept_views)
+        decltype(views_)().swap(views_);
+}
+
+size_t Changer::kept_bytes() const {
+    return buffer_.capacity() + views_.capacity() * sizeof(ElementView);
 }
 
 uint32_t Changer::transfer_limit() const {
