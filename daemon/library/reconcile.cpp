@@ -259,16 +259,6 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         g.updated = now;
         vacated.emplace_back(g, move_row(g, addr, std::nullopt, "missing"));
     }
-    // Vacate first so that no two records ever hold one element.
-    // One transaction: a large inventory costs one commit, and a crash leaves no half of it.
-    std::vector<Store::MediumChange> all;
-    all.reserve(relocating.size() + vacated.size() + changes.size());
-    for (auto* list : {&relocating, &vacated, &changes})
-        all.insert(all.end(), std::make_move_iterator(list->begin()),
-                   std::make_move_iterator(list->end()));
-    auto applied = all.empty() ? Expected<void>() : db.put_media(all);
-    if (!applied)
-        return applied;
     ReconcileReport counts;
     for (const auto& [m, h] : changes) {
         if (!h)
@@ -279,12 +269,32 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
             ++counts.added;
     }
     counts.gone = static_cast<uint32_t>(vacated.size());
+    const size_t changed = changes.size();
+    // Vacate first so that no two records ever hold one element.
+    // One transaction: a large inventory costs one commit, and a crash leaves no half of it.
+    // A first inventory has only new records: they go as they are, not copied into a second list
+    // (176 bytes a record: 880 KB of fresh memory for 5,000). The vacated records are copied,
+    // not moved: they are journalled below, by their barcodes.
+    std::vector<Store::MediumChange> all;
+    if (relocating.empty() && vacated.empty()) {
+        all = std::move(changes);
+    } else {
+        all.reserve(relocating.size() + vacated.size() + changes.size());
+        all.insert(all.end(), std::make_move_iterator(relocating.begin()),
+                   std::make_move_iterator(relocating.end()));
+        all.insert(all.end(), vacated.begin(), vacated.end());
+        all.insert(all.end(), std::make_move_iterator(changes.begin()),
+                   std::make_move_iterator(changes.end()));
+    }
+    auto applied = all.empty() ? Expected<void>() : db.put_media(all);
+    if (!applied)
+        return applied;
     if (report)
         *report = counts;
-    if (!vacated.empty() || !changes.empty())
+    if (!vacated.empty() || changed)
         journal_reconciled(record_of(lib),
                            fmt::format("inventory: {} media records updated, {} no longer present",
-                                       changes.size(), vacated.size()));
+                                       changed, vacated.size()));
     // Each cartridge that left is named: its record stays, with its history, outside the library.
     for (const auto& [m, h] : vacated)
         journal_medium_gone(record_of(lib), m, h ? h->from : std::nullopt, job);

@@ -1,5 +1,6 @@
 // Start-up reconciliation: the device's element status is the truth and the media records follow
 // it: found, moved, gone, relabelled. Each case changes the device behind a stopped core.
+#include "daemon/journal.hpp"
 #include "inject_fixture.hpp"
 #include "sgio/changer.hpp"
 
@@ -90,6 +91,37 @@ TEST_F(Reconcile, MovedAddedAndRemovedCartridgesAreFollowed) {
     EXPECT_EQ(after.at("S00003L8").element, std::optional<uint16_t>(1002)) << "untouched";
     auto snap = manager_->library(lib, Caller::root());
     EXPECT_EQ(snap->free_slots, 9u);
+}
+
+// A cartridge that left while ntmsd was down is named in the journal by its barcode.
+TEST_F(Reconcile, ACartridgeThatLeftIsJournalledByItsBarcode) {
+    start({library(device_spec())});
+    manager_.reset();
+    with_device([](sgio::VirtualChanger& vc, sgio::Changer& ch) {
+        ASSERT_TRUE(ch.move(1001, 100));
+        ASSERT_TRUE(vc.operator_open_port());
+        ASSERT_TRUE(vc.operator_remove(100));
+        ASSERT_TRUE(vc.operator_close_port());
+    });
+    set_log_target_stderr(true);
+    testing::internal::CaptureStderr();
+    restart();
+    manager_.reset(); // its workers' messages are all written
+    const std::string out = testing::internal::GetCapturedStderr();
+    set_log_target_stderr(false);
+    std::string line;
+    for (size_t at = 0, end; at < out.size(); at = end + 1) {
+        end = out.find('\n', at);
+        if (end == std::string::npos)
+            end = out.size();
+        if (out.substr(at, end - at).find("is no longer in the library") != std::string::npos)
+            line = out.substr(at, end - at);
+    }
+    ASSERT_FALSE(line.empty()) << out;
+    EXPECT_NE(line.find("cartridge S00002L8 (last at element 1001) is no longer in the library"),
+              std::string::npos)
+        << line;
+    EXPECT_NE(line.find("NTMS_BARCODE=S00002L8"), std::string::npos) << line;
 }
 
 TEST_F(Reconcile, SwappedCartridgesKeepTheirIdentities) {
