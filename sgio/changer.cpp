@@ -333,11 +333,6 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
             support_.voltag = false;
     }
 
-    // Whatever the outcome, a large read's buffers go when it is done.
-    struct Trim {
-        Changer& changer;
-        ~Trim() { changer.trim(); }
-    } trim_after{*this};
     uint32_t cur = begin;
     auto& buf = buffer_; // reused between chunks: large fresh buffers cost page faults each time
     while (cur < end) {
@@ -426,7 +421,7 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
     return {};
 }
 
-void Changer::trim() noexcept {
+void Changer::release_buffers() noexcept {
     if (buffer_.capacity() > kept_reply_bytes)
         decltype(buffer_)().swap(buffer_);
     if (views_.capacity() > kept_views)

@@ -110,8 +110,13 @@ public:
     Result<void> open_import_export(uint16_t address);
     Result<void> close_import_export(uint16_t address);
 
-    // The bytes this changer keeps between reads for the next one: the last reply and the views
-    // over it, up to what a small read needs (a look at the ports), never a large read's.
+    // The reply of the last READ ELEMENT STATUS and the views over it are kept for the next read,
+    // which then takes no page faults for them. After a read of all of a library's elements,
+    // which is seldom repeated, its user lets go of what is more than a small read needs (a
+    // look at the ports): 64 libraries of 10,000 slots held 42 MB that way (0.5 MB of reply and
+    // 160 KiB of views each) from one full inventory to the next.
+    void release_buffers() noexcept;
+    // The bytes kept for the next read.
     size_t kept_bytes() const;
 
     // True once after the device reported 28h/01h (import/export element accessed) on any command.
@@ -149,14 +154,10 @@ private:
     // Descriptor length last seen per element type, without and with volume tags (0: unknown).
     uint32_t descriptor_seen_[8][2] = {};
     // The reply of the last READ ELEMENT STATUS and the views over it, both reused: a full read
-    // of a large library allocates them once (16 bytes of view per element of a chunk). Once a
-    // read is done, what is larger than the bounds below is let go (trim()): a library reads all
-    // its elements seldom, its ports often. Kept, 64 libraries of 10,000 slots held 42 MB
-    // (0.5 MB of reply and 160 KiB of views each) that they did not use until their next full
-    // inventory.
+    // of a large library allocates them once (16 bytes of view per element of a chunk). What
+    // release_buffers() keeps of them:
     static constexpr size_t kept_reply_bytes = 64 * 1024;
     static constexpr size_t kept_views = 4096;
-    void trim() noexcept;
     std::vector<uint8_t, LargePageAllocator<uint8_t>> buffer_;
     std::vector<ElementView> views_;
 };

@@ -103,6 +103,11 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         return map->first(a) < map->first(b);
     });
     size_t full = 0;
+    // What a read of every element needed is not kept until the next one, whatever its outcome.
+    struct Release {
+        sgio::Changer& changer;
+        ~Release() { changer.release_buffers(); }
+    } release{ch};
     for (auto type : types) {
         if (map->count(type) == 0)
             continue;
