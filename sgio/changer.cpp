@@ -334,7 +334,7 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
     }
 
     uint32_t cur = begin;
-    auto& buf = buffer_; // reused between chunks: large fresh buffers cost page faults each time
+    auto& buf = buffer_; // reused: large fresh buffers cost page faults each time
     while (cur < end) {
         const bool voltag = support_.voltag.value_or(true);
         const bool dvcid = type == ElementType::DataTransfer && support_.dvcid.value_or(true);

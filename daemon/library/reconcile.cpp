@@ -103,7 +103,8 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         return map->first(a) < map->first(b);
     });
     size_t full = 0;
-    // What a read of every element needed is not kept until the next one, whatever its outcome.
+    // What a read of every element needed is not kept until the next one, whatever its outcome;
+    // once read, the elements are in phys.
     struct Release {
         sgio::Changer& changer;
         ~Release() { changer.release_buffers(); }
@@ -123,6 +124,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         if (!r)
             return offline(lib, r.error(), "read element status");
     }
+    ch.release_buffers();
     // By address; an address reported twice keeps its last report, as the map it replaces did.
     const auto by_address = [](const Physical& a, const Physical& b) {
         return a.address < b.address;
