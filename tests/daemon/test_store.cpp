@@ -1428,12 +1428,19 @@ TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndKeepTheWalShort) {
             patient = s->checkpoints().background != seen;
         }
     }
+    // A checkpointer that copied every page while the writer slept leaves nothing to finish:
+    // the WAL then starts over by itself. Commits back to back, until one finishes a run.
+    int jobs = 300;
+    while (jobs < 600 && s->checkpoints().finished == 0) {
+        must(s->insert_job(job(lib.id, jobs++)), "insert_job");
+        most = std::max(most, wal_frames(path_));
+    }
     const auto made = s->checkpoints();
     EXPECT_GT(made.background, 0u);
     EXPECT_GT(made.finished, 0u) << "commits finished the checkpointer's runs";
     EXPECT_EQ(made.inline_, 0u) << "no commit had to copy the whole WAL";
     EXPECT_LT(most, 8 * 20) << "WAL pages at most";
-    EXPECT_EQ(must(s->list_jobs(lib.id), "list_jobs").size(), 300u);
+    EXPECT_EQ(must(s->list_jobs(lib.id), "list_jobs").size(), static_cast<size_t>(jobs));
     EXPECT_TRUE(must(s->check_database(), "check_database").ok);
 }
 
