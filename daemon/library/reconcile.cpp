@@ -103,12 +103,6 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         return map->first(a) < map->first(b);
     });
     size_t full = 0;
-    // What a read of every element needed is not kept until the next one, whatever its outcome;
-    // once read, the elements are in phys.
-    struct Release {
-        sgio::Changer& changer;
-        ~Release() { changer.release_buffers(); }
-    } release{ch};
     for (auto type : types) {
         if (map->count(type) == 0)
             continue;
@@ -124,6 +118,8 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         if (!r)
             return offline(lib, r.error(), "read element status");
     }
+    // The elements are in phys: what the read of them all needed is not kept until the next one.
+    // (A read that failed keeps it: the library's retry reads them all again.)
     ch.release_buffers();
     // By address; an address reported twice keeps its last report, as the map it replaces did.
     const auto by_address = [](const Physical& a, const Physical& b) {
