@@ -1380,10 +1380,6 @@ int64_t wal_frames(const std::string& path) {
     return (st.st_size - 32) / (4096 + 24);
 }
 
-// The writer's commits wake a thread that checkpoints beside it; the commit after its run copies
-// what was written meanwhile, and the WAL starts over at about the threshold. Left to the thread,
-// the WAL of a writer that commits while it copies grows to the bound (8 x 20 pages here), and
-// with SQLite's own checkpoints to 1,000 pages.
 // SQLite's count of its own memory (and the process-wide lock it takes around each of SQLite's
 // allocations) is off once a Store has opened the process's first connection. Checked in a
 // process of its own, the test binary run again for this test alone, where nothing used SQLite
@@ -1401,6 +1397,10 @@ TEST_F(StoreTest, FirstConnectionTurnsSqlitesMemoryCountOff) {
         ::testing::ExitedWithCode(0), "sqlite3_memory_used\\(\\) = 0");
 }
 
+// The writer's commits wake a thread that checkpoints beside it; the commit after its run copies
+// what was written meanwhile, and the WAL starts over at about the threshold. Left to the thread,
+// the WAL of a writer that commits while it copies grows to the bound (8 x 20 pages here), and
+// with SQLite's own checkpoints to 1,000 pages.
 TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndKeepTheWalShort) {
     StoreOptions options;
     options.checkpoint_pages = 20;
