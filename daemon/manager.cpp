@@ -5,6 +5,7 @@
 #include "daemon/journal.hpp"
 #include "daemon/library/library.hpp"
 #include "daemon/registry/registry.hpp"
+#include "daemon/request_limits.hpp"
 #include "daemon/store/shared_store.hpp"
 
 #include <fmt/format.h>
@@ -14,15 +15,26 @@ namespace ntms {
 
 namespace {
 
-constexpr uint32_t max_extend_secs = 65535;
-// The application name travels in every signal of the job: a name, not a payload.
-constexpr size_t max_application_bytes = 1024;
-
 Status no_library(const std::string& text) {
     return fail(win32::ObjectNotFound, fmt::format("no library {}", text));
 }
 
 } // namespace
+
+std::optional<Status> application_over_bound(std::string_view application) {
+    if (application.size() <= max_application_bytes)
+        return std::nullopt;
+    return fail(win32::InvalidParameter,
+                fmt::format("application name of {} bytes is over the maximum of {} bytes",
+                            application.size(), max_application_bytes));
+}
+
+std::optional<Status> extend_secs_over_bound(std::optional<uint32_t> timeout_sec) {
+    if (!timeout_sec || *timeout_sec <= max_extend_secs)
+        return std::nullopt;
+    return fail(win32::InvalidParameter, fmt::format("timeout {} s is over the maximum of {} s",
+                                                     *timeout_sec, max_extend_secs));
+}
 
 Status Manager::database_status() const {
     return db_.status();
@@ -100,13 +112,10 @@ Expected<Guid> Manager::inject(const std::string& library_text, uint32_t action,
                         fmt::format("STOP and RETRACT need the inject job's GUID; '{}' is not one",
                                     job_text));
     }
-    if (options.application.size() > max_application_bytes)
-        return fail(win32::InvalidParameter,
-                    fmt::format("application name of {} bytes is over the maximum of {} bytes",
-                                options.application.size(), max_application_bytes));
-    if (options.timeout_sec && *options.timeout_sec > max_extend_secs)
-        return fail(win32::InvalidParameter, fmt::format("timeout {} s is over the maximum of {} s",
-                                                         *options.timeout_sec, max_extend_secs));
+    if (auto bad = application_over_bound(options.application))
+        return *bad;
+    if (auto bad = extend_secs_over_bound(options.timeout_sec))
+        return *bad;
 
     // Without a readable database no library is known and nothing could be recorded.
     if (!db_.usable())

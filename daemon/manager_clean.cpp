@@ -6,6 +6,7 @@
 #include "daemon/library/library.hpp"
 #include "daemon/manager.hpp"
 #include "daemon/registry/registry.hpp"
+#include "daemon/request_limits.hpp"
 #include "daemon/store/shared_store.hpp"
 
 #include <algorithm>
@@ -13,12 +14,6 @@
 #include <new>
 
 namespace ntms {
-
-namespace {
-
-constexpr size_t max_application_bytes = 1024;
-
-} // namespace
 
 std::optional<Guid> Manager::drive_library(const std::string& drive) const {
     const auto id = Guid::parse(drive);
@@ -41,10 +36,8 @@ Expected<Guid> Manager::clean(const std::string& drive, const MountOptions& opti
             fmt::format("'{}' is not a drive GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", drive));
     if (options.element)
         return fail(win32::InvalidParameter, "a cleaning takes no element option");
-    if (options.application.size() > max_application_bytes)
-        return fail(win32::InvalidParameter,
-                    fmt::format("application name of {} bytes is over the maximum of {} bytes",
-                                options.application.size(), max_application_bytes));
+    if (auto bad = application_over_bound(options.application))
+        return *bad;
     if (!db_.usable())
         return db_.status();
     const auto lib_id = drive_library(drive);

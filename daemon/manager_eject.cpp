@@ -4,6 +4,7 @@
 #include "daemon/library/library.hpp"
 #include "daemon/manager.hpp"
 #include "daemon/registry/registry.hpp"
+#include "daemon/request_limits.hpp"
 #include "daemon/store/shared_store.hpp"
 
 #include <algorithm>
@@ -13,9 +14,6 @@
 namespace ntms {
 
 namespace {
-
-constexpr uint32_t max_extend_secs = 65535;
-constexpr size_t max_application_bytes = 1024;
 
 const char* medium_state_text(MediumState s) {
     switch (s) {
@@ -96,13 +94,10 @@ Expected<Guid> Manager::eject(const std::string& medium_text, uint32_t action,
                                     "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
                                     medium_text));
     }
-    if (options.application.size() > max_application_bytes)
-        return fail(win32::InvalidParameter,
-                    fmt::format("application name of {} bytes is over the maximum of {} bytes",
-                                options.application.size(), max_application_bytes));
-    if (options.timeout_sec && *options.timeout_sec > max_extend_secs)
-        return fail(win32::InvalidParameter, fmt::format("timeout {} s is over the maximum of {} s",
-                                                         *options.timeout_sec, max_extend_secs));
+    if (auto bad = application_over_bound(options.application))
+        return *bad;
+    if (auto bad = extend_secs_over_bound(options.timeout_sec))
+        return *bad;
     if (!db_.usable())
         return db_.status();
     if (act == EjectAction::Stop)

@@ -6,18 +6,13 @@
 #include "daemon/manager.hpp"
 #include "daemon/operations/inventory.hpp"
 #include "daemon/registry/registry.hpp"
+#include "daemon/request_limits.hpp"
 #include "daemon/store/shared_store.hpp"
 
 #include <fmt/format.h>
 #include <new>
 
 namespace ntms {
-
-namespace {
-
-constexpr size_t max_application_bytes = 1024;
-
-} // namespace
 
 Expected<Library*> Manager::operable(const Guid& id, const Caller& who) const {
     if (!db_.usable())
@@ -64,10 +59,8 @@ Expected<Guid> Manager::inventory(const Guid& library, uint32_t action,
                         method == InventoryMethod::Slot
                             ? " (SLOT is an InventoryMethod= of ntmsd.conf, done by DEFAULT)"
                             : ""));
-    if (application.size() > max_application_bytes)
-        return fail(win32::InvalidParameter,
-                    fmt::format("application name of {} bytes is over the maximum of {} bytes",
-                                application.size(), max_application_bytes));
+    if (auto bad = application_over_bound(application))
+        return *bad;
     auto found = operable(library, who);
     if (!found)
         return found.error();
@@ -105,10 +98,8 @@ Expected<Guid> Manager::access_door(const Guid& library, uint32_t action,
                     fmt::format("action {} is not one of NTMS_INVENTORY_NONE 0, FAST 1, OMID 2, "
                                 "DEFAULT 3",
                                 action));
-    if (application.size() > max_application_bytes)
-        return fail(win32::InvalidParameter,
-                    fmt::format("application name of {} bytes is over the maximum of {} bytes",
-                                application.size(), max_application_bytes));
+    if (auto bad = application_over_bound(application))
+        return *bad;
     auto found = operable(library, who);
     if (!found)
         return found.error();

@@ -8,6 +8,7 @@
 #include "daemon/library/library.hpp"
 #include "daemon/manager.hpp"
 #include "daemon/registry/registry.hpp"
+#include "daemon/request_limits.hpp"
 #include "daemon/store/shared_store.hpp"
 
 #include <algorithm>
@@ -19,7 +20,6 @@ namespace ntms {
 namespace {
 
 constexpr uint32_t max_timeout_sec = 0xFFFFFFFF; // RSM's INFINITE, also the default of a mount
-constexpr size_t max_application_bytes = 1024;
 constexpr size_t max_media = 256;
 
 // NTMS_MOUNT_* (ntmsapi.h), as RSM numbers them.
@@ -101,10 +101,8 @@ Expected<Manager::MediaCall> Manager::media_call(const std::vector<std::string>&
                         fmt::format("medium {} is named twice", id->str()));
         ids.push_back(*id);
     }
-    if (options.application.size() > max_application_bytes)
-        return fail(win32::InvalidParameter,
-                    fmt::format("application name of {} bytes is over the maximum of {} bytes",
-                                options.application.size(), max_application_bytes));
+    if (auto bad = application_over_bound(options.application))
+        return *bad;
     if (!db_.usable())
         return db_.status();
     MediaCall call;
