@@ -45,6 +45,13 @@ public:
     const LibraryConfig& config() const { return config_; }
     const std::string& name() const { return config_.name; }
     const AccessPolicy& access() const { return access_; }
+    // What the journal needs to name the library: its GUID and its name.
+    LibraryRecord journal_record() const {
+        LibraryRecord r;
+        r.id = record_.id;
+        r.name = config_.name;
+        return r;
+    }
 
     Catalogue& catalogue() { return catalogue_; }
     const Catalogue& catalogue() const { return catalogue_; }

@@ -13,13 +13,6 @@ namespace ntms {
 
 namespace {
 
-LibraryRecord record_of(const Library& lib) {
-    LibraryRecord r;
-    r.id = lib.id();
-    r.name = lib.name();
-    return r;
-}
-
 bool in_port(const MediumRecord& m) {
     return m.state == MediumState::InPort || m.state == MediumState::Exported;
 }
@@ -105,7 +98,7 @@ Expected<void> PortWatcher::arrived(Store& db, uint16_t element, const std::stri
             m, MediumMove{m.id, Guid{}, std::nullopt, element, m.updated, "arrived-in-port"});
         !r)
         return r;
-    journal_port_change(record_of(library_), m, element, true);
+    journal_port_change(library_.journal_record(), m, element, true);
     if (library_.config().auto_import)
         return {};
     auto r = post_operator_request(
@@ -129,7 +122,7 @@ Expected<void> PortWatcher::left(Store& db, const MediumRecord& m, uint16_t elem
             g, MediumMove{g.id, Guid{}, element, std::nullopt, g.updated, "operator-removed"});
         !r)
         return r;
-    journal_port_change(record_of(library_), g, element, false);
+    journal_port_change(library_.journal_record(), g, element, false);
     settle_request(db, element);
     return {};
 }

@@ -58,14 +58,6 @@ std::vector<PortState> ports_for(const LibraryConfig& cfg, const sgio::ElementMa
     return ports;
 }
 
-// What the journal needs to name the library.
-LibraryRecord record_of(const Library& lib) {
-    LibraryRecord r;
-    r.id = lib.id();
-    r.name = lib.name();
-    return r;
-}
-
 Expected<void> offline(Library& lib, const sgio::Error& e, const char* what) {
     Status s = from_scsi(e, what);
     if (is_offline_error(e))
@@ -158,13 +150,13 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
             m.updated = now_usec();
             if (auto r = db.complete_move(in, m); !r)
                 return r;
-            journal_reconciled(record_of(lib),
+            journal_reconciled(lib.journal_record(),
                                fmt::format("move {} -> {} of job {} had completed; recorded",
                                            in.source, in.destination, in.job.str()));
         } else {
             if (auto r = db.drop_intent(in.id); !r)
                 return r;
-            journal_reconciled(record_of(lib),
+            journal_reconciled(lib.journal_record(),
                                fmt::format("move {} -> {} of job {} had not happened; dropped",
                                            in.source, in.destination, in.job.str()));
         }
@@ -295,12 +287,12 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     if (report)
         *report = counts;
     if (!vacated.empty() || changed)
-        journal_reconciled(record_of(lib),
+        journal_reconciled(lib.journal_record(),
                            fmt::format("inventory: {} media records updated, {} no longer present",
                                        changed, vacated.size()));
     // Each cartridge that left is named: its record stays, with its history, outside the library.
     for (const auto& [m, h] : vacated)
-        journal_medium_gone(record_of(lib), m, h ? h->from : std::nullopt, job);
+        journal_medium_gone(lib.journal_record(), m, h ? h->from : std::nullopt, job);
 
     // Moved records may have been in `changes` pointing at an element vacated above; storage cache
     // reflects the device.
