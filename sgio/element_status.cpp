@@ -2,6 +2,8 @@
 // 8-byte page header followed by descriptors of the length the page header states.
 #include "element_status.hpp"
 
+#include "fields.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <fmt/format.h>
@@ -20,14 +22,6 @@ constexpr size_t min_descriptor_length = 4;
 
 constexpr uint8_t pvoltag = 0x80;
 constexpr uint8_t avoltag = 0x40;
-
-uint16_t be16(const uint8_t* p) noexcept {
-    return static_cast<uint16_t>((unsigned{p[0]} << 8) | unsigned{p[1]});
-}
-
-uint32_t be24(const uint8_t* p) noexcept {
-    return (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | uint32_t{p[2]};
-}
 
 bool printable_byte(uint8_t c) noexcept {
     return c >= 0x20 && c <= 0x7E;

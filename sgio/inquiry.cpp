@@ -2,6 +2,8 @@
 // 00h supported pages, 80h unit serial number, 83h device identification.
 #include "inquiry.hpp"
 
+#include "fields.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <fmt/format.h>
@@ -11,10 +13,6 @@ namespace sgio {
 namespace {
 
 constexpr size_t vpd_header_size = 4;
-
-uint16_t be16(const uint8_t* p) noexcept {
-    return static_cast<uint16_t>((unsigned{p[0]} << 8) | unsigned{p[1]});
-}
 
 bool blank(uint8_t c) noexcept {
     return c == ' ' || c == '\0';

@@ -1,5 +1,6 @@
 #include "iscsi_transport.hpp"
 
+#include "fields.hpp"
 #include "sense.hpp"
 
 #include <algorithm>
@@ -34,15 +35,6 @@ bool valid_host_char(char c) {
 
 bool valid_ipv6_char(char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size())
-        return false;
-    for (size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i])
-            return false;
-    return true;
 }
 
 template <typename T> std::optional<T> parse_decimal(std::string_view s) {

@@ -3,6 +3,7 @@
 #include "mode_pages.hpp"
 
 #include "cdb.hpp"
+#include "fields.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -11,10 +12,6 @@
 namespace sgio {
 
 namespace {
-
-uint16_t be16(const uint8_t* p) noexcept {
-    return static_cast<uint16_t>((unsigned{p[0]} << 8) | unsigned{p[1]});
-}
 
 constexpr uint8_t page_code_mask = 0x3F;
 constexpr uint8_t spf = 0x40; // SUBPAGE FORMAT: 4-byte page header with a 16-bit length

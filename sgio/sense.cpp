@@ -2,6 +2,8 @@
 // for the fixed format, lie inside the ADDITIONAL SENSE LENGTH, as the kernel does.
 #include "sense.hpp"
 
+#include "fields.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <fmt/format.h>
@@ -9,10 +11,6 @@
 namespace sgio {
 
 namespace {
-
-uint16_t be16(const uint8_t* p) noexcept {
-    return static_cast<uint16_t>((unsigned{p[0]} << 8) | unsigned{p[1]});
-}
 
 uint64_t be_n(const uint8_t* p, size_t n) noexcept {
     uint64_t v = 0;
