@@ -21,8 +21,11 @@ $(BUILD)/build.ninja:
 	meson setup --prefix=/usr $(BUILD)
 
 # The sanitized trees keep line tables only (-g1): their reports still name file and line, and
-# their compiles take an eighth less time than with full debug information.
-SANITIZER_SETUP = -Db_lundef=false -Dbuildtype=debug -Dcpp_args=-g1 -Dc_args=-g1
+# their compiles take an eighth less time than with full debug information. Their libraries are
+# unity builds (a few sources compiled as one): a quarter less time for the daemon's, sgio's and the
+# bus's libraries. So two sources of a library cannot both define one name in an anonymous
+# namespace; such a name belongs in a header the two share.
+SANITIZER_SETUP = -Db_lundef=false -Dbuildtype=debug -Dcpp_args=-g1 -Dc_args=-g1 -Dunity=on
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined $(SANITIZER_SETUP)
