@@ -230,7 +230,7 @@ check_bacula() {
     note "slot $((ST_FIRST + SLOTS - 1)) emptied behind ntmsd's back, then an inventory"
   fi
   # The first full storage slot (mtx's number); tgt loads the tape file named by its barcode.
-  read -r slot vol < <(mtx_contents | awk -v lo="$ST_FIRST" '$1 >= lo { print $1 - lo + 1, $2; exit }')
+  read -r slot vol < <(mtx_contents | awk -v lo="$ST_FIRST" '$1 >= lo && !n++ { print $1 - lo + 1, $2 }')
   [ -n "$vol" ] || { note "no cartridge in a storage slot"; return 1; }
   [ -e "/var/lib/ntms-vm/$vol" ] ||
     tgtimg --op new --device-type tape --barcode "$vol" --size 64 --type data \
@@ -295,7 +295,7 @@ check_bacula() {
   # The tape back into its slot (Bacula's unmount of an autochanger drive unloads it).
   out=$(printf '%s\n' "unmount storage=vm-tape drive=0" "update slots storage=vm-tape drive=0" "list media pool=Default" | bcons)
   echo "$out" | grep -E '^\|' | sed 's/^/  /'
-  wait_for 60 'mtx_contents | grep -qx "$((ST_FIRST + slot - 1)) $vol"' ||
+  wait_for 60 'mtx_contents | grep -x "$((ST_FIRST + slot - 1)) $vol" >/dev/null' ||
     { note "$vol is not back in slot $slot after unmount"; rc=1; }
   note "bacula's catalogue (slot inchanger volume status jobs bytes): $(bacula_media | tr '\n' ';')"
   bacula_media | awk -v s="$slot" -v v="$vol" '$1 == s && $2 == 1 && $3 == v && $5 >= 1 && $6 > 0 { f = 1 } END { exit !f }' ||

@@ -40,7 +40,7 @@ check_kill() {
   done
   library_matches_mtx || return 1
   # What stayed in the port is imported by the next inject.
-  if mtx_contents | awk -v lo="$ST_FIRST" '$1 < lo' | grep -q .; then
+  if mtx_contents | awk -v lo="$ST_FIRST" '$1 < lo' | grep . >/dev/null; then
     note "left in the port: $(mtx_contents | awk -v lo="$ST_FIRST" '$1 < lo' | tr '\n' ' ')"
     inject_busctl 120 vm-kill-again || return 1
     wait_for 30 '[ "$(job_prop State)" = 5 ]' || { note "job not waiting: $(job_summary)"; return 1; }

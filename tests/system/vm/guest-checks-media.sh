@@ -23,8 +23,8 @@ empty_slots() {
 }
 # mtx's number of the storage slot at address $1.
 mtx_slot() { echo $(($1 - ST_FIRST + 1)); }
-slot_of() { mtx_contents | awk -v b="$1" -v lo="$ST_FIRST" '$2 == b && $1 >= lo { print $1; exit }'; }
-port_of() { mtx_contents | awk -v b="$1" -v lo="$ST_FIRST" '$2 == b && $1 < lo { print $1; exit }'; }
+slot_of() { mtx_contents | awk -v b="$1" -v lo="$ST_FIRST" '$2 == b && $1 >= lo && !n++ { print $1 }'; }
+port_of() { mtx_contents | awk -v b="$1" -v lo="$ST_FIRST" '$2 == b && $1 < lo && !n++ { print $1 }'; }
 
 # Three changes behind ntmsd's back, then `ntmsctl inventory --wait`: a cartridge moved from slot
 # to slot by mtx (MOVE MEDIUM from another program), one taken out (mtx moves it to the port and

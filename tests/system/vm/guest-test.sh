@@ -153,6 +153,8 @@ list_libraries() {
 
 # "ADDRESS BARCODE" of every full storage and I/E element, as mtx (an independent SMC client)
 # reads them. mtx numbers storage elements 1..SLOTS, then the I/E elements.
+# Readers read it to the end (no awk exit, no grep -q): one that stops early leaves the loop
+# writing into a closed pipe, and bash says "write error: Broken pipe" in the check's notes.
 mtx_contents() {
   mtx -f "$SG" status | sed -n 's/^ *Storage Element \([0-9]*\)\( IMPORT\/EXPORT\)\{0,1\}:Full *:VolumeTag=\([^ ]*\).*/\1 \3/p' |
     while read -r n tag; do
