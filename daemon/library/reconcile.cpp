@@ -11,8 +11,8 @@
 #include <array>
 #include <fmt/format.h>
 #include <iterator>
+#include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace ntms {
 
@@ -166,19 +166,32 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     auto media = db.list_media(lib.id());
     if (!media)
         return media.error();
-    std::unordered_map<uint16_t, MediumRecord> at;
-    std::unordered_map<std::string, MediumRecord> by_tag;
-    for (const auto& m : *media) {
+    // The records are looked up where list_media left them, not copied: a restart that finds
+    // every cartridge where it was copies none of them.
+    const std::vector<MediumRecord>& records = *media;
+    std::unordered_map<uint16_t, const MediumRecord*> at;
+    std::unordered_map<std::string_view, const MediumRecord*> by_tag;
+    at.reserve(records.size());
+    by_tag.reserve(records.size());
+    for (const auto& m : records) {
         if (m.element && m.state != MediumState::Gone)
-            at[*m.element] = m;
+            at[*m.element] = &m;
         if (!m.barcode.empty())
-            by_tag[m.barcode] = m;
+            by_tag[m.barcode] = &m;
     }
+    // Recorded media found in the library, by their place in records.
+    std::vector<char> claimed(records.size(), 0);
+    auto claim = [&](const MediumRecord* m) {
+        claimed[static_cast<size_t>(m - records.data())] = 1;
+    };
+    auto is_claimed = [&](const MediumRecord* m) {
+        return claimed[static_cast<size_t>(m - records.data())] != 0;
+    };
 
     std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> changes, relocating;
     changes.reserve(full);                     // at most one change for each full element
-    std::unordered_set<Guid> claimed;          // recorded media found in the library
     std::unordered_map<uint16_t, Guid> placed; // full element -> its medium record
+    placed.reserve(full);
     const int64_t now = now_usec();
     auto move_row = [&](const MediumRecord& m, std::optional<uint16_t> from,
                         std::optional<uint16_t> to, const char* reason) {
@@ -192,30 +205,29 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         const uint16_t addr = p.address;
         auto it = at.find(addr);
         if (it != at.end() &&
-            (p.tag.empty() || it->second.barcode.empty() || p.tag == it->second.barcode)) {
-            MediumRecord m = it->second;
-            claimed.insert(m.id);
-            placed[addr] = m.id;
-            bool dirty = false;
-            if (m.barcode.empty() && !p.tag.empty()) {
-                m.barcode = p.tag;
-                dirty = true;
-            }
-            if (p.type != sgio::ElementType::ImportExport && m.state != MediumState::InLibrary) {
-                m.state = MediumState::InLibrary;
-                dirty = true;
-            }
-            if (dirty) {
+            (p.tag.empty() || it->second->barcode.empty() || p.tag == it->second->barcode)) {
+            const MediumRecord& kept = *it->second;
+            claim(&kept);
+            placed[addr] = kept.id;
+            const bool labelled = kept.barcode.empty() && !p.tag.empty();
+            const bool home =
+                p.type != sgio::ElementType::ImportExport && kept.state != MediumState::InLibrary;
+            if (labelled || home) {
+                MediumRecord m = kept;
+                if (labelled)
+                    m.barcode = p.tag;
+                if (home)
+                    m.state = MediumState::InLibrary;
                 m.updated = now;
-                changes.emplace_back(m, std::nullopt);
+                changes.emplace_back(std::move(m), std::nullopt);
             }
             continue;
         }
         const bool in_port = p.type == sgio::ElementType::ImportExport;
         auto known = p.tag.empty() ? by_tag.end() : by_tag.find(p.tag);
-        if (known != by_tag.end() && !claimed.count(known->second.id)) {
-            MediumRecord m = known->second;
-            claimed.insert(m.id);
+        if (known != by_tag.end() && !is_claimed(known->second)) {
+            MediumRecord m = *known->second;
+            claim(known->second);
             placed[addr] = m.id;
             auto from = m.element;
             MediumRecord lifted = m; // off its old element first: elements may be swapped
@@ -245,10 +257,10 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     // Records whose element is empty (or holds another cartridge) and that were not found
     // elsewhere: the cartridge has left the library.
     std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> vacated;
-    for (const auto& [addr, m] : at) {
-        if (claimed.count(m.id))
+    for (const auto& [addr, rec] : at) {
+        if (is_claimed(rec))
             continue;
-        MediumRecord g = m;
+        MediumRecord g = *rec;
         g.element.reset();
         g.state = MediumState::Gone;
         g.updated = now;
