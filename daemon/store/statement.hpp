@@ -148,20 +148,22 @@ public:
 
     bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-    std::string text(int col) {
+    std::string text(int col) { return std::string(text_view(col)); }
+    // The column's text where SQLite holds it: valid until the next step.
+    std::string_view text_view(int col) {
         const unsigned char* p = sqlite3_column_text(stmt_, col);
         if (!p) {
             if (sqlite3_errcode(db_) == SQLITE_NOMEM && error_.ok())
                 error_ = out_of_memory();
             return {};
         }
-        return std::string(reinterpret_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+        return {reinterpret_cast<const char*>(p),
+                static_cast<size_t>(sqlite3_column_bytes(stmt_, col))};
     }
     Guid guid(int col) {
         if (is_null(col))
             return Guid{};
-        auto g = Guid::parse(text(col));
+        auto g = Guid::parse(text_view(col)); // no copy: a GUID's 36 characters would allocate
         if (!g) {
             bad_value(col, "malformed GUID");
             return Guid{};
