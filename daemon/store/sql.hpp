@@ -132,6 +132,7 @@ enum class Plan : uint8_t {
       "SELECT " NTMS_OPREQUEST_COLUMNS " FROM oprequests ORDER BY submitted, rowid")               \
     /* media */                                                                                    \
     X(list_media, Lookup, NTMS_MEDIUM_SELECT "WHERE l.guid = ?1 ORDER BY m.element, m.rowid")      \
+    X(count_media, Lookup, "SELECT count(*) FROM media WHERE library = " NTMS_LIBRARY_OF_1)        \
     X(medium_at, Lookup, NTMS_MEDIUM_SELECT "WHERE l.guid = ?1 AND m.element = ?2")                \
     X(get_medium, Lookup, NTMS_MEDIUM_SELECT "WHERE m.guid = ?1")                                  \
     X(upsert_medium, Lookup,                                                                       \

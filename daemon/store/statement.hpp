@@ -225,9 +225,12 @@ private:
     Status error_;
 };
 
+// expected: the rows there will be, when the caller knows (the list is made that long at once).
 template <typename Read>
-auto collect(Statement& s, Read read) -> Expected<std::vector<decltype(read(s))>> {
+auto collect(Statement& s, Read read, size_t expected = 0)
+    -> Expected<std::vector<decltype(read(s))>> {
     std::vector<decltype(read(s))> out;
+    out.reserve(expected);
     for (;;) {
         auto row = s.step();
         if (!row)

@@ -17,9 +17,16 @@ Expected<std::vector<MediumRecord>> Store::list_media(const Guid& library) {
     static constexpr const char* what = "list media";
     return run<std::vector<MediumRecord>>(
         what, false, [&]() -> Expected<std::vector<MediumRecord>> {
+            // Counted first, so that the list is allocated once: a restart's 5,000 records
+            // (88 bytes each) grew it 13 times, and each growth was fresh memory to fault in.
+            Statement count(conn(), path_, what, store_sql::count_media);
+            count.bind_guid(1, library);
+            auto n = first(count, [](Statement& c) { return c.integer(0); });
+            if (!n)
+                return n.error();
             Statement s(conn(), path_, what, store_sql::list_media);
             s.bind_guid(1, library);
-            auto media = collect(s, read_medium);
+            auto media = collect(s, read_medium, static_cast<size_t>(n->value_or(0)));
             if (!media)
                 return media;
             // The index gives the media without an element first; they are listed last.
