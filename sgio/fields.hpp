@@ -7,7 +7,7 @@
 
 namespace sgio {
 
-// Big-endian fields of SCSI data (SPC-4 3.5.2: a multi-byte field is most significant byte
+// Big-endian fields of SCSI data (SCSI puts the most significant byte of a multi-byte field
 // first), from a buffer the caller has checked is long enough.
 inline uint16_t be16(const uint8_t* p) noexcept {
     return static_cast<uint16_t>((unsigned{p[0]} << 8) | unsigned{p[1]});
