@@ -341,7 +341,8 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         // Size the allocation by the descriptor length this device used last time: devices that
         // ignore NUMBER OF ELEMENTS (tgt) then send only about what we asked for.
         const auto idx = static_cast<size_t>(type) & 7u;
-        const uint32_t seen = descriptor_seen_[idx][voltag];
+        const uint32_t seen = descriptor_seen_[idx][voltag] ? descriptor_seen_[idx][voltag]
+                                                            : sibling_descriptor(type, voltag);
         const uint32_t per =
             seen ? seen : (voltag ? descriptor_estimate_tags : descriptor_estimate_plain);
         const uint16_t most =
@@ -380,10 +381,13 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         if (!report)
             return std::move(report).error();
         if (!views_.empty() && received > report_headers) {
-            // Whole descriptors only: round up, so that a short last descriptor does not shrink it.
+            // Whole descriptors only: round up, so that a short last descriptor does not shrink it;
+            // and never below what the page announces (a reply of one descriptor, 8 bytes short on
+            // tgt, would teach 44 bytes where the descriptors take 52).
             const size_t n = views_.size();
             const auto learned = static_cast<uint32_t>((received - report_headers + n - 1) / n);
-            descriptor_seen_[idx][voltag] = std::max<uint32_t>(learned, 12);
+            descriptor_seen_[idx][voltag] =
+                std::max<uint32_t>({learned, views_.back().length(), 12});
         }
 
         // Devices may ignore NUMBER OF ELEMENTS (tgt sends all from START), return fewer than
@@ -419,6 +423,21 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         cur = next;
     }
     return {};
+}
+
+uint32_t Changer::sibling_descriptor(ElementType type, bool voltag) const {
+    // A type not read yet takes the longest descriptor seen of the types that hold cartridges
+    // the same way: transport, storage and port elements carry the same volume tags, and
+    // devices give them one layout (tgt: 52 bytes with PVolTag). Drives do not lend theirs (a
+    // drive's descriptor adds its device identifier) nor borrow one. The estimate only sizes
+    // the request: a device that sends more a descriptor is read on from where its reply ended,
+    // as any short reply is.
+    if (type == ElementType::DataTransfer)
+        return 0;
+    uint32_t longest = 0;
+    for (auto t : {ElementType::Transport, ElementType::Storage, ElementType::ImportExport})
+        longest = std::max(longest, descriptor_seen_[static_cast<size_t>(t)][voltag]);
+    return longest;
 }
 
 void Changer::release_buffers() noexcept {

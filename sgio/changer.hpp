@@ -139,6 +139,8 @@ private:
     Result<std::vector<uint8_t>> mode_sense(uint8_t page, bool& ten_byte);
     uint32_t transfer_limit() const;
     uint16_t elements_limit() const;
+    // The descriptor length another type of this device used, for a type not read yet (0: none).
+    uint32_t sibling_descriptor(ElementType type, bool voltag) const;
     Result<void> scan(ElementType type, uint16_t first, uint16_t count,
                       const std::function<void(const ElementView&)>& sink);
     Result<void> optional_command(std::span<const uint8_t> cdb, std::optional<bool>& supported,

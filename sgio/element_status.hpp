@@ -45,6 +45,8 @@ public:
     uint16_t address() const noexcept { return static_cast<uint16_t>((d_[0] << 8) | d_[1]); }
     bool full() const noexcept { return (d_[2] & 0x01) != 0; }
     bool truncated() const noexcept { return present_ < length_; }
+    // The descriptor length its page announces (what it takes in the reply when whole).
+    uint16_t length() const noexcept { return length_; }
     std::string_view primary_tag() const noexcept;
     std::string_view alternate_tag() const noexcept;
 

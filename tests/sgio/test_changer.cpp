@@ -100,8 +100,9 @@ struct Slot {
 // and the data sent 8 bytes short of what the header announces (and of the allocation).
 std::vector<uint8_t> tgt_reply(uint8_t type, uint16_t start,
                                const std::map<uint16_t, Slot>& elements, bool voltag,
-                               size_t allocation, bool short_by_8 = true) {
-    const uint16_t dlen = voltag ? 52 : 16;
+                               size_t allocation, bool short_by_8 = true,
+                               uint16_t tagged_length = 52) {
+    const uint16_t dlen = voltag ? tagged_length : 16;
     std::vector<uint8_t> desc;
     uint16_t n = 0;
     for (auto& [addr, slot] : elements) {
@@ -141,16 +142,21 @@ uint32_t be24(const std::vector<uint8_t>& c, size_t at) {
 }
 
 // A tgt-like library: mode sense answers page 1Dh, RES answers from `slots`, VOLTAG optional.
+// With `ports`, port elements (type 3) are answered from them, in descriptors of port_length.
 struct TgtLike {
     std::map<uint16_t, Slot> slots;
+    std::map<uint16_t, Slot> ports;
     bool reader = true;
     uint16_t st_first = 1000;
+    uint16_t storage_length = 52;
+    uint16_t port_length = 52;
 
     Result<CommandResult> operator()(std::span<const uint8_t> cdb, std::span<uint8_t> buf) {
         std::vector<uint8_t> c(cdb.begin(), cdb.end());
         std::vector<uint8_t> reply;
         if (c[0] == opcode::ModeSense6 && (c[2] & 0x3F) == 0x1D) {
-            reply = mode_1d(st_first, static_cast<uint16_t>(slots.size()));
+            reply = mode_1d(st_first, static_cast<uint16_t>(slots.size()),
+                            static_cast<uint16_t>(std::max<size_t>(1, ports.size())));
         } else if (c[0] == opcode::ModeSense6) {
             return check(5, 0x24, 0);
         } else if (c[0] == opcode::ModeSense10) {
@@ -159,7 +165,10 @@ struct TgtLike {
             bool voltag = c[1] & 0x10;
             if (voltag && !reader)
                 return check(5, 0x24, 0);
-            reply = tgt_reply(2, be16(c, 2), slots, voltag, be24(c, 7));
+            if ((c[1] & 0x0F) == 3 && !ports.empty())
+                reply = tgt_reply(3, be16(c, 2), ports, voltag, be24(c, 7), true, port_length);
+            else
+                reply = tgt_reply(2, be16(c, 2), slots, voltag, be24(c, 7), true, storage_length);
         } else {
             return check(5, 0x20, 0);
         }
@@ -381,6 +390,44 @@ TEST(Changer, ReadsAsManyElementsARequestAsItsTransportCarries) {
             const uint32_t alloc = (uint32_t{c[7]} << 16) | (uint32_t{c[8]} << 8) | c[9];
             EXPECT_LE(alloc, path ? 0xFFFFFFu : 512u * 1024u);
         }
+    }
+}
+
+// A type not read yet is asked for in one request when another type that holds cartridges (here
+// the port) has shown its descriptor length; a first read of it alone needs a second request.
+TEST(Changer, SizesAFirstReadByAnotherTypesDescriptors) {
+    TgtLike dev;
+    for (uint32_t a = 1000; a < 1000 + 20000; ++a) {
+        const auto address = static_cast<uint16_t>(a);
+        dev.slots[address] = {a % 3 == 0, a % 3 == 0 ? "T" + std::to_string(a) : ""};
+    }
+    for (uint16_t a = 100; a < 104; ++a)
+        dev.ports[a] = {a == 101, a == 101 ? "P101" : ""};
+    // Equal lengths (tgt's 52): one request. Storage descriptors longer than the port's: the
+    // estimate falls short, and the rest of the type comes in a second request.
+    for (const uint16_t storage_length : {uint16_t{52}, uint16_t{60}}) {
+        dev.storage_length = storage_length;
+        ScriptedTransport t(std::ref(dev));
+        t.max_transfer_bytes = 0xFFFFFF;
+        Changer ch(t, fast_options());
+        auto ports = ch.read_status(ElementType::ImportExport);
+        ASSERT_TRUE(ports) << ports.error().message;
+        ASSERT_EQ(ports->size(), 4u);
+        EXPECT_EQ((*ports)[1].primary_tag, "P101");
+        const size_t before = t.count(opcode::ReadElementStatus);
+        auto r = ch.read_status(ElementType::Storage);
+        ASSERT_TRUE(r) << r.error().message;
+        ASSERT_EQ(r->size(), 20000u);
+        for (size_t i = 0; i < r->size(); ++i) {
+            const auto& e = (*r)[i];
+            ASSERT_EQ(e.address, 1000 + i);
+            ASSERT_EQ(e.full, e.address % 3 == 0);
+            if (e.full) {
+                ASSERT_EQ(e.primary_tag, "T" + std::to_string(e.address));
+            }
+        }
+        EXPECT_EQ(t.count(opcode::ReadElementStatus) - before, storage_length == 52 ? 1u : 2u)
+            << "storage descriptors of " << storage_length << " bytes";
     }
 }
 
