@@ -128,10 +128,13 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
             continue;
         // Views over the reply: only the fields kept here are copied out of it.
         auto r = ch.for_each_element(type, [&](const sgio::ElementView& e) {
-            full += e.full();
-            phys.push_back(Physical{e.address(), type, e.full(), std::string(e.primary_tag())});
+            // An empty element's tag is never looked at: not trimmed out of its 32 blanks.
+            const bool holds = e.full();
+            full += holds;
+            phys.push_back(Physical{e.address(), type, holds,
+                                    holds ? std::string(e.primary_tag()) : std::string()});
             if (type == sgio::ElementType::Storage)
-                storage.emplace_back(e.address(), e.full());
+                storage.emplace_back(e.address(), holds);
             else if (type == sgio::ElementType::DataTransfer)
                 drive_status.push_back(e.status());
         });
