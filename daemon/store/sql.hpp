@@ -59,6 +59,8 @@ enum class Plan : uint8_t {
 #define NTMS_TIMES_64(x) NTMS_TIMES_4(NTMS_TIMES_4(NTMS_TIMES_4(x)))
 // A history row: the medium (by its GUID), job, from, to, time, reason.
 #define NTMS_HISTORY_ROW "((SELECT id FROM media WHERE guid = ?), ?, ?, ?, ?, ?)"
+// The same with the medium by its integer key, which upsert_media_batch returns.
+#define NTMS_HISTORY_KEYED_ROW "(?, ?, ?, ?, ?, ?)"
 #define NTMS_HISTORY_INSERT                                                                        \
     "INSERT INTO media_history (medium, job, from_element, to_element, time, reason) VALUES "
 #define NTMS_MEDIUM_UPSERT                                                                         \
@@ -137,17 +139,17 @@ enum class Plan : uint8_t {
     X(get_medium, Lookup, NTMS_MEDIUM_SELECT "WHERE m.guid = ?1")                                  \
     X(upsert_medium, Lookup,                                                                       \
       "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_ROW NTMS_MEDIUM_UPSERT)           \
-    /* an inventory's records, 64 a statement: faster than 64 executions of upsert_medium */       \
+    /* an inventory's records, 64 a statement, each returning its key for its history row */       \
     X(upsert_media_batch, Lookup,                                                                  \
       "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_TIMES_64(NTMS_ROW)                \
-          NTMS_MEDIUM_UPSERT)                                                                      \
+          NTMS_MEDIUM_UPSERT " RETURNING id, guid")                                                \
     X(outside_medium, Lookup,                                                                      \
       NTMS_MEDIUM_SELECT "WHERE m.barcode = ?1 AND m.state = 3 "                                   \
                          "ORDER BY m.updated DESC, m.rowid DESC LIMIT 1")                          \
     /* media history */                                                                            \
     X(insert_history, Lookup, NTMS_HISTORY_INSERT NTMS_HISTORY_ROW)                                \
-    /* an inventory's history rows, 64 a statement, as its records */                              \
-    X(insert_history_batch, Lookup, NTMS_HISTORY_INSERT NTMS_TIMES_64(NTMS_HISTORY_ROW))           \
+    /* an inventory's history rows, 64 a statement, as its records, by the keys they returned */   \
+    X(insert_history_batch, Lookup, NTMS_HISTORY_INSERT NTMS_TIMES_64(NTMS_HISTORY_KEYED_ROW))     \
     X(history_of_medium, Lookup, NTMS_MOVE_SELECT "WHERE m.guid = ?1 ORDER BY h.time, h.id")       \
     X(history_of_job, Lookup, NTMS_MOVE_SELECT "WHERE h.job = ?1 ORDER BY h.time, h.id")           \
     X(open_ejects_of, Lookup,                                                                      \

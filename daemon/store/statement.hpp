@@ -273,8 +273,10 @@ Expected<int64_t> library_key(sqlite3* db, const std::string& path, const char* 
 // The 7 parameters of a medium's upsert from `first` on, in NTMS_MEDIUM_COLUMNS order; `library`
 // is the key of m.library.
 void bind_medium(Statement& s, int first, const MediumRecord& m, int64_t library);
-// The 6 parameters of a history row from `first` on (NTMS_HISTORY_ROW).
-void bind_history(Statement& s, int first, const MediumMove& h);
+// The 6 parameters of a history row from `first` on (NTMS_HISTORY_ROW); with `medium`, the key
+// of h.medium, those of NTMS_HISTORY_KEYED_ROW.
+void bind_history(Statement& s, int first, const MediumMove& h,
+                  std::optional<int64_t> medium = std::nullopt);
 Expected<void> write_medium(sqlite3* db, const std::string& path, const char* what,
                             const MediumRecord& m);
 Expected<void> write_history(sqlite3* db, const std::string& path, const char* what,

@@ -101,41 +101,79 @@ Expected<void> Store::put_media(const std::vector<MediumChange>& changes) {
         // after the other, so a record lifted off its element earlier in the list has left it
         // when another takes it), the rest one a statement; then the history rows the same way,
         // whose media all exist by then.
+        // A batch returns each record's integer key, with which its history row names it: found
+        // by its GUID, each history row cost a lookup in media's GUID index (5,000 rows: 5.2 ms
+        // with the lookup, 2.7 ms by key, in a bare SQLite program of the same schema). A record
+        // written alone (the last few) leaves its key 0, and its history row is looked up.
+        constexpr size_t batch = store_sql::media_batch_rows;
+        std::vector<int64_t> medium_keys(changes.size(), 0);
         size_t i = 0;
-        for (; i + store_sql::media_batch_rows <= changes.size();
-             i += store_sql::media_batch_rows) {
+        for (; i + batch <= changes.size(); i += batch) {
             Statement s(conn(), path_, what, store_sql::upsert_media_batch);
-            for (size_t k = 0; k < store_sql::media_batch_rows; ++k) {
+            for (size_t k = 0; k < batch; ++k) {
                 const MediumRecord& m = changes[i + k].first;
                 auto key = key_of(m.library);
                 if (!key)
                     return key.error();
                 bind_medium(s, static_cast<int>(7 * k + 1), m, *key);
             }
-            if (auto r = s.run(); !r)
-                return r;
+            // SQLite does not promise RETURNING's order: a row is matched by its GUID, where it
+            // was in the batch first (a medium listed twice, lifted and placed, gets both).
+            for (size_t returned = 0;; ++returned) {
+                auto row = s.step();
+                if (!row)
+                    return row.error();
+                if (!*row)
+                    break;
+                const int64_t key = s.integer(0);
+                const Guid id = s.guid(1);
+                if (auto st = s.status(); !st)
+                    return st.error();
+                if (returned < batch && changes[i + returned].first.id == id) {
+                    medium_keys[i + returned] = key;
+                    continue;
+                }
+                for (size_t k = 0; k < batch; ++k)
+                    if (changes[i + k].first.id == id)
+                        medium_keys[i + k] = key;
+            }
         }
         for (; i < changes.size(); ++i)
             if (auto r = write_medium(conn(), path_, what, changes[i].first); !r)
                 return r;
         std::vector<MediumMove> rows;
+        std::vector<int64_t> row_keys;
         rows.reserve(changes.size());
-        for (const auto& [medium, history] : changes)
-            if (history) {
+        row_keys.reserve(changes.size());
+        for (size_t c = 0; c < changes.size(); ++c)
+            if (const auto& history = changes[c].second) {
                 rows.push_back(*history);
-                rows.back().medium = medium.id;
+                rows.back().medium = changes[c].first.id;
+                row_keys.push_back(medium_keys[c]);
             }
-        size_t k = 0;
-        for (; k + store_sql::media_batch_rows <= rows.size(); k += store_sql::media_batch_rows) {
+        // The next batch rows by key, when each has one.
+        auto keyed = [&](size_t k) {
+            if (k + batch > rows.size())
+                return false;
+            for (size_t j = k; j < k + batch; ++j)
+                if (row_keys[j] == 0)
+                    return false;
+            return true;
+        };
+        for (size_t k = 0; k < rows.size();) {
+            if (!keyed(k)) {
+                if (auto r = write_history(conn(), path_, what, rows[k]); !r)
+                    return r;
+                ++k;
+                continue;
+            }
             Statement s(conn(), path_, what, store_sql::insert_history_batch);
-            for (size_t j = 0; j < store_sql::media_batch_rows; ++j)
-                bind_history(s, static_cast<int>(6 * j + 1), rows[k + j]);
+            for (size_t j = 0; j < batch; ++j)
+                bind_history(s, static_cast<int>(6 * j + 1), rows[k + j], row_keys[k + j]);
             if (auto r = s.run(); !r)
                 return r;
+            k += batch;
         }
-        for (; k < rows.size(); ++k)
-            if (auto r = write_history(conn(), path_, what, rows[k]); !r)
-                return r;
         return {};
     });
 }

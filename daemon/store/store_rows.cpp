@@ -149,8 +149,11 @@ Expected<void> write_medium(sqlite3* db, const std::string& path, const char* wh
     return s.run();
 }
 
-void bind_history(Statement& s, int first, const MediumMove& h) {
-    s.bind_guid(first, h.medium);
+void bind_history(Statement& s, int first, const MediumMove& h, std::optional<int64_t> medium) {
+    if (medium)
+        s.bind_int(first, *medium);
+    else
+        s.bind_guid(first, h.medium);
     s.bind_guid(first + 1, h.job);
     s.bind_element(first + 2, h.from);
     s.bind_element(first + 3, h.to);

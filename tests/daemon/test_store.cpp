@@ -287,8 +287,66 @@ TEST_F(StoreTest, PutMediaInBatchesKeepsTheOrderOfTheChanges) {
         EXPECT_EQ(m->state, MediumState::InLibrary) << i;
         EXPECT_EQ(m->barcode, media[i].barcode) << i;
         EXPECT_EQ(m->created, 1) << i;
-        EXPECT_EQ(must(s->history(media[i].id), "history").size(), i < 65 ? 1u : 0u) << i;
+        const auto history = must(s->history(media[i].id), "history");
+        ASSERT_EQ(history.size(), i < 65 ? 1u : 0u) << i;
+        if (i < 65) {
+            EXPECT_EQ(history[0].from, media[i].element) << i;
+            EXPECT_EQ(history[0].to, std::optional<uint16_t>(want)) << i;
+        }
     }
+}
+
+// A batch's history rows name their media by the keys the batch returned: each medium's history
+// is its own, for rows written 64 a statement and for the last few written one at a time, and
+// for a medium listed twice in one statement (lifted, then placed with its history row).
+TEST_F(StoreTest, PutMediaHistoryRowsNameTheirOwnMedia) {
+    auto s = open();
+    const auto lib = must(s->upsert_library("vpd:HIST", "lab", "/dev/sg8"), "upsert");
+    std::vector<MediumRecord> media(150);
+    std::vector<Store::MediumChange> first;
+    for (size_t i = 0; i < media.size(); ++i) {
+        media[i].id = Guid::time_ordered();
+        media[i].library = lib.id;
+        media[i].barcode = "H" + std::to_string(1000 + i);
+        media[i].element = static_cast<uint16_t>(2000 + i);
+        media[i].updated = 1;
+        first.emplace_back(media[i], MediumMove{media[i].id, Guid{}, std::nullopt, media[i].element,
+                                                1, "inventory"});
+    }
+    must(s->put_media(first), "first put_media");
+    for (size_t i = 0; i < media.size(); ++i) {
+        const auto h = must(s->history(media[i].id), "history");
+        ASSERT_EQ(h.size(), 1u) << i;
+        EXPECT_EQ(h[0].medium, media[i].id) << i;
+        EXPECT_EQ(h[0].to, media[i].element) << i;
+        EXPECT_EQ(h[0].from, std::nullopt) << i;
+        EXPECT_EQ(h[0].reason, "inventory") << i;
+    }
+    // 70 media each lifted and placed 500 elements on: 140 changes, the pairs within statements.
+    std::vector<Store::MediumChange> moves;
+    for (size_t i = 0; i < 70; ++i) {
+        MediumRecord lifted = media[i];
+        lifted.element.reset();
+        lifted.state = MediumState::Gone;
+        lifted.updated = 2;
+        moves.emplace_back(lifted, std::nullopt);
+        MediumRecord placed = media[i];
+        placed.element = static_cast<uint16_t>(2500 + i);
+        placed.updated = 2;
+        moves.emplace_back(placed, MediumMove{placed.id, Guid{}, media[i].element, placed.element,
+                                              2, "reconcile"});
+    }
+    must(s->put_media(moves), "put_media of the moves");
+    for (size_t i = 0; i < media.size(); ++i) {
+        const auto h = must(s->history(media[i].id), "history");
+        ASSERT_EQ(h.size(), i < 70 ? 2u : 1u) << i;
+        if (i < 70) {
+            EXPECT_EQ(h[1].from, media[i].element) << i;
+            EXPECT_EQ(h[1].to, std::optional<uint16_t>(static_cast<uint16_t>(2500 + i))) << i;
+            EXPECT_EQ(h[1].reason, "reconcile") << i;
+        }
+    }
+    EXPECT_EQ(RawDb(path_).integer("SELECT count(*) FROM media_history"), 220);
 }
 
 // A batch of media of which one names a library that is not recorded is refused whole: the
