@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <fmt/format.h>
 
 namespace sgio {
@@ -27,8 +28,18 @@ bool printable_byte(uint8_t c) noexcept {
     return c >= 0x20 && c <= 0x7E;
 }
 
-// Volume tags and ASCII identifiers: trailing blanks and NULs are padding.
+// Volume tags and ASCII identifiers: trailing blanks and NULs are padding. Eight bytes at a
+// time while they are all blanks or all NULs: a large library's tags are mostly empty slots'
+// 32 bytes of padding, and a label of 8 characters leaves 24.
 size_t trimmed(const uint8_t* p, size_t n) noexcept {
+    constexpr uint64_t blanks = 0x2020202020202020ULL;
+    while (n >= sizeof(uint64_t)) {
+        uint64_t w;
+        std::memcpy(&w, p + n - sizeof w, sizeof w);
+        if (w != 0 && w != blanks)
+            break;
+        n -= sizeof w;
+    }
     while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\0'))
         --n;
     return n;
@@ -186,6 +197,13 @@ void ElementView::decode(ElementStatus& s) const {
 Result<ElementStatusHeader> parse_element_status_in_place(std::span<uint8_t> data,
                                                           std::vector<ElementView>& views) {
     views.clear();
+    // As many views as the first page's descriptor length makes of the reply, at once: a read of
+    // 64,535 slots grew the list from the 4,096 views a changer keeps four times, copying it.
+    if (data.size() >= header_size + page_header_size) {
+        const size_t length = be16(data.data() + header_size + 2);
+        if (length >= min_descriptor_length)
+            views.reserve((data.size() - header_size - page_header_size) / length + 1);
+    }
     // A descriptor length or a count past 16 bits cannot be described by a view; READ ELEMENT
     // STATUS allows neither (a 16-bit length, at most 65,535 elements of a 24-bit report).
     auto h = walk(data, [&](uint8_t* d, size_t present, size_t length, ElementType type,

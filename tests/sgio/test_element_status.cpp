@@ -1,5 +1,5 @@
-#include "sgio/element_status.hpp"
 #include "exact_bytes.hpp"
+#include "sgio/element_status.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -394,13 +394,27 @@ TEST(ElementStatus, NonPrintableTags) {
         {std::string("X\0 \0 ", 5), "X"},
         {std::string("\x1b[31mRED", 8), "?[31mRED"},
         {std::string(32, 'Z'), std::string(32, 'Z')},
+        // Padding is trimmed eight bytes at a time where it is all blanks or all NULs, byte by
+        // byte where the two mix or a label ends inside the eight.
+        {"ABCDEFGH" + std::string(24, ' '), "ABCDEFGH"},
+        {"ABCDEFG" + std::string(25, '\0'), "ABCDEFG"},
+        {"ABCDEFGH" + std::string(12, ' ') + std::string(12, '\0'), "ABCDEFGH"},
+        {"ABCD" + std::string(" \0 \0 \0 \0", 8) + std::string(20, ' '), "ABCD"},
+        {"AB" + std::string(8, ' ') + "CD" + std::string(20, ' '), "AB        CD"},
+        {std::string(31, ' ') + "Q", std::string(31, ' ') + "Q"},
     };
     for (const auto& [raw, expected] : cases) {
         B d = descriptor(48, 1000, 0x01);
         put_text(d, 12, raw);
-        const auto r = parse_ok(Report{}.page(2, 0x80, 48, {d}).done(1000, 1));
+        B reply = Report{}.page(2, 0x80, 48, {d}).done(1000, 1);
+        const auto r = parse_ok(reply);
         ASSERT_EQ(r.elements.size(), 1u);
         EXPECT_EQ(r.elements[0].primary_tag, expected);
+        // The same through the views over the reply.
+        std::vector<ElementView> views;
+        ASSERT_TRUE(parse_element_status_in_place(std::span(reply), views));
+        ASSERT_EQ(views.size(), 1u);
+        EXPECT_EQ(views[0].primary_tag(), expected);
     }
 }
 
