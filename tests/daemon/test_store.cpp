@@ -301,15 +301,11 @@ TEST_F(StoreTest, PutMediaInBatchesKeepsTheOrderOfTheChanges) {
 // for a medium listed twice in one statement (lifted, then placed with its history row).
 TEST_F(StoreTest, PutMediaHistoryRowsNameTheirOwnMedia) {
     auto s = open();
-    const auto lib = must(s->upsert_library("vpd:HIST", "lab", "/dev/sg8"), "upsert");
+    const auto lib = library(*s);
     std::vector<MediumRecord> media(150);
     std::vector<Store::MediumChange> first;
     for (size_t i = 0; i < media.size(); ++i) {
-        media[i].id = Guid::time_ordered();
-        media[i].library = lib.id;
-        media[i].barcode = "H" + std::to_string(1000 + i);
-        media[i].element = static_cast<uint16_t>(2000 + i);
-        media[i].updated = 1;
+        media[i] = medium(lib.id, static_cast<uint16_t>(2000 + i), "H" + std::to_string(1000 + i));
         first.emplace_back(media[i], MediumMove{media[i].id, Guid{}, std::nullopt, media[i].element,
                                                 1, "inventory"});
     }
