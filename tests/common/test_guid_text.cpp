@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 namespace {
 
@@ -34,6 +35,45 @@ TEST(GuidText, ParsesBothFormsInAnyCase) {
         Bytes b{};
         ASSERT_TRUE(parse(text, b)) << text;
         EXPECT_EQ(b, sample_bytes) << text;
+    }
+}
+
+// Every byte value in a digit's place (byte 0's high and low digits, byte 15's low digit), both
+// forms: a digit of either case gives its value there; any other byte refuses the whole text and
+// leaves the output alone.
+TEST(GuidText, EveryByteValueInADigitsPlace) {
+    const std::string_view forms[] = {sample, "0123abcd456789efa0b1c2d3e4f5a6b7"};
+    for (int c = 0; c < 256; ++c) {
+        int want = -1;
+        if (c >= '0' && c <= '9')
+            want = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            want = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            want = c - 'A' + 10;
+        for (const std::string_view form : forms) {
+            // (place in the text, byte, whether it is the byte's high digit)
+            const std::tuple<size_t, size_t, bool> places[] = {
+                {0, 0, true}, {1, 0, false}, {form.size() - 1, 15, false}};
+            for (const auto& [at, byte, high] : places) {
+                std::string text(form);
+                text[at] = static_cast<char>(c);
+                Bytes b{};
+                b.fill(0x5a);
+                const bool parsed = parse(text, b);
+                ASSERT_EQ(parsed, want >= 0) << "byte " << c << " at " << at << " of " << form;
+                Bytes expected{};
+                expected.fill(0x5a);
+                if (parsed) {
+                    expected = sample_bytes;
+                    const auto digit = static_cast<unsigned>(want);
+                    expected[byte] =
+                        static_cast<uint8_t>(high ? (digit << 4) | (expected[byte] & 0x0Fu)
+                                                  : (expected[byte] & 0xF0u) | digit);
+                }
+                ASSERT_EQ(b, expected) << "byte " << c << " at " << at << " of " << form;
+            }
+        }
     }
 }
 
