@@ -8,10 +8,13 @@
 namespace ntms {
 
 void JobQueue::insert_locked(JobPtr job) {
+    // After the last job of its priority or higher: the queue is in descending priority, and a
+    // new job usually has the lowest one there is, so the search starts from the end (a thousand
+    // queued jobs walked for every InjectMedia took 6 % of ntmsd's time in bench_dbus's load).
     const int32_t p = job->record().priority;
-    auto at = std::find_if(queue_.begin(), queue_.end(),
-                           [&](const JobPtr& q) { return q->record().priority < p; });
-    queue_.insert(at, std::move(job));
+    auto at = std::find_if(queue_.rbegin(), queue_.rend(),
+                           [&](const JobPtr& q) { return q->record().priority >= p; });
+    queue_.insert(at.base(), std::move(job));
 }
 
 void JobQueue::unpark_locked(bool all) {
