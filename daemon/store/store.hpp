@@ -180,8 +180,9 @@ public:
     Checkpoints checkpoints() const;
 
     // Runs fn inside one transaction; rolls back when fn fails. Calls of this Store (or of any
-    // other) inside fn join the transaction (as savepoints). fn runs on the writer's thread, while
-    // the caller waits: it must not wait for anything the caller holds.
+    // other) inside fn join the transaction (as savepoints). fn runs on the writer's connection,
+    // on this thread or the writer's (Writer::submit), possibly beside other callers' writes: it
+    // must not wait for anything a caller of the writer holds.
     template <typename Fn> Expected<void> transaction(Fn&& fn);
 
 private:
@@ -195,7 +196,8 @@ private:
                                                     bool writer);
     // The settings of this Store's role, on a new connection.
     Expected<void> configure();
-    // The connection of this call: the writer's on the writer's thread, else this Store's.
+    // The connection of this call: the writer's on a thread that is writing a transaction (the
+    // writer's, or a caller's that writes in its stead), else this Store's.
     sqlite3* conn() const;
     Expected<void> transaction_of(const std::function<Expected<void>()>& body);
 

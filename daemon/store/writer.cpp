@@ -277,37 +277,81 @@ Expected<void> Writer::submit(const char* what, const std::function<Expected<voi
         return fail(win32::DatabaseFailure,
                     fmt::format("database {}: {}: the writer has stopped", store_->path(), what));
     queue_.push_back(&task);
-    wake_.notify_one();
-    finished_.wait(lock, [&] { return task.done; });
+    if (writing_) {
+        // A transaction is being written: this call goes into the next one, which the writer's
+        // thread writes once that one is done.
+        wake_.notify_one();
+        finished_.wait(lock, [&] { return task.done; });
+        return std::move(task.result);
+    }
+    // Nobody is writing: this thread writes what is waiting, its own call among it, as the
+    // writer's thread would have, and the call is spared two hand-overs between threads. In
+    // bench_dbus an InjectMedia's job row took 21 to 22 us beyond SQLite's own commit at the
+    // median (33 to 51 at the 90th percentile), where it took 48 to 58 (74 to 90) with every
+    // write handed to the writer's thread. Calls that come meanwhile are left to that thread.
+    drain(lock);
+    if (!queue_.empty())
+        wake_.notify_one();
     return std::move(task.result);
 }
 
 void Writer::run() {
-    this_writer = store_.get();
-    this_cache = store_->cache_.get();
     std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        wake_.wait(lock, [&] { return !writing_ && (stopping_ || !queue_.empty()); });
         if (queue_.empty())
             break; // stopping, and nothing is left to write
-        std::deque<Task*> tasks;
-        tasks.swap(queue_);
-        lock.unlock();
-        while (!tasks.empty()) {
-            std::deque<Task*> ran;
-            const bool committed = batch(tasks, ran);
+        drain(lock);
+    }
+}
+
+void Writer::drain(std::unique_lock<std::mutex>& lock) {
+    // While this thread writes, every Store's call on it uses the writer's connection (the
+    // writer's thread keeps them so anyway).
+    Store* const was = this_writer;
+    StatementCache* const was_cache = this_cache;
+    this_writer = store_.get();
+    this_cache = store_->cache_.get();
+    writing_ = true;
+    std::deque<Task*> tasks;
+    tasks.swap(queue_);
+    lock.unlock();
+    while (!tasks.empty()) {
+        std::deque<Task*> ran;
+        bool committed = false;
+        try {
+            committed = batch(tasks, ran);
+        } catch (const std::bad_alloc&) {
+            // No memory to go on with: the transaction is undone, and every call of it and
+            // after it fails (none is left waiting).
+            while (store_->depth_ > 0)
+                store_->rollback();
+            for (Task* t : tasks)
+                t->result = store_detail::out_of_memory();
+            for (Task* t : ran)
+                t->result = store_detail::out_of_memory();
             lock.lock();
-            if (committed)
-                ++commits_;
             for (Task* t : ran)
                 t->done = true;
+            for (Task* t : tasks)
+                t->done = true;
+            tasks.clear();
             finished_.notify_all();
             lock.unlock();
+            continue;
         }
         lock.lock();
+        if (committed)
+            ++commits_;
+        for (Task* t : ran)
+            t->done = true;
+        finished_.notify_all();
+        lock.unlock();
     }
-    this_cache = nullptr;
-    this_writer = nullptr;
+    lock.lock();
+    writing_ = false;
+    this_writer = was;
+    this_cache = was_cache;
 }
 
 bool Writer::batch(std::deque<Task*>& tasks, std::deque<Task*>& ran) {

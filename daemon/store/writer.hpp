@@ -1,7 +1,10 @@
-// The one writer of a database file in the process. Every Store sends its writes here; the
-// writer's thread runs them on its own connection, those that arrived together in one
-// transaction (BEGIN IMMEDIATE ... COMMIT, each call inside it a savepoint of its own, so that a
-// failed call undoes only itself), and answers each caller once the transaction is durable. One
+// The one writer of a database file in the process. Every Store sends its writes here; they are
+// run on the writer's own connection, those that arrived together in one transaction (BEGIN
+// IMMEDIATE ... COMMIT, each call inside it a savepoint of its own, so that a failed call undoes
+// only itself), and each caller is answered once the transaction is durable. The writer is a
+// strand, not only a thread: a caller that finds nobody writing writes what is waiting itself,
+// on its own thread, and the writer's thread writes what comes while a transaction is being
+// written. Either way one thread at a time uses the connection. One
 // write connection means no connection of ntmsd waits for another's write lock: 64 libraries
 // recording their first inventories at once share commits instead of timing out on each other.
 // Readers keep their own connections (WAL: they never wait for the writer).
@@ -89,9 +92,11 @@ public:
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
-    // Runs fn on the writer's thread inside a transaction with whatever else is waiting; returns
-    // fn's result once the transaction committed (or the commit's error). fn must not wait for
-    // another thread that may be waiting for this writer.
+    // Runs fn on the writer's connection inside a transaction with whatever else is waiting
+    // (on this thread when nobody is writing, else on the writer's thread); returns fn's result
+    // once the transaction committed (or the commit's error). fn may run on another caller's
+    // thread: it must not wait for another thread that may be waiting for this writer, nor take
+    // a lock that a caller of submit may hold.
     Expected<void> submit(const char* what, const std::function<Expected<void>()>& fn);
 
     Store& store() { return *store_; }
@@ -117,6 +122,9 @@ private:
 
     Writer(std::unique_ptr<Store> store, StoreOptions options);
     void run();
+    // Writes every call waiting, in transactions (batch), on the calling thread: the writer's, or
+    // a caller's that found nobody writing. Called and returns with lock held.
+    void drain(std::unique_lock<std::mutex>& lock);
     // One transaction of the tasks in order; those that ran (and have their result) are moved
     // to ran, those left for the next one stay. Whether it committed.
     bool batch(std::deque<Task*>& tasks, std::deque<Task*>& ran);
@@ -129,6 +137,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_, finished_;
     std::deque<Task*> queue_;
+    bool writing_ = false; // a thread (the writer's or a caller's) is writing a transaction
     bool stopping_ = false;
     uint64_t commits_ = 0;
     // Where the WAL is in its cycle, as the writer's commits see it: filling up to the threshold,

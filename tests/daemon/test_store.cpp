@@ -1451,6 +1451,46 @@ TEST_F(StoreTest, FirstConnectionTurnsSqlitesMemoryCountOff) {
         ::testing::ExitedWithCode(0), "sqlite3_memory_used\\(\\) = 0");
 }
 
+// The writer is a strand: a caller that finds nobody writing writes its call on its own thread
+// (no hand-over to the writer's thread and back); a call that comes while that transaction is
+// being written is not left to that caller, who returns once its own is durable.
+TEST_F(StoreTest, AnIdleWriterIsTheCallersThreadAndLeavesLaterCallsToItsOwn) {
+    auto db = open();
+    const Guid lib = must(db->upsert_library("name:s", "s", "sim:s"), "library").id;
+    auto other = open();
+    std::thread::id first_ran, second_ran;
+    std::atomic<bool> second_calls{false};
+    std::thread second;
+    auto first = db->transaction([&]() -> Expected<void> {
+        first_ran = std::this_thread::get_id();
+        second = std::thread([&] {
+            second_calls = true;
+            (void)other->transaction([&]() -> Expected<void> {
+                second_ran = std::this_thread::get_id();
+                return {};
+            });
+        });
+        while (!second_calls)
+            std::this_thread::yield();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the call most likely waits
+        MediumRecord m;
+        m.id = Guid::random();
+        m.library = lib;
+        m.barcode = "STRAND1L8";
+        m.element = 1000;
+        m.state = MediumState::InLibrary;
+        m.updated = 1;
+        return db->put_medium(m, std::nullopt);
+    });
+    const std::thread::id caller = std::this_thread::get_id();
+    second.join();
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(first_ran, caller);
+    ASSERT_NE(second_ran, std::thread::id());
+    EXPECT_NE(second_ran, caller);
+    EXPECT_EQ(must(db->list_media(lib), "list").size(), 1u);
+}
+
 // The writer's commits wake a thread that checkpoints beside it; the commit after its run copies
 // what was written meanwhile, and the WAL starts over at about the threshold. Left to the thread,
 // the WAL of a writer that commits while it copies grows to the bound (8 x 20 pages here), and
