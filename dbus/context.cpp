@@ -1,5 +1,7 @@
 #include "context.hpp"
 
+#include "dbus/event_queue.hpp"
+
 #include <memory>
 #include <optional>
 
@@ -41,6 +43,8 @@ void answer_later(BusContext& ctx, Submitter& thread, std::function<std::string(
                   std::function<void(const sdbus::Error&)> fail) {
     std::function<void()> task = [&ctx, refusal = std::move(refusal), work = std::move(work),
                                   ok = std::move(ok), fail = std::move(fail)]() mutable {
+        // The events work causes (JobNew) and the reply reach the bus thread together.
+        EventQueue::Hold together;
         std::optional<sdbus::Error> error;
         try {
             guarded(work);

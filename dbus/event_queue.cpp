@@ -10,6 +10,25 @@
 
 namespace ntms::dbus {
 
+namespace {
+thread_local int holds = 0;
+thread_local EventQueue* held = nullptr; // pushed to under a Hold, not signalled yet
+} // namespace
+
+EventQueue::Hold::Hold() noexcept {
+    ++holds;
+}
+
+EventQueue::Hold::~Hold() {
+    if (--holds == 0 && held)
+        std::exchange(held, nullptr)->signal();
+}
+
+void EventQueue::signal() noexcept {
+    const uint64_t one = 1;
+    (void)!write(fd_, &one, sizeof one); // EAGAIN only when the counter is already huge: awake
+}
+
 EventQueue::EventQueue() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (fd_ < 0)
         throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -38,8 +57,13 @@ template <typename T, typename Arg> void EventQueue::push(const Arg& arg) noexce
         } catch (...) {
         }
     }
-    const uint64_t one = 1;
-    (void)!write(fd_, &one, sizeof one); // EAGAIN only when the counter is already huge: awake
+    if (holds > 0) {
+        if (held && held != this)
+            held->signal(); // another queue: not worth a list
+        held = this;
+        return;
+    }
+    signal();
 }
 
 void EventQueue::job_added(const JobRecord& job) {

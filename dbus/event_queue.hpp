@@ -57,7 +57,19 @@ public:
     // task runs on the bus thread, among the events.
     void post(std::function<void()> task);
 
+    // While one lives on a thread, what that thread pushes wakes the bus thread once, when the
+    // last Hold on the thread ends: a job queued for a method and the method's reply are
+    // applied in one round of the bus thread, not two.
+    class Hold {
+    public:
+        Hold() noexcept;
+        ~Hold();
+        Hold(const Hold&) = delete;
+        Hold& operator=(const Hold&) = delete;
+    };
+
 private:
+    void signal() noexcept;
     template <typename T, typename Arg> void push(const Arg& arg) noexcept;
 
     int fd_ = -1;
