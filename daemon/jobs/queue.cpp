@@ -30,14 +30,20 @@ void JobQueue::unpark_locked(bool all) {
 }
 
 void JobQueue::push(JobPtr job, const std::function<void(const JobRecord&)>& queued) {
+    bool idle;
     {
         std::lock_guard lock(mutex_);
         const JobRecord& record = job->record();
         insert_locked(std::move(job));
         if (queued)
             queued(record);
+        idle = !running_;
     }
-    cv_.notify_all();
+    // Only an idle worker waits for a job. One that runs a job finds this one when it next
+    // looks (finish or park first, then next() under the lock), and a job that waits in
+    // wait_control() is not woken for nothing.
+    if (idle)
+        cv_.notify_all();
 }
 
 void JobQueue::park(JobPtr job, std::optional<std::chrono::steady_clock::time_point> until) {
