@@ -262,12 +262,12 @@ void BusService::on_job(const JobRecord& job) {
         root_->emitJobNew(job.id.str(), job_path(job.id));
         if (is_final(job.state)) {
             a.emitCompleted(job.error, job.error_message);
-            job_expiry_[job.id] = Clock::now() + options_.retention;
+            job_expiry_.set(job.id, Clock::now() + options_.retention);
         }
         return;
     }
     if (it->second->update(job))
-        job_expiry_[job.id] = Clock::now() + options_.retention;
+        job_expiry_.set(job.id, Clock::now() + options_.retention);
 }
 
 void BusService::on_oprequest(const OpRequestRecord& r) {
@@ -276,8 +276,8 @@ void BusService::on_oprequest(const OpRequestRecord& r) {
         add_oprequest(r);
     else
         it->second->update(r);
-    if (is_answered(r.state) && !oprequest_expiry_.count(r.id))
-        oprequest_expiry_[r.id] = Clock::now() + options_.retention;
+    if (is_answered(r.state) && !oprequest_expiry_.contains(r.id))
+        oprequest_expiry_.set(r.id, Clock::now() + options_.retention);
 }
 
 JobAdaptor& BusService::add_job(const JobRecord& job) {
@@ -316,7 +316,7 @@ sdbus::ObjectPath BusService::show_job(const JobRecord& job) {
     if (!jobs_.count(job.id)) {
         add_job(job);
         if (is_final(job.state))
-            job_expiry_[job.id] = Clock::now() + options_.retention;
+            job_expiry_.set(job.id, Clock::now() + options_.retention);
     }
     return job_path(job.id);
 }
@@ -325,30 +325,18 @@ sdbus::ObjectPath BusService::show_oprequest(const OpRequestRecord& r) {
     if (!oprequests_.count(r.id)) {
         add_oprequest(r);
         if (is_answered(r.state))
-            oprequest_expiry_[r.id] = Clock::now() + options_.retention;
+            oprequest_expiry_.set(r.id, Clock::now() + options_.retention);
     }
     return oprequest_path(r.id);
 }
 
 int BusService::expire() {
     const auto now = Clock::now();
-    int next = -1;
-    auto sweep = [&](std::map<Guid, Clock::time_point>& expiry, auto remove) {
-        for (auto it = expiry.begin(); it != expiry.end();) {
-            if (it->second <= now) {
-                const Guid id = it->first;
-                it = expiry.erase(it);
-                remove(id);
-                continue;
-            }
-            const auto ms = std::chrono::ceil<std::chrono::milliseconds>(it->second - now).count();
-            next = earlier(next, static_cast<int>(std::min<decltype(ms)>(ms, 3600 * 1000)));
-            ++it;
-        }
-    };
-    sweep(job_expiry_, [this](const Guid& id) { remove_job(id); });
-    sweep(oprequest_expiry_, [this](const Guid& id) { remove_oprequest(id); });
-    return next;
+    for (const Guid& id : job_expiry_.take_due(now))
+        remove_job(id);
+    for (const Guid& id : oprequest_expiry_.take_due(now))
+        remove_oprequest(id);
+    return earlier(job_expiry_.next_ms(now), oprequest_expiry_.next_ms(now));
 }
 
 void BusService::remove_job(const Guid& id) {

@@ -8,6 +8,7 @@
 
 #include "dbus/context.hpp"
 #include "dbus/event_queue.hpp"
+#include "dbus/expiries.hpp"
 #include "dbus/request_filter.hpp"
 
 #include <atomic>
@@ -92,7 +93,7 @@ private:
     std::map<Guid, std::unique_ptr<JobAdaptor>> jobs_;
     std::map<Guid, std::unique_ptr<OpRequestAdaptor>> oprequests_;
     std::map<Guid, std::unique_ptr<DriveAdaptor>> drives_; // by drive GUID
-    std::map<Guid, Clock::time_point> job_expiry_, oprequest_expiry_;
+    Expiries job_expiry_, oprequest_expiry_;
     bool announce_ = false; // objects exported before the name was taken are not announced
     int stop_fd_ = -1;
     std::thread thread_;
