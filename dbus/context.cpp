@@ -98,4 +98,17 @@ void answer_with_job(BusContext& ctx, JobReply&& result, std::function<std::stri
         [reply](const sdbus::Error& e) { reply->returnError(e); });
 }
 
+void answer_with_change(BusContext& ctx, sdbus::Result<>&& result,
+                        std::function<std::string()> refusal,
+                        std::function<Expected<void>()> work) {
+    auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
+    answer_later(
+        ctx, ctx.submitter, std::move(refusal), [work = std::move(work)] { ok_or_throw(work()); },
+        [&ctx, reply] {
+            ctx.directory.flush_events();
+            reply->returnResults();
+        },
+        [reply](const sdbus::Error& e) { reply->returnError(e); });
+}
+
 } // namespace ntms::dbus

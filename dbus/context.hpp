@@ -68,10 +68,18 @@ using JobReply = sdbus::Result<std::string, sdbus::ObjectPath>;
 void answer_with_job(BusContext& ctx, JobReply&& result, std::function<std::string()> refusal,
                      std::function<Expected<Guid>()> work);
 
-// What answer_with_job and answer_with_read share: `work` runs on `thread` (what it throws is
-// converted as guarded() does, and an AccessDenied gets polkit's reason from `refusal`); then, on
-// the bus thread, `ok` sends the reply, or `fail` sends the error that work threw or ok threw.
-// Throws Busy when `thread` has too many calls waiting. Called on the bus thread.
+// Answers a method that changes a record and returns nothing (Job.Cancel, OperatorRequest's
+// Satisfy and Cancel) as answer_with_job does: `work` runs on the submitter's thread, where
+// polkit is asked and the change committed; then, on the bus thread, the events it caused go out
+// (PropertiesChanged, Completed) and the empty reply follows, or the error.
+void answer_with_change(BusContext& ctx, sdbus::Result<>&& result,
+                        std::function<std::string()> refusal, std::function<Expected<void>()> work);
+
+// What answer_with_job, answer_with_change and answer_with_read share: `work` runs on `thread`
+// (what it throws is converted as guarded() does, and an AccessDenied gets polkit's reason from
+// `refusal`); then, on the bus thread, `ok` sends the reply, or `fail` sends the error that work
+// threw or ok threw. Throws Busy when `thread` has too many calls waiting. Called on the bus
+// thread.
 void answer_later(BusContext& ctx, Submitter& thread, std::function<std::string()> refusal,
                   std::function<void()> work, std::function<void()> ok,
                   std::function<void(const sdbus::Error&)> fail);

@@ -49,11 +49,16 @@ bool JobAdaptor::update(const JobRecord& job) {
     return ended;
 }
 
-void JobAdaptor::Cancel(const OptionMap& options) {
+void JobAdaptor::Cancel(sdbus::Result<>&& result, OptionMap options) {
     guarded(ctx_, [&] {
         ok_or_throw(parse_cancel_options(options));
-        ok_or_throw(ctx_.manager.cancel_job(job_.id, caller_for(ctx_, job_.library)));
-        ctx_.directory.flush_events();
+        // Who calls is known only while the call is handled here; polkit is asked, and the
+        // job's end committed, on the submitter's thread.
+        const Caller caller = caller_for(ctx_, job_.library);
+        Manager& manager = ctx_.manager;
+        answer_with_change(
+            ctx_, std::move(result), ctx_.callers.refusal_reader(),
+            [&manager, id = job_.id, caller] { return manager.cancel_job(id, caller); });
     });
 }
 

@@ -28,7 +28,8 @@ private:
     // The record, after checking that the caller may read it.
     const JobRecord& read();
 
-    void Cancel(const OptionMap& options) override;
+    // Answered from the submitter's thread once the change is committed (answer_with_change).
+    void Cancel(sdbus::Result<>&& result, OptionMap options) override;
     std::string Id() override;
     sdbus::ObjectPath Library() override;
     std::string Operation() override;

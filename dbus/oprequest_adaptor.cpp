@@ -37,18 +37,23 @@ void OpRequestAdaptor::update(const OpRequestRecord& r) {
                                     changed);
 }
 
-void OpRequestAdaptor::Satisfy() {
+void OpRequestAdaptor::Satisfy(sdbus::Result<>&& result) {
     guarded(ctx_, [&] {
-        ok_or_throw(
-            ctx_.manager.satisfy_oprequest(request_.id, caller_for(ctx_, request_.library)));
-        ctx_.directory.flush_events();
+        const Caller caller = caller_for(ctx_, request_.library);
+        Manager& manager = ctx_.manager;
+        answer_with_change(
+            ctx_, std::move(result), ctx_.callers.refusal_reader(),
+            [&manager, id = request_.id, caller] { return manager.satisfy_oprequest(id, caller); });
     });
 }
 
-void OpRequestAdaptor::Cancel() {
+void OpRequestAdaptor::Cancel(sdbus::Result<>&& result) {
     guarded(ctx_, [&] {
-        ok_or_throw(ctx_.manager.cancel_oprequest(request_.id, caller_for(ctx_, request_.library)));
-        ctx_.directory.flush_events();
+        const Caller caller = caller_for(ctx_, request_.library);
+        Manager& manager = ctx_.manager;
+        answer_with_change(
+            ctx_, std::move(result), ctx_.callers.refusal_reader(),
+            [&manager, id = request_.id, caller] { return manager.cancel_oprequest(id, caller); });
     });
 }
 

@@ -24,8 +24,9 @@ public:
 private:
     const OpRequestRecord& read();
 
-    void Satisfy() override;
-    void Cancel() override;
+    // Answered from the submitter's thread once the change is committed (answer_with_change).
+    void Satisfy(sdbus::Result<>&& result) override;
+    void Cancel(sdbus::Result<>&& result) override;
     std::string Id() override;
     uint32_t Type() override;
     uint32_t State() override;

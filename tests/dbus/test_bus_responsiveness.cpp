@@ -127,6 +127,49 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileAJobWaitsForItsCommit) {
     EXPECT_EQ(wait_final(path), lm_stopped);
 }
 
+// A Cancel commits the job's end off the bus thread too: while that commit waits for a lock
+// another process holds on the database, a property read is answered and the Cancel is still
+// waiting for its reply; once the lock goes, the Cancel is answered and the job is CANCELLED.
+// (No timing: the order of the two replies is the assertion.)
+TEST_F(BusTest, PropertiesAreAnsweredWhileACancelWaitsForItsCommit) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab", "slots=10,ie=1")}));
+    const std::string guid = library_guid("lab");
+    const std::string lib = library_path("lab");
+    // The first inject waits for the operator; the second stays queued behind it.
+    auto [first, first_path] = inject(guid, inject_start);
+    wait_state(first_path, [](uint32_t s) { return s == lm_waiting; });
+    auto [queued, queued_path] = inject(guid, inject_start);
+    EXPECT_EQ(get_as<uint32_t>(queued_path, job_iface, "State"), lm_queued);
+
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    auto cancelled = std::async(std::launch::async, [&, path = queued_path] {
+        auto conn = connect();
+        sdbus::createProxy(*conn, service, path)
+            ->callMethod("Cancel")
+            .onInterface(job_iface)
+            .withArguments(Options{});
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const uint32_t free_slots = get_as<uint32_t>(lib, library_iface, "FreeSlots");
+    // A bus thread that had committed the Cancel itself would have answered it before the
+    // property (waiting out the database's busy timeout meanwhile): its reply would be on its
+    // way. A second is far more than it takes to arrive, and far less than the busy timeout.
+    const bool cancel_answered =
+        cancelled.wait_for(std::chrono::seconds(1)) == std::future_status::ready;
+
+    ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    EXPECT_EQ(free_slots, 10u);
+    EXPECT_FALSE(cancel_answered) << "Cancel was answered while its commit could not happen";
+    cancelled.get();
+    EXPECT_EQ(get_as<uint32_t>(queued_path, job_iface, "State"), lm_cancelled);
+    proxy(first_path)->callMethod("Cancel").onInterface(job_iface).withArguments(Options{});
+    EXPECT_EQ(wait_final(first_path), lm_stopped);
+}
+
 // The lists of a library's media and elements are read from the database off the bus thread:
 // with several ListElements of a large library and a ListMedia in flight on one connection, a
 // property read sent after them on the same connection is answered before the last of them. A
