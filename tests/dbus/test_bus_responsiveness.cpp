@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <sqlite3.h>
 #include <thread>
@@ -14,6 +15,44 @@ namespace ntms::bustest {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Another process's write lock on ntmsd's database, held from lock() to unlock(): ntmsd's
+// commits wait for it, up to their busy timeout (5 s).
+class DatabaseLock {
+public:
+    ~DatabaseLock() { unlock(); }
+    void lock(const std::string& path) {
+        ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK)
+            << sqlite3_errmsg(db_);
+    }
+    void unlock() {
+        if (!db_)
+            return;
+        EXPECT_EQ(sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db_);
+        db_ = nullptr;
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+// With `held` locked and `call` sent (it reaches ntmsd first, and its commit waits for the
+// lock): `property` is read and gives `expected`, and `call` is not answered meanwhile; then the
+// lock goes. A bus thread that had committed the call itself would have answered it before the
+// property (having waited out the busy timeout), and its reply would be on its way: a second is
+// far more than it takes to arrive, and far less than the busy timeout.
+template <typename T>
+void expect_answered_first(const std::function<uint32_t()>& property, uint32_t expected,
+                           std::future<T>& call, DatabaseLock& held, const char* what) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const uint32_t value = property();
+    const bool answered = call.wait_for(std::chrono::seconds(1)) == std::future_status::ready;
+    held.unlock();
+    EXPECT_EQ(value, expected);
+    EXPECT_FALSE(answered) << what << " was answered while its commit could not happen";
+}
 
 TEST_F(BusTest, ThousandCallsAnsweredWhileEveryRobotMoves) {
     constexpr int libraries = 4;
@@ -94,10 +133,8 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileAJobWaitsForItsCommit) {
     const std::string guid = library_guid("lab");
     const std::string lib = library_path("lab");
 
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
+    DatabaseLock held;
+    ASSERT_NO_FATAL_FAILURE(held.lock(database()));
 
     auto injected = std::async(std::launch::async, [&] {
         auto conn = connect();
@@ -110,16 +147,8 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileAJobWaitsForItsCommit) {
             .storeResultsTo(job, path);
         return std::make_pair(job, path);
     });
-    // The inject reaches ntmsd first: its job is then in the database's queue, behind the lock.
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    const uint32_t free_slots = get_as<uint32_t>(lib, library_iface, "FreeSlots");
-    const bool inject_answered =
-        injected.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
-
-    ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-    EXPECT_EQ(free_slots, 10u);
-    EXPECT_FALSE(inject_answered) << "InjectMedia was answered while its commit could not happen";
+    expect_answered_first([&] { return get_as<uint32_t>(lib, library_iface, "FreeSlots"); }, 10u,
+                          injected, held, "InjectMedia");
     const auto [job, path] = injected.get();
     EXPECT_EQ(job.size(), 36u);
     EXPECT_EQ(wait_state(path, [](uint32_t s) { return s == lm_waiting; }), lm_waiting);
@@ -141,10 +170,8 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileACancelWaitsForItsCommit) {
     auto [queued, queued_path] = inject(guid, inject_start);
     EXPECT_EQ(get_as<uint32_t>(queued_path, job_iface, "State"), lm_queued);
 
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(database().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(db);
+    DatabaseLock held;
+    ASSERT_NO_FATAL_FAILURE(held.lock(database()));
     auto cancelled = std::async(std::launch::async, [&, path = queued_path] {
         auto conn = connect();
         sdbus::createProxy(*conn, service, path)
@@ -152,18 +179,8 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileACancelWaitsForItsCommit) {
             .onInterface(job_iface)
             .withArguments(Options{});
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    const uint32_t free_slots = get_as<uint32_t>(lib, library_iface, "FreeSlots");
-    // A bus thread that had committed the Cancel itself would have answered it before the
-    // property (waiting out the database's busy timeout meanwhile): its reply would be on its
-    // way. A second is far more than it takes to arrive, and far less than the busy timeout.
-    const bool cancel_answered =
-        cancelled.wait_for(std::chrono::seconds(1)) == std::future_status::ready;
-
-    ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-    EXPECT_EQ(free_slots, 10u);
-    EXPECT_FALSE(cancel_answered) << "Cancel was answered while its commit could not happen";
+    expect_answered_first([&] { return get_as<uint32_t>(lib, library_iface, "FreeSlots"); }, 10u,
+                          cancelled, held, "Cancel");
     cancelled.get();
     EXPECT_EQ(get_as<uint32_t>(queued_path, job_iface, "State"), lm_cancelled);
     proxy(first_path)->callMethod("Cancel").onInterface(job_iface).withArguments(Options{});
