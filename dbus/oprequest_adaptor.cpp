@@ -38,22 +38,23 @@ void OpRequestAdaptor::update(const OpRequestRecord& r) {
 }
 
 void OpRequestAdaptor::Satisfy(sdbus::Result<>&& result) {
-    guarded(ctx_, [&] {
-        const Caller caller = caller_for(ctx_, request_.library);
-        Manager& manager = ctx_.manager;
-        answer_with_change(
-            ctx_, std::move(result), ctx_.callers.refusal_reader(),
-            [&manager, id = request_.id, caller] { return manager.satisfy_oprequest(id, caller); });
-    });
+    answer(std::move(result), &Manager::satisfy_oprequest);
 }
 
 void OpRequestAdaptor::Cancel(sdbus::Result<>&& result) {
+    answer(std::move(result), &Manager::cancel_oprequest);
+}
+
+void OpRequestAdaptor::answer(sdbus::Result<>&& result,
+                              Expected<void> (Manager::*how)(const Guid&, const Caller&)) {
     guarded(ctx_, [&] {
+        // Who calls is known only while the call is handled here; polkit is asked, and the
+        // answer committed, on the submitter's thread.
         const Caller caller = caller_for(ctx_, request_.library);
         Manager& manager = ctx_.manager;
         answer_with_change(
             ctx_, std::move(result), ctx_.callers.refusal_reader(),
-            [&manager, id = request_.id, caller] { return manager.cancel_oprequest(id, caller); });
+            [&manager, how, id = request_.id, caller] { return (manager.*how)(id, caller); });
     });
 }
 

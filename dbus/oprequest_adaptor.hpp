@@ -27,6 +27,9 @@ private:
     // Answered from the submitter's thread once the change is committed (answer_with_change).
     void Satisfy(sdbus::Result<>&& result) override;
     void Cancel(sdbus::Result<>&& result) override;
+    // Satisfy's and Cancel's answer: `how` on the submitter's thread (answer_with_change).
+    void answer(sdbus::Result<>&& result,
+                Expected<void> (Manager::*how)(const Guid&, const Caller&));
     std::string Id() override;
     uint32_t Type() override;
     uint32_t State() override;

@@ -319,6 +319,7 @@ void Writer::drain(std::unique_lock<std::mutex>& lock) {
     while (!tasks.empty()) {
         std::deque<Task*> ran;
         bool committed = false;
+        bool out_of_memory = false;
         try {
             committed = batch(tasks, ran);
         } catch (const std::bad_alloc&) {
@@ -326,25 +327,21 @@ void Writer::drain(std::unique_lock<std::mutex>& lock) {
             // after it fails (none is left waiting).
             while (store_->depth_ > 0)
                 store_->rollback();
-            for (Task* t : tasks)
-                t->result = store_detail::out_of_memory();
-            for (Task* t : ran)
-                t->result = store_detail::out_of_memory();
-            lock.lock();
-            for (Task* t : ran)
-                t->done = true;
-            for (Task* t : tasks)
-                t->done = true;
-            tasks.clear();
-            finished_.notify_all();
-            lock.unlock();
-            continue;
+            out_of_memory = true;
+            for (auto* list : {&ran, &tasks})
+                for (Task* t : *list)
+                    t->result = store_detail::out_of_memory();
         }
         lock.lock();
         if (committed)
             ++commits_;
         for (Task* t : ran)
             t->done = true;
+        if (out_of_memory) {
+            for (Task* t : tasks)
+                t->done = true;
+            tasks.clear();
+        }
         finished_.notify_all();
         lock.unlock();
     }
