@@ -199,6 +199,97 @@ ALTER TABLE media_v5 RENAME TO media;
 CREATE UNIQUE INDEX media_element ON media (library, element);
 )sql";
 
+// The schema at Store::schema_version, written in one piece: a new file is given it directly
+// rather than by the migrations (1 to 5 rebuild media twice and rename three tables, each rename
+// reparsing the whole schema): 1.8 ms where they took 5.3, in a bare SQLite program on this
+// machine's disk. The same tables, columns in the same order, constraints and indexes as the
+// migrations leave, which tests/daemon/test_store.cpp checks (NewFileHasTheMigratedSchema); a
+// new version changes both this and appends its migration.
+constexpr const char* schema_current = R"sql(
+CREATE TABLE libraries (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL UNIQUE CHECK (length(guid) = 36 AND guid = lower(guid)),
+    identity TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    device TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE media (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL UNIQUE CHECK (length(guid) = 36 AND guid = lower(guid)),
+    library INTEGER NOT NULL REFERENCES libraries (id),
+    barcode TEXT,
+    element INTEGER CHECK (element BETWEEN 0 AND 65535),
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 3),
+    updated INTEGER NOT NULL,
+    created INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE UNIQUE INDEX media_element ON media (library, element);
+
+CREATE TABLE jobs (
+    guid TEXT PRIMARY KEY NOT NULL CHECK (length(guid) = 36 AND guid = lower(guid)),
+    library TEXT NOT NULL REFERENCES libraries (guid),
+    operation TEXT NOT NULL,
+    action INTEGER NOT NULL CHECK (action BETWEEN 0 AND 3),
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 8),
+    error INTEGER NOT NULL DEFAULT 0 CHECK (error BETWEEN 0 AND 4294967295),
+    error_message TEXT NOT NULL DEFAULT '',
+    time_queued INTEGER NOT NULL,
+    time_started INTEGER NOT NULL DEFAULT 0,
+    time_completed INTEGER NOT NULL DEFAULT 0,
+    application TEXT NOT NULL DEFAULT '',
+    uid INTEGER NOT NULL CHECK (uid BETWEEN 0 AND 4294967295),
+    media_moved INTEGER NOT NULL DEFAULT 0 CHECK (media_moved BETWEEN 0 AND 4294967295),
+    timeout_sec INTEGER NOT NULL DEFAULT 0 CHECK (timeout_sec BETWEEN 0 AND 4294967295),
+    port INTEGER CHECK (port BETWEEN 0 AND 65535),
+    priority INTEGER NOT NULL DEFAULT 0 CHECK (priority BETWEEN -15 AND 15)
+) STRICT;
+CREATE INDEX jobs_queued ON jobs (time_queued);
+CREATE INDEX jobs_library ON jobs (library, time_queued);
+CREATE INDEX jobs_state ON jobs (state, time_queued);
+
+CREATE TABLE media_history (
+    id INTEGER PRIMARY KEY,
+    medium INTEGER NOT NULL REFERENCES media (id),
+    job TEXT REFERENCES jobs (guid) ON DELETE SET NULL,
+    from_element INTEGER CHECK (from_element BETWEEN 0 AND 65535),
+    to_element INTEGER CHECK (to_element BETWEEN 0 AND 65535),
+    time INTEGER NOT NULL,
+    reason TEXT NOT NULL
+) STRICT;
+CREATE INDEX media_history_medium ON media_history (medium, time);
+CREATE INDEX media_history_job ON media_history (job) WHERE job IS NOT NULL;
+
+CREATE TABLE move_intents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job TEXT NOT NULL REFERENCES jobs (guid),
+    library TEXT NOT NULL REFERENCES libraries (guid),
+    medium TEXT NOT NULL CHECK (length(medium) = 36 AND medium = lower(medium)),
+    barcode TEXT,
+    source INTEGER NOT NULL CHECK (source BETWEEN 0 AND 65535),
+    destination INTEGER NOT NULL CHECK (destination BETWEEN 0 AND 65535),
+    created INTEGER NOT NULL
+) STRICT;
+CREATE INDEX move_intents_library ON move_intents (library);
+CREATE INDEX move_intents_job ON move_intents (job);
+
+CREATE TABLE oprequests (
+    guid TEXT PRIMARY KEY NOT NULL CHECK (length(guid) = 36 AND guid = lower(guid)),
+    type INTEGER NOT NULL CHECK (type BETWEEN 0 AND 5),
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 5),
+    message TEXT NOT NULL,
+    library TEXT REFERENCES libraries (guid),
+    job TEXT REFERENCES jobs (guid) ON DELETE SET NULL,
+    submitted INTEGER NOT NULL,
+    changed INTEGER NOT NULL
+) STRICT;
+CREATE INDEX oprequests_submitted ON oprequests (submitted);
+CREATE INDEX oprequests_library ON oprequests (library);
+CREATE INDEX oprequests_job ON oprequests (job);
+)sql";
+
 // Indexes that change no table and need no schema version: created when the file is first opened
 // by this ntmsd if they are not there yet (a no-op afterwards), so that a database of an older
 // ntmsd of the same schema version gets them too. One per query of the daemon that would otherwise
@@ -270,8 +361,18 @@ Expected<void> Store::run_migrations() {
             return fail(
                 win32::DatabaseFailure,
                 fmt::format("{}: not an ntmsd database (application_id {:#x})", path_, *app));
+        // A new file is given the current schema in one step; an older one its migrations.
+        const int64_t from = *version == 0 ? schema_version : *version;
+        if (*version == 0) {
+            const std::string what = fmt::format("create schema version {}", schema_version);
+            if (auto r = exec(schema_current, what.c_str()); !r)
+                return r;
+            const std::string set = fmt::format("PRAGMA user_version = {}", schema_version);
+            if (auto r = exec(set.c_str(), what.c_str()); !r)
+                return r;
+        }
         for (const auto& m : migrations) {
-            if (m.version <= *version)
+            if (m.version <= from)
                 continue;
             const std::string what = fmt::format("migrate to schema version {}", m.version);
             if (auto r = exec(m.sql, what.c_str()); !r)
