@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace ntms::test {
 
@@ -119,6 +120,33 @@ private:
     std::vector<Guid> added_;
 };
 
+// Every command the daemon sends, with the bytes it moved.
+struct Sent {
+    std::vector<uint8_t> cdb;
+    size_t transferred = 0;
+};
+
+// A device whose commands are logged (into `log`, under `m`) as they complete.
+class Counting final : public sgio::Transport {
+public:
+    Counting(std::unique_ptr<sgio::Transport> inner, std::mutex& m, std::vector<Sent>& log)
+        : inner_(std::move(inner)), m_(m), log_(log) {}
+    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb, sgio::Direction d,
+                                              std::span<uint8_t> buffer,
+                                              std::chrono::milliseconds timeout) override {
+        auto r = inner_->execute(cdb, d, buffer, timeout);
+        std::lock_guard l(m_);
+        log_.push_back({std::vector<uint8_t>(cdb.begin(), cdb.end()), r ? r->transferred : 0});
+        return r;
+    }
+    std::string name() const override { return inner_->name(); }
+
+private:
+    std::unique_ptr<sgio::Transport> inner_;
+    std::mutex& m_;
+    std::vector<Sent>& log_;
+};
+
 class InjectFixture : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -157,14 +185,16 @@ protected:
 
     // Starts a Manager; devices are opened through a factory that remembers each VirtualChanger so
     // that tests can act as the operator and inject faults in the daemon's own instance.
-    void start(std::vector<LibraryConfig> libs) {
+    // `transports`, when given, opens the devices instead (counted_devices()).
+    void start(std::vector<LibraryConfig> libs, TransportFactory transports = {}) {
         DaemonConfig cfg;
         cfg.database = db_path_;
         cfg.discover = false;
         cfg.libraries = std::move(libs);
-        manager_ = std::make_unique<ntms::test::Domain>(
-            cfg, events_, [this](const std::string& device) { return open_device(device); },
-            operations_);
+        if (!transports)
+            transports = [this](const std::string& device) { return open_device(device); };
+        manager_ =
+            std::make_unique<ntms::test::Domain>(cfg, events_, std::move(transports), operations_);
         manager_->start();
         for (const auto& id : manager_->libraries()) {
             const bool settled = events_.wait_until([&] {
@@ -176,6 +206,29 @@ protected:
             });
             ASSERT_TRUE(settled);
         }
+    }
+
+    // Opens devices as open_device() does, each one's commands logged in logs_ under the name of
+    // its virtual changer.
+    TransportFactory counted_devices() {
+        return [this](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
+            auto t = open_device(device);
+            if (!t)
+                return std::move(t).error();
+            auto name = sgio::VirtualChangerConfig::parse(device)->name;
+            std::lock_guard l(log_mutex_);
+            return std::unique_ptr<sgio::Transport>(
+                std::make_unique<Counting>(std::move(t).value(), log_mutex_, logs_[name]));
+        };
+    }
+    // Commands logged for one device so far whose opcode is op (and, for READ ELEMENT STATUS, of
+    // element type `type` when given).
+    size_t sent(const std::string& device, uint8_t op, std::optional<uint8_t> type = {}) {
+        std::lock_guard l(log_mutex_);
+        size_t n = 0;
+        for (const auto& c : logs_[device])
+            n += c.cdb[0] == op && (!type || (c.cdb[1] & 0x0F) == *type);
+        return n;
     }
 
     sgio::Result<std::unique_ptr<sgio::Transport>> open_device(const std::string& device) {
@@ -255,9 +308,11 @@ protected:
     Recorder events_;
     std::mutex devices_mutex_;
     std::map<std::string, sgio::VirtualChanger*> devices_;
-    OperationFactory operations_;     // empty: the standard operations
+    OperationFactory operations_;        // empty: the standard operations
     std::atomic<bool> unplugged_{false}; // opening any device fails, as for an absent node
     std::string impostor_; // non-empty: opening answers as another changer, of this serial
+    std::mutex log_mutex_;
+    std::map<std::string, std::vector<Sent>> logs_; // counted_devices()' commands, per device
     std::unique_ptr<ntms::test::Domain> manager_;
 };
 

@@ -1,13 +1,12 @@
 // The port watcher on the virtual changer: cartridges put into and taken out of the port while no
 // job runs, AutoImport, and what an idle poll costs (only the port's elements are read, and no
 // record while nothing changes).
-#include "inject_fixture.hpp"
 #include "daemon/operations/inventory.hpp"
+#include "inject_fixture.hpp"
 #include "sgio/cdb.hpp"
 
-#include <sqlite3.h>
-
 #include <set>
+#include <sqlite3.h>
 #include <thread>
 
 using namespace ntms;
@@ -15,32 +14,6 @@ using namespace ntms::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Every command the daemon sends, with the bytes it moved.
-struct Sent {
-    std::vector<uint8_t> cdb;
-    size_t transferred = 0;
-};
-
-class Counting final : public sgio::Transport {
-public:
-    Counting(std::unique_ptr<sgio::Transport> inner, std::mutex& m, std::vector<Sent>& log)
-        : inner_(std::move(inner)), m_(m), log_(log) {}
-    sgio::Result<sgio::CommandResult> execute(std::span<const uint8_t> cdb, sgio::Direction d,
-                                              std::span<uint8_t> buffer,
-                                              std::chrono::milliseconds timeout) override {
-        auto r = inner_->execute(cdb, d, buffer, timeout);
-        std::lock_guard l(m_);
-        log_.push_back({std::vector<uint8_t>(cdb.begin(), cdb.end()), r ? r->transferred : 0});
-        return r;
-    }
-    std::string name() const override { return inner_->name(); }
-
-private:
-    std::unique_ptr<sgio::Transport> inner_;
-    std::mutex& m_;
-    std::vector<Sent>& log_;
-};
 
 class WatcherFixture : public InjectFixture {
 protected:
@@ -51,27 +24,7 @@ protected:
     }
     // Like start(), with every device's commands logged per library name.
     void start_counted(std::vector<LibraryConfig> libs) {
-        DaemonConfig cfg;
-        cfg.database = db_path_;
-        cfg.discover = false;
-        cfg.libraries = std::move(libs);
-        manager_ = std::make_unique<ntms::test::Domain>(
-            cfg, events_,
-            [this](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
-                auto t = open_device(device);
-                if (!t)
-                    return std::move(t).error();
-                auto name = sgio::VirtualChangerConfig::parse(device)->name;
-                return std::unique_ptr<sgio::Transport>(
-                    std::make_unique<Counting>(std::move(t).value(), log_mutex_, logs_[name]));
-            },
-            operations_);
-        manager_->start();
-        for (const auto& id : manager_->libraries())
-            ASSERT_TRUE(events_.wait_until([&] {
-                auto s = manager_->library(id, Caller::root());
-                return s && s->online() && s->slots > 0;
-            }));
+        start(std::move(libs), counted_devices());
     }
     std::optional<MediumRecord> at(uint16_t element) {
         auto m = open_store()->medium_at(lib_id(), element);
@@ -86,9 +39,6 @@ protected:
                 return m;
         return std::nullopt;
     }
-
-    std::mutex log_mutex_;
-    std::map<std::string, std::vector<Sent>> logs_;
 };
 
 } // namespace
@@ -213,8 +163,8 @@ TEST_F(WatcherFixture, AnIdlePollReadsOnlyThePortWhateverTheLibrarysSize) {
 // Then an inventory of another library commits through ntmsd, and the next look of this one finds
 // the cartridge unrecorded in its port and lists it again, under its own identity.
 TEST_F(WatcherFixture, AnIdleLookReadsNoRecordUntilSomethingIsCommitted) {
-    start({watched(sim("slots=10,ie=1,fill=2")), library(sim("slots=10,ie=1,fill=2", "lab2"),
-                                                         "lab2")});
+    start({watched(sim("slots=10,ie=1,fill=2")),
+           library(sim("slots=10,ie=1,fill=2", "lab2"), "lab2")});
     ASSERT_TRUE(device().operator_insert(100, "PORT02L8"));
     ASSERT_TRUE(events_.wait_until([&] { return at(100).has_value(); }, 10s));
     const Guid id = at(100)->id;
@@ -223,9 +173,9 @@ TEST_F(WatcherFixture, AnIdleLookReadsNoRecordUntilSomethingIsCommitted) {
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open_v2(db_path_.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
     sqlite3_busy_timeout(raw, 5000);
-    const int rc = sqlite3_exec(
-        raw, "UPDATE media SET element = NULL, state = 3 WHERE barcode = 'PORT02L8'", nullptr,
-        nullptr, nullptr);
+    const int rc =
+        sqlite3_exec(raw, "UPDATE media SET element = NULL, state = 3 WHERE barcode = 'PORT02L8'",
+                     nullptr, nullptr, nullptr);
     const int changed = sqlite3_changes(raw);
     sqlite3_close(raw);
     ASSERT_EQ(rc, SQLITE_OK);
@@ -235,9 +185,8 @@ TEST_F(WatcherFixture, AnIdleLookReadsNoRecordUntilSomethingIsCommitted) {
     EXPECT_FALSE(at(100)) << "an idle look with nothing committed compared the records";
     ASSERT_EQ(with("PORT02L8")->state, MediumState::Gone);
 
-    auto inventory =
-        manager_->inventory(lib_id("lab2"), static_cast<uint32_t>(InventoryMethod::Fast), "test",
-                            Caller::root());
+    auto inventory = manager_->inventory(
+        lib_id("lab2"), static_cast<uint32_t>(InventoryMethod::Fast), "test", Caller::root());
     ASSERT_TRUE(inventory) << inventory.error().message;
     EXPECT_EQ(events_.wait_final(*inventory).state, JobState::Passed);
     ASSERT_TRUE(events_.wait_until([&] { return at(100).has_value(); }, 10s))
