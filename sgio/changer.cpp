@@ -443,6 +443,16 @@ uint32_t Changer::sibling_descriptor(ElementType type, bool voltag) const {
     return longest;
 }
 
+Changer::Learned Changer::learned() const {
+    return Learned{support_, map_, descriptor_seen_};
+}
+
+void Changer::learn(const Learned& learned) {
+    support_ = learned.support;
+    map_ = learned.map;
+    descriptor_seen_ = learned.descriptor_seen;
+}
+
 void Changer::release_buffers() noexcept {
     if (buffer_.capacity() > kept_reply_bytes)
         decltype(buffer_)().swap(buffer_);

@@ -8,6 +8,7 @@
 #include "large_pages.hpp"
 #include "transport.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -119,6 +120,18 @@ public:
     // The bytes kept for the next read.
     size_t kept_bytes() const;
 
+    // What a Changer learned of its device: its element map, what it supports, the descriptor
+    // lengths it answers with. learn() gives one Changer what another learned of the same device
+    // (the start-up reading's Changer, which ends with it, to the library's own): its first
+    // commands then ask as the other's last did, without a MODE SENSE to begin with.
+    struct Learned {
+        Support support;
+        std::optional<ElementMap> map;
+        std::array<std::array<uint32_t, 2>, 8> descriptor_seen{};
+    };
+    Learned learned() const;
+    void learn(const Learned& learned);
+
     // True once after the device reported 28h/01h (import/export element accessed) on any command.
     bool take_ie_accessed();
     // True once after the device may have forgotten or changed its state since the last call:
@@ -154,7 +167,7 @@ private:
     bool reset_ = false;
     uint64_t reconnects_seen_ = 0;
     // Descriptor length last seen per element type, without and with volume tags (0: unknown).
-    uint32_t descriptor_seen_[8][2] = {};
+    std::array<std::array<uint32_t, 2>, 8> descriptor_seen_{};
     // The reply of the last READ ELEMENT STATUS and the views over it, both reused: a full read
     // of a large library allocates them once (16 bytes of view per element of a chunk). What
     // release_buffers() keeps of them:

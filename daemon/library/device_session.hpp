@@ -51,6 +51,11 @@ public:
     // What the commands sent to this library's device did since ntmsd started, whichever
     // device node or connection carried them. Any thread.
     const sgio::CommandCounters& counters() const { return counters_; }
+    // Adds what another Changer on this device counted (the reading taken at start-up).
+    void count(uint64_t errors, uint64_t retries) {
+        counters_.errors += errors;
+        counters_.retries += retries;
+    }
 
 private:
     void use(std::unique_ptr<SeverableTransport> device);

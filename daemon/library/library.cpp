@@ -18,13 +18,13 @@ AccessPolicy policy_of(const LibraryConfig& config) {
     return access;
 }
 
+} // namespace
+
 sgio::ChangerOptions changer_options(const LibraryConfig& config) {
     sgio::ChangerOptions o;
     o.command_timeout = std::chrono::seconds(config.command_timeout_sec);
     return o;
 }
-
-} // namespace
 
 Library::Library(LibraryRecord record, LibraryConfig config, const LibraryServices& services)
     : record_(std::move(record)), config_(std::move(config)), access_(policy_of(config_)),
@@ -42,6 +42,18 @@ void Library::attach(std::unique_ptr<sgio::Transport> transport,
     // no free slot to offer, and an inject would be refused as if it were full.
     catalogue_.start_as(transport ? LibraryState::Reading : LibraryState::Offline, offline_reason);
     device_.attach(std::move(transport));
+}
+
+void Library::expect_first_reading(std::future<FirstReading> reading) {
+    first_reading_ = std::move(reading);
+}
+
+std::optional<DeviceReading> Library::take_first_reading() {
+    if (!first_reading_.valid())
+        return std::nullopt;
+    FirstReading first = first_reading_.get();
+    device_.count(first.errors, first.retries);
+    return std::move(first.reading);
 }
 
 void Library::device_removed() {

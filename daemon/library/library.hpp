@@ -12,16 +12,30 @@
 #include "daemon/jobs/queue.hpp"
 #include "daemon/library/catalogue.hpp"
 #include "daemon/library/device_session.hpp"
+#include "daemon/library/reconcile.hpp"
 #include "daemon/library/worker.hpp"
 #include "daemon/model.hpp"
 
+#include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ntms {
 
 class JobLedger;
+
+// A reading of a library's device taken at start-up before the library existed (while the database
+// was being opened), with what its commands counted; no reading when it failed (the worker then
+// reads the device itself, and meets the failure again).
+struct FirstReading {
+    std::optional<DeviceReading> reading;
+    uint64_t errors = 0, retries = 0;
+};
+
+// The options of every Changer on a library's device (its command time-out).
+sgio::ChangerOptions changer_options(const LibraryConfig& config);
 
 // What every library of a daemon shares.
 struct LibraryServices {
@@ -64,6 +78,12 @@ public:
     // Before start(): the device opened at start-up (it is then read first), or null with the
     // reason it is offline.
     void attach(std::unique_ptr<sgio::Transport> transport, const std::string& offline_reason);
+    // Before start(), with attach()'s transport: that device's reading under way, which the first
+    // reconciliation uses instead of reading the device again.
+    void expect_first_reading(std::future<FirstReading> reading);
+    // The worker's: that reading, once (waiting for it to end; its counts go to the device's);
+    // nothing when none was started or it failed.
+    std::optional<DeviceReading> take_first_reading();
     // Hot-plug, from the discovery thread. device_removed(): the device is cut off at once (the
     // running job fails with ERROR_LIBRARY_OFFLINE at its next command, queued jobs fail at
     // once), and the library is Removed until device_arrived() hands over the device found again
@@ -86,6 +106,9 @@ private:
     LibraryServices services_;
     Catalogue catalogue_;
     DeviceSession device_;
+    // Waited for by its destructor (std::async's), after the worker's: declared after the device
+    // whose transport it reads.
+    std::future<FirstReading> first_reading_;
     JobQueue queue_;
     Worker worker_; // last: its thread uses the parts above
 };

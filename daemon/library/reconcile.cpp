@@ -21,18 +21,6 @@ namespace ntms {
 
 namespace {
 
-// One element as the device reported it: 40 bytes (a barcode of up to 15 characters needs no
-// allocation of its own), kept in a vector sorted by address rather than a map (whose node cost
-// twice that per slot).
-struct Physical {
-    uint16_t address = 0;
-    sgio::ElementType type = sgio::ElementType::Storage;
-    bool full = false;
-    std::string tag;
-};
-// 40 bytes an element: 2.6 MB at 64,535 slots, on huge pages as the device's reply is.
-using Physicals = std::vector<Physical, sgio::LargePageAllocator<Physical>>;
-
 const Physical* find(const Physicals& phys, uint16_t address) {
     auto it = std::lower_bound(phys.begin(), phys.end(), address,
                                [](const Physical& p, uint16_t a) { return p.address < a; });
@@ -84,25 +72,25 @@ Expected<void> offline(Library& lib, const sgio::Error& e, const char* what) {
 
 } // namespace
 
-Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileReport* report,
-                         const Guid& job) {
-    device_read = false;
-    sgio::Changer& ch = *lib.device().changer();
+sgio::Result<DeviceReading> read_device(sgio::Changer& ch, const char*& what) {
+    DeviceReading d;
+    what = "identify";
     auto ident = ch.identify();
     if (!ident)
-        return offline(lib, ident.error(), "identify");
+        return std::move(ident).error();
+    d.ident = std::move(ident).value();
+    what = "read the element map";
     auto map = ch.element_map(true);
     if (!map)
-        return offline(lib, map.error(), "read the element map");
+        return std::move(map).error();
+    d.map = *map;
     auto caps = ch.capabilities();
-    const bool reader = caps && caps->present ? caps->barcode_reader : true;
+    d.barcode_reader = caps && caps->present ? caps->barcode_reader : true;
 
-    Physicals phys;
+    Physicals& phys = d.phys;
     phys.reserve(size_t{map->transport_count} + map->storage_count + map->ie_count +
                  map->drive_count);
-    std::vector<std::pair<uint16_t, bool>> storage;
-    storage.reserve(map->storage_count);
-    std::vector<sgio::ElementStatus> drive_status;
+    d.storage.reserve(map->storage_count);
     // The types in the order of their addresses, so that the elements arrive sorted (each type's
     // come in address order) and the sort below has nothing to do where the ranges do not overlap.
     std::array<sgio::ElementType, 4> types{sgio::ElementType::Transport, sgio::ElementType::Storage,
@@ -111,18 +99,7 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     std::stable_sort(types.begin(), types.end(), [&](sgio::ElementType a, sgio::ElementType b) {
         return map->first(a) < map->first(b);
     });
-    // The stored records are read on a thread of their own while the device is: the device's
-    // time is its own (on tgt a restart's reads of 64,535 elements take about 12 ms) and the
-    // 5,000 records took 2.5 ms after it. Only the reads: every write comes after the device's
-    // answer. Nothing else touches db meanwhile, and the future waits for the thread however
-    // this returns. Where no thread can be started, the records are read after the device.
-    std::future<Stored> stored;
-    try {
-        stored =
-            std::async(std::launch::async, [&db, id = lib.id()] { return read_stored(db, id); });
-    } catch (const std::system_error&) {
-    }
-    size_t full = 0;
+    what = "read element status";
     for (auto type : types) {
         if (map->count(type) == 0)
             continue;
@@ -130,16 +107,16 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         auto r = ch.for_each_element(type, [&](const sgio::ElementView& e) {
             // An empty element's tag is never looked at: not trimmed out of its 32 blanks.
             const bool holds = e.full();
-            full += holds;
+            d.full += holds;
             phys.push_back(Physical{e.address(), type, holds,
                                     holds ? std::string(e.primary_tag()) : std::string()});
             if (type == sgio::ElementType::Storage)
-                storage.emplace_back(e.address(), holds);
+                d.storage.emplace_back(e.address(), holds);
             else if (type == sgio::ElementType::DataTransfer)
-                drive_status.push_back(e.status());
+                d.drive_status.push_back(e.status());
         });
         if (!r)
-            return offline(lib, r.error(), "read element status");
+            return std::move(r).error();
     }
     // The elements are in phys: what the read of them all needed is not kept until the next one.
     // (A read that failed keeps it: the library's retry reads them all again.)
@@ -156,9 +133,43 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         else
             ++i;
     }
+    d.learned = ch.learned();
+    return d;
+}
+
+Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileReport* report,
+                         const Guid& job) {
+    device_read = false;
+    // The stored records are read on a thread of their own while the device is read (or while
+    // the reading start-up began is awaited): the device's time is its own (on tgt a restart's
+    // reads of 64,535 elements take about 12 ms) and the 5,000 records took 2.5 ms after it.
+    // Only the reads: every write comes after the device's answer. Nothing else touches db
+    // meanwhile, and the future waits for the thread however this returns. Where no thread can
+    // be started, the records are read after the device.
+    std::future<Stored> stored;
+    try {
+        stored =
+            std::async(std::launch::async, [&db, id = lib.id()] { return read_stored(db, id); });
+    } catch (const std::system_error&) {
+    }
+    // A reading taken at start-up, while the database was being opened, is this first one.
+    std::optional<DeviceReading> taken = lib.take_first_reading();
+    if (taken) {
+        lib.device().changer()->learn(taken->learned);
+    } else {
+        const char* what = "";
+        auto r = read_device(*lib.device().changer(), what);
+        if (!r)
+            return offline(lib, r.error(), what);
+        taken = std::move(r).value();
+    }
+    const DeviceReading& reading = *taken;
+    const Physicals& phys = reading.phys;
+    const sgio::ElementMap& map = reading.map;
+    const sgio::Identity& ident = reading.ident;
     device_read = true;
-    lib.catalogue().set_layout(ports_for(lib.config(), *map), map->drive_count, reader,
-                               ident->vendor, ident->product, ident->serial);
+    lib.catalogue().set_layout(ports_for(lib.config(), map), map.drive_count,
+                               reading.barcode_reader, ident.vendor, ident.product, ident.serial);
 
     // 1. Moves recorded as intended: did they happen?
     Stored was = stored.valid() ? stored.get() : read_stored(db, lib.id());
@@ -220,9 +231,9 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     };
 
     std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> changes, relocating;
-    changes.reserve(full);                     // at most one change for each full element
+    changes.reserve(reading.full);             // at most one change for each full element
     std::unordered_map<uint16_t, Guid> placed; // full element -> its medium record
-    placed.reserve(full);
+    placed.reserve(reading.full);
     const int64_t now = now_usec();
     auto move_row = [&](const MediumRecord& m, std::optional<uint16_t> from,
                         std::optional<uint16_t> to, const char* reason) {
@@ -340,13 +351,13 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     // Moved records may have been in `changes` pointing at an element vacated above; storage cache
     // reflects the device.
     lib.catalogue().set_element_ranges({
-        {ElementKind::Transport, map->transport_first, map->transport_count},
-        {ElementKind::Storage, map->storage_first, map->storage_count},
-        {ElementKind::Port, map->ie_first, map->ie_count},
-        {ElementKind::Drive, map->drive_first, map->drive_count},
+        {ElementKind::Transport, map.transport_first, map.transport_count},
+        {ElementKind::Storage, map.storage_first, map.storage_count},
+        {ElementKind::Port, map.ie_first, map.ie_count},
+        {ElementKind::Drive, map.drive_first, map.drive_count},
     });
-    lib.catalogue().set_storage(storage);
-    auto drives = sorted_drives(lib.id(), drive_status);
+    lib.catalogue().set_storage(reading.storage);
+    auto drives = sorted_drives(lib.id(), reading.drive_status);
     for (auto& d : drives)
         if (auto it = placed.find(d.element); d.full && it != placed.end())
             d.medium = it->second;
@@ -356,8 +367,8 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
         return count && a >= first && a - first < count;
     };
     for (auto& d : drives)
-        if (!within(d.home, map->storage_first, map->storage_count) &&
-            !within(d.home, map->ie_first, map->ie_count))
+        if (!within(d.home, map.storage_first, map.storage_count) &&
+            !within(d.home, map.ie_first, map.ie_count))
             d.home = 0;
     // In use: mounted by a mount job, not dismounted since (and still in that drive). The mount's
     // record of where the cartridge came from is the home, before the changer's word.

@@ -18,11 +18,7 @@ namespace ntms {
 
 namespace {
 
-// At most this many libraries read their element status for the first time at once: they share
-// the host's SCSI paths and the database, and each is online as soon as its own inventory is
-// recorded, so the first ones come online sooner than if all of them shared everything.
-constexpr std::ptrdiff_t parallel_first_reads = 4;
-std::counting_semaphore<parallel_first_reads> first_reads(parallel_first_reads);
+std::counting_semaphore<Worker::parallel_first_reads> first_reads(Worker::parallel_first_reads);
 
 } // namespace
 

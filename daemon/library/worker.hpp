@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <random>
 #include <string>
@@ -40,6 +41,14 @@ public:
     // After the library's queue was stopped.
     void join();
     bool alive() const { return alive_.load(); }
+
+    // At most this many libraries read their element status for the first time at once, and
+    // record it: they share the host's SCSI paths and the database, and each is online as soon
+    // as its own inventory is recorded, so the first ones come online sooner than if all of them
+    // shared everything. Each worker takes a turn for its first reconciliation. The first this
+    // many configured libraries are read by the registry before their workers start, while the
+    // database is being opened (Registry::start); their workers then use those readings.
+    static constexpr std::ptrdiff_t parallel_first_reads = 4;
 
 private:
     void run(std::vector<JobPtr> queued);

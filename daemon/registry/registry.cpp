@@ -51,6 +51,11 @@ Registry::~Registry() {
 
 void Registry::start(const std::vector<FoundDevice>& present) {
     std::lock_guard hotplug(hotplug_mutex_);
+    // The configured devices first, and the first few read, while the database is being opened.
+    std::vector<Opening> openings;
+    openings.reserve(config_.libraries.size());
+    for (const auto& cfg : config_.libraries)
+        openings.push_back(open_device(cfg, openings.size() < Worker::parallel_first_reads));
     if (!db_.usable()) {
         log(LOG_ERR, fmt::format("database {} cannot be used: {}; every request will report it",
                                  db_.path(), db_.status().message));
@@ -60,8 +65,8 @@ void Registry::start(const std::vector<FoundDevice>& present) {
     // after its reconciliation has settled their unresolved moves and read the port.
     JobLedger::Recovered found = ledger_.recover();
 
-    for (const auto& cfg : config_.libraries)
-        open_library(cfg);
+    for (size_t i = 0; i < openings.size(); ++i)
+        open_library(config_.libraries[i], std::move(openings[i]));
     for (const auto& device : present)
         add_device(device, false);
     // Queued jobs go back to their libraries, oldest first; jobs of libraries no longer
@@ -90,30 +95,60 @@ void Registry::start(const std::vector<FoundDevice>& present) {
     started_ = true;
 }
 
-void Registry::open_library(const LibraryConfig& cfg) {
-    std::string identity;
-    std::unique_ptr<sgio::Transport> transport;
-    std::string reason;
+Registry::Opening Registry::open_device(const LibraryConfig& cfg, bool read) {
+    Opening o;
     auto t = services_.transports(cfg.device);
-    if (t) {
-        transport = std::move(t).value();
-        sgio::Changer probe(*transport);
-        if (auto id = probe.identify()) {
-            identity = id->stable_key();
-        } else {
-            reason = id.error().message;
-            if (id.error().code == sgio::Errc::NotAChanger) {
-                log(LOG_ERR, fmt::format("Library {}: {} cannot be used as a library: {}", cfg.name,
-                                         cfg.device, reason));
-            }
-            transport.reset();
-        }
-        if (identity.empty() && transport)
-            identity = transport->name(); // iSCSI URL or sim name: stable by construction
-    } else {
-        reason = t.error().message;
+    if (!t) {
+        o.reason = t.error().message;
+        return o;
     }
+    o.transport = std::move(t).value();
+    sgio::Changer probe(*o.transport);
+    if (auto id = probe.identify()) {
+        o.identity = id->stable_key();
+    } else {
+        o.reason = id.error().message;
+        if (id.error().code == sgio::Errc::NotAChanger) {
+            log(LOG_ERR, fmt::format("Library {}: {} cannot be used as a library: {}", cfg.name,
+                                     cfg.device, o.reason));
+        }
+        o.transport.reset();
+        return o;
+    }
+    if (o.identity.empty())
+        o.identity = o.transport->name(); // iSCSI URL or sim name: stable by construction
+    // Its first reading, on a thread of its own, for the first few libraries (their workers
+    // then take the first turns); the others are read by their workers, each in its turn. No
+    // more: every reading waiting for its worker holds the library's elements.
+    if (!read)
+        return o;
+    try {
+        o.reading = std::async(std::launch::async, [device = o.transport.get(),
+                                                    options = changer_options(cfg)]() mutable {
+            FirstReading first;
+            try {
+                sgio::CommandCounters counts;
+                options.counters = &counts;
+                sgio::Changer changer(*device, options);
+                const char* what = "";
+                if (auto r = read_device(changer, what))
+                    first.reading = std::move(r).value();
+                first.errors = counts.errors;
+                first.retries = counts.retries;
+            } catch (...) {
+                first.reading.reset(); // the worker reads it again, and says what happens
+            }
+            return first;
+        });
+    } catch (const std::system_error&) {
+        // no thread: its worker reads it
+    }
+    return o;
+}
 
+void Registry::open_library(const LibraryConfig& cfg, Opening opening) {
+    const std::string& identity = opening.identity;
+    const std::string& reason = opening.reason;
     Expected<LibraryRecord> rec = db_.with([&](Store& s) -> Expected<LibraryRecord> {
         if (!identity.empty())
             return s.upsert_library(identity, cfg.name, cfg.device);
@@ -137,11 +172,13 @@ void Registry::open_library(const LibraryConfig& cfg) {
         return;
     }
     auto lib = std::make_unique<Library>(*rec, cfg, services_);
-    if (!transport)
+    if (!opening.transport)
         log(LOG_WARNING, fmt::format("Library {} is offline: {}", cfg.name, reason));
     else
         attached_[canonical_device(cfg.device)] = rec->id;
-    lib->attach(std::move(transport), reason);
+    lib->attach(std::move(opening.transport), reason);
+    if (opening.reading.valid())
+        lib->expect_first_reading(std::move(opening.reading));
     configured_.insert(rec->id);
     insert_library(std::move(lib));
 }

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,7 +37,9 @@ public:
 
     // Ends the jobs interrupted by the last stop, opens each configured library and each changer
     // found present (as device_added() would), hands the jobs still queued back to their
-    // libraries and starts the workers. Without a usable database no library is opened.
+    // libraries and starts the workers. Without a usable database no library is opened. The
+    // configured libraries' devices are opened, and the first Worker::parallel_first_reads of
+    // them read, before the database is waited for (SharedStore opens it on a thread of its own).
     void start(const std::vector<FoundDevice>& present = {});
     void stop();
 
@@ -72,7 +75,18 @@ public:
     Library* find_by_name(const std::string& name) const;
 
 private:
-    void open_library(const LibraryConfig& cfg);
+    // A configured library's device as start() finds it before it opens the database: the
+    // transport (null when it cannot be opened, with the reason), the identity its GUID is kept
+    // under, and, when `read`, its first reading under way. The reading is declared after
+    // the transport it reads: it is waited for first.
+    struct Opening {
+        std::unique_ptr<sgio::Transport> transport;
+        std::string identity;
+        std::string reason;
+        std::future<FirstReading> reading;
+    };
+    Opening open_device(const LibraryConfig& cfg, bool read);
+    void open_library(const LibraryConfig& cfg, Opening opening);
     // device_added() without the lock; the new library's worker is started only when
     // start_worker (at start-up all workers start together, with their queued jobs).
     void add_device(const FoundDevice& device, bool start_worker);

@@ -4,12 +4,16 @@
 //
 // make check runs 64 libraries x 10,000 slots (NTMS_MANY_LIBRARIES and NTMS_MANY_SLOTS change
 // the size; make bench times the same start against its baseline, tests/bench/bench_startup.cpp).
+#include "daemon/library/worker.hpp"
 #include "inject_fixture.hpp"
 #include "must.hpp"
+#include "sgio/cdb.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <future>
+#include <sqlite3.h>
 #include <thread>
 
 using namespace ntms;
@@ -81,6 +85,48 @@ TEST_F(ManyLibraries, FirstStartRecordsEveryLibrarysMediaAndRestartKeepsThem) {
     fmt::print("{} libraries x {} slots: first start {} ms, restart {} ms\n", count, slots,
                std::chrono::duration_cast<std::chrono::milliseconds>(first).count(),
                std::chrono::duration_cast<std::chrono::milliseconds>(again).count());
+}
+
+// At start-up the first few libraries' devices are read while the database is being opened: here
+// while another process holds the write lock of a new database file, so that giving the file its
+// schema waits. Only that many at once (Worker::parallel_first_reads), and nothing else of the
+// start-up meanwhile; each read once, its worker using the reading rather than reading the device
+// again; every library online with exactly its media once the lock is gone.
+TEST_F(ManyLibraries, TheFirstDevicesAreReadWhileTheDatabaseIsOpened) {
+    constexpr unsigned count = Worker::parallel_first_reads + 2, slots = 200;
+    sqlite3* lock = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path_.c_str(), &lock), SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(lock, "PRAGMA journal_mode = WAL; BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    auto started =
+        std::async(std::launch::async, [&] { start(configs(count, slots), counted_devices()); });
+    const auto slots_read = [&](unsigned i) {
+        return sent(fmt::format("lib{:02}", i), sgio::opcode::ReadElementStatus, 2);
+    };
+    const auto read_so_far = [&] {
+        unsigned n = 0;
+        for (unsigned i = 0; i < count; ++i)
+            n += slots_read(i) > 0;
+        return n;
+    };
+    // The lock is held for at most 3 s: the database's busy timeout (5 s) must not end it.
+    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (read_so_far() < Worker::parallel_first_reads && std::chrono::steady_clock::now() < limit)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200)); // no more while the lock holds
+    const unsigned while_locked = read_so_far();
+    EXPECT_EQ(started.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+        << "start-up went on without its database";
+    ASSERT_EQ(sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(lock);
+    started.get();
+
+    EXPECT_EQ(while_locked, Worker::parallel_first_reads)
+        << "devices read while the database could not be opened";
+    expect_each_library_has_its_media(count, slots);
+    for (unsigned i = 0; i < count; ++i)
+        EXPECT_EQ(slots_read(i), 1u) << "lib" << i << "'s slots were read once";
 }
 
 // The writer commits the writes of concurrent callers together, and one failed call undoes only
