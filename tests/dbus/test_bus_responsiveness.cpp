@@ -187,6 +187,40 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileACancelWaitsForItsCommit) {
     EXPECT_EQ(wait_final(first_path), lm_stopped);
 }
 
+// An operator request answered by no waiting job (a full library's MESSAGE, left after its inject
+// ended) is satisfied by a commit of its own, off the bus thread: while another process holds the
+// database, a property read is answered and the Satisfy is still waiting for its reply; once the
+// lock goes, the Satisfy is answered and the request is COMPLETE. (No timing: the order of the
+// two replies is the assertion.)
+TEST_F(BusTest, PropertiesAreAnsweredWhileASatisfyWaitsForItsCommit) {
+    ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab", "slots=3,ie=3,fill=2")}));
+    const std::string lib = library_path("lab");
+    auto [job, path] = inject(library_guid("lab"), inject_start);
+    wait_state(path, [](uint32_t s) { return s == lm_waiting; });
+    for (const char* a : {"100", "101", "102"})
+        ASSERT_NO_FATAL_FAILURE(
+            operator_do("lab", {"insert", a, std::string("FUL00") + a[2] + "L8"}));
+    ASSERT_NO_FATAL_FAILURE(operator_do("lab", {"close-port"}));
+    EXPECT_EQ(wait_final(path), lm_passed);
+    std::string message; // "library full: remove 2 cartridges ..."
+    for (const auto& r : managed_objects("oprequest"))
+        if (get_as<uint32_t>(r, oprequest_iface, "Type") == 5u)
+            message = r;
+    ASSERT_FALSE(message.empty());
+    ASSERT_EQ(get_as<uint32_t>(message, oprequest_iface, "State"), 1u); // SUBMITTED
+
+    DatabaseLock held;
+    ASSERT_NO_FATAL_FAILURE(held.lock(database()));
+    auto satisfied = std::async(std::launch::async, [&, req = message] {
+        auto conn = connect();
+        sdbus::createProxy(*conn, service, req)->callMethod("Satisfy").onInterface(oprequest_iface);
+    });
+    expect_answered_first([&] { return get_as<uint32_t>(lib, library_iface, "FreeSlots"); }, 0u,
+                          satisfied, held, "Satisfy");
+    satisfied.get();
+    EXPECT_EQ(get_as<uint32_t>(message, oprequest_iface, "State"), 5u); // COMPLETE
+}
+
 // The lists of a library's media and elements are read from the database off the bus thread:
 // with several ListElements of a large library and a ListMedia in flight on one connection, a
 // property read sent after them on the same connection is answered before the last of them. A
