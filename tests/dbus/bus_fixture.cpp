@@ -115,6 +115,19 @@ sdbus::Variant BusTest::get(const std::string& path, const std::string& iface,
     return proxy(path)->getProperty(name).onInterface(iface);
 }
 
+InjectReply BusTest::inject_from_port(const std::string& name,
+                                      const std::vector<std::string>& ports) {
+    auto reply = inject(library_guid(name), inject_start);
+    wait_state(std::get<1>(reply), [](uint32_t s) { return s == lm_waiting; });
+    for (const auto& a : ports) {
+        operator_do(name, {"insert", a, "FUL00" + a.substr(a.size() - 1) + "L8"});
+        if (::testing::Test::HasFatalFailure())
+            return reply;
+    }
+    operator_do(name, {"close-port"});
+    return reply;
+}
+
 InjectReply BusTest::inject(const std::string& library_guid, uint32_t action,
                             const std::string& job, const Options& options) {
     InjectReply r;

@@ -80,6 +80,10 @@ protected:
 
     InjectReply inject(const std::string& library_guid, uint32_t action,
                        const std::string& job = {}, const Options& options = {});
+    // An inject START into library `name` that waits for the operator, who then puts a cartridge
+    // into each of the port elements `ports` (barcode "FUL00", the address's last digit, "L8")
+    // and closes the port; the job's reply, once the port is closed.
+    InjectReply inject_from_port(const std::string& name, const std::vector<std::string>& ports);
     // The D-Bus error name fn throws, "" when it succeeds; the message is kept in last_message_.
     std::string error_of(const std::function<void()>& fn);
     // Polls the job's State until pred holds; fails the test after limit.

@@ -316,13 +316,8 @@ TEST_F(BusInject, CancelEndsAQueuedJobUntouchedAndStopsARunningOne) {
 TEST_F(BusInject, LibraryFullPostsAnOperatorRequestThatCanBeSatisfiedOnce) {
     retention_sec_ = 1;
     ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab1", "slots=3,ie=3,fill=2")}));
-    const std::string lib = library_guid("lab1");
-    auto [job, path] = inject(lib, inject_start);
-    wait_state(path, [](uint32_t s) { return s == lm_waiting; });
-    for (const char* a : {"100", "101", "102"})
-        ASSERT_NO_FATAL_FAILURE(
-            operator_do("lab1", {"insert", a, std::string("FUL00") + a[2] + "L8"}));
-    ASSERT_NO_FATAL_FAILURE(operator_do("lab1", {"close-port"}));
+    auto [job, path] = inject_from_port("lab1", {"100", "101", "102"});
+    ASSERT_FALSE(HasFatalFailure());
     EXPECT_EQ(wait_final(path), lm_passed);
     EXPECT_EQ(get_as<uint32_t>(path, job_iface, "MediaMoved"), 1u);
 

@@ -195,12 +195,8 @@ TEST_F(BusTest, PropertiesAreAnsweredWhileACancelWaitsForItsCommit) {
 TEST_F(BusTest, PropertiesAreAnsweredWhileASatisfyWaitsForItsCommit) {
     ASSERT_NO_FATAL_FAILURE(start_daemon({sim("lab", "slots=3,ie=3,fill=2")}));
     const std::string lib = library_path("lab");
-    auto [job, path] = inject(library_guid("lab"), inject_start);
-    wait_state(path, [](uint32_t s) { return s == lm_waiting; });
-    for (const char* a : {"100", "101", "102"})
-        ASSERT_NO_FATAL_FAILURE(
-            operator_do("lab", {"insert", a, std::string("FUL00") + a[2] + "L8"}));
-    ASSERT_NO_FATAL_FAILURE(operator_do("lab", {"close-port"}));
+    auto [job, path] = inject_from_port("lab", {"100", "101", "102"});
+    ASSERT_FALSE(HasFatalFailure());
     EXPECT_EQ(wait_final(path), lm_passed);
     std::string message; // "library full: remove 2 cartridges ..."
     for (const auto& r : managed_objects("oprequest"))
