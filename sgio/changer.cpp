@@ -355,10 +355,7 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
             buf.resize(alloc);
         auto c = cdb::read_element_status(type, static_cast<uint16_t>(cur),
                                           static_cast<uint16_t>(chunk), voltag, dvcid, alloc);
-        // The transfer as long as the allocation, not the buffer kept from a larger read (a
-        // slots' reply of megabytes before a port's of a few hundred bytes).
-        auto r = run(c.span(), Direction::FromDevice, std::span(buf).first(alloc),
-                     options_.command_timeout);
+        auto r = run(c.span(), Direction::FromDevice, buf, options_.command_timeout);
         if (!r) {
             // DVCID is optional in SMC-3: a changer that refuses the field (ILLEGAL REQUEST,
             // invalid field in CDB) is asked again without it, and never again with it.
