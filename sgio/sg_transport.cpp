@@ -141,14 +141,18 @@ Result<CommandResult> decode(const sg_io_hdr_t& hdr, std::span<const uint8_t> se
                              sense_buffer.begin() + static_cast<std::ptrdiff_t>(sense_length));
         r.sense = parse_sense(r.sense_bytes);
     }
-    // resid is signed in the header; a negative or oversized value is a driver quirk, not data.
-    const size_t resid = hdr.resid > 0 ? static_cast<size_t>(hdr.resid) : 0;
-    r.residual = std::min(resid, length);
-    r.transferred = length - r.residual;
+    r.transferred = SgTransport::received(hdr.resid, length);
+    r.residual = length - r.transferred;
     return r;
 }
 
 } // namespace
+
+size_t SgTransport::received(int resid, size_t length) {
+    if (resid <= 0 || static_cast<size_t>(resid) > length)
+        return length;
+    return length - static_cast<size_t>(resid);
+}
 
 Result<void> SgTransport::check_arguments(std::span<const uint8_t> cdb, Direction direction,
                                           std::span<const uint8_t> buffer,

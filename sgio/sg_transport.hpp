@@ -13,7 +13,8 @@ public:
     // Opens O_RDWR|O_NONBLOCK, checks SG_GET_VERSION_NUM >= 30000 and, unless check_type is false,
     // that standard INQUIRY reports peripheral type 8. Errors: OpenFailed (with errno),
     // InvalidArgument (not an sg node), NotAChanger.
-    static Result<std::unique_ptr<SgTransport>> open(const std::string& path, bool check_type = true);
+    static Result<std::unique_ptr<SgTransport>> open(const std::string& path,
+                                                     bool check_type = true);
     ~SgTransport() override;
 
     Result<CommandResult> execute(std::span<const uint8_t> cdb, Direction direction,
@@ -26,6 +27,14 @@ public:
     static Result<void> check_arguments(std::span<const uint8_t> cdb, Direction direction,
                                         std::span<const uint8_t> buffer,
                                         std::chrono::milliseconds timeout);
+
+    // The bytes a data-in transfer of `length` brought, given the driver's resid. A negative
+    // resid is a driver quirk: all came. One larger than the transfer cannot be what was left
+    // over: Linux's iSCSI initiator passes a target's overflow count on as resid (tgt counts
+    // READ ELEMENT STATUS's residual against its whole report from START, not against the
+    // allocation it sent), and the whole transfer came. Read as "nothing came", every one-slot
+    // read of a tgt library of 2,000 slots through /dev/sgN failed.
+    static size_t received(int resid, size_t length);
 
 private:
     SgTransport(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}

@@ -103,3 +103,15 @@ TEST(SgTransportArguments, NegativeTimeoutIsRejected) {
     EXPECT_EQ(r.error().code, Errc::InvalidArgument);
     EXPECT_TRUE(SgTransport::check_arguments(cdb, Direction::None, {}, 0ms).ok());
 }
+
+// What a data-in transfer brought, from the driver's resid: what was left over of it, unless the
+// resid cannot be that (negative, or larger than the transfer: an overflow's count, as Linux's
+// iSCSI initiator passes it on), when the whole transfer came.
+TEST(SgTransportReceived, ResidIsWhatWasLeftOverUnlessItCannotBe) {
+    EXPECT_EQ(SgTransport::received(0, 120), 120u);
+    EXPECT_EQ(SgTransport::received(8, 120), 112u);      // tgt's reply, 8 bytes short
+    EXPECT_EQ(SgTransport::received(120, 120), 0u);      // nothing came
+    EXPECT_EQ(SgTransport::received(104000, 120), 120u); // tgt's whole report past the transfer
+    EXPECT_EQ(SgTransport::received(-4, 120), 120u);
+    EXPECT_EQ(SgTransport::received(5, 0), 0u);
+}
