@@ -175,6 +175,26 @@ TEST(DeviceSessionMetrics, CountsErrorsAndRetriesOfEveryChangerItMakes) {
 
 class ManagerMetrics : public InjectFixture {};
 
+// A library read at start-up while the database was being opened (Registry::start) counts that
+// reading's retries as its own: the device answers BUSY to the first READ ELEMENT STATUS.
+TEST_F(ManagerMetrics, TheStartUpReadingsRetriesAreTheLibrarys) {
+    bool busy_sent = false;
+    start({library(sim("slots=10,ie=1,fill=2"))},
+          [&](const std::string& device) -> sgio::Result<std::unique_ptr<sgio::Transport>> {
+              auto t = open_device(device);
+              if (!t)
+                  return std::move(t).error();
+              auto& vc = static_cast<sgio::VirtualChanger&>(**t);
+              if (!busy_sent) {
+                  vc.inject_fault(
+                      {sgio::opcode::ReadElementStatus, 1, sgio::Fault::Kind::Busy, 0, 0, 0, 0});
+                  busy_sent = true;
+              }
+              return t;
+          });
+    EXPECT_EQ(sample(manager_->metrics(), "ntms_scsi_retries_total", {{"library", "lab1"}}), 1.0);
+}
+
 TEST_F(ManagerMetrics, ReportLibrariesJobsAndTheDatabaseAfterKnownOperations) {
     start({library(sim("slots=10,ie=1,fill=2,move-ms=10"))});
     auto m = manager_->metrics();
