@@ -107,7 +107,6 @@ sgio::Result<DeviceReading> read_device(sgio::Changer& ch, const char*& what) {
         auto r = ch.for_each_element(type, [&](const sgio::ElementView& e) {
             // An empty element's tag is never looked at: not trimmed out of its 32 blanks.
             const bool holds = e.full();
-            d.full += holds;
             phys.push_back(Physical{e.address(), type, holds,
                                     holds ? std::string(e.primary_tag()) : std::string()});
             if (type == sgio::ElementType::Storage)
@@ -231,9 +230,11 @@ Expected<void> reconcile(Library& lib, Store& db, bool& device_read, ReconcileRe
     };
 
     std::vector<std::pair<MediumRecord, std::optional<MediumMove>>> changes, relocating;
-    changes.reserve(reading.full);             // at most one change for each full element
+    const auto full = static_cast<size_t>(
+        std::count_if(phys.begin(), phys.end(), [](const Physical& p) { return p.full; }));
+    changes.reserve(full);                     // at most one change for each full element
     std::unordered_map<uint16_t, Guid> placed; // full element -> its medium record
-    placed.reserve(reading.full);
+    placed.reserve(full);
     const int64_t now = now_usec();
     auto move_row = [&](const MediumRecord& m, std::optional<uint16_t> from,
                         std::optional<uint16_t> to, const char* reason) {

@@ -46,7 +46,6 @@ struct DeviceReading {
     Physicals phys;                                 // every element, by address, each address once
     std::vector<std::pair<uint16_t, bool>> storage; // each slot's address and whether it is full
     std::vector<sgio::ElementStatus> drive_status;
-    size_t full = 0;                // elements holding a cartridge
     sgio::Changer::Learned learned; // what the Changer that read it learned of the device
 };
 
