@@ -21,6 +21,23 @@ constexpr uint16_t mode10_allocation = 1024;
 constexpr uint32_t descriptor_estimate_tags = 128;
 constexpr uint32_t descriptor_estimate_plain = 64;
 constexpr uint32_t report_headers = 16;
+
+uint32_t be24(const uint8_t* p) {
+    return (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
+}
+
+// Whether a READ ELEMENT STATUS reply of `allocation` bytes asked came back shorter than the
+// device sends: without its 8-byte header, or more than 8 bytes (tgt's shortfall) short of both
+// the allocation and what the header says the report holds.
+bool cut_short(std::span<const uint8_t> reply, size_t allocation) {
+    if (reply.size() >= allocation)
+        return false;
+    if (reply.size() < 8)
+        return true;
+    const size_t announced = size_t{8} + be24(reply.data() + 5);
+    return reply.size() + 8 < std::min(allocation, announced);
+}
+
 // What a READ ELEMENT STATUS asks for where neither the options nor the transport say more; also
 // the most elements asked for before a type's descriptor length is known, so that the generous
 // estimate above does not make a first request of megabytes (tgt clears every byte of the
@@ -335,6 +352,8 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
 
     uint32_t cur = begin;
     auto& buf = buffer_; // reused: large fresh buffers cost page faults each time
+    // The transfer of a request asked again because its reply came back cut short (below).
+    size_t transfer = 0;
     while (cur < end) {
         const bool voltag = support_.voltag.value_or(true);
         const bool dvcid = type == ElementType::DataTransfer && support_.dvcid.value_or(true);
@@ -351,8 +370,8 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         // One descriptor of slack: tgt sends 8 bytes less than it may, cutting the last one short.
         const uint32_t alloc =
             std::min<uint32_t>(transfer_limit(), report_headers + (chunk + 1) * per);
-        if (buf.size() < alloc)
-            buf.resize(alloc);
+        if (buf.size() < std::max<size_t>(alloc, transfer))
+            buf.resize(std::max<size_t>(alloc, transfer));
         auto c = cdb::read_element_status(type, static_cast<uint16_t>(cur),
                                           static_cast<uint16_t>(chunk), voltag, dvcid, alloc);
         auto r = run(c.span(), Direction::FromDevice, buf, options_.command_timeout);
@@ -376,6 +395,20 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         if (dvcid)
             support_.dvcid = true;
         const size_t received = std::min<size_t>(r->transferred, alloc);
+        // A reply shorter than the allocation and than what its own header announces, by more
+        // than tgt's 8 bytes, or without a header, is not what the device sent: through Linux's
+        // iSCSI initiator an overflow's count comes back as the residual, as an underflow's does,
+        // and tgt counts its overflow against its whole report (every element from START), not
+        // against what it sent. When that report is longer than the transfer by no more than the
+        // transfer, SgTransport cannot tell the overflow from an underflow. Asked once more with
+        // a transfer longer than the report, the same request's residual is an underflow again.
+        // A device that does send less than it announces costs one request more.
+        if (transfer == 0 && cut_short(std::span(buf).first(received), alloc)) {
+            const size_t announced = received >= 8 ? size_t{8} + be24(buf.data() + 5) : 0;
+            transfer = std::min(std::max(2 * buf.size() + alloc, announced + per),
+                                size_t{cdb::max_allocation_length} + 8);
+            continue;
+        }
         // Parsed in place: views over buf, no copy of any element.
         auto report = parse_element_status_in_place(std::span(buf).first(received), views_);
         if (!report)
