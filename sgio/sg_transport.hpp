@@ -33,7 +33,8 @@ public:
     // over: Linux's iSCSI initiator passes a target's overflow count on as resid (tgt counts
     // READ ELEMENT STATUS's residual against its whole report from START, not against the
     // allocation it sent), and the whole transfer came. Read as "nothing came", every one-slot
-    // read of a tgt library of 2,000 slots through /dev/sgN failed.
+    // read of a tgt library of 2,000 slots through /dev/sgN failed. An overflow no larger than
+    // the transfer looks like a leftover here; Changer::scan asks such a reply again.
     static size_t received(int resid, size_t length);
 
 private:
