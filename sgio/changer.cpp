@@ -293,13 +293,16 @@ Result<Capabilities> Changer::capabilities() {
     auto reply = mode_sense(mode_page::DeviceCapabilities, ten);
     if (!reply) {
         if (illegal_request(reply.error()))
-            return Capabilities{};
+            return *(capabilities_ = Capabilities{});
         return std::move(reply).error();
     }
     auto page = find_mode_page(*reply, ten, mode_page::DeviceCapabilities);
     if (!page)
-        return Capabilities{}; // the device answered without the page: it has none
-    return parse_capabilities_page(*page);
+        return *(capabilities_ = Capabilities{}); // the device answered without the page
+    auto caps = parse_capabilities_page(*page);
+    if (caps)
+        capabilities_ = *caps;
+    return caps;
 }
 
 Result<void> Changer::for_each_status(ElementType type,
@@ -345,8 +348,9 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
                                       element_type_name(type), begin, end, type_first, type_end));
 
     if (!support_.voltag) {
-        auto caps = capabilities();
-        if (caps && caps->present && !caps->barcode_reader)
+        if (!capabilities_)
+            (void)capabilities();
+        if (capabilities_ && capabilities_->present && !capabilities_->barcode_reader)
             support_.voltag = false;
     }
 

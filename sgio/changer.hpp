@@ -80,6 +80,8 @@ public:
     // MODE SENSE(6) page 1Dh, falling back to MODE SENSE(10). Cached after the first success.
     Result<ElementMap> element_map(bool refresh = false);
     // MODE SENSE page 1Fh; a device without the page yields present == false, not an error.
+    // Asks the device each time; a first READ ELEMENT STATUS takes the last answer, when there is
+    // one, to know whether to ask for volume tags.
     Result<Capabilities> capabilities();
 
     // Status of count elements of one type from first (count 0 = to the end of the type's range in
@@ -163,6 +165,7 @@ private:
     ChangerOptions options_;
     Support support_;
     std::optional<ElementMap> map_;
+    std::optional<Capabilities> capabilities_; // the last answer of capabilities()
     bool ie_accessed_ = false;
     bool reset_ = false;
     uint64_t reconnects_seen_ = 0;

@@ -485,6 +485,35 @@ TEST(Changer, SizesAFirstReadByAnotherTypesDescriptors) {
     }
 }
 
+// Whether to ask for volume tags is learned from the device's capabilities (mode page 1Fh). A
+// reading asks for them before its first READ ELEMENT STATUS; the read takes that answer rather
+// than asking again (a real changer takes milliseconds for each MODE SENSE).
+TEST(Changer, AFirstReadTakesTheCapabilitiesAlreadyAskedFor) {
+    TgtLike dev;
+    for (uint16_t a = 1000; a < 1010; ++a)
+        dev.slots[a] = {a % 3 == 0, a % 3 == 0 ? "T" + std::to_string(a) : ""};
+    ScriptedTransport t(std::ref(dev));
+    const auto asked = [&] {
+        size_t n = 0;
+        for (const auto& c : t.cdbs)
+            n += (c[0] == opcode::ModeSense6 || c[0] == opcode::ModeSense10) &&
+                 (c[2] & 0x3F) == 0x1F;
+        return n;
+    };
+    Changer ch(t, fast_options());
+    ASSERT_TRUE(ch.capabilities());
+    const size_t once = asked();
+    ASSERT_GE(once, 1u);
+    auto r = ch.read_status(ElementType::Storage);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(every_third_full(*r, 1000, 10));
+    EXPECT_EQ(asked(), once);
+    // Without an answer yet, the first read asks.
+    Changer fresh(t, fast_options());
+    ASSERT_TRUE(fresh.read_status(ElementType::Storage));
+    EXPECT_EQ(asked(), 2 * once);
+}
+
 TEST(Changer, ReadsASubrangeOnly) {
     TgtLike dev;
     for (uint16_t a = 1000; a < 1100; ++a)
