@@ -56,6 +56,31 @@ void Registry::start(const std::vector<FoundDevice>& present) {
     openings.reserve(config_.libraries.size());
     for (const auto& cfg : config_.libraries)
         openings.push_back(open_device(cfg, openings.size() < Worker::parallel_first_reads));
+    // Then the changers found present that no configured library names, read within the same
+    // number of readings: each changer once, and none that answers as a configured library's
+    // device (another path to it, which add_device() keeps in reserve or attaches).
+    std::vector<std::optional<Opening>> present_openings(present.size());
+    {
+        std::set<std::string> configured_nodes, read_identities;
+        size_t readings = 0;
+        for (size_t i = 0; i < openings.size(); ++i) {
+            configured_nodes.insert(canonical_device(config_.libraries[i].device));
+            if (!openings[i].identity.empty())
+                read_identities.insert(openings[i].identity);
+            readings += openings[i].reading.valid() ? 1u : 0u;
+        }
+        for (size_t i = 0; i < present.size(); ++i) {
+            if (configured_nodes.count(canonical_device(present[i].devnode)))
+                continue; // its configured library's; opened above
+            Opening o = open_found(present[i]);
+            if (o.transport && readings < Worker::parallel_first_reads &&
+                read_identities.insert(o.identity).second) {
+                start_reading(o, LibraryConfig{});
+                readings += o.reading.valid() ? 1u : 0u;
+            }
+            present_openings[i] = std::move(o);
+        }
+    }
     if (!db_.usable()) {
         log(LOG_ERR, fmt::format("database {} cannot be used: {}; every request will report it",
                                  db_.path(), db_.status().message));
@@ -67,8 +92,8 @@ void Registry::start(const std::vector<FoundDevice>& present) {
 
     for (size_t i = 0; i < openings.size(); ++i)
         open_library(config_.libraries[i], std::move(openings[i]));
-    for (const auto& device : present)
-        add_device(device, false);
+    for (size_t i = 0; i < present.size(); ++i)
+        add_device(present[i], false, std::move(present_openings[i]));
     // Queued jobs go back to their libraries, oldest first; jobs of libraries no longer
     // configured (nor found present) cannot run.
     std::map<Guid, std::vector<JobPtr>> per_library, interrupted;
@@ -105,6 +130,7 @@ Registry::Opening Registry::open_device(const LibraryConfig& cfg, bool read) {
     o.transport = std::move(t).value();
     sgio::Changer probe(*o.transport);
     if (auto id = probe.identify()) {
+        o.ident = *id;
         o.identity = id->stable_key();
     } else {
         o.reason = id.error().message;
@@ -120,8 +146,12 @@ Registry::Opening Registry::open_device(const LibraryConfig& cfg, bool read) {
     // Its first reading, on a thread of its own, for the first few libraries (their workers
     // then take the first turns); the others are read by their workers, each in its turn. No
     // more: every reading waiting for its worker holds the library's elements.
-    if (!read)
-        return o;
+    if (read)
+        start_reading(o, cfg);
+    return o;
+}
+
+void Registry::start_reading(Opening& o, const LibraryConfig& cfg) {
     try {
         o.reading = std::async(std::launch::async, [device = o.transport.get(),
                                                     options = changer_options(cfg)]() mutable {
@@ -143,7 +173,6 @@ Registry::Opening Registry::open_device(const LibraryConfig& cfg, bool read) {
     } catch (const std::system_error&) {
         // no thread: its worker reads it
     }
-    return o;
 }
 
 void Registry::open_library(const LibraryConfig& cfg, Opening opening) {
@@ -233,7 +262,8 @@ std::string Registry::unique_name(const std::string& identity, const std::string
     return name;
 }
 
-void Registry::add_device(const FoundDevice& device, bool start_worker) {
+void Registry::add_device(const FoundDevice& device, bool start_worker,
+                          std::optional<Opening> opened) {
     if (!db_.usable())
         return; // without a database no library can be recorded; every call reports why
     const std::string node = canonical_device(device.devnode);
@@ -243,28 +273,12 @@ void Registry::add_device(const FoundDevice& device, bool start_worker) {
     // A configured library named by this node (or a link to it) is that library, whatever it
     // answers; otherwise INQUIRY tells whether it is a library we know.
     Library* lib = configured_at(node);
-    auto opened = services_.transports(device.devnode);
-    if (!opened) {
-        log(LOG_WARNING, fmt::format("medium changer {} found but cannot be opened: {}",
-                                     device.devnode, opened.error().message));
-        return;
-    }
-    std::unique_ptr<sgio::Transport> transport = std::move(opened).value();
-    sgio::Identity ident;
-    {
-        sgio::Changer probe(*transport);
-        auto id = probe.identify();
-        if (!id) {
-            log(LOG_WARNING, fmt::format("medium changer {} found but it does not identify "
-                                         "itself: {}; ignored",
-                                         device.devnode, id.error().message));
-            return;
-        }
-        ident = *id;
-    }
-    std::string identity = ident.stable_key();
-    if (identity.empty())
-        identity = transport->name(); // no serial number: the node is all there is
+    Opening o = opened ? std::move(*opened) : open_found(device);
+    if (!o.transport)
+        return; // open_found() said why
+    std::unique_ptr<sgio::Transport> transport = std::move(o.transport);
+    const sgio::Identity& ident = o.ident;
+    const std::string& identity = o.identity;
     if (!lib)
         lib = with_identity(identity);
 
@@ -289,6 +303,8 @@ void Registry::add_device(const FoundDevice& device, bool start_worker) {
         log(LOG_NOTICE, fmt::format("Library {}: its device is present at {}; reading its "
                                     "element status",
                                     lib->config().name, device.devnode));
+        if (o.reading.valid())
+            lib->expect_first_reading(std::move(o.reading));
         lib->device_arrived(std::move(transport),
                             configured ? lib->config().device : device.devnode);
         return;
@@ -311,6 +327,8 @@ void Registry::add_device(const FoundDevice& device, bool start_worker) {
     Library& added = *created;
     // Offline until its element status has been read: until then it has no free slot to offer.
     added.attach(nullptr, Catalogue::reading_reason);
+    if (o.reading.valid())
+        added.expect_first_reading(std::move(o.reading));
     added.device_arrived(std::move(transport), device.devnode);
     attached_[node] = rec->id;
     insert_library(std::move(created));
@@ -321,6 +339,31 @@ void Registry::add_device(const FoundDevice& device, bool start_worker) {
     services_.events.library_added(rec->id);
     if (start_worker)
         added.start({});
+}
+
+Registry::Opening Registry::open_found(const FoundDevice& device) {
+    Opening o;
+    auto opened = services_.transports(device.devnode);
+    if (!opened) {
+        log(LOG_WARNING, fmt::format("medium changer {} found but cannot be opened: {}",
+                                     device.devnode, opened.error().message));
+        return o;
+    }
+    o.transport = std::move(opened).value();
+    sgio::Changer probe(*o.transport);
+    auto id = probe.identify();
+    if (!id) {
+        log(LOG_WARNING, fmt::format("medium changer {} found but it does not identify "
+                                     "itself: {}; ignored",
+                                     device.devnode, id.error().message));
+        o.transport.reset();
+        return o;
+    }
+    o.ident = *id;
+    o.identity = o.ident.stable_key();
+    if (o.identity.empty())
+        o.identity = o.transport->name(); // no serial number: the node is all there is
+    return o;
 }
 
 void Registry::device_removed(const FoundDevice& device) {

@@ -75,21 +75,29 @@ public:
     Library* find_by_name(const std::string& name) const;
 
 private:
-    // A configured library's device as start() finds it before it opens the database: the
-    // transport (null when it cannot be opened, with the reason), the identity its GUID is kept
-    // under, and, when `read`, its first reading under way. The reading is declared after
-    // the transport it reads: it is waited for first.
+    // A device as start() finds it before it opens the database (a configured library's, or a
+    // changer found present): the transport (null when it cannot be opened, with the reason),
+    // what it answered to INQUIRY and the identity its GUID is kept under, and its first reading
+    // when one was started. The reading is declared after the transport it reads: it is waited
+    // for first.
     struct Opening {
         std::unique_ptr<sgio::Transport> transport;
+        sgio::Identity ident;
         std::string identity;
         std::string reason;
         std::future<FirstReading> reading;
     };
     Opening open_device(const LibraryConfig& cfg, bool read);
+    // A changer found present, opened and identified; null transport when either failed (logged).
+    Opening open_found(const FoundDevice& device);
+    // Its first reading, on a thread of its own, with the Changer options of cfg.
+    static void start_reading(Opening& opening, const LibraryConfig& cfg);
     void open_library(const LibraryConfig& cfg, Opening opening);
     // device_added() without the lock; the new library's worker is started only when
-    // start_worker (at start-up all workers start together, with their queued jobs).
-    void add_device(const FoundDevice& device, bool start_worker);
+    // start_worker (at start-up all workers start together, with their queued jobs). `opened`:
+    // the device as start() opened it (and perhaps began reading it); otherwise it is opened here.
+    void add_device(const FoundDevice& device, bool start_worker,
+                    std::optional<Opening> opened = std::nullopt);
     Library* configured_at(const std::string& canonical) const;
     Library* with_identity(const std::string& identity) const;
     std::string unique_name(const std::string& identity, const std::string& wanted);

@@ -185,8 +185,10 @@ protected:
 
     // Starts a Manager; devices are opened through a factory that remembers each VirtualChanger so
     // that tests can act as the operator and inject faults in the daemon's own instance.
-    // `transports`, when given, opens the devices instead (counted_devices()).
-    void start(std::vector<LibraryConfig> libs, TransportFactory transports = {}) {
+    // `transports`, when given, opens the devices instead (counted_devices()). `present`: the
+    // changers discovery lists at start-up.
+    void start(std::vector<LibraryConfig> libs, TransportFactory transports = {},
+               const std::vector<FoundDevice>& present = {}) {
         DaemonConfig cfg;
         cfg.database = db_path_;
         cfg.discover = false;
@@ -195,7 +197,7 @@ protected:
             transports = [this](const std::string& device) { return open_device(device); };
         manager_ =
             std::make_unique<ntms::test::Domain>(cfg, events_, std::move(transports), operations_);
-        manager_->start();
+        manager_->start(present);
         for (const auto& id : manager_->libraries()) {
             const bool settled = events_.wait_until([&] {
                 auto s = manager_->library(id, Caller::root());

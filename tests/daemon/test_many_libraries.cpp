@@ -32,14 +32,53 @@ protected:
     // library (or missing) changes some library's count.
     static uint32_t fill_of(unsigned i, unsigned slots) { return slots / 2 + i * 7 % 97; }
 
+    static std::string device(unsigned i, unsigned slots) {
+        return fmt::format("sim:lib{:02},slots={},ie=2,fill={}", i, slots, fill_of(i, slots));
+    }
     std::vector<LibraryConfig> configs(unsigned count, unsigned slots) {
         std::vector<LibraryConfig> libs;
-        for (unsigned i = 0; i < count; ++i) {
-            const std::string name = fmt::format("lib{:02}", i);
-            libs.push_back(library(
-                fmt::format("sim:{},slots={},ie=2,fill={}", name, slots, fill_of(i, slots)), name));
-        }
+        for (unsigned i = 0; i < count; ++i)
+            libs.push_back(library(device(i, slots), fmt::format("lib{:02}", i)));
         return libs;
+    }
+
+    // READ ELEMENT STATUS commands of library i's storage elements so far (counted_devices()).
+    size_t slots_read(unsigned i) {
+        return sent(fmt::format("lib{:02}", i), sgio::opcode::ReadElementStatus, 2);
+    }
+
+    // Runs start_up while another process holds the write lock of a new database file, so that
+    // giving the file its schema waits; the start-up must not end meanwhile. Returns which of
+    // libraries 0 to count - 1 had their slots read while the lock held (at most 3 s: the
+    // database's busy timeout, 5 s, must not end it).
+    std::vector<bool> read_while_the_database_waits(unsigned count,
+                                                    const std::function<void()>& start_up) {
+        sqlite3* lock = nullptr;
+        EXPECT_EQ(sqlite3_open(db_path_.c_str(), &lock), SQLITE_OK);
+        EXPECT_EQ(sqlite3_exec(lock, "PRAGMA journal_mode = WAL; BEGIN IMMEDIATE", nullptr, nullptr,
+                               nullptr),
+                  SQLITE_OK);
+        auto started = std::async(std::launch::async, start_up);
+        const auto read_so_far = [&] {
+            unsigned n = 0;
+            for (unsigned i = 0; i < count; ++i)
+                n += slots_read(i) > 0;
+            return n;
+        };
+        const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        while (read_so_far() < Worker::parallel_first_reads &&
+               std::chrono::steady_clock::now() < limit)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200)); // no more while it holds
+        std::vector<bool> while_locked(count);
+        for (unsigned i = 0; i < count; ++i)
+            while_locked[i] = slots_read(i) > 0;
+        EXPECT_EQ(started.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+            << "start-up went on without its database";
+        EXPECT_EQ(sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(lock);
+        started.get();
+        return while_locked;
     }
 
     // Every library online, with exactly its cartridges recorded, each at its slot.
@@ -51,7 +90,9 @@ protected:
             auto snap = manager_->library(id, Caller::root());
             ASSERT_TRUE(snap);
             EXPECT_TRUE(snap->online()) << snap->name << ": " << snap->offline_reason;
-            const unsigned i = static_cast<unsigned>(std::stoul(snap->name.substr(3)));
+            // Its device, sim:libNN,...: found ones are named by what they answer to INQUIRY.
+            ASSERT_EQ(snap->device.rfind("sim:lib", 0), 0u) << snap->device;
+            const unsigned i = static_cast<unsigned>(std::stoul(snap->device.substr(7, 2)));
             auto media = (*db)->list_media(id);
             ASSERT_TRUE(media) << media.error().message;
             size_t in_library = 0;
@@ -94,36 +135,32 @@ TEST_F(ManyLibraries, FirstStartRecordsEveryLibrarysMediaAndRestartKeepsThem) {
 // again; every library online with exactly its media once the lock is gone.
 TEST_F(ManyLibraries, TheFirstDevicesAreReadWhileTheDatabaseIsOpened) {
     constexpr unsigned count = Worker::parallel_first_reads + 2, slots = 200;
-    sqlite3* lock = nullptr;
-    ASSERT_EQ(sqlite3_open(db_path_.c_str(), &lock), SQLITE_OK);
-    ASSERT_EQ(
-        sqlite3_exec(lock, "PRAGMA journal_mode = WAL; BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
-        SQLITE_OK);
-    auto started =
-        std::async(std::launch::async, [&] { start(configs(count, slots), counted_devices()); });
-    const auto slots_read = [&](unsigned i) {
-        return sent(fmt::format("lib{:02}", i), sgio::opcode::ReadElementStatus, 2);
-    };
-    const auto read_so_far = [&] {
-        unsigned n = 0;
-        for (unsigned i = 0; i < count; ++i)
-            n += slots_read(i) > 0;
-        return n;
-    };
-    // The lock is held for at most 3 s: the database's busy timeout (5 s) must not end it.
-    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (read_so_far() < Worker::parallel_first_reads && std::chrono::steady_clock::now() < limit)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200)); // no more while the lock holds
-    const unsigned while_locked = read_so_far();
-    EXPECT_EQ(started.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
-        << "start-up went on without its database";
-    ASSERT_EQ(sqlite3_exec(lock, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(lock);
-    started.get();
+    const std::vector<bool> while_locked = read_while_the_database_waits(
+        count, [&] { start(configs(count, slots), counted_devices()); });
+    for (unsigned i = 0; i < count; ++i)
+        EXPECT_EQ(while_locked[i], i < Worker::parallel_first_reads)
+            << "lib" << i << " read while the database could not be opened";
+    expect_each_library_has_its_media(count, slots);
+    for (unsigned i = 0; i < count; ++i)
+        EXPECT_EQ(slots_read(i), 1u) << "lib" << i << "'s slots were read once";
+}
 
-    EXPECT_EQ(while_locked, Worker::parallel_first_reads)
-        << "devices read while the database could not be opened";
+// Changers that discovery lists at start-up are read then too, after the configured libraries and
+// within the same number of readings. Another path to a configured library's changer (the same
+// changer under another device string) is not read: the library reads its own.
+TEST_F(ManyLibraries, FoundChangersAreReadWhileTheDatabaseIsOpenedToo) {
+    constexpr unsigned configured = 2, found = Worker::parallel_first_reads, slots = 200;
+    constexpr unsigned count = configured + found;
+    // The other path listed first: were it read, it would take a reading of the found ones.
+    std::vector<FoundDevice> present{FoundDevice{
+        fmt::format("sim:lib00,fill={},ie=2,slots={}", fill_of(0, slots), slots), {}, {}}};
+    for (unsigned i = configured; i < count; ++i)
+        present.push_back(FoundDevice{device(i, slots), {}, {}});
+    const std::vector<bool> while_locked = read_while_the_database_waits(
+        count, [&] { start(configs(configured, slots), counted_devices(), present); });
+    for (unsigned i = 0; i < count; ++i)
+        EXPECT_EQ(while_locked[i], i < Worker::parallel_first_reads)
+            << "lib" << i << " read while the database could not be opened";
     expect_each_library_has_its_media(count, slots);
     for (unsigned i = 0; i < count; ++i)
         EXPECT_EQ(slots_read(i), 1u) << "lib" << i << "'s slots were read once";
