@@ -72,13 +72,18 @@ Expected<void> offline(Library& lib, const sgio::Error& e, const char* what) {
 
 } // namespace
 
-sgio::Result<DeviceReading> read_device(sgio::Changer& ch, const char*& what) {
+sgio::Result<DeviceReading> read_device(sgio::Changer& ch, const char*& what,
+                                        const sgio::Identity* known) {
     DeviceReading d;
-    what = "identify";
-    auto ident = ch.identify();
-    if (!ident)
-        return std::move(ident).error();
-    d.ident = std::move(ident).value();
+    if (known) {
+        d.ident = *known;
+    } else {
+        what = "identify";
+        auto ident = ch.identify();
+        if (!ident)
+            return std::move(ident).error();
+        d.ident = std::move(ident).value();
+    }
     what = "read the element map";
     auto map = ch.element_map(true);
     if (!map)

@@ -50,8 +50,10 @@ struct DeviceReading {
 };
 
 // Reads it: identity, element map, capabilities, then every element of each type. On failure,
-// `what` names the step that failed (for the library's offline reason).
-sgio::Result<DeviceReading> read_device(sgio::Changer& changer, const char*& what);
+// `what` names the step that failed (for the library's offline reason). `known`: what the device
+// answered to INQUIRY just before (start-up's probe), which is then not asked again.
+sgio::Result<DeviceReading> read_device(sgio::Changer& changer, const char*& what,
+                                        const sgio::Identity* known = nullptr);
 
 // Runs on the library's worker thread. Updates the library's catalogue (layout, storage); sets it
 // offline when the device stops answering. device_read says whether the device's element status

@@ -153,7 +153,7 @@ Registry::Opening Registry::open_device(const LibraryConfig& cfg, bool read) {
 
 void Registry::start_reading(Opening& o, const LibraryConfig& cfg) {
     try {
-        o.reading = std::async(std::launch::async, [device = o.transport.get(),
+        o.reading = std::async(std::launch::async, [device = o.transport.get(), ident = o.ident,
                                                     options = changer_options(cfg)]() mutable {
             FirstReading first;
             try {
@@ -161,7 +161,7 @@ void Registry::start_reading(Opening& o, const LibraryConfig& cfg) {
                 options.counters = &counts;
                 sgio::Changer changer(*device, options);
                 const char* what = "";
-                if (auto r = read_device(changer, what))
+                if (auto r = read_device(changer, what, &ident)) // identified by the probe
                     first.reading = std::move(r).value();
                 first.errors = counts.errors;
                 first.retries = counts.retries;

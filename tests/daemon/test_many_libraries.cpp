@@ -143,6 +143,13 @@ TEST_F(ManyLibraries, TheFirstDevicesAreReadWhileTheDatabaseIsOpened) {
     expect_each_library_has_its_media(count, slots);
     for (unsigned i = 0; i < count; ++i)
         EXPECT_EQ(slots_read(i), 1u) << "lib" << i << "'s slots were read once";
+    // A reading taken at start-up takes the identity start-up's probe asked for: half the
+    // INQUIRY commands of a library whose worker read it (the probe's and the worker's).
+    const size_t identified_twice = sent(fmt::format("lib{:02}", count - 1), sgio::opcode::Inquiry);
+    EXPECT_GT(identified_twice, 0u);
+    for (unsigned i = 0; i < Worker::parallel_first_reads; ++i)
+        EXPECT_EQ(2 * sent(fmt::format("lib{:02}", i), sgio::opcode::Inquiry), identified_twice)
+            << "lib" << i;
 }
 
 // Changers that discovery lists at start-up are read then too, after the configured libraries and
