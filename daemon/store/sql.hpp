@@ -139,10 +139,11 @@ enum class Plan : uint8_t {
     X(get_medium, Lookup, NTMS_MEDIUM_SELECT "WHERE m.guid = ?1")                                  \
     X(upsert_medium, Lookup,                                                                       \
       "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_ROW NTMS_MEDIUM_UPSERT)           \
-    /* an inventory's records, 64 a statement, each returning its key for its history row */       \
+    /* an inventory's records, 64 a statement; new ones take the keys after the largest */         \
     X(upsert_media_batch, Lookup,                                                                  \
       "INSERT INTO media (" NTMS_MEDIUM_COLUMNS ") VALUES " NTMS_TIMES_64(NTMS_ROW)                \
-          NTMS_MEDIUM_UPSERT " RETURNING id, guid")                                                \
+          NTMS_MEDIUM_UPSERT)                                                                      \
+    X(largest_medium_key, Lookup, "SELECT max(id) FROM media")                                     \
     X(outside_medium, Lookup,                                                                      \
       NTMS_MEDIUM_SELECT "WHERE m.barcode = ?1 AND m.state = 3 "                                   \
                          "ORDER BY m.updated DESC, m.rowid DESC LIMIT 1")                          \

@@ -1,6 +1,7 @@
 // The SQLite store against real database files, one temporary directory per test.
 #include "daemon/model.hpp"
 #include "daemon/status.hpp"
+#include "daemon/store/sql.hpp"
 #include "daemon/store/store.hpp"
 #include "tests/daemon/must.hpp"
 #include "tests/daemon/old_database.hpp"
@@ -344,6 +345,50 @@ TEST_F(StoreTest, PutMediaHistoryRowsNameTheirOwnMedia) {
         }
     }
     EXPECT_EQ(RawDb(path_).integer("SELECT count(*) FROM media_history"), 220);
+}
+
+// A batch's media take the keys after the largest one only when the batch inserted all of them:
+// here the connection's last insert before a batch of records that are all there already (a
+// history row) has the very key the batch would give its last record, and every history row
+// still names its own medium.
+TEST_F(StoreTest, PutMediaKeysAreNotTakenFromAnotherInsert) {
+    auto s = open();
+    const auto lib = library(*s);
+    constexpr size_t n = store_sql::media_batch_rows;
+    std::vector<MediumRecord> media(n);
+    std::vector<Store::MediumChange> first;
+    for (size_t i = 0; i < n; ++i) {
+        media[i] = medium(lib.id, static_cast<uint16_t>(3000 + i), "K" + std::to_string(1000 + i));
+        first.emplace_back(media[i], MediumMove{media[i].id, Guid{}, std::nullopt, media[i].element,
+                                                1, "inventory"});
+    }
+    must(s->put_media(first), "first put_media");
+    // History rows until the last one's key is the largest medium key + 64.
+    RawDb raw(path_);
+    const int64_t largest = raw.integer("SELECT max(id) FROM media");
+    while (raw.integer("SELECT max(id) FROM media_history") < largest + static_cast<int64_t>(n))
+        must(s->put_medium(media[0], MediumMove{media[0].id, Guid{}, media[0].element,
+                                                media[0].element, 2, "test"}),
+             "put_medium");
+    ASSERT_EQ(raw.integer("SELECT max(id) FROM media_history"), largest + static_cast<int64_t>(n));
+    const int64_t rows_before = raw.integer("SELECT count(*) FROM media_history");
+    std::vector<Store::MediumChange> again;
+    for (size_t i = 0; i < n; ++i) {
+        MediumRecord m = media[i];
+        m.element = static_cast<uint16_t>(4000 + i);
+        m.updated = 3;
+        again.emplace_back(m, MediumMove{m.id, Guid{}, media[i].element, m.element, 3, "moved"});
+    }
+    must(s->put_media(again), "put_media of records all there");
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM media"), static_cast<int64_t>(n));
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM media_history"),
+              rows_before + static_cast<int64_t>(n));
+    for (size_t i = 0; i < n; ++i) {
+        const auto h = must(s->history(media[i].id), "history");
+        ASSERT_FALSE(h.empty()) << i;
+        EXPECT_EQ(h.back().reason, "moved") << i;
+        EXPECT_EQ(h.back().to, std::optional<uint16_t>(static_cast<uint16_t>(4000 + i))) << i;
+    }
 }
 
 // A batch of media of which one names a library that is not recorded is refused whole: the
