@@ -42,6 +42,19 @@ uint16_t lowest_first(const ElementMap& m) noexcept {
 
 } // namespace
 
+bool ElementMap::overlaps() const noexcept {
+    const uint32_t ranges[4][2] = {{transport_first, transport_count},
+                                   {storage_first, storage_count},
+                                   {ie_first, ie_count},
+                                   {drive_first, drive_count}};
+    for (size_t a = 0; a < 4; ++a)
+        for (size_t b = a + 1; b < 4; ++b)
+            if (ranges[a][1] && ranges[b][1] && ranges[a][0] < ranges[b][0] + ranges[b][1] &&
+                ranges[b][0] < ranges[a][0] + ranges[a][1])
+                return true;
+    return false;
+}
+
 uint16_t ElementMap::first(ElementType t) const noexcept {
     switch (t) {
     case ElementType::All:

@@ -1,5 +1,5 @@
-#include "sgio/mode_pages.hpp"
 #include "exact_bytes.hpp"
+#include "sgio/mode_pages.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -304,6 +304,34 @@ TEST(ElementMap, AllSkipsEmptyTypesAndSaturates) {
     EXPECT_EQ(m.count(ElementType::All), 0xFFFF);
     EXPECT_EQ(ElementMap{}.first(ElementType::All), 0);
     EXPECT_EQ(ElementMap{}.count(ElementType::All), 0);
+}
+
+// Ranges that only touch do not overlap; a range of no elements overlaps nothing, wherever it
+// starts; the last address of the 16-bit space counts.
+TEST(ElementMap, OverlapsWhereTwoTypesShareAnAddress) {
+    const auto m = parse_element_address_page(page_1d).value();
+    EXPECT_FALSE(m.overlaps());
+    ElementMap touching = m;
+    touching.ie_first = 1020; // right after the storage elements 1000..1019
+    EXPECT_FALSE(touching.overlaps());
+    ElementMap shared = m;
+    shared.ie_first = 1019; // the last storage element's address
+    EXPECT_TRUE(shared.overlaps());
+    ElementMap drives_over_robot = m;
+    drives_over_robot.drive_first = 1; // the transport's address
+    EXPECT_TRUE(drives_over_robot.overlaps());
+    ElementMap none = m;
+    none.ie_count = 0;
+    none.ie_first = 1005; // inside the storage range, but no elements
+    EXPECT_FALSE(none.overlaps());
+    ElementMap top;
+    top.storage_first = 0xFF00;
+    top.storage_count = 0x100; // up to 0xFFFF
+    top.ie_first = 0xFFFF;
+    top.ie_count = 1;
+    EXPECT_TRUE(top.overlaps());
+    top.storage_count = 0xFF;
+    EXPECT_FALSE(top.overlaps());
 }
 
 TEST(ModePagesRobustness, RandomAndMutatedReplies) {
