@@ -81,6 +81,20 @@ protected:
         return while_locked;
     }
 
+    // Of the libraries read_while_the_database_waits() saw, the first Worker::parallel_first_reads
+    // were read while the database waited and the others not; then each one is online with
+    // exactly its media, its slots read once.
+    void expect_the_first_read_early_and_each_once(const std::vector<bool>& while_locked,
+                                                   unsigned slots) {
+        const auto count = static_cast<unsigned>(while_locked.size());
+        for (unsigned i = 0; i < count; ++i)
+            EXPECT_EQ(while_locked[i], i < Worker::parallel_first_reads)
+                << "lib" << i << " read while the database could not be opened";
+        expect_each_library_has_its_media(count, slots);
+        for (unsigned i = 0; i < count; ++i)
+            EXPECT_EQ(slots_read(i), 1u) << "lib" << i << "'s slots were read once";
+    }
+
     // Every library online, with exactly its cartridges recorded, each at its slot.
     void expect_each_library_has_its_media(unsigned count, unsigned slots) {
         auto db = Store::open(db_path_);
@@ -137,12 +151,7 @@ TEST_F(ManyLibraries, TheFirstDevicesAreReadWhileTheDatabaseIsOpened) {
     constexpr unsigned count = Worker::parallel_first_reads + 2, slots = 200;
     const std::vector<bool> while_locked = read_while_the_database_waits(
         count, [&] { start(configs(count, slots), counted_devices()); });
-    for (unsigned i = 0; i < count; ++i)
-        EXPECT_EQ(while_locked[i], i < Worker::parallel_first_reads)
-            << "lib" << i << " read while the database could not be opened";
-    expect_each_library_has_its_media(count, slots);
-    for (unsigned i = 0; i < count; ++i)
-        EXPECT_EQ(slots_read(i), 1u) << "lib" << i << "'s slots were read once";
+    expect_the_first_read_early_and_each_once(while_locked, slots);
     // A reading taken at start-up takes the identity start-up's probe asked for: half the
     // INQUIRY commands of a library whose worker read it (the probe's and the worker's).
     const size_t identified_twice = sent(fmt::format("lib{:02}", count - 1), sgio::opcode::Inquiry);
@@ -165,12 +174,7 @@ TEST_F(ManyLibraries, FoundChangersAreReadWhileTheDatabaseIsOpenedToo) {
         present.push_back(FoundDevice{device(i, slots), {}, {}});
     const std::vector<bool> while_locked = read_while_the_database_waits(
         count, [&] { start(configs(configured, slots), counted_devices(), present); });
-    for (unsigned i = 0; i < count; ++i)
-        EXPECT_EQ(while_locked[i], i < Worker::parallel_first_reads)
-            << "lib" << i << " read while the database could not be opened";
-    expect_each_library_has_its_media(count, slots);
-    for (unsigned i = 0; i < count; ++i)
-        EXPECT_EQ(slots_read(i), 1u) << "lib" << i << "'s slots were read once";
+    expect_the_first_read_early_and_each_once(while_locked, slots);
 }
 
 // The writer commits the writes of concurrent callers together, and one failed call undoes only
