@@ -16,29 +16,28 @@ enum class ElementType : uint8_t {
     DataTransfer = 4,
 };
 
-const char*
-element_type_name(ElementType t) noexcept; // "transport", "storage", "import/export", "drive"
+const char* element_type_name(ElementType t) noexcept; // "transport", "storage", "import/export", "drive"
 
 struct ElementStatus {
     ElementType type = ElementType::Storage;
     uint16_t address = 0;
     bool full = false;
-    bool impexp = false; // IE only: 1 = placed by the operator, 0 = by the robot
+    bool impexp = false;  // IE only: 1 = placed by the operator, 0 = by the robot
     bool except = false;
-    bool access = false; // IE: 0 while the port is open to the operator
+    bool access = false;  // IE: 0 while the port is open to the operator
     bool exenab = false;
     bool inenab = false;
-    uint8_t asc = 0; // valid when except
+    uint8_t asc = 0;      // valid when except
     uint8_t ascq = 0;
     bool svalid = false;
     bool invert = false;
-    uint16_t source = 0; // valid when svalid
+    uint16_t source = 0;  // valid when svalid
     uint8_t medium_type = 0;
-    std::string primary_tag; // trimmed of trailing blanks/NULs; empty when absent
+    std::string primary_tag;   // trimmed of trailing blanks/NULs; empty when absent
     std::string alternate_tag;
-    std::string identifier;      // DVCID identifier bytes when present
+    std::string identifier;    // DVCID identifier bytes when present
     uint8_t identifier_type = 0; // its SPC designator type (1: T10 vendor identification)
-    bool truncated = false;      // descriptor was cut short; fields past the cut are default
+    bool truncated = false;    // descriptor was cut short; fields past the cut are default
 };
 
 // A drive's identity as its DVCID identifier gives it: a T10 vendor identification (type 1) of
