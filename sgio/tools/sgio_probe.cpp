@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <fmt/format.h>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +20,10 @@ constexpr const char* usage_text =
     "\n"
     "  inquiry          identity: INQUIRY and VPD 80h/83h (the default)\n"
     "  map              element address assignment (mode page 1Dh) and capabilities (1Fh)\n"
-    "  status [TYPE]    element status; TYPE: transport|storage|ie|drive (default: all four)\n"
+    "  status [TYPE [FIRST [COUNT]]]\n"
+    "                   element status; TYPE: transport|storage|ie|drive (default: all four);\n"
+    "                   from element FIRST, COUNT of them (default 1), each read as ntmsd reads\n"
+    "                   one element\n"
     "  move SRC DST     MOVE MEDIUM with the first transport element\n"
     "  tur              TEST UNIT READY\n";
 
@@ -144,6 +148,25 @@ int status(sgio::Changer& changer, const std::vector<sgio::ElementType>& types) 
     return 0;
 }
 
+// count elements of one type from first, one READ ELEMENT STATUS each (as ntmsd reads the
+// element a move went to), on one Changer.
+int status_of(sgio::Changer& changer, sgio::ElementType type, uint16_t first, uint16_t count) {
+    fmt::print("{}:\n", sgio::element_type_name(type));
+    for (uint32_t a = first; a < uint32_t{first} + count; ++a) {
+        auto r = changer.read_status(type, static_cast<uint16_t>(a), 1);
+        if (!r)
+            return fail(fmt::format("{} element {} status", sgio::element_type_name(type), a),
+                        r.error());
+        if (r->size() != 1) {
+            fmt::print(stderr, "sgio-probe: {} element {}: the reply holds {} elements\n",
+                       sgio::element_type_name(type), a, r->size());
+            return 1;
+        }
+        print_element(r->front());
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -162,10 +185,20 @@ int main(int argc, char** argv) {
         sgio::ElementType::Transport, sgio::ElementType::Storage, sgio::ElementType::ImportExport,
         sgio::ElementType::DataTransfer};
     uint16_t source = 0, destination = 0;
+    std::optional<uint16_t> first;
+    uint16_t count = 1;
     if (command == "status") {
-        if (args.size() > 2)
+        if (args.size() > 4)
             return usage();
-        if (args.size() == 2) {
+        if (args.size() >= 3) {
+            uint16_t f = 0;
+            if (!parse_address(args[2], f) ||
+                (args.size() == 4 &&
+                 (!parse_address(args[3], count) || count == 0 || uint32_t{f} + count > 0x10000u)))
+                return usage();
+            first = f;
+        }
+        if (args.size() >= 2) {
             sgio::ElementType t{};
             if (!parse_type(args[1], t)) {
                 fmt::print(stderr, "sgio-probe: unknown element type '{}'\n", args[1]);
@@ -193,7 +226,7 @@ int main(int argc, char** argv) {
     if (command == "map")
         return map(changer);
     if (command == "status")
-        return status(changer, types);
+        return first ? status_of(changer, types.front(), *first, count) : status(changer, types);
     if (command == "tur") {
         auto r = changer.test_unit_ready();
         if (!r)
