@@ -39,4 +39,12 @@ tap_run() {
   fi
 }
 
+# tap_same DESCRIPTION EXPECTED ACTUAL: ok when the two texts are equal; else their diff.
+tap_same() {
+  if [ "$2" = "$3" ]; then tap_ok "$1"; else
+    tap_not_ok "$1"
+    diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/# /'
+  fi
+}
+
 tap_plan() { echo "1..$tap_count"; }
