@@ -21,22 +21,8 @@ constexpr uint16_t mode10_allocation = 1024;
 constexpr uint32_t descriptor_estimate_tags = 128;
 constexpr uint32_t descriptor_estimate_plain = 64;
 constexpr uint32_t report_headers = 16;
-
-uint32_t be24(const uint8_t* p) {
-    return (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
-}
-
-// Whether a READ ELEMENT STATUS reply of `allocation` bytes asked came back shorter than the
-// device sends: without its 8-byte header, or more than 8 bytes (tgt's shortfall) short of both
-// the allocation and what the header says the report holds.
-bool cut_short(std::span<const uint8_t> reply, size_t allocation) {
-    if (reply.size() >= allocation)
-        return false;
-    if (reply.size() < 8)
-        return true;
-    const size_t announced = size_t{8} + be24(reply.data() + 5);
-    return reply.size() + 8 < std::min(allocation, announced);
-}
+// The element status header, whose byte count does not count it; also what tgt sends short.
+constexpr size_t status_header = 8;
 
 // What a READ ELEMENT STATUS asks for where neither the options nor the transport say more; also
 // the most elements asked for before a type's descriptor length is known, so that the generous
@@ -399,22 +385,24 @@ Result<void> Changer::scan(ElementType type, uint16_t first, uint16_t count,
         if (dvcid)
             support_.dvcid = true;
         const size_t received = std::min<size_t>(r->transferred, alloc);
-        // A reply shorter than the allocation and than what its own header announces, by more
-        // than tgt's 8 bytes, or without a header, is not what the device sent: through Linux's
-        // iSCSI initiator an overflow's count comes back as the residual, as an underflow's does,
-        // and tgt counts its overflow against its whole report (every element from START), not
-        // against what it sent. When that report is longer than the transfer by no more than the
-        // transfer, SgTransport cannot tell the overflow from an underflow. Asked once more with
-        // a transfer longer than the report, the same request's residual is an underflow again.
-        // A device that does send less than it announces costs one request more.
-        if (transfer == 0 && cut_short(std::span(buf).first(received), alloc)) {
-            const size_t announced = received >= 8 ? size_t{8} + be24(buf.data() + 5) : 0;
-            transfer = std::min(std::max(2 * buf.size() + alloc, announced + per),
-                                size_t{cdb::max_allocation_length} + 8);
-            continue;
-        }
         // Parsed in place: views over buf, no copy of any element.
         auto report = parse_element_status_in_place(std::span(buf).first(received), views_);
+        // A reply shorter than the allocation that does not parse (no header), or falls short of
+        // what its own header announces by more than tgt's 8 bytes, is not what the device sent:
+        // through Linux's iSCSI initiator an overflow's count comes back as the residual, as an
+        // underflow's does, and tgt counts its overflow against its whole report (every element
+        // from START), not against what it sent. When that report is longer than the transfer by
+        // no more than the transfer, SgTransport cannot tell the overflow from an underflow.
+        // Asked once more with a transfer longer than the report, the same request's residual is
+        // an underflow again. A device that does send less than it announces costs one request
+        // more.
+        const size_t announced = report ? status_header + report->byte_count : 0;
+        if (transfer == 0 && received < alloc &&
+            (!report || received + status_header < std::min<size_t>(alloc, announced))) {
+            transfer = std::min(std::max(2 * buf.size() + alloc, announced + per),
+                                size_t{cdb::max_allocation_length} + status_header);
+            continue;
+        }
         if (!report)
             return std::move(report).error();
         if (!views_.empty() && received > report_headers) {
