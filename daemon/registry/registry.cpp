@@ -303,8 +303,8 @@ void Registry::add_device(const FoundDevice& device, bool start_worker,
         log(LOG_NOTICE, fmt::format("Library {}: its device is present at {}; reading its "
                                     "element status",
                                     lib->config().name, device.devnode));
-        if (o.reading.valid())
-            lib->expect_first_reading(std::move(o.reading));
+        // No reading of start-up's comes this way: it read no changer that answers as one of
+        // the libraries already here. Its worker reads it.
         lib->device_arrived(std::move(transport),
                             configured ? lib->config().device : device.devnode);
         return;
