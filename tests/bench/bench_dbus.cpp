@@ -314,6 +314,9 @@ int main() {
                 throw std::runtime_error(name + ": the inject does not move the cartridge");
             mover_jobs.push_back(job_path);
         }
+        // A stopping ntmsd lets its running moves finish (no SCSI command is abandoned): the
+        // last robot stops moving before this.
+        const auto moves_end = Clock::now() + std::chrono::milliseconds(move_ms);
         // The goal's load: the robots move, nothing else happens.
         double echo_moving = rate(load_ms / 2, echo_call);
         const double property_moving = rate(load_ms, property_call);
@@ -410,7 +413,13 @@ int main() {
         fmt::print("  property reads with {} ended jobs kept on the bus: {:.2f} x ({:.0f} / {:.0f} "
                    "echo calls/s)\n",
                    queued.size(), property_ended / echo_ended, property_ended, echo_ended);
-        return ntmsd.stop() == 0 ? 0 : 1;
+        // Stopped while the robots still move: ntmsd exits once their moves end.
+        const auto moving_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::max(moves_end - Clock::now(), Clock::duration::zero()));
+        const int status = ntmsd.stop(moving_ms + std::chrono::seconds(30));
+        if (status != 0)
+            fmt::print(stderr, "bench_dbus: ntmsd exited with status {}\n", status);
+        return status == 0 ? 0 : 1;
     } catch (const std::exception& e) {
         fmt::print(stderr, "bench_dbus: {}\n", e.what());
         return 1;

@@ -87,7 +87,9 @@ public:
     // limit passed.
     bool wait_for_name(std::string& why,
                        std::chrono::milliseconds limit = std::chrono::seconds(30));
-    int stop() { return process_.stop(); }
+    int stop(std::chrono::milliseconds grace = std::chrono::seconds(30)) {
+        return process_.stop(grace);
+    }
     void kill_now() { process_.kill_now(); }
     bool running() { return process_.running(); }
     pid_t pid() const { return process_.pid(); }
