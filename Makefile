@@ -108,7 +108,7 @@ bench: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 	@rc=0; meson test -C $(BUILD) --benchmark --suite bench --timeout-multiplier 0 \
 	  --print-errorlogs -v >$(BUILD)/meson-logs/bench.txt 2>&1 || rc=1; \
-	grep -E '^[a-z0-9_]+: [0-9.]+ x \(' $(BUILD)/meson-logs/bench.txt || true; \
+	grep -E '^[A-Za-z0-9_][A-Za-z0-9_ ]*: [0-9.]+ x \(' $(BUILD)/meson-logs/bench.txt || true; \
 	exit $$rc
 
 # README's commands, exactly as written, in a fresh minimal Debian 12 root (debootstrap, cached
