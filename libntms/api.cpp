@@ -1,6 +1,7 @@
 // The C ABI. Every entry point validates its handle through the registry, holds the session's
 // mutex for the length of its bus calls, and turns every exception into a Win32 code: nothing
 // thrown ever reaches the caller.
+#include "bus_names.hpp"
 #include "entry.hpp"
 #include "last_error.hpp"
 #include "notification.hpp"
@@ -18,6 +19,7 @@
 
 using ntms::lib::from_dbus;
 using ntms::lib::guarded;
+using ntms::lib::oprequest_iface;
 using ntms::lib::prop;
 using ntms::lib::Session;
 using ntms::lib::with_session;
@@ -29,8 +31,6 @@ thread_local DWORD last_error = ERROR_SUCCESS;
 namespace {
 
 using ntms::lib::last_error;
-
-constexpr const char* oprequest_iface = "org.ntms.Ntms1.OperatorRequest";
 
 template <typename Info> DWORD get_information(HANDLE h, const NTMS_GUID* id, Info* out) {
     return with_session(h, [&](Session& s) -> DWORD {

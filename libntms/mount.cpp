@@ -1,6 +1,7 @@
 // MountNtmsMedia and DismountNtmsMedia: Manager.MountMedia and DismountMedia of ntmsd. A mount
 // waits for its job, following the job's signals, unless NTMS_MOUNT_NOWAIT: then the job's GUID
 // goes where lpMountInformation->lpReserved points (when it does), for the caller's own wait.
+#include "bus_names.hpp"
 #include "entry.hpp"
 #include "objects.hpp"
 #include "signals.hpp"
@@ -10,11 +11,11 @@
 #include <string>
 #include <vector>
 
+using ntms::lib::job_iface;
 using ntms::lib::Session;
 
 namespace {
 
-constexpr const char* job_iface = "org.ntms.Ntms1.Job";
 // ntmsd fails a mount that still waits for a drive at its time-out; a mount already moving the
 // robot then ends within a move's time. The caller's wait allows for that.
 constexpr DWORD robot_grace_ms = 120000;

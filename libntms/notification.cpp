@@ -1,19 +1,12 @@
 #include "notification.hpp"
 
+#include "bus_names.hpp"
 #include "text.hpp"
 
 #include <map>
 #include <mutex>
 
 namespace ntms::lib {
-
-namespace {
-
-constexpr const char* jobs_path = "/org/ntms/Ntms1/job";
-constexpr const char* oprequests_path = "/org/ntms/Ntms1/oprequest";
-constexpr const char* root_path = "/org/ntms/Ntms1";
-
-} // namespace
 
 Notification::Notification(std::shared_ptr<Session> session, DWORD type)
     : session_(std::move(session)), wakeup_(*session_) {
@@ -111,35 +104,23 @@ void Notification::close() {
 
 namespace {
 
-std::mutex registry_mutex;
-std::map<uintptr_t, std::shared_ptr<Notification>>& registry() {
-    static std::map<uintptr_t, std::shared_ptr<Notification>> r;
-    return r;
+HandleTable<Notification>& notifications() {
+    static HandleTable<Notification> table;
+    return table;
 }
 
 } // namespace
 
 HANDLE register_notification(std::shared_ptr<Notification> n) {
-    const uintptr_t h = new_handle_number();
-    std::lock_guard lock(registry_mutex);
-    registry().emplace(h, std::move(n));
-    return reinterpret_cast<HANDLE>(h);
+    return notifications().add(std::move(n));
 }
 
 std::shared_ptr<Notification> find_notification(HANDLE h) {
-    std::lock_guard lock(registry_mutex);
-    auto it = registry().find(reinterpret_cast<uintptr_t>(h));
-    return it == registry().end() ? nullptr : it->second;
+    return notifications().find(h);
 }
 
 std::shared_ptr<Notification> unregister_notification(HANDLE h) {
-    std::lock_guard lock(registry_mutex);
-    auto it = registry().find(reinterpret_cast<uintptr_t>(h));
-    if (it == registry().end())
-        return nullptr;
-    auto n = std::move(it->second);
-    registry().erase(it);
-    return n;
+    return notifications().remove(h);
 }
 
 } // namespace ntms::lib

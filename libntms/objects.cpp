@@ -5,6 +5,7 @@
 
 #include "objects_drive.hpp"
 
+#include "bus_names.hpp"
 #include "common/vocabulary.hpp"
 #include "objects_media.hpp"
 #include "text.hpp"
@@ -15,11 +16,13 @@
 
 namespace ntms::lib {
 
-namespace {
+std::vector<sdbus::ObjectPath> libraries_of(Session& s, const NTMS_GUID* container) {
+    if (container)
+        return {s.library_path(guid_string(*container))};
+    return s.library_paths();
+}
 
-constexpr const char* library_iface = "org.ntms.Ntms1.Library";
-constexpr const char* job_iface = "org.ntms.Ntms1.Job";
-constexpr const char* oprequest_iface = "org.ntms.Ntms1.OperatorRequest";
+namespace {
 
 using Port = sdbus::Struct<uint16_t, uint16_t, bool, bool, uint16_t>;
 
@@ -55,12 +58,6 @@ std::vector<Medium> media_or_none(Session& s, const sdbus::ObjectPath& library) 
 
 bool present(const Medium& m) {
     return m.get<4>() == InLibrary || m.get<4>() == InPort;
-}
-
-std::vector<sdbus::ObjectPath> libraries_of(Session& s, const NTMS_GUID* container) {
-    if (container)
-        return {s.library_path(guid_string(*container))};
-    return s.library_paths();
 }
 
 template <typename Info> void fill_common_library(const Properties& p, Info& info) {

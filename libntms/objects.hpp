@@ -21,6 +21,12 @@ template <typename T> T prop(const Properties& p, const char* name, T fallback =
 // The GUID an object path ends in; the null GUID for "/" and the like.
 NTMS_GUID guid_of(const sdbus::ObjectPath& path);
 
+// The DeviceType RSM gives tape drives and tape media: FILE_DEVICE_TAPE of winioctl.h.
+inline constexpr DWORD file_device_tape = 0x1f;
+
+// The library given as container, else every library ntmsd knows.
+std::vector<sdbus::ObjectPath> libraries_of(Session& s, const NTMS_GUID* container);
+
 // ERROR_SUCCESS for a type that is modelled, ERROR_NOT_SUPPORTED for one of RSM's object types
 // that is not, ERROR_INVALID_PARAMETER for a number that is no object type.
 DWORD type_supported(DWORD type);

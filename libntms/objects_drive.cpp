@@ -2,6 +2,7 @@
 // filled by the same templates, as in objects.cpp.
 #include "objects_drive.hpp"
 
+#include "bus_names.hpp"
 #include "objects.hpp"
 #include "text.hpp"
 
@@ -11,12 +12,6 @@
 namespace ntms::lib {
 
 namespace {
-
-constexpr const char* drive_iface = "org.ntms.Ntms1.Drive";
-constexpr const char* library_iface = "org.ntms.Ntms1.Library";
-
-// The DeviceType RSM gives tape drives: FILE_DEVICE_TAPE of winioctl.h.
-constexpr DWORD file_device_tape = 0x1f;
 
 struct Drive {
     NTMS_GUID id{};

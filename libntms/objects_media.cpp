@@ -2,6 +2,7 @@
 // records are filled by the same templates (put() writes UTF-8 or UTF-16 by the array's type).
 #include "objects_media.hpp"
 
+#include "bus_names.hpp"
 #include "common/ntms_guid.h"
 #include "text.hpp"
 
@@ -14,13 +15,9 @@ namespace ntms::lib {
 
 namespace {
 
-constexpr const char* library_iface = "org.ntms.Ntms1.Library";
-
-// STORAGE_MEDIA_TYPE (winioctl.h) of LTO Ultrium data cartridges and of cleaners, and the
-// DeviceType RSM gives tape media: FILE_DEVICE_TAPE.
+// STORAGE_MEDIA_TYPE (winioctl.h) of LTO Ultrium data cartridges and of cleaners.
 constexpr DWORD lto_ultrium = 0x56;
 constexpr DWORD cleaner_cartridge = 0x32;
-constexpr DWORD file_device_tape = 0x1f;
 
 // Library.ListMedia's state numbers that mean "in the library".
 bool in_library(uint32_t state) {
@@ -206,7 +203,7 @@ template <typename Info> DWORD fill_partition(Session& s, const NTMS_GUID& id, I
     return ERROR_OBJECT_NOT_FOUND;
 }
 
-template <typename Info> DWORD fill(Session& s, const NTMS_GUID& id, Info& info) {
+template <typename Info> DWORD fill_info(Session& s, const NTMS_GUID& id, Info& info) {
     switch (info.dwType) {
     case NTMS_MEDIA_TYPE:
         return fill_media_type(s, id, info);
@@ -280,11 +277,11 @@ DWORD list_media_objects(Session& s, const NTMS_GUID* container, DWORD type,
 }
 
 DWORD fill_media_object(Session& s, const NTMS_GUID& id, NTMS_OBJECTINFORMATIONA& info) {
-    return fill(s, id, info);
+    return fill_info(s, id, info);
 }
 
 DWORD fill_media_object(Session& s, const NTMS_GUID& id, NTMS_OBJECTINFORMATIONW& info) {
-    return fill(s, id, info);
+    return fill_info(s, id, info);
 }
 
 void library_times(Session& s, const sdbus::ObjectPath& library, SYSTEMTIME& created,

@@ -2,6 +2,7 @@
 // records are filled by the same templates (put() writes UTF-8 or UTF-16 by the array's type).
 #include "objects_slot.hpp"
 
+#include "bus_names.hpp"
 #include "objects.hpp"
 #include "objects_drive.hpp"
 #include "text.hpp"
@@ -13,15 +14,6 @@
 namespace ntms::lib {
 
 namespace {
-
-constexpr const char* library_iface = "org.ntms.Ntms1.Library";
-constexpr const char* job_iface = "org.ntms.Ntms1.Job";
-
-std::vector<sdbus::ObjectPath> libraries_of(Session& s, const NTMS_GUID* container) {
-    if (container)
-        return {s.library_path(guid_string(*container))};
-    return s.library_paths();
-}
 
 // The elements of a library; none when the caller may not list them (ListElements needs USE).
 std::vector<Element> elements_or_none(Session& s, const sdbus::ObjectPath& library) {

@@ -1,4 +1,6 @@
 #include "session.hpp"
+
+#include "bus_names.hpp"
 #include "signals.hpp"
 
 #include "org.ntms.Ntms1.Job.proxy.h"
@@ -11,9 +13,6 @@
 namespace ntms::lib {
 
 namespace {
-
-constexpr const char* service = "org.ntms.Ntms1";
-constexpr const char* root_path = "/org/ntms/Ntms1";
 
 // The generated classes are used for their typed calls only: no signal is ever subscribed (their
 // handlers are registered locally and never finished), so a proxy costs no bus round trip.
@@ -240,44 +239,31 @@ void Session::dismiss(Wakeup* w) noexcept {
 
 namespace {
 
-std::mutex registry_mutex;
-std::map<uintptr_t, std::shared_ptr<Session>>& registry() {
-    static std::map<uintptr_t, std::shared_ptr<Session>> r;
-    return r;
+HandleTable<Session>& sessions() {
+    static HandleTable<Session> table;
+    return table;
 }
-// Starts away from 0 and small integers a caller might pass by mistake.
-uintptr_t next_handle = 0x4e540000;
 
 } // namespace
 
 uintptr_t new_handle_number() {
-    std::lock_guard lock(registry_mutex);
-    return next_handle++;
+    // Starts away from 0 and small integers a caller might pass by mistake.
+    static std::atomic<uintptr_t> next{0x4e540000};
+    return next++;
 }
 
 HANDLE register_session(std::shared_ptr<Session> s) {
-    std::lock_guard lock(registry_mutex);
-    const uintptr_t h = next_handle++;
-    registry().emplace(h, std::move(s));
-    return reinterpret_cast<HANDLE>(h);
+    return sessions().add(std::move(s));
 }
 
 std::shared_ptr<Session> find_session(HANDLE h) {
-    std::lock_guard lock(registry_mutex);
-    auto it = registry().find(reinterpret_cast<uintptr_t>(h));
-    return it == registry().end() ? nullptr : it->second;
+    return sessions().find(h);
 }
 
 bool unregister_session(HANDLE h) {
-    std::shared_ptr<Session> gone;
-    {
-        std::lock_guard lock(registry_mutex);
-        auto it = registry().find(reinterpret_cast<uintptr_t>(h));
-        if (it == registry().end())
-            return false;
-        gone = std::move(it->second);
-        registry().erase(it);
-    }
+    std::shared_ptr<Session> gone = sessions().remove(h);
+    if (!gone)
+        return false;
     // Calls still running on another thread keep their reference; the last one closes the bus.
     // Waits do not end by themselves: they are woken.
     gone->close();

@@ -4,6 +4,8 @@
 // connection is told in signals.hpp.
 #pragma once
 
+#include "handles.hpp"
+
 #include <ntmsapi.h>
 
 #include <sdbus-c++/sdbus-c++.h>
@@ -161,12 +163,9 @@ private:
     std::set<Wakeup*> wakeups_;
 };
 
-// The registry. Handles are numbers that are never reused, so a closed handle stays invalid
-// even when a new session is opened afterwards.
+// The sessions by handle (handles.hpp: a closed handle stays invalid).
 HANDLE register_session(std::shared_ptr<Session> s);
 std::shared_ptr<Session> find_session(HANDLE h);
 bool unregister_session(HANDLE h);
-// The next handle number, for the other kinds of handle (notifications): never one of a session.
-uintptr_t new_handle_number();
 
 } // namespace ntms::lib

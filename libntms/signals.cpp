@@ -1,5 +1,7 @@
 #include "signals.hpp"
 
+#include "bus_names.hpp"
+
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -11,9 +13,6 @@
 namespace ntms::lib {
 
 namespace {
-
-constexpr const char* service = "org.ntms.Ntms1";
-constexpr const char* root_path = "/org/ntms/Ntms1";
 
 std::string signals_of_ntmsd() { return std::string("type='signal',sender='") + service + "'"; }
 

@@ -24,9 +24,10 @@ static char *dup_text(const char *s) {
     return d;
 }
 
-static void set_text(char **field, const char *value) {
+void set_text(char **field, const char *value) {
+    char *d = dup_text(value ? value : "");
     free(*field);
-    *field = dup_text(value);
+    *field = d;
 }
 
 /* A header value may not hold a line break: it would start a header of its own. */

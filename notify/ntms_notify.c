@@ -116,16 +116,6 @@ static int read_props(sd_bus_message *m, struct props *p) {
     return r < 0 ? r : sd_bus_message_exit_container(m);
 }
 
-static void set_text(char **field, const char *value) {
-    char *d = strdup(value ? value : "");
-    if (!d) {
-        fputs("ntms-notify: out of memory\n", stderr);
-        exit(1);
-    }
-    free(*field);
-    *field = d;
-}
-
 static struct library *find_library(const char *path) {
     size_t i;
     for (i = 0; i < n_libraries; ++i)

@@ -22,6 +22,8 @@ struct notify_config {
 /* Reads FILE into *c (defaults first); 0, or -1 after a message on stderr. */
 int config_read(const char *file, struct notify_config *c);
 void config_free(struct notify_config *c);
+/* Replaces *field (freed) with a copy of value ("" for NULL); exits when out of memory. */
+void set_text(char **field, const char *value);
 
 /* A journal field of the catalog's text: NTMS_LIBRARY_NAME=lab. */
 struct field {
