@@ -5,6 +5,9 @@ so that a tree which only serves that suite compiles nothing else:
     ninja -C BUILD $(tools/suite-targets.py BUILD SUITE)
 
 A test's program and the targets its `depends:` names are printed; ninja builds what they link.
+With --installed, every target that is installed (the daemon, the libraries and the programs a
+package ships) is printed too: they are then compiled in that tree's configuration as well, where
+the sanitized trees' unity builds (Makefile) find a name that two sources of one target define.
 Run `ninja -C BUILD build.ninja` first when meson.build files may have changed: the list is read
 from the last configuration of BUILD (meson introspect).
 """
@@ -15,13 +18,20 @@ import sys
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: suite-targets.py BUILD_DIR SUITE")
-    build, suite = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    installed = "--installed" in args
+    args = [a for a in args if a != "--installed"]
+    if len(args) != 2:
+        sys.exit("usage: suite-targets.py [--installed] BUILD_DIR SUITE")
+    build, suite = args
     tests = json.loads(subprocess.check_output(["meson", "introspect", build, "--tests"]))
     targets = json.loads(subprocess.check_output(["meson", "introspect", build, "--targets"]))
     files = {t["id"]: t["filename"] for t in targets}
     wanted = set()
+    if installed:
+        for t in targets:
+            if t.get("installed") and t["type"] in ("executable", "shared library", "static library"):
+                wanted.update(t["filename"])
     for test in tests:
         if not any(s == suite or s.endswith(":" + suite) for s in test["suite"]):
             continue
