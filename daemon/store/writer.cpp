@@ -353,16 +353,19 @@ void Writer::drain(std::unique_lock<std::mutex>& lock) {
 
 bool Writer::batch(std::deque<Task*>& tasks, std::deque<Task*>& ran) {
     Store& s = *store_;
-    if (s.db_ && s.connection_ != hooked_) {
-        // This connection's commits wake the checkpointer instead of checkpointing themselves.
-        sqlite3_wal_hook(s.db_, &Writer::wal_hook, this);
-        hooked_ = s.connection_;
-    }
     if (auto b = s.begin("write"); !b) {
         for (Task* t : tasks)
             t->result = b.error();
         ran.swap(tasks);
         return false;
+    }
+    // Only inside the transaction, which holds the file's gate: the keeper's rescue of a deleted
+    // file gives the Store a new connection under that gate (ThreadSanitizer saw the connection
+    // read here, before begin(), while a rescue replaced it).
+    if (s.connection_ != hooked_) {
+        // This connection's commits wake the checkpointer instead of checkpointing themselves.
+        sqlite3_wal_hook(s.db_, &Writer::wal_hook, this);
+        hooked_ = s.connection_;
     }
     while (!tasks.empty()) {
         Task* t = tasks.front();
