@@ -139,7 +139,9 @@ TEST_F(BusInventory, AccessDoorWaitsForTheOperatorThenInventories) {
     EXPECT_EQ(wait_final(job_path), 2u);
     EXPECT_EQ(get_as<std::string>(job_path, job_iface, "ErrorMessage"),
               "inventory: 1 new, 0 moved, 0 no longer in the library, 0 updated");
-    const Medium* m = with_barcode(list_media("lab1"), "DBUSDR1");
+    // The list outlives the pointer into it.
+    const std::vector<Medium> media = list_media("lab1");
+    const Medium* m = with_barcode(media, "DBUSDR1");
     ASSERT_NE(m, nullptr);
     EXPECT_EQ(m->get<3>(), 1009);
 }
