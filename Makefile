@@ -63,7 +63,8 @@ $(TSAN_BUILD)/build.ninja:
 
 check-tsan: deps $(TSAN_BUILD)/build.ninja
 	meson compile -C $(TSAN_BUILD)
-	TSAN_OPTIONS=halt_on_error=1 meson test -C $(TSAN_BUILD) --suite unit --suite dbus --print-errorlogs
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tools/tsan.supp" \
+	  meson test -C $(TSAN_BUILD) --suite unit --suite dbus --print-errorlogs
 
 # Every parser's libFuzzer target (tests/fuzz/README.md), built with clang and ASan+UBSan in
 # $(FUZZ_BUILD), each run for FUZZ_SECONDS (60) one after the other, with executions and exec/s
