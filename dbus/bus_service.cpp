@@ -85,7 +85,7 @@ void BusService::start() {
                 add_oprequest(r);
     }
     // Only now may clients find us: every object above is already in place.
-    connection_->requestName(bus_name);
+    connection_->requestName(bus::service);
     announce_ = true;
     thread_ = std::thread([this] { run(); });
 }

@@ -2,6 +2,7 @@
 // objects kept by the bus service. Object paths are built here, in one place.
 #pragma once
 
+#include "common/bus_names.hpp"
 #include "daemon/manager.hpp"
 #include "dbus/caller_identity.hpp"
 #include "dbus/guard.hpp"
@@ -18,8 +19,7 @@
 
 namespace ntms::dbus {
 
-inline constexpr const char* bus_name = "org.ntms.Ntms1";
-inline constexpr const char* root_path = "/org/ntms/Ntms1";
+using bus::root_path;
 
 sdbus::ObjectPath library_path(const Guid& id);
 sdbus::ObjectPath job_path(const Guid& id);

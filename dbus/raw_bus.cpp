@@ -24,7 +24,7 @@ sd_bus* raw_bus(sdbus::IConnection& connection) {
     // A message made on the connection knows its bus. This one is never sent, and the object
     // never registers anything: it is dropped at the end of this function.
     auto object = sdbus::createObject(connection, root_path);
-    const sdbus::Signal probe = object->createSignal(bus_name, "Probe");
+    const sdbus::Signal probe = object->createSignal(bus::service, "Probe");
     return sd_bus_message_get_bus(raw_message(probe));
 }
 

@@ -1,7 +1,6 @@
 // The C ABI. Every entry point validates its handle through the registry, holds the session's
 // mutex for the length of its bus calls, and turns every exception into a Win32 code: nothing
 // thrown ever reaches the caller.
-#include "bus_names.hpp"
 #include "entry.hpp"
 #include "last_error.hpp"
 #include "notification.hpp"
@@ -19,7 +18,7 @@
 
 using ntms::lib::from_dbus;
 using ntms::lib::guarded;
-using ntms::lib::oprequest_iface;
+using ntms::bus::oprequest_iface;
 using ntms::lib::prop;
 using ntms::lib::Session;
 using ntms::lib::with_session;

@@ -1,7 +1,6 @@
 // MountNtmsMedia and DismountNtmsMedia: Manager.MountMedia and DismountMedia of ntmsd. A mount
 // waits for its job, following the job's signals, unless NTMS_MOUNT_NOWAIT: then the job's GUID
 // goes where lpMountInformation->lpReserved points (when it does), for the caller's own wait.
-#include "bus_names.hpp"
 #include "entry.hpp"
 #include "objects.hpp"
 #include "signals.hpp"
@@ -11,7 +10,7 @@
 #include <string>
 #include <vector>
 
-using ntms::lib::job_iface;
+using ntms::bus::job_iface;
 using ntms::lib::Session;
 
 namespace {

@@ -1,6 +1,5 @@
 #include "notification.hpp"
 
-#include "bus_names.hpp"
 #include "text.hpp"
 
 #include <map>
@@ -14,7 +13,7 @@ Notification::Notification(std::shared_ptr<Session> session, DWORD type)
     if (type == NTMS_LIBREQUEST) {
         sub.add(subtree_rule(jobs_path), [this](sdbus::Message& m) { on_job_signal(m); });
         // JobNew and JobRemoved.
-        sub.add(root_rule("org.ntms.Ntms1.Manager"),
+        sub.add(root_rule(manager_iface),
                 [this](sdbus::Message& m) { on_job_signal(m); });
     } else {
         sub.add(subtree_rule(oprequests_path),

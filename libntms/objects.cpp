@@ -5,7 +5,6 @@
 
 #include "objects_drive.hpp"
 
-#include "bus_names.hpp"
 #include "common/vocabulary.hpp"
 #include "objects_media.hpp"
 #include "text.hpp"

@@ -2,7 +2,6 @@
 // filled by the same templates, as in objects.cpp.
 #include "objects_drive.hpp"
 
-#include "bus_names.hpp"
 #include "objects.hpp"
 #include "text.hpp"
 

@@ -2,7 +2,6 @@
 // records are filled by the same templates (put() writes UTF-8 or UTF-16 by the array's type).
 #include "objects_media.hpp"
 
-#include "bus_names.hpp"
 #include "common/ntms_guid.h"
 #include "text.hpp"
 

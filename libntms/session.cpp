@@ -1,6 +1,4 @@
 #include "session.hpp"
-
-#include "bus_names.hpp"
 #include "signals.hpp"
 
 #include "org.ntms.Ntms1.Job.proxy.h"
@@ -110,7 +108,7 @@ Session::library_job(const sdbus::ObjectPath& library, const char* method, uint3
     std::string job;
     sdbus::ObjectPath path;
     p->callMethod(method)
-        .onInterface("org.ntms.Ntms1.Library")
+        .onInterface(library_iface)
         .withArguments(action)
         .storeResultsTo(job, path);
     return {job, path};
@@ -140,21 +138,21 @@ ManagedObjects Session::managed_objects() {
 std::vector<Medium> Session::list_media(const sdbus::ObjectPath& library) {
     auto p = sdbus::createProxy(*bus_, service, library);
     std::vector<Medium> media;
-    p->callMethod("ListMedia").onInterface("org.ntms.Ntms1.Library").storeResultsTo(media);
+    p->callMethod("ListMedia").onInterface(library_iface).storeResultsTo(media);
     return media;
 }
 
 std::vector<MediumDescription> Session::describe_media(const sdbus::ObjectPath& library) {
     auto p = sdbus::createProxy(*bus_, service, library);
     std::vector<MediumDescription> media;
-    p->callMethod("DescribeMedia").onInterface("org.ntms.Ntms1.Library").storeResultsTo(media);
+    p->callMethod("DescribeMedia").onInterface(library_iface).storeResultsTo(media);
     return media;
 }
 
 std::vector<Element> Session::list_elements(const sdbus::ObjectPath& library) {
     auto p = sdbus::createProxy(*bus_, service, library);
     std::vector<Element> elements;
-    p->callMethod("ListElements").onInterface("org.ntms.Ntms1.Library").storeResultsTo(elements);
+    p->callMethod("ListElements").onInterface(library_iface).storeResultsTo(elements);
     return elements;
 }
 
@@ -173,7 +171,7 @@ void Session::backup(int fd) {
     constexpr auto backup_timeout = std::chrono::minutes(30);
     auto p = sdbus::createProxy(*bus_, service, root_path);
     p->callMethod("Backup")
-        .onInterface("org.ntms.Ntms1.Manager")
+        .onInterface(manager_iface)
         .withTimeout(backup_timeout)
         .withArguments(sdbus::UnixFd(fd));
 }
@@ -185,7 +183,7 @@ std::tuple<bool, std::vector<std::string>> Session::check_database() {
     bool ok = false;
     std::vector<std::string> problems;
     p->callMethod("CheckDatabase")
-        .onInterface("org.ntms.Ntms1.Manager")
+        .onInterface(manager_iface)
         .withTimeout(check_timeout)
         .storeResultsTo(ok, problems);
     return {ok, std::move(problems)};

@@ -4,6 +4,7 @@
 // connection is told in signals.hpp.
 #pragma once
 
+#include "common/bus_names.hpp"
 #include "handles.hpp"
 
 #include <ntmsapi.h>
@@ -21,6 +22,9 @@
 #include <vector>
 
 namespace ntms::lib {
+
+// ntmsd's bus names, unqualified in the library.
+using namespace ntms::bus;
 
 class Wakeup;
 

@@ -1,7 +1,5 @@
 #include "signals.hpp"
 
-#include "bus_names.hpp"
-
 #include <cerrno>
 #include <climits>
 #include <cstdint>

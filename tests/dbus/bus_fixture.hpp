@@ -5,6 +5,7 @@
 #pragma once
 
 #include "bus_harness.hpp"
+#include "common/bus_names.hpp"
 
 #include <functional>
 #include <gtest/gtest.h>
@@ -17,12 +18,8 @@
 
 namespace ntms::bustest {
 
-inline constexpr const char* service = "org.ntms.Ntms1";
-inline constexpr const char* root_path = "/org/ntms/Ntms1";
-inline constexpr const char* manager_iface = "org.ntms.Ntms1.Manager";
-inline constexpr const char* library_iface = "org.ntms.Ntms1.Library";
-inline constexpr const char* job_iface = "org.ntms.Ntms1.Job";
-inline constexpr const char* oprequest_iface = "org.ntms.Ntms1.OperatorRequest";
+// ntmsd's bus names: service, root_path and the *_iface names.
+using namespace ntms::bus;
 
 inline constexpr uint32_t inject_start = 0, inject_stop = 1, inject_retract = 2,
                           inject_startmany = 3;

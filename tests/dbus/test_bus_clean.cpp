@@ -12,7 +12,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* drive_iface = "org.ntms.Ntms1.Drive";
 
 using Details = std::map<std::string, sdbus::Variant>;
 using Described = std::vector<sdbus::Struct<std::string, Details>>;

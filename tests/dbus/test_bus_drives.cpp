@@ -14,7 +14,6 @@
 namespace ntms::bustest {
 namespace {
 
-constexpr const char* drive_iface = "org.ntms.Ntms1.Drive";
 using Medium = sdbus::Struct<std::string, std::string, std::string, uint16_t, uint32_t>;
 
 class BusDrives : public BusTest {

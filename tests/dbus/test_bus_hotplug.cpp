@@ -4,6 +4,7 @@
 // device entry points the way ntmsd's udev thread does. A changer found while running appears
 // with InterfacesAdded; removal and return show in State and OfflineReason on the same object.
 #include "bus_harness.hpp"
+#include "common/bus_names.hpp"
 #include "tests/domain.hpp"
 #include "dbus/bus_service.hpp"
 #include "dbus/event_queue.hpp"
@@ -22,10 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using Interfaces = std::map<std::string, std::map<std::string, sdbus::Variant>>;
 
-constexpr const char* service = "org.ntms.Ntms1";
-constexpr const char* root = "/org/ntms/Ntms1";
-constexpr const char* library_iface = "org.ntms.Ntms1.Library";
-constexpr const char* manager_iface = "org.ntms.Ntms1.Manager";
+using namespace ntms::bus;
 
 struct Seen {
     std::vector<std::pair<std::string, std::string>> added; // path, Name
@@ -125,7 +123,7 @@ protected:
     }
     std::vector<sdbus::ObjectPath> list_libraries() {
         std::vector<sdbus::ObjectPath> out;
-        proxy(root)->callMethod("ListLibraries").onInterface(manager_iface).storeResultsTo(out);
+        proxy(root_path)->callMethod("ListLibraries").onInterface(manager_iface).storeResultsTo(out);
         return out;
     }
 
@@ -155,14 +153,14 @@ TEST_F(BusHotplug, AChangerFoundWhileRunningIsAnnouncedAndFollowsRemovalAndRetur
     }
     const auto id = manager_->find_library(name);
     ASSERT_TRUE(id) << name;
-    EXPECT_EQ(path, std::string(root) + "/library/" + id->hex());
+    EXPECT_EQ(path, std::string(root_path) + "/library/" + id->hex());
     EXPECT_EQ(property(path, "Id"), id->str());
     EXPECT_EQ(property(path, "Device"), lab2);
     const auto listed = list_libraries();
     EXPECT_EQ(listed.size(), 2u);
     EXPECT_NE(std::find(listed.begin(), listed.end(), sdbus::ObjectPath(path)), listed.end());
     sdbus::ObjectPath by_name;
-    proxy(root)
+    proxy(root_path)
         ->callMethod("GetLibrary")
         .onInterface(manager_iface)
         .withArguments(name)
@@ -187,7 +185,7 @@ TEST_F(BusHotplug, AChangerFoundWhileRunningIsAnnouncedAndFollowsRemovalAndRetur
     EXPECT_EQ(property(path, "OfflineReason"), "device removed");
     try {
         std::tuple<std::string, sdbus::ObjectPath> reply;
-        proxy(root)
+        proxy(root_path)
             ->callMethod("InjectMedia")
             .onInterface(manager_iface)
             .withArguments(id->str(), uint32_t{0}, std::string(),

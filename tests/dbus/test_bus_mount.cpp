@@ -12,7 +12,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* drive_iface = "org.ntms.Ntms1.Drive";
 
 class BusMount : public BusTest {
 protected:
