@@ -250,25 +250,21 @@ int main() {
         std::map<std::string, Series> series;
         std::vector<sdbus::ObjectPath> queued; // the rounds' and the injector's jobs, to cancel
         const std::string text = "0123456789abcdef0123456789abcdef";
+        // One call of the baseline service's method, Echo or EchoDurable.
+        const auto call_echo = [&](const char* method) {
+            std::string out;
+            echo_proxy->callMethod(method)
+                .onInterface("org.ntms.Bench")
+                .withArguments(text)
+                .storeResultsTo(out);
+        };
         Fsync fsync_file(dir.file("fsync.probe"));
         Commit commit(dir.file("commit.probe.db"));
         for (unsigned r = 0; r < rounds; ++r) {
             measure(series["fsync"], injects, [&] { fsync_file(); });
             measure(series["commit"], injects, [&] { commit(); });
-            measure(series["echo"], calls, [&] {
-                std::string out;
-                echo_proxy->callMethod("Echo")
-                    .onInterface("org.ntms.Bench")
-                    .withArguments(text)
-                    .storeResultsTo(out);
-            });
-            measure(series["EchoDurable"], injects, [&] {
-                std::string out;
-                echo_proxy->callMethod("EchoDurable")
-                    .onInterface("org.ntms.Bench")
-                    .withArguments(text)
-                    .storeResultsTo(out);
-            });
+            measure(series["echo"], calls, [&] { call_echo("Echo"); });
+            measure(series["EchoDurable"], injects, [&] { call_echo("EchoDurable"); });
             measure(series["property"], calls, [&] {
                 const sdbus::Variant v =
                     library->getProperty("FreeSlots").onInterface("org.ntms.Ntms1.Library");
@@ -291,13 +287,7 @@ int main() {
                 queued.push_back(path);
             });
         }
-        auto echo_call = [&] {
-            std::string out;
-            echo_proxy->callMethod("Echo")
-                .onInterface("org.ntms.Bench")
-                .withArguments(text)
-                .storeResultsTo(out);
-        };
+        auto echo_call = [&] { call_echo("Echo"); };
         auto property_call = [&] {
             const sdbus::Variant v =
                 library->getProperty("FreeSlots").onInterface("org.ntms.Ntms1.Library");
